@@ -1,0 +1,89 @@
+"""Rendering rows for the terminal (rich table), JSON, CSV and Markdown.
+
+Commands build a list of plain dict rows and call :func:`emit`; the format is the user's
+``--format`` choice.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Sequence
+from enum import StrEnum
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+__all__ = ["Format", "console", "emit", "markdown_table", "render"]
+
+console = Console(soft_wrap=False, width=200)
+
+
+class Format(StrEnum):
+    """Output formats shared by the commands."""
+
+    TABLE = "table"
+    JSON = "json"
+    MARKDOWN = "markdown"
+    CSV = "csv"
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else ""
+    if isinstance(value, float):
+        return f"{value:,.2f}"
+    if isinstance(value, list | tuple):
+        return ", ".join(_cell(v) for v in value)
+    return str(value)
+
+
+def markdown_table(rows: Sequence[dict[str, Any]], columns: Sequence[str] | None = None) -> str:
+    """A GitHub-flavoured Markdown table; ``|`` and newlines in cells are escaped."""
+    columns = list(columns or (rows[0].keys() if rows else []))
+    out = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+    for row in rows:
+        cells = [_cell(row.get(c)).replace("|", "\\|").replace("\n", " ") for c in columns]
+        out.append("| " + " | ".join(cells) + " |")
+    return "\n".join(out) + "\n"
+
+
+def render(rows: Sequence[dict[str, Any]], fmt: Format, *, title: str | None = None,
+           columns: Sequence[str] | None = None, payload: Any = None) -> str:
+    """Rows as text in ``fmt``; ``payload`` replaces ``rows`` for JSON when given."""
+    columns = list(columns or (rows[0].keys() if rows else []))
+    if fmt is Format.JSON:
+        return json.dumps(payload if payload is not None else list(rows), ensure_ascii=False,
+                          indent=2, default=str) + "\n"
+    if fmt is Format.CSV:
+        buf = io.StringIO()
+        writer = csv.DictWriter(buf, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({c: _cell(row.get(c)) if not isinstance(row.get(c), int | float) or
+                             isinstance(row.get(c), bool) else row.get(c) for c in columns})
+        return buf.getvalue()
+    if fmt is Format.MARKDOWN:
+        head = f"## {title}\n\n" if title else ""
+        return head + markdown_table(rows, columns)
+    table = Table(title=title, show_lines=False)
+    for c in columns:
+        table.add_column(c, overflow="fold")
+    for row in rows:
+        table.add_row(*[_cell(row.get(c)) for c in columns])
+    with console.capture() as cap:
+        console.print(table)
+    return cap.get()
+
+
+def emit(rows: Sequence[dict[str, Any]], fmt: Format, **kwargs: Any) -> None:
+    """Print :func:`render` of the rows to standard output."""
+    text = render(rows, fmt, **kwargs)
+    if fmt is Format.TABLE:
+        console.print(text, end="", markup=False, highlight=False)
+    else:
+        print(text, end="")

@@ -1,0 +1,402 @@
+"""The procedure model: one version (as-is, to-be, ...) of an administrative procedure.
+
+A procedure version is a directed graph of *steps* joined by *flows*. Each step is done
+by an *actor* (a swimlane) and carries the facts BPR cares about (paper, seal, in-person
+presence, re-typing, ...). Several flows leaving one step form an exclusive choice whose
+probabilities sum to 1; an ``and-split`` step runs all its outgoing branches and an
+``and-join`` step waits for all its incoming ones.
+
+These are plain pydantic v2 models. Structural checks that need the whole graph
+(reachability, references, probabilities) live in :mod:`bpr.load` so that the errors can
+carry file, line and column.
+
+Every field is documented with ``Field(description=...)``; the README's YAML reference is
+the human-readable version of the same text.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+__all__ = [
+    "Actor",
+    "ActorKind",
+    "Attachment",
+    "Category",
+    "Channel",
+    "ChannelChoice",
+    "Distribution",
+    "Elimination",
+    "Exponential",
+    "Fixed",
+    "Flow",
+    "HeldBy",
+    "LogNormal",
+    "ProcedureVersion",
+    "Step",
+    "StepKind",
+    "Triangular",
+    "Uniform",
+]
+
+
+class _Strict(BaseModel):
+    """Base for all model types: unknown fields are errors, never ignored."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+# --------------------------------------------------------------------------- distributions
+
+
+class Fixed(_Strict):
+    """Always the same value."""
+
+    dist: Literal["fixed"] = Field("fixed", description="Distribution name.")
+    value: float = Field(ge=0, description="The value (minutes for durations, days for delays).")
+
+    @property
+    def mean(self) -> float:
+        return self.value
+
+
+class Uniform(_Strict):
+    """Any value between ``low`` and ``high`` equally likely."""
+
+    dist: Literal["uniform"] = Field(description="Distribution name.")
+    low: float = Field(ge=0, description="Smallest value.")
+    high: float = Field(ge=0, description="Largest value; at least `low`.")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Uniform:
+        if self.high < self.low:
+            raise ValueError(f"uniform needs low <= high, got low={self.low}, high={self.high}")
+        return self
+
+    @property
+    def mean(self) -> float:
+        return (self.low + self.high) / 2
+
+
+class Triangular(_Strict):
+    """Triangular distribution: a minimum, a most likely value and a maximum."""
+
+    dist: Literal["triangular"] = Field(description="Distribution name.")
+    low: float = Field(ge=0, description="Minimum.")
+    mode: float = Field(ge=0, description="Most likely value; low <= mode <= high.")
+    high: float = Field(ge=0, description="Maximum.")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Triangular:
+        if not (self.low <= self.mode <= self.high):
+            raise ValueError(
+                "triangular needs low <= mode <= high, "
+                f"got low={self.low}, mode={self.mode}, high={self.high}"
+            )
+        if self.low == self.high:
+            raise ValueError(f"triangular needs low < high (use fixed for a constant), got {self.low}")
+        return self
+
+    @property
+    def mean(self) -> float:
+        return (self.low + self.mode + self.high) / 3
+
+
+class Exponential(_Strict):
+    """Exponential distribution given by its mean (memoryless service times)."""
+
+    dist: Literal["exponential"] = Field(description="Distribution name.")
+    mean_value: float = Field(gt=0, alias="mean", description="Mean; must be > 0.")
+
+    @property
+    def mean(self) -> float:
+        return self.mean_value
+
+
+class LogNormal(_Strict):
+    """Log-normal distribution given by the mean and standard deviation of the value itself
+    (not of its logarithm), which is how workload surveys report times."""
+
+    dist: Literal["lognormal"] = Field(description="Distribution name.")
+    mean_value: float = Field(gt=0, alias="mean", description="Mean of the value; > 0.")
+    sd: float = Field(gt=0, description="Standard deviation of the value; > 0.")
+
+    @property
+    def mean(self) -> float:
+        return self.mean_value
+
+
+Distribution = Annotated[
+    Fixed | Uniform | Triangular | Exponential | LogNormal,
+    Field(discriminator="dist"),
+]
+"""A duration (minutes) or delay (days) distribution, chosen by its ``dist`` key."""
+
+
+def _number_is_fixed(value: Any) -> Any:
+    """Accept a bare number as shorthand for ``{dist: fixed, value: N}``."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int | float):
+        return {"dist": "fixed", "value": value}
+    return value
+
+
+# --------------------------------------------------------------------------- enums
+
+
+class Category(StrEnum):
+    """Category of the national list."""
+
+    CHILDCARE = "childcare"
+    LONG_TERM_CARE = "long-term-care"
+    DISASTER = "disaster"
+    CAR = "car"
+    OTHER = "other"
+
+
+class ActorKind(StrEnum):
+    """What kind of participant an actor (swimlane) is."""
+
+    RESIDENT = "resident"
+    STAFF = "staff"
+    APPROVER = "approver"
+    SYSTEM = "system"
+    EXTERNAL = "external"
+
+
+class StepKind(StrEnum):
+    """Role of a step in the graph."""
+
+    START = "start"
+    END = "end"
+    TASK = "task"
+    CHOICE = "choice"
+    AND_SPLIT = "and-split"
+    AND_JOIN = "and-join"
+
+
+class Channel(StrEnum):
+    """Where or through what a step happens."""
+
+    COUNTER = "counter"
+    MAIL = "mail"
+    PHONE = "phone"
+    ONLINE = "online"
+    SYSTEM = "system"
+    ON_SITE = "on-site"
+    INTERNAL = "internal"
+    NONE = "none"
+
+
+class HeldBy(StrEnum):
+    """Who already holds the information in an attachment."""
+
+    RESIDENT = "resident"
+    MUNICIPALITY = "municipality"
+    OTHER_GOVERNMENT = "other-government"
+    THIRD_PARTY = "third-party"
+
+
+# --------------------------------------------------------------------------- parts
+
+
+class Actor(_Strict):
+    """A participant and swimlane: the resident, a staff team, an approver, a system or an
+    external party."""
+
+    id: str = Field(min_length=1, description="Identifier used by steps' `actor`.")
+    name: str = Field(min_length=1, description="Display name, e.g. 申請者, 子育て支援課 窓口.")
+    kind: ActorKind = Field(description="resident, staff, approver, system or external.")
+    headcount: int = Field(
+        1, ge=1, le=10_000, description="Parallel capacity (people) for staff and approvers."
+    )
+    calendar: Literal["office", "always"] | None = Field(
+        None,
+        description="When the actor works: `office` hours or `always`. "
+        "Default: office for staff and approvers, always for the others.",
+    )
+
+    @property
+    def works_office_hours(self) -> bool:
+        if self.calendar is not None:
+            return self.calendar == "office"
+        return self.kind in (ActorKind.STAFF, ActorKind.APPROVER)
+
+
+class Attachment(_Strict):
+    """A document the applicant must attach (添付書類)."""
+
+    name: str = Field(min_length=1, description="What the document is, e.g. 課税証明書.")
+    held_by: HeldBy = Field(
+        description="Who already holds its information: resident, municipality, "
+        "other-government or third-party."
+    )
+    original: bool = Field(False, description="The original paper is required (not a copy).")
+    legally_required: bool = Field(
+        False, description="Law or regulation requires it; it cannot simply be dropped."
+    )
+
+
+class Step(_Strict):
+    """One step of the procedure, done by one actor."""
+
+    id: str = Field(min_length=1, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$",
+                    description="Identifier, unique in the version (ASCII letters, digits, - _ .).")
+    name: str = Field(min_length=1, description="What happens, in the users' language.")
+    kind: StepKind = Field(StepKind.TASK, description="start, end, task, choice, and-split, and-join.")
+    actor: str | None = Field(None, description="Id of the actor doing it; required for tasks.")
+    duration: Distribution = Field(
+        default_factory=lambda: Fixed(value=0),
+        description="Working minutes of the actor, as a distribution (a number means fixed).",
+    )
+    delay: Distribution | None = Field(
+        None,
+        description="Elapsed calendar days after the work that consume nobody "
+        "(postal transit, waiting for a doctor's opinion).",
+    )
+    channel: Channel = Field(Channel.NONE, description="counter, mail, phone, online, system, on-site, "
+                             "internal or none.")
+    paper: bool = Field(False, description="A paper document is written or handled.")
+    sheets: int = Field(0, ge=0, le=10_000, description="Sheets of paper used (with `paper`).")
+    seal: bool = Field(False, description="A seal (押印) is required.")
+    signature: bool = Field(False, description="A handwritten signature (自署) is required.")
+    in_person: bool = Field(False, description="The resident must be present (対面/来庁).")
+    transcription: bool = Field(False, description="Data is re-typed from one medium to another (転記).")
+    cash: bool = Field(False, description="Cash is paid.")
+    travel: bool = Field(
+        False,
+        description="The resident travels to or from an office; the duration is the modelled "
+        "round trip, which a simulation scenario's travel time may replace.",
+    )
+    original_paper: bool = Field(False, description="An original paper document must be presented.")
+    legally_required: bool = Field(
+        False, description="Law keeps this step as it is (in person, on paper, on site)."
+    )
+    attachments: tuple[Attachment, ...] = Field((), description="Documents attached at this step.")
+    replaces: tuple[str, ...] = Field(
+        (), description="To-be only: ids of the as-is steps this step takes over."
+    )
+    rationale: str | None = Field(None, description="Why this step is as it is, or why it changed.")
+    source: str | None = Field(None, description="Where the duration/delay figures come from, or "
+                               "'assumption: ...'.")
+
+    _coerce_duration = field_validator("duration", "delay", mode="before")(_number_is_fixed)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Step:
+        if self.sheets and not self.paper:
+            raise ValueError("`sheets` is set but `paper` is false")
+        return self
+
+    @property
+    def is_activity(self) -> bool:
+        """True for work steps (tasks), false for events and gateways."""
+        return self.kind is StepKind.TASK
+
+
+class Flow(_Strict):
+    """A sequence flow from one step to another."""
+
+    source: str = Field(alias="from", description="Id of the step the flow leaves.")
+    target: str = Field(alias="to", description="Id of the step the flow enters.")
+    probability: float | None = Field(
+        None,
+        ge=0,
+        le=1,
+        description="Share of cases taking this flow when several leave an exclusive choice; "
+        "must sum to 1 per step. Omitted for a single flow or an and-split.",
+    )
+    label: str | None = Field(None, description="Condition shown on the arrow, e.g. 不備あり.")
+
+
+class ChannelChoice(_Strict):
+    """Marks the exclusive choice between the online route and the paper/counter route."""
+
+    step: str = Field(description="Id of the choice step.")
+    online: str = Field(description="Id of the step the online route starts with.")
+
+
+class Elimination(_Strict):
+    """To-be only: an as-is step that is no longer done, and why."""
+
+    step: str = Field(description="Id of the as-is step.")
+    rationale: str = Field(min_length=1, description="Why it can go (law, 情報連携, ...).")
+
+
+class ProcedureVersion(_Strict):
+    """One version of a procedure: a directed graph of steps."""
+
+    id: str = Field(min_length=1, pattern=r"^[a-z0-9][a-z0-9\-]*$",
+                    description="Procedure id (kebab-case), the same in as-is and to-be.")
+    name: str = Field(min_length=1, description="Official Japanese name of the procedure.")
+    name_en: str | None = Field(None, description="English name.")
+    version: str = Field(min_length=1, description="`as-is`, `to-be` or another label.")
+    category: Category = Field(description="childcare, long-term-care, disaster, car or other.")
+    legal_basis: str = Field("unconfirmed", description="Article(s) of law, or 'unconfirmed'.")
+    annual_volume: float = Field(ge=0, description="Applications per year in the reference "
+                                 "municipality (100,000 residents).")
+    volume_source: str = Field(min_length=1, description="Source of the volume, or 'assumption: ...'.")
+    seasonality: tuple[float, ...] | None = Field(
+        None, description="12 monthly weights, January first; they are normalised to mean 1."
+    )
+    description: str | None = Field(None, description="Free text for readers.")
+    actors: tuple[Actor, ...] = Field(min_length=1, description="Participants (swimlanes).")
+    steps: tuple[Step, ...] = Field(min_length=2, description="Steps, in reading order.")
+    flows: tuple[Flow, ...] = Field(min_length=1, description="Sequence flows between steps.")
+    channel_choice: ChannelChoice | None = Field(
+        None, description="The online-or-paper choice a scenario may override (to-be)."
+    )
+    eliminated: tuple[Elimination, ...] = Field(
+        (), description="To-be only: as-is steps no longer done, each with a rationale."
+    )
+
+    @field_validator("seasonality")
+    @classmethod
+    def _twelve_months(cls, value: tuple[float, ...] | None) -> tuple[float, ...] | None:
+        if value is None:
+            return value
+        if len(value) != 12:
+            raise ValueError(f"seasonality needs 12 monthly weights, got {len(value)}")
+        if any(w < 0 for w in value) or sum(value) <= 0:
+            raise ValueError("seasonality weights must be >= 0 and not all 0")
+        return value
+
+    # Convenience look-ups (no state: the model is frozen).
+    def step(self, step_id: str) -> Step:
+        """Return the step with ``step_id``.
+
+        Raises:
+            KeyError: no such step.
+        """
+        for step in self.steps:
+            if step.id == step_id:
+                return step
+        raise KeyError(step_id)
+
+    def actor(self, actor_id: str) -> Actor:
+        """Return the actor with ``actor_id``.
+
+        Raises:
+            KeyError: no such actor.
+        """
+        for actor in self.actors:
+            if actor.id == actor_id:
+                return actor
+        raise KeyError(actor_id)
+
+    def outgoing(self, step_id: str) -> list[Flow]:
+        """Flows leaving ``step_id`` in file order."""
+        return [f for f in self.flows if f.source == step_id]
+
+    def incoming(self, step_id: str) -> list[Flow]:
+        """Flows entering ``step_id`` in file order."""
+        return [f for f in self.flows if f.target == step_id]
+
+    @property
+    def start(self) -> Step:
+        """The start step (validated models have exactly one)."""
+        return next(s for s in self.steps if s.kind is StepKind.START)

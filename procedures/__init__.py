@@ -1,0 +1,1 @@
+"""The built-in catalog of procedures (data only)."""
