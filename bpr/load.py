@@ -18,7 +18,9 @@ Limits (documented in the README):
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -184,18 +186,23 @@ def _prescan(text: str, file: str) -> list[Problem]:
     """Refuse aliases, anchors and excessive nesting before anything is built."""
     problems: list[Problem] = []
     depth = 0
+    aliases = anchors = 0
     try:
         for event in _yaml().parse(text):
             mark = event.start_mark
             if isinstance(event, AliasEvent):
-                problems.append(Problem(file, mark.line + 1, mark.column + 1,
-                                        "YAML aliases are not allowed in model files (they can "
-                                        "expand a small file into a huge one); write the value out",
-                                        value=f"*{event.anchor}"))
+                aliases += 1
+                if aliases == 1:
+                    problems.append(Problem(file, mark.line + 1, mark.column + 1,
+                                            "YAML aliases are not allowed in model files (they can "
+                                            "expand a small file into a huge one); write the value "
+                                            "out", value=f"*{event.anchor}"))
             elif isinstance(event, ScalarEvent | CollectionStartEvent) and event.anchor:
-                problems.append(Problem(file, mark.line + 1, mark.column + 1,
-                                        "YAML anchors are not allowed in model files",
-                                        value=f"&{event.anchor}"))
+                anchors += 1
+                if anchors == 1:
+                    problems.append(Problem(file, mark.line + 1, mark.column + 1,
+                                            "YAML anchors are not allowed in model files",
+                                            value=f"&{event.anchor}"))
             if isinstance(event, CollectionStartEvent):
                 depth += 1
                 if depth > MAX_DEPTH:
@@ -204,12 +211,14 @@ def _prescan(text: str, file: str) -> list[Problem]:
                     break
             elif isinstance(event, CollectionEndEvent):
                 depth -= 1
-            if len(problems) >= 20:
-                break
+
     except MarkedYAMLError as exc:
         problems.append(_yaml_problem(exc, file))
     except YAMLError as exc:
         problems.append(Problem(file, 0, 0, f"not valid YAML: {exc}"))
+    if aliases > 1:
+        problems = [dataclasses.replace(p, message=f"{p.message} ({aliases} aliases in the file)")
+                    if p.value and p.value.startswith("*") else p for p in problems]
     return problems
 
 
@@ -218,8 +227,11 @@ def _yaml_problem(exc: MarkedYAMLError, file: str) -> Problem:
     line, column = (mark.line + 1, mark.column + 1) if mark is not None else (0, 0)
     what = " ".join(x for x in (exc.context, exc.problem) if x)
     if isinstance(exc, DuplicateKeyError):
-        what = f"duplicate key: {exc.problem}"
-        return Problem(file, line, column, what.replace("\n", " "), hint="each key may appear once")
+        found = re.search(r'duplicate key "([^"]*)"', str(exc.problem))
+        key = found.group(1) if found else None
+        return Problem(file, line, column, "duplicate key: each key may appear once in a mapping",
+                       field=key, value=repr(key) if key else None,
+                       hint="remove one of the two entries")
     return Problem(file, line, column, f"not valid YAML: {what}".replace("\n", " "))
 
 

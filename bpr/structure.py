@@ -89,6 +89,7 @@ def structural_problems(located: Located) -> list[Problem]:
     graph: nx.DiGraph[str] = nx.DiGraph()
     graph.add_nodes_from(step_ids)
     seen_pairs: set[tuple[str, str]] = set()
+    broken_references = False
     for i, flow in _items(data.get("flows")):
         ends_ok = True
         for end in ("from", "to"):
@@ -99,6 +100,7 @@ def structural_problems(located: Located) -> list[Problem]:
                 ends_ok = False
             elif not isinstance(ref, str):
                 ends_ok = False
+        broken_references |= not ends_ok
         if not ends_ok:
             # Keep a flow with a known source in its choice so that the probabilities are
             # still checked against the flows the user wrote.
@@ -183,8 +185,11 @@ def structural_problems(located: Located) -> list[Problem]:
     if steps and not ends:
         problems.append(located.problem(("steps",), "no end step: mark the last step(s) "
                                         "`kind: end`", show_value=False))
-    if starts and ends:
-        problems += _reachability(located, graph, starts[0], ends, step_index)
+    if starts and ends and not broken_references:
+        # With broken references every reachability message would be a consequence of
+        # them; the user fixes the references first.
+        dead_ends = {sid for sid, s in steps.items() if s.get("kind") != "end" and not out_flows.get(sid)}
+        problems += _reachability(located, graph, starts[0], ends, step_index, dead_ends)
 
     # Channel choice --------------------------------------------------------------------
     choice = data.get("channel_choice")
@@ -211,7 +216,7 @@ def structural_problems(located: Located) -> list[Problem]:
 
 
 def _reachability(located: Located, graph: nx.DiGraph[str], start: str, ends: list[str],
-                  step_index: dict[str, int]) -> list[Problem]:
+                  step_index: dict[str, int], dead_ends: set[str]) -> list[Problem]:
     problems: list[Problem] = []
     reachable = nx.descendants(graph, start) | {start}
     for sid in graph.nodes:
@@ -244,7 +249,7 @@ def _reachability(located: Located, graph: nx.DiGraph[str], start: str, ends: li
                                             show_value=False))
             in_trap |= group
     for sid in stuck:
-        if sid not in in_trap:
+        if sid not in in_trap and sid not in dead_ends:
             problems.append(located.problem(("steps", step_index[sid], "id"),
                                             "step cannot reach an end step"))
     return problems

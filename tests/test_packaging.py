@@ -8,7 +8,6 @@ import bpr
 import flows
 import models
 import procedures
-
 from tests.conftest import ROOT
 
 
