@@ -1,0 +1,198 @@
+"""``tetsuzuki metrics``, ``tetsuzuki check`` and ``tetsuzuki diff``: measuring and comparing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from bpr.cli import app
+from bpr.cli.output import Format, emit
+from bpr.diff import Change, ChangeSet, diff
+from bpr.ecrs import ECRS_KINDS, ChangeKind, ecrs_profile
+from bpr.errors import DiffError
+from bpr.load import load_procedure
+from bpr.metrics import Measures, measure
+from bpr.principles import check as check_principles
+from bpr.principles import stage
+
+__all__ = ["changeset_payload", "check", "diff_cmd", "diff_rows", "metrics", "resolve_pair"]
+
+FormatOption = Annotated[Format, typer.Option("--format", help="table, json or markdown.")]
+
+DIFF_COLUMNS = ("resident_hours", "staff_hours_total", "counter_visits", "paper_steps", "sheets",
+                "seals", "signatures", "transcriptions", "handoffs", "attachments")
+"""Savings columns of the change table (per year)."""
+
+_SHORT = {"resident_hours": "resident_h", "staff_hours_total": "staff_h", "counter_visits": "visits",
+          "paper_steps": "paper", "transcriptions": "retypings"}
+
+
+def _round(values: dict[str, float], digits: int = 2) -> dict[str, float]:
+    return {k: round(v, digits) + 0.0 for k, v in values.items()}
+
+
+@app.command()
+def metrics(
+    file: Annotated[Path, typer.Argument(help="A model file.")],
+    fmt: FormatOption = Format.TABLE,
+    steps: Annotated[bool, typer.Option("--steps", help="Also show every step's share.")] = False,
+) -> None:
+    """Expected per-case and per-year measures of one procedure version.
+
+    Minutes are shown as hours; per year = per case × annual_volume.
+    """
+    model = load_procedure(file)
+    result = measure(model)
+    per_case = result.per_case.as_dict(hours=True)
+    per_year = result.per_year.as_dict(hours=True)
+    rows = [{"measure": k, "per_case": round(per_case[k], 4), "per_year": round(per_year[k], 2)}
+            for k in per_year]
+    step_rows = [{"step": s.id, "visits": round(result.visits[s.id], 4),
+                  **{_SHORT.get(k, k): round(v, 2) for k, v in
+                     result.step_per_year(s.id).as_dict(hours=True).items()
+                     if k in DIFF_COLUMNS}} for s in model.steps]
+    if fmt is Format.JSON:
+        emit([], fmt, payload={
+            "procedure": model.id, "version": model.version, "annual_volume": model.annual_volume,
+            "visits": dict(result.visits), "per_case": result.per_case.as_dict(),
+            "per_year": result.per_year.as_dict(), "per_year_hours": per_year,
+            "steps": step_rows})
+        return
+    emit(rows, fmt, title=f"{model.name} ({model.id}, {model.version}): "
+         f"{model.annual_volume:g} cases per year")
+    if steps:
+        emit(step_rows, fmt, title="per step (per year)")
+
+
+@app.command()
+def check(
+    file: Annotated[Path, typer.Argument(help="A model file.")],
+    fmt: FormatOption = Format.TABLE,
+) -> None:
+    """Findings against the digital principles and analog rules, and the version's stage."""
+    model = load_procedure(file)
+    assessment = stage(model)
+    findings = check_principles(model)
+    rows = [{"severity": f.severity.value, "principle": f.principle.value, "step": f.step,
+             "rule": f.rule, "visits": round(f.visits, 3), "message": f.message} for f in findings]
+    if fmt is Format.JSON:
+        emit([], fmt, payload={"procedure": model.id, "version": model.version,
+                               "stage": assessment.stage.value,
+                               "digital_share": assessment.digital_share,
+                               "reasons": list(assessment.reasons), "findings": rows})
+        return
+    emit(rows, fmt, title=f"{model.id} ({model.version}): stage {assessment.stage.value} — "
+         f"{'; '.join(assessment.reasons)}; {len(findings)} findings")
+
+
+def resolve_pair(first: Path, second: Path | None) -> tuple[Path, Path]:
+    """The as-is and to-be files from ``diff`` arguments (two files, or one folder).
+
+    Raises:
+        DiffError: a folder without both files, or a single file argument.
+    """
+    if second is not None:
+        return first, second
+    if not first.is_dir():
+        raise DiffError(f"{first}: give AS_IS TO_BE files, or one procedure folder")
+    pair = first / "as-is.yaml", first / "to-be.yaml"
+    missing = [p.name for p in pair if not p.is_file()]
+    if missing:
+        raise DiffError(f"{first}: folder has no {' and no '.join(missing)}")
+    return pair
+
+
+def _savings_cells(savings: Measures) -> dict[str, float]:
+    values = savings.as_dict(hours=True)
+    return {_SHORT.get(k, k): round(values[k], 2) + 0.0 for k in DIFF_COLUMNS}
+
+
+def _clip(text: str, width: int | None) -> str:
+    text = " ".join(text.split())
+    return text if width is None or len(text) <= width else text[: width - 1] + "…"
+
+
+def diff_rows(changeset: ChangeSet, *, width: int | None = None) -> list[dict[str, Any]]:
+    """Rows of the change table: every change except unchanged ones without savings,
+    then a TOTAL row over *all* changes.
+
+    Args:
+        changeset: the change set.
+        width: shorten rationales to this many characters (``None``: in full).
+    """
+    rows: list[dict[str, Any]] = []
+    zero = Measures()
+    for change in changeset.changes:
+        if change.kind is ChangeKind.UNCHANGED and change.savings.isclose(zero):
+            continue
+        rows.append({"kind": change.kind.value, "also": "".join(k.value for k in change.also),
+                     "change": change.label, **_savings_cells(change.savings),
+                     "rationale": _clip(change.rationale or "", width),
+                     "warnings": "; ".join(change.warnings)})
+    rows.append({"kind": "", "also": "", "change": "TOTAL",
+                 **_savings_cells(changeset.total_savings()), "rationale": "", "warnings": ""})
+    return rows
+
+
+def _change_payload(change: Change) -> dict[str, Any]:
+    return {"kind": change.kind.value, "also": [k.value for k in change.also],
+            "as_is_steps": list(change.as_is_steps), "to_be_steps": list(change.to_be_steps),
+            "label": change.label, "combine": change.combine, "details": list(change.details),
+            "savings_per_year": _round(change.savings.as_dict(hours=True), 6),
+            "rationale": change.rationale, "warnings": list(change.warnings)}
+
+
+def changeset_payload(changeset: ChangeSet) -> dict[str, Any]:
+    """A JSON-ready view of a change set (hours for minute measures, per year)."""
+    profile = ecrs_profile(changeset)
+    return {
+        "procedure": changeset.procedure,
+        "as_is": {"version": changeset.as_is.version,
+                  "per_year": _round(changeset.as_is.per_year.as_dict(hours=True), 6)},
+        "to_be": {"version": changeset.to_be.version,
+                  "per_year": _round(changeset.to_be.per_year.as_dict(hours=True), 6)},
+        "changes": [_change_payload(c) for c in changeset.changes],
+        "total_savings_per_year": _round(changeset.total_savings().as_dict(hours=True), 6),
+        "ecrs_profile": {"hours": {k.value: v for k, v in profile.hours.items()},
+                         "share": {k.value: v for k, v in profile.share.items()}},
+        "suggestions": [{"as_is_step": s.as_is_step, "to_be_step": s.to_be_step,
+                         "similarity": s.similarity, "reason": s.reason}
+                        for s in changeset.suggestions],
+        "warnings": list(changeset.warnings),
+    }
+
+
+@app.command(name="diff")
+def diff_cmd(
+    as_is: Annotated[Path, typer.Argument(help="The as-is model, or a procedure folder with "
+                                          "as-is.yaml and to-be.yaml.")],
+    to_be: Annotated[Path | None, typer.Argument(help="The to-be model.")] = None,
+    fmt: FormatOption = Format.TABLE,
+) -> None:
+    """Change set from as-is to to-be with ECRS kinds, yearly savings and rationale."""
+    as_is_file, to_be_file = resolve_pair(as_is, to_be)
+    changeset = diff(load_procedure(as_is_file), load_procedure(to_be_file))
+    if fmt is Format.JSON:
+        emit([], fmt, payload=changeset_payload(changeset))
+        return
+    width = 48 if fmt is Format.TABLE else None
+    emit(diff_rows(changeset, width=width), fmt, title=f"{changeset.procedure}: {changeset.as_is.version} → "
+         f"{changeset.to_be.version}, savings per year (hours for time)")
+    totals = [{"version": changeset.as_is.version, **_savings_cells(changeset.as_is.per_year)},
+              {"version": changeset.to_be.version, **_savings_cells(changeset.to_be.per_year)},
+              {"version": "difference", **_savings_cells(changeset.as_is.per_year -
+                                                         changeset.to_be.per_year)}]
+    emit(totals, fmt, title="per-year totals (difference = TOTAL of the changes)")
+    profile = ecrs_profile(changeset)
+    emit([{"kind": k.value, "hours_saved": round(profile.hours[k], 1),
+           "share": f"{profile.share[k]:.0%}" if k in ECRS_KINDS else ""} for k in ChangeKind
+          if k in ECRS_KINDS or abs(profile.hours[k]) > 1e-9], fmt,
+         title="ECRS profile (resident + staff hours per year)")
+    if changeset.suggestions:
+        emit([{"as_is_step": s.as_is_step, "to_be_step": s.to_be_step,
+               "similarity": s.similarity, "reason": s.reason} for s in changeset.suggestions],
+             fmt, title="suggested matches (not applied: add `replaces` if right)")
+    if changeset.warnings:
+        emit([{"warning": w} for w in changeset.warnings], fmt, title="warnings")
