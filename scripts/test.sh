@@ -5,6 +5,14 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 source scripts/env.sh
+# The store tests also run against PostgreSQL (Debian's package, started locally).
+if [ -z "${TETSUZUKI_TEST_POSTGRES_URL:-}" ]; then
+  if url=$(bash scripts/postgres.sh); then
+    export TETSUZUKI_TEST_POSTGRES_URL="$url"
+  else
+    echo "test: PostgreSQL could not be started; the PostgreSQL store tests will skip"
+  fi
+fi
 echo "== ruff"; ruff check .
 echo "== mypy"; mypy
 echo "== pytest"; pytest "$@"

@@ -1,0 +1,5 @@
+"""``python -m bpr.cli``: the same as the ``tetsuzuki`` command."""
+
+from bpr.cli import main
+
+main()

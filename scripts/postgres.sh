@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Installs (if needed) and starts a local PostgreSQL from Debian's packages for the store
+# tests, creates a role and an empty database, and prints the SQLAlchemy URL on stdout.
+# Needs root (apt-get, and `su postgres` to create the role). Idempotent.
+set -euo pipefail
+exec 3>&1 1>&2   # everything but the URL goes to stderr
+if ! command -v pg_lsclusters >/dev/null 2>&1 || [ -z "$(ls /usr/lib/postgresql 2>/dev/null)" ]; then
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends postgresql >/dev/null
+fi
+ver=$(ls /usr/lib/postgresql | sort -V | tail -1)
+if [ -z "$(pg_lsclusters -h | awk -v v="$ver" '$1==v && $2=="main"')" ]; then
+  pg_createcluster "$ver" main >/dev/null
+fi
+if ! pg_lsclusters -h | awk -v v="$ver" '$1==v && $2=="main"' | grep -q online; then
+  pg_ctlcluster "$ver" main start
+fi
+port=$(pg_lsclusters -h | awk -v v="$ver" '$1==v && $2=="main" {print $3}')
+psql_su() { su postgres -c "psql -p $port -v ON_ERROR_STOP=1 -tAc \"$1\""; }
+for i in $(seq 1 30); do psql_su "SELECT 1" >/dev/null 2>&1 && break; sleep 1; done
+[ "$(psql_su "SELECT 1 FROM pg_roles WHERE rolname='tetsuzuki'")" = "1" ] || \
+  psql_su "CREATE ROLE tetsuzuki LOGIN PASSWORD 'tetsuzuki' CREATEDB"
+[ "$(psql_su "SELECT 1 FROM pg_database WHERE datname='tetsuzuki_test'")" = "1" ] || \
+  psql_su "CREATE DATABASE tetsuzuki_test OWNER tetsuzuki"
+echo "postgresql+psycopg://tetsuzuki:tetsuzuki@127.0.0.1:${port}/tetsuzuki_test" >&3
