@@ -26,7 +26,6 @@ app = typer.Typer(
 # Command modules register themselves on `app` when imported.
 from bpr.cli import models_cmd  # noqa: E402, F401
 from bpr.cli import analysis_cmd  # noqa: E402, F401
-from bpr.cli import analysis_cmd  # noqa: E402, F401
 from bpr.cli import store_cmd  # noqa: E402, F401
 
 
