@@ -1,0 +1,257 @@
+"""A procedure version compiled into flat per-step lists for the event loop.
+
+The engine's inner loop looks steps up by integer index in plain Python lists (faster
+than attribute access on pydantic models), and draws random numbers from iterators over
+pre-drawn numpy blocks (:func:`sampler`), so that numpy is called once per few thousand
+draws rather than once per draw.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from bpr.errors import SimulationError
+from bpr.load import suggest
+from bpr.sim.scenario import Scenario
+from models.procedure import (
+    ActorKind,
+    Distribution,
+    Exponential,
+    Fixed,
+    LogNormal,
+    ProcedureVersion,
+    StepKind,
+    Triangular,
+    Uniform,
+)
+
+__all__ = [
+    "BLOCK",
+    "CompiledModel",
+    "Kind",
+    "Pool",
+    "Route",
+    "compile_model",
+    "sampler",
+]
+
+BLOCK = 4096
+"""Random numbers drawn per numpy call."""
+
+
+class Kind:
+    """Step kinds as the engine sees them."""
+
+    ROUTE = 0   # start, choice, and-split: no time, pass on
+    JOIN = 1    # and-join: wait for every incoming branch
+    END = 2     # end: the token finishes
+    POOL = 3    # task of a staff or approver pool (queues, office calendar)
+    FREE = 4    # task of an actor with unlimited capacity (resident, external, system)
+
+
+class Route:
+    """How a step's outgoing flows are taken."""
+
+    NONE = 0     # end step
+    SINGLE = 1   # one flow
+    CHOICE = 2   # exclusive choice by probability
+    SPLIT = 3    # and-split: all flows
+    CHANNEL = 4  # the channel choice: online cases take the online flow
+
+
+@dataclass(frozen=True)
+class Pool:
+    """A team of staff (or approvers) working in parallel."""
+
+    actor: str
+    name: str
+    kind: str
+    headcount: int
+    office_hours: bool
+
+
+@dataclass
+class CompiledModel:
+    """Per-step lists indexed by step number (the order of ``steps`` in the model)."""
+
+    procedure: str
+    version: str
+    step_ids: list[str]
+    kind: list[int]
+    actor: list[str | None]
+    pool: list[int]                 # pool index for POOL steps, else -1
+    office_free: list[bool]         # FREE step whose actor works office hours
+    resident: list[int]             # 0: not the resident's, 1: working, 2: travel, 3: present
+    in_person: list[bool]
+    durations: list[Distribution]
+    delays: list[Distribution | None]
+    route: list[int]
+    successors: list[list[int]]
+    cumulative: list[list[float]]   # cumulative probabilities of CHOICE successors
+    visit: list[list[bool]]         # entering successor j starts a counter visit
+    joins_needed: list[int]
+    paper: list[bool]
+    sheets: list[int]
+    seal: list[bool]
+    signature: list[bool]
+    transcription: list[bool]
+    pools: list[Pool]
+    start: int
+    online_share: float
+    channel_step: int = -1
+    channel_online: int = -1        # index in successors of the channel step
+    channel_others: list[int] = field(default_factory=list)
+    channel_cumulative: list[float] = field(default_factory=list)
+
+
+def sampler(dist: Distribution, rng: np.random.Generator, scale: float = 1.0) -> Iterator[float]:
+    """An endless iterator of draws from ``dist`` times ``scale``.
+
+    Args:
+        dist: a duration or delay distribution of the procedure model.
+        rng: the random stream to draw from.
+        scale: unit conversion (1440 turns days into minutes).
+
+    Returns:
+        An iterator; ``next()`` on it is the fast path of the engine.
+    """
+    if isinstance(dist, Fixed):
+        return itertools.repeat(dist.value * scale)
+
+    def draw() -> np.ndarray:
+        if isinstance(dist, Uniform):
+            return rng.uniform(dist.low, dist.high, BLOCK)
+        if isinstance(dist, Triangular):
+            return rng.triangular(dist.low, dist.mode, dist.high, BLOCK)
+        if isinstance(dist, Exponential):
+            return rng.exponential(dist.mean, BLOCK)
+        if isinstance(dist, LogNormal):
+            sigma2 = math.log1p((dist.sd / dist.mean) ** 2)
+            return rng.lognormal(math.log(dist.mean) - sigma2 / 2, math.sqrt(sigma2), BLOCK)
+        raise SimulationError(f"unknown distribution {dist!r}")  # pragma: no cover
+
+    def blocks() -> Iterator[float]:
+        while True:
+            yield from (draw() * scale).tolist()
+
+    return blocks()
+
+
+def uniforms(rng: np.random.Generator) -> Iterator[float]:
+    """An endless iterator of U(0, 1) draws."""
+
+    def blocks() -> Iterator[float]:
+        while True:
+            yield from rng.random(BLOCK).tolist()
+
+    return blocks()
+
+
+def _cumulative(probabilities: list[float]) -> list[float]:
+    total = sum(probabilities)
+    if total <= 0:
+        probabilities = [1.0] * len(probabilities)
+        total = float(len(probabilities))
+    out = list(itertools.accumulate(p / total for p in probabilities))
+    out[-1] = 1.0  # guard against rounding leaving a gap at the top
+    return out
+
+
+def compile_model(model: ProcedureVersion, scenario: Scenario) -> CompiledModel:
+    """Compile a validated procedure version for the engine under ``scenario``.
+
+    Args:
+        model: a validated procedure version.
+        scenario: supplies headcount overrides, travel time and the online share.
+
+    Returns:
+        The compiled model.
+
+    Raises:
+        SimulationError: the scenario overrides the headcount of an unknown actor or of an
+            actor that is not staff or an approver.
+    """
+    actors = {a.id: a for a in model.actors}
+    for actor_id in scenario.headcount:
+        if actor_id not in actors:
+            hint = suggest(actor_id, list(actors))
+            raise SimulationError(f"scenario '{scenario.name}' sets the headcount of unknown actor "
+                                  f"'{actor_id}' in {model.id} ({model.version})"
+                                  + (f"; {hint}" if hint else ""))
+        if actors[actor_id].kind not in (ActorKind.STAFF, ActorKind.APPROVER):
+            raise SimulationError(f"scenario '{scenario.name}' sets the headcount of '{actor_id}', "
+                                  f"a {actors[actor_id].kind.value} with unlimited capacity")
+    pools: list[Pool] = []
+    pool_index: dict[str, int] = {}
+    for a in model.actors:
+        if a.kind in (ActorKind.STAFF, ActorKind.APPROVER):
+            pool_index[a.id] = len(pools)
+            pools.append(Pool(a.id, a.name, a.kind.value, scenario.headcount.get(a.id, a.headcount),
+                              a.works_office_hours))
+
+    index = {s.id: i for i, s in enumerate(model.steps)}
+    kinds = {StepKind.START: Kind.ROUTE, StepKind.CHOICE: Kind.ROUTE, StepKind.AND_SPLIT: Kind.ROUTE,
+             StepKind.AND_JOIN: Kind.JOIN, StepKind.END: Kind.END}
+    cm = CompiledModel(
+        procedure=model.id, version=model.version, step_ids=list(index), kind=[], actor=[], pool=[],
+        office_free=[], resident=[], in_person=[], durations=[], delays=[], route=[], successors=[],
+        cumulative=[], visit=[], joins_needed=[], paper=[], sheets=[], seal=[], signature=[],
+        transcription=[], pools=pools, start=index[model.start.id], online_share=0.0)
+    for step in model.steps:
+        actor = actors.get(step.actor or "")
+        kind = kinds.get(step.kind, Kind.FREE)
+        if kind == Kind.FREE and actor is not None and actor.id in pool_index:
+            kind = Kind.POOL
+        cm.kind.append(kind)
+        cm.actor.append(actor.id if actor else None)
+        cm.pool.append(pool_index[actor.id] if kind == Kind.POOL and actor else -1)
+        cm.office_free.append(kind == Kind.FREE and actor is not None and actor.works_office_hours)
+        is_resident = actor is not None and actor.kind is ActorKind.RESIDENT and step.is_activity
+        present = step.in_person and step.is_activity
+        cm.resident.append((2 if step.travel else 1) if is_resident else (3 if present else 0))
+        cm.in_person.append(step.in_person)
+        travel = scenario.travel_minutes if step.travel and scenario.travel_minutes is not None else None
+        cm.durations.append(travel if travel is not None else step.duration)
+        cm.delays.append(step.delay)
+        outs = model.outgoing(step.id)
+        cm.successors.append([index[f.target] for f in outs])
+        cm.visit.append([model.step(f.target).in_person and not step.in_person for f in outs])
+        probabilities = [f.probability if f.probability is not None else 1.0 for f in outs]
+        cm.cumulative.append(_cumulative(probabilities) if len(outs) > 1 else [1.0] * len(outs))
+        if not outs:
+            cm.route.append(Route.NONE)
+        elif step.kind is StepKind.AND_SPLIT:
+            cm.route.append(Route.SPLIT)
+        elif len(outs) == 1:
+            cm.route.append(Route.SINGLE)
+        else:
+            cm.route.append(Route.CHOICE)
+        cm.joins_needed.append(len(model.incoming(step.id)))
+        cm.paper.append(step.paper and step.is_activity)
+        cm.sheets.append(step.sheets if step.is_activity else 0)
+        cm.seal.append(step.seal and step.is_activity)
+        cm.signature.append(step.signature and step.is_activity)
+        cm.transcription.append(step.transcription and step.is_activity)
+
+    choice = model.channel_choice
+    share = scenario.online_share
+    if choice is not None:
+        s = index[choice.step]
+        outs = model.outgoing(choice.step)
+        targets = [f.target for f in outs]
+        online = targets.index(choice.online)
+        probabilities = [f.probability or 0.0 for f in outs]
+        cm.route[s] = Route.CHANNEL
+        cm.channel_step = s
+        cm.channel_online = online
+        cm.channel_others = [j for j in range(len(outs)) if j != online]
+        cm.channel_cumulative = _cumulative([probabilities[j] for j in cm.channel_others])
+        if share is None:
+            share = probabilities[online]
+    cm.online_share = share if share is not None else 0.0
+    return cm

@@ -1,0 +1,437 @@
+"""The discrete-event simulation engine.
+
+One replication simulates a procedure version under a scenario: applications arrive
+(:mod:`bpr.sim.arrivals`), each case moves as one or more tokens through the steps, staff
+and approver pools serve their queues first come, first served in office hours
+(:mod:`bpr.sim.calendar`), and the results of the observed period are collected
+(:mod:`bpr.sim.results`).
+
+The kernel is a hand-written event loop over a binary heap (:mod:`heapq`) of
+``(time, sequence, event, case, step)`` tuples, with the model compiled into flat lists
+(:mod:`bpr.sim.compiled`) and random numbers pre-drawn in numpy blocks. Only two kinds of
+event exist: a pool finishes a job (release a server, start the next queued job) and a
+token continues after work or a delay. Steps that take no time (start, choices, splits,
+joins, end) are passed through directly. ``benchmarks/sim_engine.py`` compares this
+kernel with the same model written on SimPy.
+
+Semantics (also in the README):
+
+* time is in minutes from midnight of the first simulated day (``start - warmup_days``);
+* a pool step starts when a member is free and the pool's calendar is open; its working
+  minutes are laid on the calendar (30 minutes started at 17:00 end at 8:45 on the next
+  working day);
+* steps of unlimited actors (resident, external, system) take their duration in elapsed
+  time, or on the office calendar when their actor says ``calendar: office``;
+* ``delay`` (days) elapses after the work and holds nobody;
+* an exclusive choice takes one flow by probability; the channel choice sends online
+  applications to its online flow and the others along the remaining flows in proportion;
+  an and-split starts every flow; an and-join continues once all its incoming flows have
+  arrived for that case;
+* counter waiting is the working time of the pool between the resident's arrival at an
+  in-person step and the start of service (a resident arriving after closing comes back
+  at opening; the night is not waiting).
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import math
+from array import array
+from collections import deque
+from collections.abc import Callable, Iterable, Sequence
+from datetime import timedelta
+from typing import Any
+
+import numpy as np
+
+from bpr.sim.arrivals import ArrivalPlan, generate_arrivals
+from bpr.sim.calendar import MINUTES_PER_DAY, AlwaysCalendar, OfficeCalendar, WorkCalendar, closed_dates
+from bpr.sim.compiled import CompiledModel, Kind, Route, compile_model, sampler, uniforms
+from bpr.sim.results import ActorResult, ReplicationResult
+from bpr.sim.scenario import Scenario
+from bpr.sim.seeds import replication_seed, stream
+from models.procedure import ProcedureVersion
+
+__all__ = ["office_calendar", "simulate_batch", "simulate_replication"]
+
+_DONE, _CONTINUE = 0, 1
+# Fields of a case record (a list, for speed).
+_ARRIVAL, _WORK, _WAIT, _TRAVEL, _VISITS, _TOKENS, _COHORT, _ONLINE, _JOINS = range(9)
+_CALENDAR_MARGIN_DAYS = 30
+
+
+def office_calendar(scenario: Scenario, days: int) -> OfficeCalendar:
+    """The office calendar of ``scenario`` from its first simulated day (``start`` minus the
+    warm-up) for ``days`` days."""
+    origin = scenario.start - timedelta(days=scenario.warmup_days)
+    hours = scenario.calendar
+    closed = closed_dates(origin, origin + timedelta(days=days), weekdays=hours.weekdays,
+                          public_holidays=hours.public_holidays, year_end=hours.year_end,
+                          extra_closed=hours.closed_dates, extra_open=hours.open_dates)
+    return OfficeCalendar(origin, days, hours.open_minute, hours.close_minute, closed)
+
+
+def _percentile(values: array[float], q: float) -> float:
+    return float(np.percentile(np.frombuffer(values, dtype=float), q)) if len(values) else math.nan
+
+
+def _mean(values: array[float]) -> float:
+    return float(np.frombuffer(values, dtype=float).mean()) if len(values) else math.nan
+
+
+def simulate_replication(model: ProcedureVersion, scenario: Scenario, replication: int = 0, *,
+                         keep_cases: bool = False,
+                         compiled: CompiledModel | None = None) -> ReplicationResult:
+    """Simulate one replication of ``model`` under ``scenario``.
+
+    Args:
+        model: a validated procedure version (not modified).
+        scenario: the conditions.
+        replication: replication number; with the scenario's seed, the procedure id, the
+            version and the scenario name it determines every random number.
+        keep_cases: also return per-case columns (``case_table``).
+        compiled: the model already compiled for this scenario (saves time in batches).
+
+    Returns:
+        The replication's results, JSON-serialisable with ``model_dump(mode="json")``.
+
+    Raises:
+        SimulationError: the scenario does not fit the model (unknown actor in a headcount
+            override, counter arrivals with an office that never opens, ...).
+    """
+    cm = compiled if compiled is not None else compile_model(model, scenario)
+    root = replication_seed(scenario.seed, model.id, model.version, scenario.name, replication)
+    window_start = scenario.warmup_days
+    window_end = window_start + scenario.horizon_days
+    stop_day = window_end + scenario.drain_days
+    office = office_calendar(scenario, stop_day + _CALENDAR_MARGIN_DAYS)
+    burst = scenario.burst
+    if burst is not None and burst.procedures and model.id not in burst.procedures:
+        burst = None
+    plan = ArrivalPlan(
+        origin=office.origin, window_start_day=window_start, window_end_day=window_end,
+        annual_volume=model.annual_volume, seasonality=model.seasonality,
+        online_share=cm.online_share, counter_profile=scenario.counter_profile,
+        online_profile=scenario.online_profile, burst=burst)
+    times, online = generate_arrivals(stream(root, "arrivals"), plan, office)
+    raw = _run(cm, root, office, times.tolist(), online.tolist(),
+               window_start * MINUTES_PER_DAY, window_end * MINUTES_PER_DAY,
+               stop_day * MINUTES_PER_DAY)
+    return _result(cm, scenario, replication, root, office, raw, keep_cases, len(times))
+
+
+def simulate_batch(model: ProcedureVersion, scenario: Scenario, replications: Iterable[int], *,
+                   keep_cases: bool = False,
+                   progress: Callable[[int], Any] | None = None) -> list[ReplicationResult]:
+    """Simulate several replications (the unit of work of a Prefect task).
+
+    Args:
+        model: a validated procedure version.
+        scenario: the conditions.
+        replications: replication numbers, e.g. ``range(0, 10)``.
+        keep_cases: also return per-case columns.
+        progress: called with each replication number once it is done.
+
+    Returns:
+        One result per replication, in the order given.
+
+    Raises:
+        SimulationError: the scenario does not fit the model.
+    """
+    compiled = compile_model(model, scenario)
+    results = []
+    for r in replications:
+        results.append(simulate_replication(model, scenario, r, keep_cases=keep_cases,
+                                            compiled=compiled))
+        if progress is not None:
+            progress(r)
+    return results
+
+
+class _Raw:
+    """Counters filled by the event loop."""
+
+    def __init__(self, n_steps: int, n_pools: int) -> None:
+        self.executions = [0] * n_steps
+        self.busy = [0.0] * n_pools
+        self.lead = array("d")
+        self.work = array("d")
+        self.wait = array("d")
+        self.travel = array("d")
+        self.visits = array("d")
+        self.counter_waits = array("d")
+        self.arrived = 0
+        self.completed = 0
+        self.completion_days: list[int] = []
+        self.backlog_end = 0
+        self.wip_area = 0.0
+
+
+def _run(cm: CompiledModel, root: np.random.SeedSequence, office: OfficeCalendar,
+         times: Sequence[float], online: Sequence[bool], ws: float, we: float,
+         stop: float) -> _Raw:
+    """The event loop. Locals are bound for speed; see the module docstring."""
+    n_steps = len(cm.step_ids)
+    raw = _Raw(n_steps, len(cm.pools))
+    always = AlwaysCalendar()
+    calendars: list[WorkCalendar] = [office if p.office_hours else always for p in cm.pools]
+    pool_worked = [c.worked for c in calendars]
+    pool_start = [c.start_at for c in calendars]
+    pool_finish = [c.finish_at for c in calendars]
+    worked_ws = [c.worked(ws) for c in calendars]
+    worked_we = [c.worked(we) for c in calendars]
+    free = [p.headcount for p in cm.pools]
+    queues: list[deque[tuple[list[Any], int, float]]] = [deque() for _ in cm.pools]
+    busy = raw.busy
+    office_worked, office_start, office_finish = office.worked, office.start_at, office.finish_at
+
+    durations = [sampler(d, stream(root, f"duration:{sid}"))
+                 for sid, d in zip(cm.step_ids, cm.durations, strict=True)]
+    delays = [sampler(d, stream(root, f"delay:{sid}"), MINUTES_PER_DAY) if d is not None else None
+              for sid, d in zip(cm.step_ids, cm.delays, strict=True)]
+    draws = [uniforms(stream(root, f"choice:{sid}")) if r in (Route.CHOICE, Route.CHANNEL) else None
+             for sid, r in zip(cm.step_ids, cm.route, strict=True)]
+    kind, pool, route_kind = cm.kind, cm.pool, cm.route
+    successors, cumulative, visit = cm.successors, cm.cumulative, cm.visit
+    resident, in_person, office_free, joins_needed = cm.resident, cm.in_person, cm.office_free, \
+        cm.joins_needed
+    channel_online, channel_others, channel_cum = cm.channel_online, cm.channel_others, \
+        cm.channel_cumulative
+    executions = raw.executions
+    counter_waits = raw.counter_waits
+    heap: list[tuple[float, int, int, list[Any], int]] = []
+    push, pop = heapq.heappush, heapq.heappop
+    sequence = itertools.count()
+    POOL, FREE, END, JOIN = Kind.POOL, Kind.FREE, Kind.END, Kind.JOIN
+    SINGLE, CHOICE, CHANNEL, SPLIT = Route.SINGLE, Route.CHOICE, Route.CHANNEL, Route.SPLIT
+    state = {"in_system": 0, "last": ws}
+
+    def wip(t: float, change: int) -> None:
+        clipped = ws if t < ws else (we if t > we else t)
+        raw.wip_area += state["in_system"] * (clipped - state["last"])
+        state["last"] = clipped
+        state["in_system"] += change
+
+    def start_job(case: list[Any], s: int, worked_request: float, t: float, p: int) -> None:
+        d = next(durations[s])
+        w = pool_worked[p](t)
+        finish = pool_finish[p](w + d) if d > 0 else pool_start[p](w)
+        lo = w if w > worked_ws[p] else worked_ws[p]
+        hi = w + d if w + d < worked_we[p] else worked_we[p]
+        if hi > lo:
+            busy[p] += hi - lo
+        if in_person[s]:
+            waited = w - worked_request
+            case[_WAIT] += waited
+            case[_WORK] += d
+            if case[_COHORT]:
+                counter_waits.append(waited)
+        push(heap, (finish, next(sequence), _DONE, case, s))
+
+    def complete(case: list[Any], t: float) -> None:
+        if case[_COHORT]:
+            raw.lead.append((t - case[_ARRIVAL]) / MINUTES_PER_DAY)
+            raw.work.append(case[_WORK])
+            raw.wait.append(case[_WAIT])
+            raw.travel.append(case[_TRAVEL])
+            raw.visits.append(case[_VISITS])
+        if t < we:
+            raw.backlog_end -= 1
+            if t >= ws:
+                raw.completed += 1
+                raw.completion_days.append(int(t // MINUTES_PER_DAY))
+        wip(t, -1)
+
+    def enter(case: list[Any], s: int, t: float) -> None:
+        if case[_COHORT]:
+            executions[s] += 1
+        k = kind[s]
+        if k == POOL:
+            p = pool[s]
+            if free[p]:
+                free[p] -= 1
+                start_job(case, s, pool_worked[p](t), t, p)
+            else:
+                queues[p].append((case, s, pool_worked[p](t)))
+            return
+        if k == FREE:
+            d = next(durations[s])
+            role = resident[s]
+            if role == 2:
+                case[_TRAVEL] += d
+            elif role:
+                case[_WORK] += d
+            if office_free[s]:
+                w = office_worked(t)
+                finish = office_finish(w + d) if d > 0 else office_start(w)
+            else:
+                finish = t + d
+            later = delays[s]
+            if later is not None:
+                finish += next(later)
+            if finish > t:
+                push(heap, (finish, next(sequence), _CONTINUE, case, s))
+            else:
+                route(case, s, t)
+            return
+        if k == END:
+            case[_TOKENS] -= 1
+            if not case[_TOKENS]:
+                complete(case, t)
+            return
+        if k == JOIN:
+            arrived = case[_JOINS]
+            if arrived is None:
+                arrived = case[_JOINS] = {}
+            count = arrived.get(s, 0) + 1
+            if count < joins_needed[s]:
+                arrived[s] = count
+                case[_TOKENS] -= 1
+                return
+            arrived[s] = 0
+        route(case, s, t)
+
+    def route(case: list[Any], s: int, t: float) -> None:
+        r = route_kind[s]
+        if r == SINGLE:
+            j = 0
+        elif r == CHOICE:
+            u = next(draws[s])  # type: ignore[arg-type]
+            cum = cumulative[s]
+            j = 0
+            while u >= cum[j]:
+                j += 1
+        elif r == CHANNEL:
+            if case[_ONLINE]:
+                j = channel_online
+            else:
+                u = next(draws[s])  # type: ignore[arg-type]
+                i = 0
+                while u >= channel_cum[i]:
+                    i += 1
+                j = channel_others[i]
+        elif r == SPLIT:
+            targets = successors[s]
+            case[_TOKENS] += len(targets) - 1
+            for j, target in enumerate(targets):
+                if visit[s][j]:
+                    case[_VISITS] += 1
+                enter(case, target, t)
+            return
+        else:
+            return
+        if visit[s][j]:
+            case[_VISITS] += 1
+        enter(case, successors[s][j], t)
+
+    n_arrivals = len(times)
+    next_arrival = times[0] if n_arrivals else math.inf
+    a = 0
+    start = cm.start
+    while True:
+        if heap and heap[0][0] <= next_arrival:
+            t, _, event, case, s = pop(heap)
+            if t > stop:
+                break
+            if event == _DONE:
+                p = pool[s]
+                queue = queues[p]
+                if queue:
+                    waiting, s2, worked_request = queue.popleft()
+                    start_job(waiting, s2, worked_request, t, p)
+                else:
+                    free[p] += 1
+                later = delays[s]
+                if later is not None:
+                    d = next(later)
+                    if d > 0:
+                        push(heap, (t + d, next(sequence), _CONTINUE, case, s))
+                        continue
+            route(case, s, t)
+        elif a < n_arrivals:
+            t = next_arrival
+            cohort = t >= ws
+            case = [t, 0.0, 0.0, 0.0, 0, 1, cohort, online[a], None]
+            a += 1
+            next_arrival = times[a] if a < n_arrivals else math.inf
+            raw.arrived += cohort
+            raw.backlog_end += 1
+            wip(t, +1)
+            enter(case, start, t)
+        else:
+            break
+    wip(we, 0)
+    return raw
+
+
+def _result(cm: CompiledModel, scenario: Scenario, replication: int, root: np.random.SeedSequence,
+            office: OfficeCalendar, raw: _Raw, keep_cases: bool, n_cases: int) -> ReplicationResult:
+    years = scenario.horizon_days / 365.0
+    ws_day = scenario.warmup_days
+    we_day = ws_day + scenario.horizon_days
+    cohort = max(raw.arrived, 1)
+    per_year = {
+        name: sum(n * w for n, w in zip(raw.executions, weights, strict=True)) / years
+        for name, weights in (("paper_steps", cm.paper), ("sheets", cm.sheets), ("seals", cm.seal),
+                              ("signatures", cm.signature), ("transcriptions", cm.transcription))
+    }
+    work, wait, travel = (float(np.frombuffer(a, dtype=float).sum()) for a in
+                          (raw.work, raw.wait, raw.travel))
+    visits = float(np.frombuffer(raw.visits, dtype=float).sum())
+    always = AlwaysCalendar()
+    actors = []
+    for p, pool in enumerate(cm.pools):
+        calendar: WorkCalendar = office if pool.office_hours else always
+        open_minutes = calendar.worked(we_day * MINUTES_PER_DAY) - calendar.worked(ws_day * MINUTES_PER_DAY)
+        actors.append(ActorResult(
+            actor=pool.actor, name=pool.name, kind=pool.kind, headcount=pool.headcount,
+            hours=raw.busy[p] / 60.0 / years,
+            utilisation=raw.busy[p] / (pool.headcount * open_minutes) if open_minutes else 0.0))
+    metrics = {
+        "arrived": raw.arrived / years,
+        "completed": raw.completed / years,
+        "backlog_end": float(raw.backlog_end),
+        "unfinished": float(raw.arrived - len(raw.lead)),
+        "lead_time_days_mean": _mean(raw.lead),
+        "lead_time_days_p50": _percentile(raw.lead, 50),
+        "lead_time_days_p90": _percentile(raw.lead, 90),
+        "resident_minutes_mean": _mean(raw.work) + _mean(raw.wait) + _mean(raw.travel),
+        "resident_working_minutes_mean": _mean(raw.work),
+        "resident_waiting_minutes_mean": _mean(raw.wait),
+        "resident_travel_minutes_mean": _mean(raw.travel),
+        "counter_visits_mean": _mean(raw.visits),
+        "counter_wait_minutes_mean": _mean(raw.counter_waits) if len(raw.counter_waits) else 0.0,
+        "counter_wait_minutes_p90": _percentile(raw.counter_waits, 90) if len(raw.counter_waits) else 0.0,
+        "wip_mean": raw.wip_area / ((we_day - ws_day) * MINUTES_PER_DAY),
+        "resident_hours": (work + wait + travel) / 60.0 / years,
+        "staff_hours": sum(a.hours for a in actors),
+        "counter_visits": visits / years,
+        **per_year,
+    }
+    for a in actors:
+        metrics[f"hours:{a.actor}"] = a.hours
+        metrics[f"utilisation:{a.actor}"] = a.utilisation
+    months: dict[str, float] = {}
+    day = ws_day
+    while day < we_day:
+        d = office.origin + timedelta(days=day)
+        months.setdefault(f"{d.year:04d}-{d.month:02d}", 0.0)
+        day += 1
+    for completion_day in raw.completion_days:
+        d = office.origin + timedelta(days=completion_day)
+        months[f"{d.year:04d}-{d.month:02d}"] += 1
+    case_table = None
+    if keep_cases:
+        case_table = {name: list(values) for name, values in (
+            ("lead_time_days", raw.lead), ("working", raw.work), ("waiting", raw.wait),
+            ("travel", raw.travel), ("visits", raw.visits))}
+    return ReplicationResult(
+        procedure=cm.procedure, version=cm.version, scenario=scenario.name, replication=replication,
+        seed=scenario.seed, spawn_key=list(root.spawn_key),
+        start=scenario.start, end=scenario.start + timedelta(days=scenario.horizon_days - 1),
+        years=years, cases=n_cases, metrics=metrics, throughput_per_month=months, actors=actors,
+        step_visits={sid: n / cohort for sid, n in zip(cm.step_ids, raw.executions, strict=True)},
+        case_table=case_table,
+    )
+
