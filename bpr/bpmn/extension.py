@@ -1,0 +1,139 @@
+"""Our facts inside BPMN: the ``tz:properties`` extension element and its Camunda mirror.
+
+Every field of a step, actor, flow or procedure that BPMN has no element or attribute for
+travels as one property, generically: the list of fields comes from the pydantic model,
+so a field added to the model later round-trips without touching this code.
+
+.. code-block:: xml
+
+   <bpmn:extensionElements>
+     <tz:properties xmlns:tz="urn:tetsuzuki:bpmn:1.0">
+       <tz:property name="duration" value='{"dist":"triangular","low":3,"mode":5,"high":8}'/>
+       <tz:property name="paper" value="true"/>
+     </tz:properties>
+     <camunda:properties xmlns:camunda="http://camunda.org/schema/1.0/bpmn">
+       <camunda:property name="duration" value='{"dist":"triangular","low":3,"mode":5,"high":8}'/>
+       <camunda:property name="paper" value="true"/>
+     </camunda:properties>
+   </bpmn:extensionElements>
+
+``tz:property/@value`` is always JSON. The Camunda mirror writes text fields as plain
+text (what a Camunda Modeler user expects to edit) and everything else as JSON. On import
+a Camunda property overrides the ``tz`` one of the same name, since that is the one users
+edit in Camunda Modeler.
+"""
+
+from __future__ import annotations
+
+import json
+import types
+import typing
+from typing import Any
+
+from lxml import etree
+from pydantic import BaseModel
+
+__all__ = [
+    "CAMUNDA_NS",
+    "TZ_NS",
+    "add_properties",
+    "encode_value",
+    "model_properties",
+    "read_properties",
+]
+
+TZ_NS = "urn:tetsuzuki:bpmn:1.0"
+"""Namespace of our extension element (``tz:``)."""
+
+CAMUNDA_NS = "http://camunda.org/schema/1.0/bpmn"
+"""Namespace of Camunda's extension elements (``camunda:properties``)."""
+
+
+def _is_text_field(model: type[BaseModel], name: str) -> bool:
+    """True when the field (by name or alias) holds text, so Camunda shows it unquoted."""
+    for field_name, field in model.model_fields.items():
+        if name in (field_name, field.alias):
+            annotation = field.annotation
+            args = typing.get_args(annotation) if isinstance(
+                annotation, types.UnionType) or typing.get_origin(annotation) is typing.Union \
+                else (annotation,)
+            return all(a is str or a is type(None) for a in args) and str in args
+    return False
+
+
+def model_properties(obj: BaseModel, exclude: set[str]) -> dict[str, Any]:
+    """The fields of ``obj`` that differ from their defaults, as JSON-ready values.
+
+    Args:
+        obj: a pydantic model instance (step, actor, flow, procedure version).
+        exclude: field names (not aliases) carried by BPMN itself (id, name, ...).
+
+    Returns:
+        ``{alias or name: value}`` in the model's field order.
+    """
+    out: dict[str, Any] = {}
+    dumped = obj.model_dump(mode="json", by_alias=True)
+    for name, field in type(obj).model_fields.items():
+        if name in exclude:
+            continue
+        value = getattr(obj, name)
+        if not field.is_required() and value == field.get_default(call_default_factory=True):
+            continue
+        key = field.alias or name
+        out[key] = dumped[key]
+    return out
+
+
+def encode_value(value: Any) -> str:
+    """JSON text of a property value (compact, UTF-8 characters kept)."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+
+
+def add_properties(extension: etree._Element, model: type[BaseModel],
+                   properties: dict[str, Any]) -> None:
+    """Append ``tz:properties`` and its ``camunda:properties`` mirror to ``extension``.
+
+    Args:
+        extension: the ``bpmn:extensionElements`` element.
+        model: the pydantic class the properties belong to (decides text vs JSON).
+        properties: name -> JSON-ready value.
+    """
+    if not properties:
+        return
+    ours = etree.SubElement(extension, f"{{{TZ_NS}}}properties")
+    camunda = etree.SubElement(extension, f"{{{CAMUNDA_NS}}}properties")
+    for name, value in properties.items():
+        etree.SubElement(ours, f"{{{TZ_NS}}}property", name=name, value=encode_value(value))
+        text = value if isinstance(value, str) and _is_text_field(model, name) else encode_value(value)
+        etree.SubElement(camunda, f"{{{CAMUNDA_NS}}}property", name=name, value=text)
+
+
+def read_properties(element: etree._Element, model: type[BaseModel]) -> dict[str, Any]:
+    """Properties stored on ``element`` by :func:`add_properties` (or edited in Camunda).
+
+    Args:
+        element: a BPMN element that may have ``extensionElements``.
+        model: the pydantic class the properties are for.
+
+    Returns:
+        name -> value; values that are not valid JSON are kept as text, for the model's
+        validation to accept or report.
+    """
+    found: dict[str, Any] = {}
+    for ext in element:
+        if not isinstance(ext.tag, str) or etree.QName(ext).localname != "extensionElements":
+            continue
+        for ns in (TZ_NS, CAMUNDA_NS):  # Camunda last: it overrides
+            for prop in ext.iterfind(f"{{{ns}}}properties/{{{ns}}}property"):
+                name = prop.get("name")
+                raw = prop.get("value")
+                if not name or raw is None:
+                    continue
+                if ns == CAMUNDA_NS and _is_text_field(model, name):
+                    found[name] = raw
+                    continue
+                try:
+                    found[name] = json.loads(raw)
+                except ValueError:
+                    found[name] = raw
+    return found
