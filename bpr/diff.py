@@ -3,7 +3,9 @@
 Matching rules (also in the README):
 
 1. **By id**: an as-is step and a to-be step with the same id are the same step.
-2. **By lineage**: a to-be step's ``replaces`` links it to those as-is steps.
+2. **By lineage**: a to-be step's ``replaces`` links it to those as-is steps. A link
+   between two steps that both already have a same-id counterpart is ignored: it is
+   history the id match already accounts for (so a to-be diffed with itself is empty).
 3. **Groups**: the links above form a bipartite graph; each connected component is one
    change. ``replaces`` may be many-to-many, so one change can hold several as-is and
    several to-be steps (e.g. write-form → apply-online and assisted-entry, while
@@ -12,6 +14,12 @@ Matching rules (also in the README):
 4. **Suggestions**: an eliminated as-is step and an added to-be step with similar names
    (or ids) are *suggested* as a possible match; they are never applied: the modeller
    adds ``replaces`` if they are right.
+
+Position in the flow (for Rearrange): the flows that close a loop are cut (back edges
+of a depth-first search from the start); a matched task has moved when the set of kept
+changes before it, or after it, differs between the versions. Eliminated and added steps
+are not counted, so removing or inserting a neighbour is not a move; start, end and
+gateways never move.
 
 Savings: each change's savings per year are the per-year measures of its as-is steps
 minus those of its to-be steps (:mod:`bpr.metrics`). Every step belongs to exactly one
@@ -28,7 +36,6 @@ from dataclasses import dataclass
 import networkx as nx
 
 from bpr.ecrs import ChangeKind, classify
-from bpr.graph import GATEWAY_KINDS
 from bpr.metrics import Measures, Metrics, measure
 from models.procedure import ProcedureVersion
 
@@ -141,11 +148,15 @@ def match_groups(as_is: ProcedureVersion,
     graph: nx.Graph[tuple[str, str]] = nx.Graph()
     graph.add_nodes_from(("old", s) for s in old_ids)
     graph.add_nodes_from(("new", s) for s in new_ids)
+    new_set = set(new_ids)
     for step in to_be.steps:
         if step.id in old_set:
             graph.add_edge(("old", step.id), ("new", step.id))
         for replaced in step.replaces:
-            if replaced in old_set:
+            # A link between two steps that both keep a same-id counterpart is history
+            # already folded into the id match (a to-be diffed with itself is empty).
+            if replaced in old_set and not (replaced in new_set and step.id in old_set
+                                            and replaced != step.id):
                 graph.add_edge(("old", replaced), ("new", step.id))
     old_pos = {s: i for i, s in enumerate(old_ids)}
     new_pos = {s: i for i, s in enumerate(new_ids)}
@@ -189,45 +200,58 @@ def suggest_matches(as_is: ProcedureVersion, to_be: ProcedureVersion,
     return chosen
 
 
-def _neighbours(model: ProcedureVersion, step_ids: tuple[str, ...], skip: set[str],
-                upstream: bool) -> set[str]:
-    """The nearest steps before (or after) a group, passing through gateways and ``skip``."""
-    kinds = {s.id: s.kind for s in model.steps}
-    found: set[str] = set()
-    seen = set(step_ids)
-    stack = list(step_ids)
+def _forward_graph(model: ProcedureVersion) -> nx.DiGraph[str]:
+    """The flow graph without the flows that close a loop (back edges of a depth-first
+    search from the start, in file order), so that "before" and "after" are defined."""
+    graph: nx.DiGraph[str] = nx.DiGraph()
+    graph.add_nodes_from(s.id for s in model.steps)
+    successors = {s.id: [f.target for f in model.outgoing(s.id)] for s in model.steps}
+    on_path: set[str] = set()
+    done: set[str] = set()
+    stack: list[tuple[str, int]] = [(model.start.id, 0)]
+    on_path.add(model.start.id)
     while stack:
-        current = stack.pop()
-        flows = model.incoming(current) if upstream else model.outgoing(current)
-        for flow in flows:
-            nxt = flow.source if upstream else flow.target
-            if nxt in seen:
-                continue
-            seen.add(nxt)
-            if kinds[nxt] in GATEWAY_KINDS or nxt in skip:
-                stack.append(nxt)
-            else:
-                found.add(nxt)
-    return found
+        node, i = stack.pop()
+        if i < len(successors[node]):
+            stack.append((node, i + 1))
+            nxt = successors[node][i]
+            if nxt in on_path:
+                continue  # a back edge: the loop's way back
+            graph.add_edge(node, nxt)
+            if nxt not in done:
+                on_path.add(nxt)
+                stack.append((nxt, 0))
+        else:
+            on_path.discard(node)
+            done.add(node)
+    return graph
+
+
+def _order(model: ProcedureVersion, steps: tuple[str, ...], group_of: dict[str, int],
+           skip: set[int]) -> tuple[set[int], set[int]]:
+    """Groups of the steps before and after ``steps`` (loops cut), ignoring ``skip``."""
+    graph = _forward_graph(model)
+    before: set[int] = set()
+    after: set[int] = set()
+    for step_id in steps:
+        before |= {group_of[s] for s in nx.ancestors(graph, step_id)}
+        after |= {group_of[s] for s in nx.descendants(graph, step_id)}
+    return before - skip, after - skip
 
 
 def _moved(as_is: ProcedureVersion, to_be: ProcedureVersion, old: tuple[str, ...],
            new: tuple[str, ...], group_of_old: dict[str, int], group_of_new: dict[str, int],
-           eliminated: set[str], added: set[str]) -> bool:
-    """True when the nearest surviving neighbours of a group differ between the versions.
+           one_sided: set[int]) -> bool:
+    """True when the kept steps before or after a group differ between the versions.
 
     Only work moves: a group without tasks (start, end, gateways) is never moved.
+    Eliminated and added steps do not count, so removing a neighbour is not a move.
     """
     if not any(as_is.step(s).is_activity for s in old) or \
             not any(to_be.step(s).is_activity for s in new):
         return False
-    me = group_of_old[old[0]]
-    for upstream in (True, False):
-        before = {group_of_old[s] for s in _neighbours(as_is, old, eliminated, upstream)} - {me}
-        after = {group_of_new[s] for s in _neighbours(to_be, new, added, upstream)} - {me}
-        if before != after:
-            return True
-    return False
+    skip = one_sided | {group_of_old[old[0]]}
+    return _order(as_is, old, group_of_old, skip) != _order(to_be, new, group_of_new, skip)
 
 
 def _rationale(texts: Iterable[str | None]) -> str | None:
@@ -255,8 +279,7 @@ def diff(as_is: ProcedureVersion, to_be: ProcedureVersion) -> ChangeSet:
     groups = match_groups(as_is, to_be)
     group_of_old = {s: i for i, (old, _) in enumerate(groups) for s in old}
     group_of_new = {s: i for i, (_, new) in enumerate(groups) for s in new}
-    eliminated_ids = {s for old, new in groups if not new for s in old}
-    added_ids = {s for old, new in groups if not old for s in new}
+    one_sided = {i for i, (old, new) in enumerate(groups) if not old or not new}
     elimination = {e.step: e.rationale for e in to_be.eliminated}
     old_ids = {s.id for s in as_is.steps}
 
@@ -276,7 +299,7 @@ def diff(as_is: ProcedureVersion, to_be: ProcedureVersion) -> ChangeSet:
     changes: list[Change] = []
     for old, new in groups:
         moved = bool(old and new) and _moved(as_is, to_be, old, new, group_of_old, group_of_new,
-                                             eliminated_ids, added_ids)
+                                             one_sided)
         cls = classify(as_is, to_be, old, new, moved=moved)
         savings = Measures.sum(before.step_per_year(s) for s in old) - \
             Measures.sum(after.step_per_year(s) for s in new)
