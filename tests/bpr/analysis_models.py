@@ -6,6 +6,7 @@ model a user could have written.
 
 from __future__ import annotations
 
+from itertools import pairwise
 from typing import Any
 
 from bpr.load import Located, validate_located
@@ -60,4 +61,4 @@ def build(steps: list[dict[str, Any]], flows: list[tuple[str, str] | tuple[str, 
 def chain(*ids: str) -> list[tuple[str, str]]:
     """Flows start → ids... → end."""
     path = ["start", *ids, "end"]
-    return list(zip(path, path[1:], strict=False))
+    return list(pairwise(path))
