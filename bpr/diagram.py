@@ -32,16 +32,30 @@ from bpr.errors import TetsuzukiError
 from models.procedure import ActorKind, Channel, ProcedureVersion, Step, StepKind
 
 __all__ = [
+    "ATTACHMENT_BADGE",
     "BADGES",
     "FONT",
+    "Badge",
     "DiagramFormat",
+    "Lane",
+    "LegendItem",
     "RenderError",
+    "add_lanes",
     "badges",
     "diagram",
     "diagram_source",
+    "flow_label",
+    "html_lines",
     "html_text",
+    "legend_and_footer",
+    "new_graph",
+    "percent",
     "render",
     "render_source",
+    "step_label",
+    "step_node",
+    "title_label",
+    "wrap",
 ]
 
 FONT = "IPAGothic"
