@@ -223,8 +223,10 @@ class _Reader:
                       "(an exclusive choice after it)")
         elif tag in ("intermediateCatchEvent", "intermediateThrowEvent"):
             node.kind = "task"
-            self.warn(element, "intermediate event imported as a step taking no time; add its "
-                      "`delay` if it waits")
+            node.actor_kind = "system"  # an event holds nobody: an actor of unlimited capacity
+            if "delay" not in node.props:
+                self.warn(element, "intermediate event imported as a step taking no time; add "
+                          "its `delay` if it waits")
         elif tag in _GATEWAYS:
             node.kind = "gateway"
         elif tag in _SUBPROCESSES and self._flow_children(element):
@@ -468,6 +470,7 @@ def _build(reader: _Reader, root: etree._Element, process: etree._Element, file:
     name = proc.pop("name", None) or normalise_label(participant or process.get("name") or
                                                      root.get("name") or Path(file).stem)
     data: dict[str, Any] = {"id": kebab_id(process.get("name"), participant, root.get("name"),
+                                           process.get("id", "").removeprefix("Process_"),
                                            Path(file).stem)}
     data["name"] = name
     if "version" not in proc:

@@ -1,0 +1,108 @@
+"""``tetsuzuki bpmn import|export`` and ``tetsuzuki prosimos import|export``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from bpr.bpmn import export_bpmn, import_bpmn
+from bpr.canonical import content_hash
+from bpr.cli import app
+from bpr.dump import procedure_yaml
+from bpr.load import load_procedure
+
+__all__ = ["bpmn_app", "prosimos_app"]
+
+bpmn_app = typer.Typer(help="BPMN 2.0 import and export (bpmn.io, Camunda, Signavio, ...).",
+                       no_args_is_help=True)
+prosimos_app = typer.Typer(help="Prosimos simulation models (BPMN + JSON parameters).",
+                           no_args_is_help=True)
+app.add_typer(bpmn_app, name="bpmn")
+app.add_typer(prosimos_app, name="prosimos")
+
+
+def _say(text: str) -> None:
+    typer.echo(text, err=True)
+
+
+@bpmn_app.command("import")
+def bpmn_import(
+    file: Annotated[Path, typer.Argument(help="A BPMN 2.0 file.")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="The YAML model file to write.")],
+    process: Annotated[str | None, typer.Option(help="Id of the process to import "
+                                                "(default: the first with a start event).")] = None,
+    version: Annotated[str | None, typer.Option(help="Version label (default: as stored, "
+                                                "else as-is).")] = None,
+) -> None:
+    """Import a BPMN process as a procedure model; list what was approximated or left out."""
+    result = import_bpmn(file, process=process, version=version)
+    header = f"Imported from {file.name} by `tetsuzuki bpmn import`."
+    if result.warnings or result.ignored:
+        header += "\nCheck the notes printed at import: approximations and ignored elements."
+    output.write_text(procedure_yaml(result.model, header), encoding="utf-8")
+    for note in result.warnings:
+        _say(f"warning: {file}:{note}")
+    for note in result.ignored:
+        _say(f"ignored: {file}:{note}")
+    _say(f"wrote {output}: {result.model.id} ({result.model.version}), "
+         f"{len(result.model.steps)} steps, sha256 {content_hash(result.model)[:12]}")
+
+
+@bpmn_app.command("export")
+def bpmn_export(
+    file: Annotated[Path, typer.Argument(help="A procedure model (YAML).")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="The BPMN file to write.")],
+) -> None:
+    """Export a procedure model as BPMN 2.0 with a Graphviz-laid-out diagram."""
+    model = load_procedure(file)
+    output.write_bytes(export_bpmn(model))
+    _say(f"wrote {output}: {model.id} ({model.version}), sha256 {content_hash(model)[:12]}")
+
+
+@prosimos_app.command("export")
+def prosimos_export(
+    file: Annotated[Path, typer.Argument(help="A procedure model (YAML).")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="Base path: writes BASE.bpmn "
+                                         "and BASE.json.")],
+    scenario: Annotated[Path | None, typer.Option(help="Scenario YAML (default: the default "
+                                                  "scenario's settings).")] = None,
+) -> None:
+    """Export a procedure and scenario as a Prosimos model (BPMN + JSON, seconds)."""
+    from bpr.prosimos import export_prosimos
+    from bpr.sim.scenario import Scenario, load_scenario
+
+    model = load_procedure(file)
+    chosen = load_scenario(scenario) if scenario else Scenario(name="default")
+    exported = export_prosimos(model, chosen)
+    base = output.with_suffix("") if output.suffix in (".bpmn", ".json") else output
+    base.with_suffix(".bpmn").write_bytes(exported.bpmn)
+    base.with_suffix(".json").write_text(json.dumps(exported.parameters, ensure_ascii=False,
+                                                    indent=2) + "\n", encoding="utf-8")
+    for note in exported.warnings:
+        _say(f"warning: {note}")
+    _say(f"wrote {base.with_suffix('.bpmn')} and {base.with_suffix('.json')}")
+
+
+@prosimos_app.command("import")
+def prosimos_import(
+    bpmn: Annotated[Path, typer.Argument(help="The Prosimos/Simod BPMN file.")],
+    parameters: Annotated[Path, typer.Argument(help="Its JSON simulation parameters.")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="The YAML model file to write.")],
+    scenario_output: Annotated[Path | None, typer.Option(
+        "--scenario-output", help="Also write the scenario (YAML) read from the JSON.")] = None,
+) -> None:
+    """Import a Prosimos/Simod model as a procedure model (and a scenario)."""
+    from bpr.prosimos import import_prosimos, scenario_yaml
+
+    result = import_prosimos(bpmn, parameters)
+    output.write_text(procedure_yaml(result.model, f"Imported from {bpmn.name} and "
+                                     f"{parameters.name} by `tetsuzuki prosimos import`."),
+                      encoding="utf-8")
+    if scenario_output is not None:
+        scenario_output.write_text(scenario_yaml(result.scenario), encoding="utf-8")
+    for note in result.warnings:
+        _say(f"warning: {note}")
+    _say(f"wrote {output}: {result.model.id}, {len(result.model.steps)} steps")
