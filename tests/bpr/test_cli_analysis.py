@@ -1,0 +1,118 @@
+"""`tetsuzuki metrics`, `check` and `diff` as users call them, over the whole catalog."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from bpr.cli import app
+from bpr.errors import DiffError, InvalidModelError
+from bpr.load import load_procedure
+from tests.conftest import EXAMPLE, PROCEDURES
+
+runner = CliRunner()
+
+PAIRS = sorted(p.parent for p in PROCEDURES.rglob("to-be.yaml") if (p.parent / "as-is.yaml").is_file())
+
+
+def _loadable(folder: Path) -> None:
+    """Skip a catalog folder whose models are still being written (invalid)."""
+    for name in ("as-is.yaml", "to-be.yaml"):
+        try:
+            load_procedure(folder / name)
+        except InvalidModelError as exc:
+            pytest.skip(f"{folder.name}/{name} is not valid yet: {exc.problems[0]}")
+
+
+def _json(args: list[str]) -> dict[str, object]:
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert isinstance(data, dict)
+    return data
+
+
+def test_catalog_has_the_example_pair() -> None:
+    assert EXAMPLE in PAIRS
+
+
+@pytest.mark.parametrize("folder", PAIRS, ids=lambda p: p.name)
+def test_diff_totals_equal_the_difference_of_metrics(folder: Path) -> None:
+    _loadable(folder)
+    before = _json(["metrics", str(folder / "as-is.yaml"), "--format", "json"])["per_year_hours"]
+    after = _json(["metrics", str(folder / "to-be.yaml"), "--format", "json"])["per_year_hours"]
+    total = _json(["diff", str(folder), "--format", "json"])["total_savings_per_year"]
+    assert isinstance(before, dict) and isinstance(after, dict) and isinstance(total, dict)
+    for key in set(before) | set(after):
+        expected = before.get(key, 0.0) - after.get(key, 0.0)
+        assert total.get(key, 0.0) == pytest.approx(expected, abs=1e-4), key
+
+
+@pytest.mark.parametrize("folder", PAIRS, ids=lambda p: p.name)
+def test_diff_table_total_row_equals_the_difference_row(folder: Path) -> None:
+    _loadable(folder)
+    result = runner.invoke(app, ["diff", str(folder), "--format", "markdown"])
+    assert result.exit_code == 0, result.output
+    rows = {line.split("|")[3].strip(): line for line in result.output.splitlines()
+            if line.startswith("|") and line.count("|") > 4}
+    total = [c.strip() for c in rows["TOTAL"].split("|")[4:-3]]
+    difference_line = next(line for line in result.output.splitlines()
+                           if line.startswith("| difference |"))
+    difference = [c.strip() for c in difference_line.split("|")[2:-1]]
+    assert total == difference
+
+
+def test_metrics_table_and_json() -> None:
+    result = runner.invoke(app, ["metrics", str(EXAMPLE / "as-is.yaml")])
+    assert result.exit_code == 0, result.output
+    assert "resident_hours" in result.output and "counter_visits" in result.output
+    data = _json(["metrics", str(EXAMPLE / "as-is.yaml"), "--format", "json"])
+    assert data["annual_volume"] == 410
+    visits = data["visits"]
+    assert isinstance(visits, dict)
+    assert visits["reception"] == pytest.approx(1 / 0.85)
+
+
+def test_metrics_markdown_with_steps() -> None:
+    result = runner.invoke(app, ["metrics", str(EXAMPLE / "to-be.yaml"), "--format", "markdown",
+                                 "--steps"])
+    assert result.exit_code == 0, result.output
+    assert "| measure | per_case | per_year |" in result.output
+    assert "| apply-online |" in result.output
+
+
+def test_check_reports_stage_and_findings() -> None:
+    data = _json(["check", str(EXAMPLE / "as-is.yaml"), "--format", "json"])
+    assert data["stage"] == "digitization"
+    findings = data["findings"]
+    assert isinstance(findings, list)
+    assert {"step": "approval", "rule": "seal"}.items() <= next(
+        f for f in findings if f["step"] == "approval" and f["rule"] == "seal").items()
+    table = runner.invoke(app, ["check", str(EXAMPLE / "to-be.yaml")])
+    assert table.exit_code == 0 and "digitalization" in table.output
+
+
+def test_diff_with_two_files_matches_diff_of_the_folder() -> None:
+    two = _json(["diff", str(EXAMPLE / "as-is.yaml"), str(EXAMPLE / "to-be.yaml"), "--format", "json"])
+    one = _json(["diff", str(EXAMPLE), "--format", "json"])
+    assert two == one
+
+
+def test_diff_markdown_shows_each_elimination_with_its_rationale() -> None:
+    result = runner.invoke(app, ["diff", str(EXAMPLE), "--format", "markdown"])
+    assert result.exit_code == 0, result.output
+    line = next(ln for ln in result.output.splitlines() if "prepare-attachments" in ln)
+    assert line.startswith("| E |")
+    assert "公金受取口座" in line
+
+
+def test_diff_of_a_folder_without_a_to_be_is_an_error(tmp_path: Path) -> None:
+    (tmp_path / "as-is.yaml").write_text((EXAMPLE / "as-is.yaml").read_text(encoding="utf-8"),
+                                         encoding="utf-8")
+    result = runner.invoke(app, ["diff", str(tmp_path)])
+    assert result.exit_code != 0
+    assert isinstance(result.exception, DiffError)
+    assert "to-be.yaml" in str(result.exception)
