@@ -93,7 +93,6 @@ class CompiledModel:
     route: list[int]
     successors: list[list[int]]
     cumulative: list[list[float]]   # cumulative probabilities of CHOICE successors
-    visit: list[list[bool]]         # entering successor j starts a counter visit
     joins_needed: list[int]
     paper: list[bool]
     sheets: list[int]
@@ -200,7 +199,7 @@ def compile_model(model: ProcedureVersion, scenario: Scenario) -> CompiledModel:
     cm = CompiledModel(
         procedure=model.id, version=model.version, step_ids=list(index), kind=[], actor=[], pool=[],
         office_free=[], resident=[], in_person=[], durations=[], delays=[], route=[], successors=[],
-        cumulative=[], visit=[], joins_needed=[], paper=[], sheets=[], seal=[], signature=[],
+        cumulative=[], joins_needed=[], paper=[], sheets=[], seal=[], signature=[],
         transcription=[], pools=pools, start=index[model.start.id], online_share=0.0)
     for step in model.steps:
         actor = actors.get(step.actor or "")
@@ -220,7 +219,6 @@ def compile_model(model: ProcedureVersion, scenario: Scenario) -> CompiledModel:
         cm.delays.append(step.delay)
         outs = model.outgoing(step.id)
         cm.successors.append([index[f.target] for f in outs])
-        cm.visit.append([model.step(f.target).in_person and not step.in_person for f in outs])
         probabilities = [f.probability if f.probability is not None else 1.0 for f in outs]
         cm.cumulative.append(_cumulative(probabilities) if len(outs) > 1 else [1.0] * len(outs))
         if not outs:

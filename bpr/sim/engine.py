@@ -57,7 +57,7 @@ __all__ = ["office_calendar", "simulate_batch", "simulate_replication"]
 
 _DONE, _CONTINUE = 0, 1
 # Fields of a case record (a list, for speed).
-_ARRIVAL, _WORK, _WAIT, _TRAVEL, _VISITS, _TOKENS, _COHORT, _ONLINE, _JOINS = range(9)
+_ARRIVAL, _WORK, _WAIT, _TRAVEL, _VISITS, _TOKENS, _COHORT, _ONLINE, _JOINS, _PRESENT = range(10)
 _CALENDAR_MARGIN_DAYS = 30
 
 
@@ -155,6 +155,7 @@ class _Raw:
     def __init__(self, n_steps: int, n_pools: int) -> None:
         self.executions = [0] * n_steps
         self.busy = [0.0] * n_pools
+        self.arrival = array("d")
         self.lead = array("d")
         self.work = array("d")
         self.wait = array("d")
@@ -193,7 +194,7 @@ def _run(cm: CompiledModel, root: np.random.SeedSequence, office: OfficeCalendar
     draws = [uniforms(stream(root, f"choice:{sid}")) if r in (Route.CHOICE, Route.CHANNEL) else None
              for sid, r in zip(cm.step_ids, cm.route, strict=True)]
     kind, pool, route_kind = cm.kind, cm.pool, cm.route
-    successors, cumulative, visit = cm.successors, cm.cumulative, cm.visit
+    successors, cumulative = cm.successors, cm.cumulative
     resident, in_person, office_free, joins_needed = cm.resident, cm.in_person, cm.office_free, \
         cm.joins_needed
     channel_online, channel_others, channel_cum = cm.channel_online, cm.channel_others, \
@@ -231,6 +232,7 @@ def _run(cm: CompiledModel, root: np.random.SeedSequence, office: OfficeCalendar
 
     def complete(case: list[Any], t: float) -> None:
         if case[_COHORT]:
+            raw.arrival.append(case[_ARRIVAL])
             raw.lead.append((t - case[_ARRIVAL]) / MINUTES_PER_DAY)
             raw.work.append(case[_WORK])
             raw.wait.append(case[_WAIT])
@@ -247,6 +249,15 @@ def _run(cm: CompiledModel, root: np.random.SeedSequence, office: OfficeCalendar
         if case[_COHORT]:
             executions[s] += 1
         k = kind[s]
+        if k >= POOL:
+            # A counter visit starts at an in-person task unless the case's previous task
+            # was in person too (gateways between them do not end a visit).
+            if in_person[s]:
+                if not case[_PRESENT]:
+                    case[_VISITS] += 1
+                    case[_PRESENT] = True
+            elif case[_PRESENT]:
+                case[_PRESENT] = False
         if k == POOL:
             p = pool[s]
             if free[p]:
@@ -314,15 +325,11 @@ def _run(cm: CompiledModel, root: np.random.SeedSequence, office: OfficeCalendar
         elif r == SPLIT:
             targets = successors[s]
             case[_TOKENS] += len(targets) - 1
-            for j, target in enumerate(targets):
-                if visit[s][j]:
-                    case[_VISITS] += 1
+            for target in targets:
                 enter(case, target, t)
             return
         else:
             return
-        if visit[s][j]:
-            case[_VISITS] += 1
         enter(case, successors[s][j], t)
 
     n_arrivals = len(times)
@@ -352,7 +359,7 @@ def _run(cm: CompiledModel, root: np.random.SeedSequence, office: OfficeCalendar
         elif a < n_arrivals:
             t = next_arrival
             cohort = t >= ws
-            case = [t, 0.0, 0.0, 0.0, 0, 1, cohort, online[a], None]
+            case = [t, 0.0, 0.0, 0.0, 0, 1, cohort, online[a], None, False]
             a += 1
             next_arrival = times[a] if a < n_arrivals else math.inf
             raw.arrived += cohort
@@ -424,7 +431,7 @@ def _result(cm: CompiledModel, scenario: Scenario, replication: int, root: np.ra
     case_table = None
     if keep_cases:
         case_table = {name: list(values) for name, values in (
-            ("lead_time_days", raw.lead), ("working", raw.work), ("waiting", raw.wait),
+            ("arrival_minute", raw.arrival), ("lead_time_days", raw.lead), ("working", raw.work), ("waiting", raw.wait),
             ("travel", raw.travel), ("visits", raw.visits))}
     return ReplicationResult(
         procedure=cm.procedure, version=cm.version, scenario=scenario.name, replication=replication,

@@ -93,8 +93,9 @@ class ReplicationResult(_Frozen):
     step_visits: dict[str, float] = Field(
         description="Executions of each step per case of the observed period.")
     case_table: dict[str, list[float]] | None = Field(
-        None, description="Per-case columns when asked for: lead_time_days, working, waiting, "
-        "travel, visits.")
+        None, description="Per-case columns of the observed period's finished cases, when asked "
+        "for: arrival_minute (clock minutes from the first simulated day, warm-up included), "
+        "lead_time_days, working, waiting, travel (resident minutes) and visits.")
 
 
 class Estimate(_Frozen):
