@@ -431,8 +431,8 @@ def _result(cm: CompiledModel, scenario: Scenario, replication: int, root: np.ra
     case_table = None
     if keep_cases:
         case_table = {name: list(values) for name, values in (
-            ("arrival_minute", raw.arrival), ("lead_time_days", raw.lead), ("working", raw.work), ("waiting", raw.wait),
-            ("travel", raw.travel), ("visits", raw.visits))}
+            ("arrival_minute", raw.arrival), ("lead_time_days", raw.lead), ("working", raw.work),
+            ("waiting", raw.wait), ("travel", raw.travel), ("visits", raw.visits))}
     return ReplicationResult(
         procedure=cm.procedure, version=cm.version, scenario=scenario.name, replication=replication,
         seed=scenario.seed, spawn_key=list(root.spawn_key),

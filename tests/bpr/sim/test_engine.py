@@ -185,7 +185,8 @@ flows:
 """)
     result = simulate_replication(model, Scenario(name="d"), 0, keep_cases=True)
     assert result.case_table is not None
-    assert result.case_table["lead_time_days"] == pytest.approx([3.0] * len(result.case_table["lead_time_days"]))
+    leads = result.case_table["lead_time_days"]
+    assert leads == pytest.approx([3.0] * len(leads))
 
 
 def test_parallel_branches_are_joined(model_text: Callable[[str], ProcedureVersion]) -> None:
@@ -258,7 +259,7 @@ def test_results_survive_json_and_summarise(as_is: ProcedureVersion) -> None:
 
 
 def test_scenario_must_fit_the_model(as_is: ProcedureVersion) -> None:
-    with pytest.raises(SimulationError, match="unknown actor 'countr'.*did you mean 'counter'"):
+    with pytest.raises(SimulationError, match=r"unknown actor 'countr'.*did you mean 'counter'"):
         simulate_replication(as_is, Scenario(name="x", headcount={"countr": 3}), 0)
     with pytest.raises(SimulationError, match="unlimited capacity"):
         simulate_replication(as_is, Scenario(name="x", headcount={"resident": 3}), 0)
