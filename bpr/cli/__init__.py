@@ -25,10 +25,12 @@ app = typer.Typer(
 
 # Command modules register themselves on `app` when imported.
 from bpr.cli import models_cmd  # noqa: E402, F401
+from bpr.cli import simulate_cmd  # noqa: E402, F401
 from bpr.cli import bpmn_cmd  # noqa: E402, F401
 from bpr.cli import catalog_cmd  # noqa: E402, F401
 from bpr.cli import analysis_cmd  # noqa: E402, F401
 from bpr.cli import store_cmd  # noqa: E402, F401
+from bpr.cli import run_cmd  # noqa: E402, F401
 
 
 def main() -> None:

@@ -1,0 +1,121 @@
+"""``tetsuzuki simulate``: a year of applications through a procedure, in this process."""
+
+from __future__ import annotations
+
+import importlib.resources
+import math
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from bpr.cli import app
+from bpr.cli.output import Format, emit
+from bpr.errors import SimulationError
+from bpr.load import iter_model_files, load_procedure
+from bpr.sim import METRICS, Estimate, Scenario, Summary, load_scenario, simulate_batch, summarise
+from models.procedure import ProcedureVersion
+
+__all__ = ["comparison_rows", "default_scenario", "model_files", "simulate"]
+
+_VERSION_ORDER = {"as-is": 0, "to-be": 1}
+
+
+def default_scenario() -> Scenario:
+    """The packaged ``procedures/scenarios/default.yaml``."""
+    resource = importlib.resources.files("procedures") / "scenarios" / "default.yaml"
+    with importlib.resources.as_file(resource) as path:
+        return load_scenario(path)
+
+
+def model_files(target: Path) -> list[Path]:
+    """The model files to simulate: the file itself, or the versions in a procedure folder
+    (as-is first, then to-be, then others by name).
+
+    Raises:
+        SimulationError: the folder holds no model file.
+    """
+    if not target.is_dir():
+        return [target]
+    files = [f for f in iter_model_files([target]) if f.parent == target]
+    if not files:
+        raise SimulationError(f"no model files in {target}")
+    return sorted(files, key=lambda f: (_VERSION_ORDER.get(f.stem, 2), f.name))
+
+
+def _cell(e: Estimate | None) -> str:
+    if e is None or math.isnan(e.mean):
+        return ""
+    digits = 3 if abs(e.mean) < 10 else 1
+    text = f"{e.mean:,.{digits}f}"
+    return text + (f" ± {e.half_width:,.{digits}f}" if e.half_width is not None else "")
+
+
+def comparison_rows(summaries: list[Summary]) -> list[dict[str, Any]]:
+    """One row per metric with each version's mean ± 95% half-width side by side and, for
+    two versions, the relative change of the second against the first."""
+    names: list[str] = []
+    for s in summaries:
+        names += [k for k in s.metrics if k not in names]
+    ordered = [k for k in METRICS if k in names] + [k for k in names if k not in METRICS]
+    rows = []
+    for name in ordered:
+        row: dict[str, Any] = {"metric": name}
+        for s in summaries:
+            row[s.version] = _cell(s.metrics.get(name))
+        if len(summaries) == 2:
+            a, b = (s.metrics.get(name) for s in summaries)
+            if a is not None and b is not None and a.mean and math.isfinite(a.mean) \
+                    and math.isfinite(b.mean):
+                row["change"] = f"{(b.mean - a.mean) / abs(a.mean):+.0%}"
+            else:
+                row["change"] = ""
+        rows.append(row)
+    return rows
+
+
+@app.command()
+def simulate(
+    target: Annotated[Path, typer.Argument(help="A model file, or a procedure folder (as-is and "
+                                           "to-be side by side).", exists=True)],
+    scenario_file: Annotated[Path | None, typer.Option(
+        "--scenario", help="Scenario YAML (default: procedures/scenarios/default.yaml).",
+        exists=True, dir_okay=False)] = None,
+    online_share: Annotated[float | None, typer.Option(
+        help="Share of applications made online (overrides the scenario and the model's channel "
+        "choice).", min=0.0, max=1.0)] = None,
+    replications: Annotated[int | None, typer.Option(help="Number of replications.", min=1,
+                                                     max=10_000)] = None,
+    years: Annotated[float | None, typer.Option(help="Years observed (365 days each).", min=0.01,
+                                                max=100)] = None,
+    seed: Annotated[int | None, typer.Option(help="Base random seed.", min=0)] = None,
+    fmt: Annotated[Format, typer.Option("--format", help="table or json (markdown, csv too).")]
+    = Format.TABLE,
+) -> None:
+    """Simulate applications through a procedure and show each metric's mean and 95% CI."""
+    scenario = load_scenario(scenario_file) if scenario_file else default_scenario()
+    scenario = scenario.with_overrides(
+        online_share=online_share, replications=replications, seed=seed,
+        horizon_days=max(1, round(years * 365)) if years is not None else None)
+    models: list[ProcedureVersion] = [load_procedure(f) for f in model_files(target)]
+    progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                        TimeElapsedColumn(), console=Console(stderr=True),
+                        disable=fmt is not Format.TABLE)
+    summaries: list[Summary] = []
+    with progress:
+        for model in models:
+            task = progress.add_task(f"{model.id} {model.version}", total=scenario.replications)
+            results = simulate_batch(model, scenario, range(scenario.replications),
+                                     progress=lambda _: progress.advance(task))
+            summaries.append(summarise(results))
+    if fmt is Format.JSON:
+        emit([], fmt, payload={
+            "scenario": scenario.model_dump(mode="json"),
+            "summaries": [s.model_dump(mode="json") for s in summaries]})
+        return
+    title = (f"{models[0].name} ({models[0].id}) — scenario {scenario.name}, "
+             f"{scenario.start} + {scenario.horizon_days} days, {scenario.replications} "
+             "replications, mean ± 95% CI half-width")
+    emit(comparison_rows(summaries), fmt, title=title)
