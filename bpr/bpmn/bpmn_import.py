@@ -136,6 +136,8 @@ class _Reader:
         self.ignored: list[ImportNote] = []
         self.lane_of: dict[str, str] = {}
         self.lanes: list[etree._Element] = []
+        # A file we exported keeps every gateway as a step (a choice may merge only).
+        self.ours = False
 
     # -------------------------------------------------------------------- notes
     def warn(self, element: etree._Element | None, message: str, ident: str | None = None) -> None:
@@ -295,8 +297,10 @@ class _Reader:
             if node.tag == "parallelGateway":
                 if direction == "Diverging" and len(outs) > 1:
                     node.kind = "and-split"
-                elif direction == "Converging" and len(ins) > 1 and len(outs) <= 1:
+                elif direction == "Converging" and (len(ins) > 1 or self.ours) and len(outs) <= 1:
                     node.kind = "and-join"
+                elif self.ours:
+                    node.kind = "and-split"
                 elif len(outs) > 1 and len(ins) > 1:
                     split = _Node(f"{node.bpmn}-split", node.tag, node.element, kind="and-split",
                                   lane=node.lane, props={"name": "並行分岐"})
@@ -308,7 +312,7 @@ class _Reader:
                     node.kind = "and-join"
                 else:
                     node.passthrough = True
-            elif len(outs) > 1:
+            elif len(outs) > 1 or self.ours:
                 node.kind = "choice"
                 if node.tag == "inclusiveGateway":
                     self.warn(node.element, "inclusive gateway imported as an exclusive choice "
@@ -608,6 +612,7 @@ def _import_tree(tree: etree._ElementTree, file: str, process_id: str | None,
         raise InvalidModelError([Problem(file, _line(root), 0, "the root element is not "
                                          f"<definitions> in the BPMN namespace {BPMN_NS}")])
     reader = _Reader(file)
+    reader.ours = root.get("exporter") == "tetsuzuki"
     process = _pick_process(root, process_id, reader, file)
     _report_collaboration(root, reader)
     reader.read_container(process, None)
