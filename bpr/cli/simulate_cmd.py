@@ -4,12 +4,20 @@ from __future__ import annotations
 
 import importlib.resources
 import math
+from functools import partial
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
 
 from bpr.cli import app
 from bpr.cli.output import Format, emit
@@ -76,6 +84,10 @@ def comparison_rows(summaries: list[Summary]) -> list[dict[str, Any]]:
     return rows
 
 
+def _advance(progress: Progress, task: TaskID, _replication: int) -> None:
+    progress.advance(task)
+
+
 @app.command()
 def simulate(
     target: Annotated[Path, typer.Argument(help="A model file, or a procedure folder (as-is and "
@@ -108,7 +120,7 @@ def simulate(
         for model in models:
             task = progress.add_task(f"{model.id} {model.version}", total=scenario.replications)
             results = simulate_batch(model, scenario, range(scenario.replications),
-                                     progress=lambda _: progress.advance(task))
+                                     progress=partial(_advance, progress, task))
             summaries.append(summarise(results))
     if fmt is Format.JSON:
         emit([], fmt, payload={
