@@ -228,7 +228,7 @@ def check(model: ProcedureVersion) -> list[Finding]:
         if step.cash:
             add(Principle.DIGITAL_FIRST, Severity.HIGH, "cash", "payment in cash")
         if step.paper:
-            sheets = f" ({step.sheets} sheets)" if step.sheets else ""
+            sheets = f" ({step.sheets} sheet{'s' if step.sheets > 1 else ''})" if step.sheets else ""
             add(Principle.DIGITAL_FIRST, Severity.MEDIUM, "paper",
                 f"a paper document is written or handled{sheets}")
         if step.channel is Channel.MAIL:

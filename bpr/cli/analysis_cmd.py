@@ -13,11 +13,22 @@ from bpr.diff import Change, ChangeSet, diff
 from bpr.ecrs import ECRS_KINDS, ChangeKind, ecrs_profile
 from bpr.errors import DiffError
 from bpr.load import load_procedure
-from bpr.metrics import Measures, measure
+from bpr.metrics import Measures, Metrics, measure
 from bpr.principles import check as check_principles
 from bpr.principles import stage
+from models.procedure import ProcedureVersion
 
-__all__ = ["changeset_payload", "check", "diff_cmd", "diff_rows", "metrics", "resolve_pair"]
+__all__ = [
+    "changeset_payload",
+    "check",
+    "diff_cmd",
+    "diff_rows",
+    "metrics",
+    "metrics_payload",
+    "print_diff",
+    "print_metrics",
+    "resolve_pair",
+]
 
 FormatOption = Annotated[Format, typer.Option("--format", help="table, json or markdown.")]
 
@@ -29,8 +40,48 @@ _SHORT = {"resident_hours": "resident_h", "staff_hours_total": "staff_h", "count
           "paper_steps": "paper", "transcriptions": "retypings"}
 
 
+def _gap(fmt: Format) -> None:
+    """A blank line between two Markdown tables (each starts with its own heading)."""
+    if fmt is Format.MARKDOWN:
+        print()
+
+
 def _round(values: dict[str, float], digits: int = 2) -> dict[str, float]:
     return {k: round(v, digits) + 0.0 for k, v in values.items()}
+
+
+def metrics_payload(model: ProcedureVersion) -> dict[str, Any]:
+    """What ``tetsuzuki metrics --format json`` prints for ``model``."""
+    result = measure(model)
+    return {"procedure": model.id, "version": model.version, "annual_volume": model.annual_volume,
+            "visits": dict(result.visits), "per_case": result.per_case.as_dict(),
+            "per_year": result.per_year.as_dict(),
+            "per_year_hours": result.per_year.as_dict(hours=True),
+            "steps": _step_rows(model, result)}
+
+
+def _step_rows(model: ProcedureVersion, result: Metrics) -> list[dict[str, Any]]:
+    return [{"step": s.id, "visits": round(result.visits[s.id], 4),
+             **{_SHORT.get(k, k): round(v, 2) for k, v in
+                result.step_per_year(s.id).as_dict(hours=True).items() if k in DIFF_COLUMNS}}
+            for s in model.steps]
+
+
+def print_metrics(model: ProcedureVersion, fmt: Format, *, steps: bool = False) -> None:
+    """Print the measures of ``model`` as ``tetsuzuki metrics`` does."""
+    if fmt is Format.JSON:
+        emit([], fmt, payload=metrics_payload(model))
+        return
+    result = measure(model)
+    per_case = result.per_case.as_dict(hours=True)
+    per_year = result.per_year.as_dict(hours=True)
+    rows = [{"measure": k, "per_case": round(per_case[k], 4), "per_year": round(per_year[k], 2)}
+            for k in per_year]
+    emit(rows, fmt, title=f"{model.name} ({model.id}, {model.version}): "
+         f"{model.annual_volume:g} cases per year")
+    if steps:
+        _gap(fmt)
+        emit(_step_rows(model, result), fmt, title="per step (per year)")
 
 
 @app.command()
@@ -43,27 +94,7 @@ def metrics(
 
     Minutes are shown as hours; per year = per case × annual_volume.
     """
-    model = load_procedure(file)
-    result = measure(model)
-    per_case = result.per_case.as_dict(hours=True)
-    per_year = result.per_year.as_dict(hours=True)
-    rows = [{"measure": k, "per_case": round(per_case[k], 4), "per_year": round(per_year[k], 2)}
-            for k in per_year]
-    step_rows = [{"step": s.id, "visits": round(result.visits[s.id], 4),
-                  **{_SHORT.get(k, k): round(v, 2) for k, v in
-                     result.step_per_year(s.id).as_dict(hours=True).items()
-                     if k in DIFF_COLUMNS}} for s in model.steps]
-    if fmt is Format.JSON:
-        emit([], fmt, payload={
-            "procedure": model.id, "version": model.version, "annual_volume": model.annual_volume,
-            "visits": dict(result.visits), "per_case": result.per_case.as_dict(),
-            "per_year": result.per_year.as_dict(), "per_year_hours": per_year,
-            "steps": step_rows})
-        return
-    emit(rows, fmt, title=f"{model.name} ({model.id}, {model.version}): "
-         f"{model.annual_volume:g} cases per year")
-    if steps:
-        emit(step_rows, fmt, title="per step (per year)")
+    print_metrics(load_procedure(file), fmt, steps=steps)
 
 
 @app.command()
@@ -105,8 +136,10 @@ def resolve_pair(first: Path, second: Path | None) -> tuple[Path, Path]:
 
 
 def _savings_cells(savings: Measures) -> dict[str, float]:
+    # Rounding to 6 places first removes float noise, so that a sum of changes and a
+    # difference of totals that agree to 1e-9 also print the same 2-decimal figure.
     values = savings.as_dict(hours=True)
-    return {_SHORT.get(k, k): round(values[k], 2) + 0.0 for k in DIFF_COLUMNS}
+    return {_SHORT.get(k, k): round(round(values[k], 6), 2) + 0.0 for k in DIFF_COLUMNS}
 
 
 def _clip(text: str, width: int | None) -> str:
@@ -173,26 +206,36 @@ def diff_cmd(
 ) -> None:
     """Change set from as-is to to-be with ECRS kinds, yearly savings and rationale."""
     as_is_file, to_be_file = resolve_pair(as_is, to_be)
-    changeset = diff(load_procedure(as_is_file), load_procedure(to_be_file))
+    print_diff(diff(load_procedure(as_is_file), load_procedure(to_be_file)), fmt)
+
+
+def print_diff(changeset: ChangeSet, fmt: Format) -> None:
+    """Print a change set as ``tetsuzuki diff`` does: the change table with its TOTAL row,
+    the per-year totals of both versions and their difference, the ECRS profile, the
+    suggested matches and the warnings."""
     if fmt is Format.JSON:
         emit([], fmt, payload=changeset_payload(changeset))
         return
     width = 48 if fmt is Format.TABLE else None
-    emit(diff_rows(changeset, width=width), fmt, title=f"{changeset.procedure}: {changeset.as_is.version} → "
-         f"{changeset.to_be.version}, savings per year (hours for time)")
+    emit(diff_rows(changeset, width=width), fmt, title=f"{changeset.procedure}: "
+         f"{changeset.as_is.version} → {changeset.to_be.version}, savings per year (hours for time)")
     totals = [{"version": changeset.as_is.version, **_savings_cells(changeset.as_is.per_year)},
               {"version": changeset.to_be.version, **_savings_cells(changeset.to_be.per_year)},
               {"version": "difference", **_savings_cells(changeset.as_is.per_year -
                                                          changeset.to_be.per_year)}]
+    _gap(fmt)
     emit(totals, fmt, title="per-year totals (difference = TOTAL of the changes)")
     profile = ecrs_profile(changeset)
+    _gap(fmt)
     emit([{"kind": k.value, "hours_saved": round(profile.hours[k], 1),
            "share": f"{profile.share[k]:.0%}" if k in ECRS_KINDS else ""} for k in ChangeKind
           if k in ECRS_KINDS or abs(profile.hours[k]) > 1e-9], fmt,
          title="ECRS profile (resident + staff hours per year)")
     if changeset.suggestions:
+        _gap(fmt)
         emit([{"as_is_step": s.as_is_step, "to_be_step": s.to_be_step,
                "similarity": s.similarity, "reason": s.reason} for s in changeset.suggestions],
              fmt, title="suggested matches (not applied: add `replaces` if right)")
     if changeset.warnings:
+        _gap(fmt)
         emit([{"warning": w} for w in changeset.warnings], fmt, title="warnings")

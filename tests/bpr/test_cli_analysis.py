@@ -9,6 +9,9 @@ import pytest
 from typer.testing import CliRunner
 
 from bpr.cli import app
+from bpr.cli.analysis_cmd import changeset_payload, metrics_payload, print_diff
+from bpr.cli.output import Format
+from bpr.diff import diff
 from bpr.errors import DiffError, InvalidModelError
 from bpr.load import load_procedure
 from tests.conftest import EXAMPLE, PROCEDURES
@@ -16,15 +19,6 @@ from tests.conftest import EXAMPLE, PROCEDURES
 runner = CliRunner()
 
 PAIRS = sorted(p.parent for p in PROCEDURES.rglob("to-be.yaml") if (p.parent / "as-is.yaml").is_file())
-
-
-def _loadable(folder: Path) -> None:
-    """Skip a catalog folder whose models are still being written (invalid)."""
-    for name in ("as-is.yaml", "to-be.yaml"):
-        try:
-            load_procedure(folder / name)
-        except InvalidModelError as exc:
-            pytest.skip(f"{folder.name}/{name} is not valid yet: {exc.problems[0]}")
 
 
 def _json(args: list[str]) -> dict[str, object]:
@@ -39,30 +33,51 @@ def test_catalog_has_the_example_pair() -> None:
     assert EXAMPLE in PAIRS
 
 
-@pytest.mark.parametrize("folder", PAIRS, ids=lambda p: p.name)
-def test_diff_totals_equal_the_difference_of_metrics(folder: Path) -> None:
-    _loadable(folder)
-    before = _json(["metrics", str(folder / "as-is.yaml"), "--format", "json"])["per_year_hours"]
-    after = _json(["metrics", str(folder / "to-be.yaml"), "--format", "json"])["per_year_hours"]
-    total = _json(["diff", str(folder), "--format", "json"])["total_savings_per_year"]
+def _table_rows(output: str) -> list[list[str]]:
+    return [[c.strip() for c in line.split("|")[1:-1]] for line in output.splitlines()
+            if line.startswith("| ")]
+
+
+def test_the_commands_agree_on_the_example() -> None:
+    """`diff` JSON totals = `metrics` of the as-is minus `metrics` of the to-be, and the
+    change table's TOTAL row = its difference row, all through the command line."""
+    total = _json(["diff", str(EXAMPLE), "--format", "json"])["total_savings_per_year"]
+    before = _json(["metrics", str(EXAMPLE / "as-is.yaml"), "--format", "json"])["per_year_hours"]
+    after = _json(["metrics", str(EXAMPLE / "to-be.yaml"), "--format", "json"])["per_year_hours"]
     assert isinstance(before, dict) and isinstance(after, dict) and isinstance(total, dict)
+    for key in set(before) | set(after):
+        assert total.get(key, 0.0) == pytest.approx(before.get(key, 0.0) - after.get(key, 0.0),
+                                                    abs=1e-4), key
+    table = runner.invoke(app, ["diff", str(EXAMPLE), "--format", "markdown"])
+    rows = _table_rows(table.output)
+    total_row = next(r for r in rows if r[2] == "TOTAL")
+    difference_row = next(r for r in rows if r[0] == "difference")
+    assert total_row[3:3 + len(difference_row) - 1] == difference_row[1:]
+
+
+@pytest.mark.parametrize("folder", PAIRS, ids=lambda p: p.name)
+def test_diff_totals_equal_the_difference_of_metrics(folder: Path,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    """For every catalog procedure, through the functions the commands print with (each
+    model loaded once to keep the run fast): JSON totals of `diff` = `metrics` as-is minus
+    `metrics` to-be, and the table's TOTAL row = the difference row."""
+    try:
+        as_is, to_be = load_procedure(folder / "as-is.yaml"), load_procedure(folder / "to-be.yaml")
+    except InvalidModelError as exc:
+        pytest.skip(f"{folder.name} is not valid yet: {exc.problems[0]}")
+    changeset = diff(as_is, to_be)
+    total = changeset_payload(changeset)["total_savings_per_year"]
+    before = metrics_payload(as_is)["per_year_hours"]
+    after = metrics_payload(to_be)["per_year_hours"]
     for key in set(before) | set(after):
         expected = before.get(key, 0.0) - after.get(key, 0.0)
         assert total.get(key, 0.0) == pytest.approx(expected, abs=1e-4), key
-
-
-@pytest.mark.parametrize("folder", PAIRS, ids=lambda p: p.name)
-def test_diff_table_total_row_equals_the_difference_row(folder: Path) -> None:
-    _loadable(folder)
-    result = runner.invoke(app, ["diff", str(folder), "--format", "markdown"])
-    assert result.exit_code == 0, result.output
-    rows = {line.split("|")[3].strip(): line for line in result.output.splitlines()
-            if line.startswith("|") and line.count("|") > 4}
-    total = [c.strip() for c in rows["TOTAL"].split("|")[4:-3]]
-    difference_line = next(line for line in result.output.splitlines()
-                           if line.startswith("| difference |"))
-    difference = [c.strip() for c in difference_line.split("|")[2:-1]]
-    assert total == difference
+    capsys.readouterr()
+    print_diff(changeset, Format.MARKDOWN)
+    rows = _table_rows(capsys.readouterr().out)
+    total_row = next(r for r in rows if r[2] == "TOTAL")
+    difference_row = next(r for r in rows if r[0] == "difference")
+    assert total_row[3:3 + len(difference_row) - 1] == difference_row[1:]
 
 
 def test_metrics_table_and_json() -> None:
