@@ -1,0 +1,74 @@
+"""``tetsuzuki run simulate`` and ``tetsuzuki run analyze``: the catalog-wide Prefect flows.
+
+Without a configured Prefect API (``PREFECT_API_URL``) Prefect runs in its local mode and
+starts a temporary server for the run; with one, runs appear in that server's UI.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from bpr.cli import app
+
+__all__ = ["run_analyze", "run_simulate"]
+
+run_app = typer.Typer(help="Run the catalog-wide Prefect flows.", no_args_is_help=True)
+app.add_typer(run_app, name="run")
+
+
+@run_app.command("simulate")
+def run_simulate(
+    procedure: Annotated[list[str] | None, typer.Option(
+        "--procedure", "-p", help="Procedure id (repeatable); all when omitted.")] = None,
+    online_share: Annotated[list[float] | None, typer.Option(
+        "--online-share", help="Online share to sweep (repeatable); default 0.3 0.6 0.9.")] = None,
+    replications: Annotated[int, typer.Option(min=1, help="Replications per version and scenario.")] = 10,
+    years: Annotated[float, typer.Option(min=0.01, help="Observed years.")] = 1.0,
+    seed: Annotated[int | None, typer.Option(help="Base seed (the scenario's when omitted).")] = None,
+    scenario: Annotated[Path | None, typer.Option(help="Base scenario YAML.")] = None,
+    task_runner: Annotated[str, typer.Option(help="process, thread or dask.")] = "process",
+    workers: Annotated[int | None, typer.Option(help="Local workers (process/thread/dask).")] = None,
+    dask_address: Annotated[str | None, typer.Option(help="Dask scheduler, tcp://HOST:PORT.")] = None,
+    resume: Annotated[int | None, typer.Option(help="Complete an interrupted run with this id.")] = None,
+    target_cases_per_task: Annotated[int, typer.Option(min=1, help="Batching target.")] = 20_000,
+) -> None:
+    """Sweep procedures × versions × online shares × replications; results go to the store."""
+    from flows.common import make_task_runner
+    from flows.server import prefect_api
+    from flows.simulate import DEFAULT_ONLINE_SHARES, simulate_catalog
+
+    runner = make_task_runner("dask" if dask_address else task_runner, workers=workers,
+                              dask_address=dask_address)
+    with prefect_api():
+        run_id = simulate_catalog.with_options(task_runner=runner)(
+            procedures=procedure or None,
+            online_shares=tuple(online_share) if online_share else DEFAULT_ONLINE_SHARES,
+            replications=replications, years=years, seed=seed,
+            scenario_file=str(scenario) if scenario else None, resume_run=resume,
+            target_cases_per_task=target_cases_per_task)
+    print(f"simulation run {run_id} completed; see `tetsuzuki runs show {run_id}`")
+
+
+@run_app.command("analyze")
+def run_analyze(
+    procedure: Annotated[list[str] | None, typer.Option(
+        "--procedure", "-p", help="Procedure id (repeatable); all when omitted.")] = None,
+    report: Annotated[Path | None, typer.Option(help="Write the auditors' report to this folder.")] = None,
+    task_runner: Annotated[str, typer.Option(help="thread, process or dask.")] = "thread",
+    workers: Annotated[int | None, typer.Option(help="Local workers.")] = None,
+    dask_address: Annotated[str | None, typer.Option(help="Dask scheduler, tcp://HOST:PORT.")] = None,
+) -> None:
+    """Validate, measure, check and diff every procedure; results go to the store."""
+    from flows.analyze import analyze_catalog
+    from flows.common import make_task_runner
+    from flows.server import prefect_api
+
+    runner = make_task_runner("dask" if dask_address else task_runner, workers=workers,
+                              dask_address=dask_address)
+    with prefect_api():
+        run_id = analyze_catalog.with_options(task_runner=runner)(
+            procedures=procedure or None, report_dir=str(report) if report else None)
+    print(f"analysis run {run_id} completed; see `tetsuzuki runs show {run_id}`")

@@ -1,0 +1,144 @@
+"""``analyze_catalog``: validate, measure, check and diff every procedure; store the results.
+
+One task per procedure (validation, metrics and principle findings of both versions, and
+the as-is → to-be change set). Each task's results are written to the store in one
+transaction as it completes; the run is closed ``completed`` only when all are stored.
+When an output folder is given, the auditors' report is written at the end.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from typing import Any
+
+from prefect import flow, get_run_logger, task
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from prefect.futures import as_completed
+from prefect.runtime import flow_run
+
+from bpr.diff import diff
+from bpr.metrics import measure
+from bpr.principles import check, stage
+from flows.common import LoadedVersion, code_version, load_catalog_versions
+from models.store import RunStatus, Store
+
+__all__ = ["analyze_catalog", "analyze_procedure"]
+
+
+def _version_payload(loaded: LoadedVersion) -> dict[str, Any]:
+    metrics = measure(loaded.model)
+    assessment = stage(loaded.model)
+    return {
+        "procedure": loaded.model.id, "version": loaded.model.version,
+        "content_hash": loaded.content_hash,
+        "per_case": metrics.per_case.as_dict(),
+        "per_year": metrics.per_year.as_dict(hours=True),
+        "visits": dict(metrics.visits),
+        "stage": {"stage": assessment.stage.value, "digital_share": assessment.digital_share,
+                  "reasons": list(assessment.reasons)},
+        "findings": [{k: (v.value if hasattr(v, "value") else v)
+                      for k, v in dataclasses.asdict(f).items()} for f in check(loaded.model)],
+    }
+
+
+@task(name="analyze-procedure", retries=2, retry_delay_seconds=1)
+def analyze_procedure(versions: list[LoadedVersion]) -> dict[str, Any]:
+    """Metrics and findings of each version of one procedure, and its change set."""
+    from bpr.cli.analysis_cmd import changeset_payload
+
+    out: dict[str, Any] = {"versions": [_version_payload(v) for v in versions]}
+    by_label = {v.model.version: v for v in versions}
+    if "as-is" in by_label and "to-be" in by_label:
+        out["changeset"] = changeset_payload(diff(by_label["as-is"].model, by_label["to-be"].model))
+    return out
+
+
+def _summary_row(procedure: str, result: dict[str, Any]) -> dict[str, Any]:
+    row: dict[str, Any] = {"procedure": procedure}
+    for v in result["versions"]:
+        row[f"{v['version']} stage"] = v["stage"]["stage"]
+        row[f"{v['version']} findings"] = len(v["findings"])
+    change = result.get("changeset")
+    if change:
+        saved = change["total_savings_per_year"]
+        row["changes"] = sum(1 for c in change["changes"] if c["kind"] != "U")
+        row["resident h/yr saved"] = round(saved.get("resident_hours", 0.0), 1)
+        row["staff h/yr saved"] = round(saved.get("staff_hours_total", 0.0), 1)
+        row["visits/yr avoided"] = round(saved.get("counter_visits", 0.0), 1)
+        row["paper steps/yr removed"] = round(saved.get("paper_steps", 0.0), 1)
+        row["audit warnings"] = sum(len(c["warnings"]) for c in change["changes"])
+    return row
+
+
+@flow(name="analyze-catalog", log_prints=True)
+def analyze_catalog(procedures: list[str] | None = None, database_url: str | None = None,
+                    report_dir: str | None = None) -> int:
+    """Analyse the catalog (or some procedures), store the results, write the report.
+
+    Args:
+        procedures: procedure ids; the whole catalog when omitted.
+        database_url: store URL; ``$TETSUZUKI_DATABASE_URL`` or ``.tetsuzuki/`` when omitted.
+        report_dir: write the auditors' report there when given.
+
+    Returns:
+        The run id in the store.
+    """
+    logger = get_run_logger()
+    versions = load_catalog_versions(procedures)  # validates everything before any work
+    grouped: dict[str, list[LoadedVersion]] = {}
+    for v in versions:
+        grouped.setdefault(v.model.id, []).append(v)
+    store = Store(database_url)
+    run_id = store.start_run("analyze", {"procedures": procedures, "report_dir": report_dir},
+                             seed=None, code_version=code_version(),
+                             flow_run_id=str(flow_run.id) if flow_run.id else None,
+                             tasks_expected=len(grouped))
+    rows: list[dict[str, Any]] = []
+    try:
+        futures = {analyze_procedure.submit(vs): pid for pid, vs in grouped.items()}
+        for future in as_completed(list(futures)):
+            pid = futures[future]
+            result = future.result()
+            hashes = [v.content_hash for v in grouped[pid]]
+            store.put_analysis_result(run_id, "procedure", pid, result, procedure_id=pid,
+                                      version_hashes=hashes)
+            for v in grouped[pid]:
+                store.put_version(v.content_hash, v.model.id, v.model.version, v.model.name,
+                                  v.canonical_json)
+            rows.append(_summary_row(pid, result))
+        if report_dir:
+            _write_report(report_dir, store)
+    except BaseException as exc:
+        store.finish_run(run_id, RunStatus.FAILED, error=f"{type(exc).__name__}: {exc}")
+        store.close()
+        raise
+    store.finish_run(run_id, RunStatus.COMPLETED)
+    store.close()
+    order = {pid: i for i, pid in enumerate(grouped)}
+    rows.sort(key=lambda r: order[r["procedure"]])
+    create_table_artifact(key="catalog-analysis", table=rows,
+                          description=f"Catalog analysis (run {run_id}): savings per year of to-be")
+    create_markdown_artifact(key="catalog-analysis-summary", markdown=_markdown(rows, run_id),
+                             description=f"Catalog analysis (run {run_id})")
+    logger.info("run %s completed: %d procedures analysed", run_id, len(rows))
+    return run_id
+
+
+def _markdown(rows: list[dict[str, Any]], run_id: int) -> str:
+    from bpr.cli.output import markdown_table
+
+    return f"# Catalog analysis, run {run_id}\n\n" + markdown_table(rows)
+
+
+def _write_report(report_dir: str, store: Store) -> None:
+    """Write the auditors' report when the report module is available."""
+    import importlib
+
+    try:
+        report_module = importlib.import_module("bpr.report")
+    except ImportError:  # the report is a later feature; the analysis stands without it
+        return
+    writer: Callable[..., Any] | None = getattr(report_module, "write_report", None)
+    if writer is not None:
+        writer(report_dir)

@@ -1,0 +1,103 @@
+"""What both flows share: reading the catalog, the code version, the store, task runners.
+
+This is orchestration glue (I/O at the edge); the computing is in ``bpr``.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from dataclasses import dataclass
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Any
+
+from bpr.canonical import canonical_json, content_hash
+from bpr.catalog import CatalogEntry, catalog_versions, load_catalog
+from bpr.load import load_procedure
+from models.procedure import ProcedureVersion
+
+__all__ = ["LoadedVersion", "code_version", "load_catalog_versions", "make_task_runner"]
+
+
+@dataclass(frozen=True)
+class LoadedVersion:
+    """A validated procedure version with its catalog entry and content hash."""
+
+    entry: CatalogEntry
+    model: ProcedureVersion
+    path: Path
+    content_hash: str
+    canonical_json: str
+
+
+def load_catalog_versions(procedures: list[str] | None = None,
+                          versions: tuple[str, ...] = ("as-is", "to-be"),
+                          catalog_file: str | None = None) -> list[LoadedVersion]:
+    """Load and validate the catalog's version files (all of them, or the given ids).
+
+    Raises:
+        InvalidModelError: a file is invalid (nothing is returned then).
+        ValueError: an unknown procedure id was asked for.
+    """
+    catalog = load_catalog(catalog_file)
+    root = Path(catalog_file).parent if catalog_file else None
+    known = {e.id for e in catalog.procedures}
+    unknown = sorted(set(procedures or ()) - known)
+    if unknown:
+        raise ValueError(f"unknown procedure id(s): {', '.join(unknown)}")
+    loaded: list[LoadedVersion] = []
+    for entry, as_is, to_be in catalog_versions(catalog, root):
+        if procedures and entry.id not in procedures:
+            continue
+        for label, path in (("as-is", as_is), ("to-be", to_be)):
+            if label not in versions or not path.is_file():
+                continue
+            model = load_procedure(path)
+            loaded.append(LoadedVersion(entry, model, path, content_hash(model),
+                                        canonical_json(model)))
+    return loaded
+
+
+def code_version() -> str:
+    """The package version, plus the git commit when run from a checkout."""
+    try:
+        base = version("tetsuzuki")
+    except PackageNotFoundError:
+        base = "unknown"
+    try:
+        commit = subprocess.run(["git", "rev-parse", "--short=12", "HEAD"], capture_output=True,
+                                text=True, check=True, timeout=5,
+                                cwd=Path(__file__).resolve().parent).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"],
+                               capture_output=True, text=True, check=True, timeout=5,
+                               cwd=Path(__file__).resolve().parent).stdout.strip()
+        return f"{base}+g{commit}{'.dirty' if dirty else ''}"
+    except (OSError, subprocess.SubprocessError):
+        return base
+
+
+def make_task_runner(kind: str, *, workers: int | None = None, dask_address: str | None = None
+                     ) -> Any:
+    """A Prefect task runner by name: ``process`` (local process pool, the default for
+    CPU-bound sweeps), ``thread`` or ``dask`` (prefect-dask's DaskTaskRunner on the cluster
+    at ``dask_address``, or a temporary local cluster when no address is given).
+
+    Raises:
+        ValueError: an unknown kind.
+    """
+    if kind == "process":
+        from prefect.task_runners import ProcessPoolTaskRunner
+
+        return ProcessPoolTaskRunner(max_workers=workers)
+    if kind == "thread":
+        from prefect.task_runners import ThreadPoolTaskRunner
+
+        return ThreadPoolTaskRunner(max_workers=workers)
+    if kind == "dask":
+        from prefect_dask import DaskTaskRunner
+
+        if dask_address:
+            return DaskTaskRunner(address=dask_address)
+        return DaskTaskRunner(cluster_kwargs={"n_workers": workers or 2, "processes": True,
+                                              "threads_per_worker": 1})
+    raise ValueError(f"unknown task runner {kind!r}: use process, thread or dask")

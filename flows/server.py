@@ -1,0 +1,49 @@
+"""Prefect's local mode for the CLI: one temporary API server shared with worker processes.
+
+When no ``PREFECT_API_URL`` is configured, Prefect starts a temporary server for a flow
+run. Worker processes of a process pool would each start another one (about 15 s each),
+so the CLI starts one server up front and exports its URL to the environment, which the
+workers inherit. With ``PREFECT_API_URL`` set (a real ``prefect server start``), nothing
+is started.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+__all__ = ["prefect_api"]
+
+
+@contextmanager
+def prefect_api(startup_timeout: int = 90) -> Iterator[str | None]:
+    """Ensure a Prefect API for the duration of the block; yields its URL (None when an
+    existing configuration is used as it is)."""
+    from prefect.settings import PREFECT_API_URL
+
+    if os.environ.get("PREFECT_API_URL") or PREFECT_API_URL.value():
+        yield None
+        return
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    from prefect.server.api.server import SubprocessASGIServer
+
+    server = SubprocessASGIServer()
+    SubprocessASGIServer._instances[None] = server  # flows reuse it instead of starting another
+    server.start(timeout=startup_timeout)
+    os.environ["PREFECT_API_URL"] = server.api_url
+    try:
+        yield server.api_url
+    finally:
+        # Flush logs and events while the server is still up; otherwise their workers
+        # retry against a stopped server for a minute and more at exit.
+        from prefect.events.worker import EventsWorker
+        from prefect.logging.handlers import APILogWorker
+
+        for worker in (APILogWorker, EventsWorker):
+            try:
+                worker.drain_all(timeout=10)
+            except Exception:
+                pass
+        os.environ.pop("PREFECT_API_URL", None)
+        server.stop()

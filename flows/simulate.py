@@ -1,0 +1,213 @@
+"""``simulate_catalog``: procedures × versions × scenarios × batches of replications.
+
+One task is (procedure version, scenario, batch of replications). Batches are sized so a
+task does about :data:`TARGET_CASES_PER_TASK` simulated cases (a second or more of work on
+this engine) — never one task per case or per replication; a small procedure gets all its
+replications in one task. The flow writes each task's results to the store in its own
+transaction as the task completes, so a run that dies keeps only whole tasks, shows as
+``interrupted``, and is completed by running it again with ``resume_run``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from prefect import flow, get_run_logger, task
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from prefect.futures import as_completed
+from prefect.runtime import flow_run
+
+from bpr.sim import Scenario, load_scenario, simulate_batch, summarise
+from bpr.sim.results import ReplicationResult
+from flows.common import LoadedVersion, code_version, load_catalog_versions
+from models.procedure import ProcedureVersion
+from models.store import RunStatus, Store
+
+__all__ = [
+    "DEFAULT_ONLINE_SHARES",
+    "TARGET_CASES_PER_TASK",
+    "SimTask",
+    "plan_tasks",
+    "scenario_variants",
+    "simulate_catalog",
+    "simulate_task",
+    "summarise_run",
+]
+
+DEFAULT_ONLINE_SHARES: tuple[float, ...] = (0.3, 0.6, 0.9)
+TARGET_CASES_PER_TASK = 20_000
+"""Simulated cases per task the batching aims at (about 1–2 s of engine time)."""
+
+BUILTIN_SCENARIO = Path(__file__).resolve().parents[1] / "procedures" / "scenarios" / "default.yaml"
+
+
+@dataclass(frozen=True)
+class SimTask:
+    """One unit of work: a procedure version, a scenario and a batch of replications."""
+
+    version: LoadedVersion
+    scenario: Scenario
+    batch: int
+    replications: tuple[int, ...]
+
+    @property
+    def key(self) -> tuple[str, str, int]:
+        return (self.version.content_hash, self.scenario.name, self.batch)
+
+
+def scenario_variants(base: Scenario, online_shares: tuple[float, ...], *,
+                      has_channel_choice: bool) -> list[Scenario]:
+    """The scenarios a version is simulated under.
+
+    A version with a channel choice gets one scenario per online share (named
+    ``<base>-online-<share>``); a version without one (a paper as-is) cannot be affected by
+    the share and is simulated once, under the base scenario.
+    """
+    if not has_channel_choice or not online_shares:
+        return [base]
+    return [base.model_copy(update={"online_share": share,
+                                    "name": f"{base.name}-online-{share:g}"})
+            for share in online_shares]
+
+
+def plan_tasks(versions: list[LoadedVersion], base: Scenario, online_shares: tuple[float, ...],
+               replications: int, target_cases: int = TARGET_CASES_PER_TASK) -> list[SimTask]:
+    """Cut the sweep into tasks of about ``target_cases`` simulated cases each."""
+    tasks: list[SimTask] = []
+    years = (base.horizon_days + base.warmup_days) / 365
+    for loaded in versions:
+        per_replication = max(1.0, loaded.model.annual_volume * years +
+                              (base.burst.applications if base.burst else 0))
+        batch_size = max(1, min(replications, math.ceil(target_cases / per_replication)))
+        for scenario in scenario_variants(base, online_shares,
+                                          has_channel_choice=loaded.model.channel_choice is not None):
+            for batch, first in enumerate(range(0, replications, batch_size)):
+                reps = tuple(range(first, min(replications, first + batch_size)))
+                tasks.append(SimTask(loaded, scenario, batch, reps))
+    return tasks
+
+
+@task(name="simulate-batch", retries=2, retry_delay_seconds=1)
+def simulate_task(model: ProcedureVersion, scenario: Scenario,
+                  replications: tuple[int, ...]) -> list[dict[str, Any]]:
+    """Simulate a batch of replications; returns JSON-ready replication results."""
+    return [r.model_dump(mode="json") for r in simulate_batch(model, scenario, replications)]
+
+
+def summarise_run(store: Store, run_id: int) -> list[dict[str, Any]]:
+    """One row per (procedure, version, scenario) of a run: the headline estimates."""
+    groups: dict[tuple[str, str, str], list[ReplicationResult]] = {}
+    for row in store.simulation_results(run_id):
+        for rep in row.results["replications"]:
+            result = ReplicationResult.model_validate(rep)
+            groups.setdefault((row.procedure_id, row.version, row.scenario_key), []).append(result)
+    rows = []
+    for (procedure, version, scenario), results in sorted(groups.items()):
+        m = summarise(results).metrics
+
+        def mean(name: str, metrics: Any = m) -> float | None:
+            est = metrics.get(name)
+            return None if est is None else round(est.mean, 2)
+
+        rows.append({"procedure": procedure, "version": version, "scenario": scenario,
+                     "replications": len({r.replication for r in results}),
+                     "completed": mean("completed"),
+                     "lead_time_days": mean("lead_time_days_mean"),
+                     "staff_hours": mean("staff_hours"),
+                     "counter_wait_min": mean("counter_wait_minutes_mean"),
+                     "paper_steps": mean("paper_steps"), "seals": mean("seals"),
+                     "transcriptions": mean("transcriptions"), "backlog": mean("backlog_end")})
+    return rows
+
+
+def _markdown(rows: list[dict[str, Any]], run_id: int) -> str:
+    lines = [f"# Simulation sweep, run {run_id}", "",
+             "Per procedure version and scenario: mean over replications.", "",
+             "| procedure | version | scenario | completed | lead time (days) | staff hours | "
+             "paper steps | seals | re-typings |", "|---|---|---|---|---|---|---|---|---|"]
+    for r in rows:
+        lines.append(f"| {r['procedure']} | {r['version']} | {r['scenario']} | {r['completed']} | "
+                     f"{r['lead_time_days']} | {r['staff_hours']} | {r['paper_steps']} | "
+                     f"{r['seals']} | {r['transcriptions']} |")
+    return "\n".join(lines) + "\n"
+
+
+@flow(name="simulate-catalog", log_prints=True)
+def simulate_catalog(procedures: list[str] | None = None,
+                     online_shares: tuple[float, ...] = DEFAULT_ONLINE_SHARES,
+                     replications: int = 10,
+                     years: float = 1.0,
+                     seed: int | None = None,
+                     scenario_file: str | None = None,
+                     database_url: str | None = None,
+                     resume_run: int | None = None,
+                     target_cases_per_task: int = TARGET_CASES_PER_TASK) -> int:
+    """Simulate the catalog (or some procedures) under the scenario variants and store it.
+
+    Args:
+        procedures: procedure ids; all of the catalog when omitted.
+        online_shares: online shares to sweep for versions with a channel choice.
+        replications: replications per (version, scenario).
+        years: observed horizon in years (the scenario's horizon is replaced).
+        seed: base seed; the scenario's when omitted.
+        scenario_file: base scenario YAML; the built-in default when omitted.
+        database_url: store URL; ``$TETSUZUKI_DATABASE_URL`` or ``.tetsuzuki/`` when omitted.
+        resume_run: id of an interrupted or failed run to complete (its stored tasks are
+            kept, the missing ones are run).
+        target_cases_per_task: batching target (simulated cases per task).
+
+    Returns:
+        The run id in the store.
+    """
+    logger = get_run_logger()
+    base = load_scenario(scenario_file or BUILTIN_SCENARIO)
+    update: dict[str, Any] = {"horizon_days": max(1, round(years * 365))}
+    if seed is not None:
+        update["seed"] = seed
+    base = base.model_copy(update=update)
+    parameters = {"procedures": procedures, "online_shares": list(online_shares),
+                  "replications": replications, "years": years, "seed": base.seed,
+                  "scenario": base.name, "target_cases_per_task": target_cases_per_task}
+    versions = load_catalog_versions(procedures)
+    tasks = plan_tasks(versions, base, tuple(online_shares), replications, target_cases_per_task)
+    store = Store(database_url)
+    if resume_run is not None:
+        store.adopt_run(resume_run, flow_run_id=str(flow_run.id) if flow_run.id else None)
+        run_id = resume_run
+        done = store.done_tasks(run_id)
+        parameters = store.run(run_id).parameters
+    else:
+        run_id = store.start_run("simulate", parameters, seed=base.seed, code_version=code_version(),
+                                 flow_run_id=str(flow_run.id) if flow_run.id else None,
+                                 tasks_expected=len(tasks))
+        done = set()
+    todo = [t for t in tasks if t.key not in done]
+    logger.info("run %s: %d tasks (%d already stored), %d versions", run_id, len(todo),
+                len(tasks) - len(todo), len(versions))
+    try:
+        futures = {simulate_task.submit(t.version.model, t.scenario, t.replications): t for t in todo}
+        for future in as_completed(list(futures)):
+            t = futures[future]
+            v = t.version
+            store.put_simulation_result(
+                run_id, version_hash=v.content_hash, procedure_id=v.model.id,
+                version=v.model.version, name=v.model.name, canonical_json=v.canonical_json,
+                scenario_key=t.scenario.name, batch=t.batch, replications=t.replications,
+                results={"scenario": t.scenario.model_dump(mode="json"),
+                         "replications": future.result()})
+    except BaseException as exc:
+        store.finish_run(run_id, RunStatus.FAILED, error=f"{type(exc).__name__}: {exc}")
+        store.close()
+        raise
+    store.finish_run(run_id, RunStatus.COMPLETED)
+    rows = summarise_run(store, run_id)
+    store.close()
+    create_table_artifact(key="simulation-sweep", table=rows,
+                          description=f"Simulation sweep (run {run_id}): means over replications")
+    create_markdown_artifact(key="simulation-sweep-summary", markdown=_markdown(rows, run_id),
+                             description=f"Simulation sweep (run {run_id})")
+    logger.info("run %s completed: %d result rows", run_id, len(rows))
+    return run_id
