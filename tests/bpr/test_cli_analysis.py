@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shlex
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,7 @@ from bpr.cli.output import Format
 from bpr.diff import diff
 from bpr.errors import DiffError, InvalidModelError
 from bpr.load import load_procedure
-from tests.conftest import EXAMPLE, PROCEDURES
+from tests.conftest import EXAMPLE, PROCEDURES, ROOT
 
 runner = CliRunner()
 
@@ -131,3 +132,16 @@ def test_diff_of_a_folder_without_a_to_be_is_an_error(tmp_path: Path) -> None:
     assert result.exit_code != 0
     assert isinstance(result.exception, DiffError)
     assert "to-be.yaml" in str(result.exception)
+
+
+def test_readme_commands_run() -> None:
+    """Every command in docs/readme/analysis.md's shell block runs and exits 0."""
+    text = (ROOT / "docs" / "readme" / "analysis.md").read_text(encoding="utf-8")
+    block = text.split("```sh\n", 1)[1].split("```", 1)[0].replace("\\\n", " ")
+    commands = [shlex.split(line.split("#", 1)[0]) for line in block.splitlines() if line.strip()]
+    assert len(commands) >= 5
+    for command in commands:
+        assert command[0] == "tetsuzuki"
+        args = [str(ROOT / a) if a.startswith("procedures/") else a for a in command[1:]]
+        result = runner.invoke(app, args)
+        assert result.exit_code == 0, (command, result.output)
