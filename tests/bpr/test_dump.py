@@ -1,0 +1,26 @@
+"""Writing a model back to YAML keeps it equal (same canonical hash)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bpr.canonical import content_hash
+from bpr.dump import procedure_yaml
+from bpr.load import iter_model_files, load_procedure, load_procedure_text
+from tests.conftest import PROCEDURES
+
+CATALOG = [p for p in iter_model_files([PROCEDURES]) if p.name in ("as-is.yaml", "to-be.yaml")]
+
+
+@pytest.mark.parametrize("path", CATALOG, ids=lambda p: f"{p.parent.name}/{p.stem}")
+def test_written_yaml_loads_back_equal(path: Path) -> None:
+    model = load_procedure(path)
+    assert content_hash(load_procedure_text(procedure_yaml(model, "header"))) == content_hash(model)
+
+
+def test_defaults_are_left_out_and_header_is_a_comment(minimal_yaml: str) -> None:
+    text = procedure_yaml(load_procedure_text(minimal_yaml), "from a.bpmn")
+    assert text.startswith("# from a.bpmn\n")
+    assert "seal:" not in text and "legal_basis:" not in text

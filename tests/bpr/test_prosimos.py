@@ -1,0 +1,125 @@
+"""Prosimos export (BPMN + JSON in seconds) and import back into a procedure and scenario."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from lxml import etree
+
+from bpr.bpmn.bpmn_import import BPMN_NS
+from bpr.load import load_procedure, load_procedure_text
+from bpr.prosimos import UNLIMITED_AMOUNT, export_prosimos, import_prosimos, prosimos_distribution
+from bpr.sim.scenario import Scenario, load_scenario_text
+from models.procedure import Exponential, Fixed, Triangular, Uniform
+from tests.conftest import EXAMPLE
+
+MODEL = """\
+id: mini
+name: 最小の手続
+version: as-is
+category: other
+annual_volume: 1000
+volume_source: "assumption: test"
+actors:
+  - {id: resident, name: 申請者, kind: resident}
+  - {id: clerk, name: 窓口, kind: staff, headcount: 2}
+steps:
+  - {id: start, name: 開始, kind: start, actor: resident}
+  - {id: apply, name: 申請する, actor: resident, duration: 10, delay: {dist: uniform, low: 1, high: 3}}
+  - {id: check, name: 確認する, actor: clerk, duration: {dist: exponential, mean: 5}}
+  - {id: fix, name: 補正する, actor: resident, duration: {dist: uniform, low: 4, high: 6}}
+  - {id: end, name: 終了, kind: end, actor: resident}
+flows:
+  - {from: start, to: apply}
+  - {from: apply, to: check}
+  - {from: check, to: end, probability: 0.8}
+  - {from: check, to: fix, probability: 0.2}
+  - {from: fix, to: check}
+"""
+
+
+def _params(value: dict[str, object]) -> list[float]:
+    return [p["value"] for p in value["distribution_params"]]  # type: ignore[index, union-attr]
+
+
+def test_durations_are_in_seconds() -> None:
+    assert prosimos_distribution(Fixed(value=10), 60) == {
+        "distribution_name": "fix", "distribution_params": [{"value": 600.0}]}
+    assert _params(prosimos_distribution(Uniform(dist="uniform", low=1, high=3), 86400)) == [86400, 259200]
+    assert _params(prosimos_distribution(Exponential.model_validate({"dist": "exponential", "mean": 5}),
+                                         60))[0] == 300
+
+
+def test_triangular_becomes_a_normal_with_the_same_mean_and_sd() -> None:
+    spec = prosimos_distribution(Triangular(dist="triangular", low=0, mode=3, high=6), 60)
+    mean, sd, low, high = _params(spec)
+    assert spec["distribution_name"] == "norm"
+    assert mean == pytest.approx(180) and low == 0 and high == 360
+    # Variance of a symmetric triangle on [0, 6]: 6² / 24 = 1.5 (minutes²).
+    assert sd == pytest.approx(60 * 1.5 ** 0.5)
+
+
+def test_export_has_pools_tasks_branching_and_delays() -> None:
+    model = load_procedure_text(MODEL)
+    out = export_prosimos(model, Scenario(name="t"))
+    p = out.parameters
+    pools = {r["resource_list"][0]["id"]: r["resource_list"][0] for r in p["resource_profiles"]}
+    assert pools["clerk"]["amount"] == 2 and pools["clerk"]["calendar"] == "office"
+    assert pools["resident"]["amount"] == UNLIMITED_AMOUNT and pools["resident"]["calendar"] == "always"
+    tasks = {t["task_id"]: t["resources"][0] for t in p["task_resource_distribution"]}
+    assert set(tasks) == {"apply", "check", "fix"}
+    assert _params(tasks["apply"]) == [600]
+    events = {e["event_id"]: e for e in p["event_distribution"]}
+    assert _params(events["apply_delay"]) == [86400, 3 * 86400]
+    (gateway,) = p["gateway_branching_probabilities"]
+    assert sorted(x["value"] for x in gateway["probabilities"]) == [0.2, 0.8]
+    # Mean inter-arrival time: a year in seconds over the annual volume.
+    assert _params(p["arrival_time_distribution"])[0] == pytest.approx(365 * 86400 / 1000)
+    office = next(c for c in p["resource_calendars"] if c["id"] == "office")
+    assert office["time_periods"][0] == {"from": "MONDAY", "to": "MONDAY",
+                                         "beginTime": "08:30:00", "endTime": "17:15:00"}
+    root = etree.fromstring(out.bpmn)
+    assert root.find(f".//{{{BPMN_NS}}}exclusiveGateway").get("id") == gateway["gateway_id"]
+    assert root.find(f".//{{{BPMN_NS}}}intermediateCatchEvent/{{{BPMN_NS}}}timerEventDefinition") \
+        is not None
+
+
+def test_scenario_online_share_and_headcount_override_the_model() -> None:
+    model = load_procedure(EXAMPLE / "to-be.yaml")
+    out = export_prosimos(model, Scenario(name="t", online_share=0.9, headcount={"benefits": 5}))
+    gateway = next(g for g in out.parameters["gateway_branching_probabilities"]
+                   if g["gateway_id"] == "choose-channel")
+    flows = {f.get("id"): f.get("targetRef") for f in etree.fromstring(out.bpmn).iter(
+        f"{{{BPMN_NS}}}sequenceFlow")}
+    shares = {flows[x["path_id"]]: x["value"] for x in gateway["probabilities"]}
+    assert shares == {"apply-online": 0.9, "travel": pytest.approx(0.1)}
+    pools = {r["resource_list"][0]["id"]: r["resource_list"][0] for r in
+             out.parameters["resource_profiles"]}
+    assert pools["benefits"]["amount"] == 5
+
+
+def test_import_reads_back_graph_durations_probabilities_and_calendar(tmp_path: Path) -> None:
+    model = load_procedure_text(MODEL)
+    out = export_prosimos(model, Scenario(name="t"))
+    (tmp_path / "m.bpmn").write_bytes(out.bpmn)
+    (tmp_path / "m.json").write_text(json.dumps(out.parameters), encoding="utf-8")
+    result = import_prosimos(tmp_path / "m.bpmn", tmp_path / "m.json")
+    back = result.model
+    assert back.annual_volume == pytest.approx(1000)
+    assert back.step("apply").duration.mean == pytest.approx(10)
+    assert back.step("check").duration.mean == pytest.approx(5)
+    assert back.actor("clerk").headcount == 2
+    assert back.step("apply_delay").delay is not None
+    assert back.step("apply_delay").delay.mean == pytest.approx(2)
+    probabilities = sorted(f.probability or 0 for f in back.outgoing("check_split"))
+    assert probabilities == pytest.approx([0.2, 0.8])
+    assert result.scenario.calendar.open == "08:30" and result.scenario.calendar.close == "17:15"
+
+
+def test_imported_scenario_writes_yaml_that_loads(tmp_path: Path) -> None:
+    from bpr.prosimos import scenario_yaml
+
+    scenario = Scenario(name="x", online_share=0.3)
+    assert load_scenario_text(scenario_yaml(scenario)) == scenario
