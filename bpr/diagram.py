@@ -436,6 +436,22 @@ def _fixed_pdf_dates(data: bytes) -> bytes:
     return _PDF_DATE.sub(lambda m: b"/" + m.group(1) + b" (D:20000101000000" + m.group(3) + b")", data)
 
 
+def _with_graph_attribute(source: str, attribute: str) -> str:
+    # Appended as the graph's last statement, so it overrides earlier settings only.
+    return source.rstrip().removesuffix("}") + f"\t{attribute}\n}}\n"
+
+
+def _pipe(source: str, fmt: DiagramFormat) -> bytes:
+    try:
+        data: bytes = graphviz.Source(source).pipe(format=fmt.value, engine="dot", quiet=True)
+    except graphviz.ExecutableNotFound as exc:
+        raise RenderError("Graphviz `dot` is not installed (Debian: apt-get install graphviz)") from exc
+    except graphviz.CalledProcessError as exc:
+        stderr = exc.stderr.decode("utf-8", "replace") if isinstance(exc.stderr, bytes) else str(exc.stderr)
+        raise RenderError(f"Graphviz failed: {stderr.strip()}") from exc
+    return data
+
+
 def render_source(source: str, fmt: DiagramFormat | str = DiagramFormat.SVG, *, dpi: int = 110) -> bytes:
     """Render DOT text with ``dot``.
 
@@ -452,15 +468,15 @@ def render_source(source: str, fmt: DiagramFormat | str = DiagramFormat.SVG, *, 
     """
     fmt = DiagramFormat(fmt)
     if fmt is DiagramFormat.PNG:
-        # Added as the graph's last attribute statement, which overrides nothing else.
-        source = source.rstrip().removesuffix("}") + f"\tdpi={int(dpi)}\n}}\n"
+        source = _with_graph_attribute(source, f"dpi={int(dpi)}")
     try:
-        data: bytes = graphviz.Source(source).pipe(format=fmt.value, engine="dot", quiet=True)
-    except graphviz.ExecutableNotFound as exc:
-        raise RenderError("Graphviz `dot` is not installed (Debian: apt-get install graphviz)") from exc
-    except graphviz.CalledProcessError as exc:
-        stderr = exc.stderr.decode("utf-8", "replace") if isinstance(exc.stderr, bytes) else str(exc.stderr)
-        raise RenderError(f"Graphviz failed: {stderr.strip()}") from exc
+        data = _pipe(source, fmt)
+    except RenderError as first:
+        # Graphviz sometimes fails to route curved edges between clusters ("triangulation
+        # failed"); straight edges always route. Deterministic: same input, same fallback.
+        if "triangulation" not in str(first) and "Pshortestpath" not in str(first):
+            raise
+        data = _pipe(_with_graph_attribute(source, "splines=line"), fmt)
     if fmt is DiagramFormat.PDF:
         data = _fixed_pdf_dates(data)
     return data

@@ -222,8 +222,10 @@ def diff_diagram(as_is: ProcedureVersion, to_be: ProcedureVersion,
         sources = [*step.replaces, *(new_change.as_is_steps if new_change is not None else ())]
         for old in dict.fromkeys(sources):
             if node_of_old.get(old) == _GHOST + old:
+                # weight 0, not constraint=false: Graphviz 2.43 fails to route
+                # unconstrained edges between clusters ("triangulation failed").
                 graph.edge(_GHOST + old, step.id, style="dotted", color=LINEAGE, arrowhead="onormal",
-                           constraint="false")
+                           weight="0")
     return graph
 
 

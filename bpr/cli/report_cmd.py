@@ -1,0 +1,145 @@
+"""``tetsuzuki diagram``, ``tetsuzuki report`` and ``tetsuzuki verify``.
+
+The commands do the file I/O around the pure functions of :mod:`bpr.diagram`,
+:mod:`bpr.diagram_diff` and :mod:`bpr.report`: reading model files and the report folder,
+writing diagrams and the report site.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from bpr.catalog import builtin_root
+from bpr.cli import app
+from bpr.diagram import DiagramFormat, diagram, render
+from bpr.diagram_diff import diff_diagram
+from bpr.load import load_procedure
+from bpr.report import MANIFEST, ReportError, build_report, read_sources, verify_report
+
+__all__ = ["diagram_command", "read_folder", "report", "verify", "write_report"]
+
+
+def read_folder(folder: Path) -> dict[str, bytes]:
+    """Every file under ``folder``: relative path (``/`` separated) -> bytes, sorted."""
+    return {p.relative_to(folder).as_posix(): p.read_bytes()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def write_report(out_dir: Path, files: dict[str, bytes]) -> list[str]:
+    """Write the report ``files`` into ``out_dir``, replacing an earlier report there.
+
+    Files listed by an earlier ``manifest.json`` that the new report does not have are
+    deleted; any other file is left alone (``verify`` will name it as added).
+
+    Returns:
+        Paths of files found in the folder that belong to neither report.
+
+    Raises:
+        ReportError: ``out_dir`` is a file, or a non-empty folder that holds no report.
+    """
+    if out_dir.exists() and not out_dir.is_dir():
+        raise ReportError(f"{out_dir} is a file, not a folder")
+    existing = read_folder(out_dir) if out_dir.is_dir() else {}
+    previous: set[str] = set()
+    if existing:
+        if MANIFEST not in existing:
+            raise ReportError(f"{out_dir} is not empty and holds no {MANIFEST}: refusing to write a "
+                              "report into it (choose an empty or new folder)")
+        try:
+            previous = set(json.loads(existing[MANIFEST].decode("utf-8")).get("files", {}))
+        except (ValueError, AttributeError):
+            previous = set()
+    for stale in sorted(previous - set(files)):
+        target = out_dir.joinpath(*stale.split("/"))
+        if target.is_file():
+            target.unlink()
+    for path, data in files.items():
+        target = out_dir.joinpath(*path.split("/"))
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+    return sorted(set(existing) - set(files) - previous)
+
+
+def _order(first: Path, second: Path) -> tuple[Path, Path]:
+    a, b = load_procedure(first), load_procedure(second)
+    if a.version == "to-be" and b.version == "as-is":
+        return second, first
+    return first, second
+
+
+@app.command("diagram")
+def diagram_command(
+    file: Annotated[Path, typer.Argument(help="A model file (as-is or to-be).", exists=True, dir_okay=False)],
+    diff_with: Annotated[Path | None, typer.Option(
+        "--diff", help="Another version of the same procedure: draw the diff diagram of the two "
+        "(the as-is is the old side; otherwise FILE is).", exists=True, dir_okay=False)] = None,
+    out: Annotated[Path | None, typer.Option(
+        "-o", "--output", help="Output file ('-' for standard output). Default: "
+        "<id>.<version>.<format> or <id>.diff.<format> in the current folder.")] = None,
+    fmt: Annotated[DiagramFormat | None, typer.Option(
+        "--format", help="svg (default), png or pdf; default from the output file's suffix.")] = None,
+) -> None:
+    """Draw a swimlane diagram of one version, or the diff diagram of two."""
+    if fmt is None:
+        suffix = out.suffix.lower().lstrip(".") if out is not None else ""
+        fmt = DiagramFormat(suffix) if suffix in {f.value for f in DiagramFormat} else DiagramFormat.SVG
+    if diff_with is None:
+        model = load_procedure(file)
+        data = render(diagram(model), fmt)
+        default = Path(f"{model.id}.{model.version}.{fmt.value}")
+    else:
+        old, new = _order(file, diff_with)
+        as_is, to_be = load_procedure(old), load_procedure(new)
+        data = render(diff_diagram(as_is, to_be), fmt)
+        default = Path(f"{to_be.id}.diff.{fmt.value}")
+    if out is not None and str(out) == "-":
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+        return
+    target = out or default
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(data)
+    print(f"wrote {target} ({len(data):,} bytes, {fmt.value})")
+
+
+_PROCEDURES_HELP = "The procedures folder (catalog.yaml and procedure folders); default: the built-in one."
+
+
+@app.command()
+def report(
+    out_dir: Annotated[Path, typer.Argument(help="Folder to write the report site into.")],
+    procedures: Annotated[Path | None, typer.Option("--procedures", help=_PROCEDURES_HELP)] = None,
+) -> None:
+    """Write the auditors' HTML report for the whole catalog, with manifest.json."""
+    sources = read_sources(procedures or builtin_root())
+    files = build_report(sources)
+    unknown = write_report(out_dir, files)
+    modelled = sum(1 for p in sources.procedures if p.as_is or p.to_be)
+    print(f"wrote {len(files)} files for {len(sources.procedures)} procedures ({modelled} modelled) "
+          f"to {out_dir}; open {out_dir / 'index.html'}")
+    for path in unknown:
+        print(f"warning: {out_dir / path} is not part of the report; `tetsuzuki verify` will name it")
+
+
+@app.command()
+def verify(
+    out_dir: Annotated[Path, typer.Argument(help="A folder written by `tetsuzuki report`.")],
+    procedures: Annotated[Path | None, typer.Option("--procedures", help=_PROCEDURES_HELP)] = None,
+) -> None:
+    """Re-derive the report from the sources and compare every byte; exit 1 on any difference."""
+    if not out_dir.is_dir():
+        print(f"error: no such folder: {out_dir}", file=sys.stderr)
+        raise typer.Exit(1)
+    present = read_folder(out_dir)
+    result = verify_report(present, read_sources(procedures or builtin_root()))
+    for line in result.lines():
+        print(line)
+    if not result.ok:
+        print(f"FAILED: {out_dir} does not match the report derived from the sources", file=sys.stderr)
+        raise typer.Exit(1)
+    print(f"OK: {len(present)} files in {out_dir} match the report derived from the sources")
