@@ -14,7 +14,7 @@ to open days rather than losing it.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -24,7 +24,10 @@ from bpr.errors import SimulationError
 from bpr.sim.calendar import MINUTES_PER_DAY, OfficeCalendar
 from bpr.sim.scenario import Burst
 
-__all__ = ["ArrivalPlan", "generate_arrivals"]
+__all__ = ["CHUNK_DAYS", "ArrivalPlan", "generate_arrivals", "iter_arrivals"]
+
+CHUNK_DAYS = 28
+"""Days of arrivals drawn at a time, so that memory does not grow with the horizon."""
 
 
 @dataclass(frozen=True)
@@ -91,16 +94,33 @@ def _place(rng: np.random.Generator, daily: np.ndarray, hourly: np.ndarray, lo: 
 
 def generate_arrivals(rng: np.random.Generator, plan: ArrivalPlan,
                       office: OfficeCalendar) -> tuple[np.ndarray, np.ndarray]:
-    """Sample the arrival times of a replication.
+    """All arrivals of a replication at once (see :func:`iter_arrivals`).
+
+    Returns:
+        ``(times, online)``: arrival clock minutes in increasing order and, for each, whether
+        the application is made online.
+
+    Raises:
+        SimulationError: see :func:`iter_arrivals`.
+    """
+    chunks = list(iter_arrivals(rng, plan, office))
+    if not chunks:
+        return np.zeros(0), np.zeros(0, dtype=bool)
+    return np.concatenate([c[0] for c in chunks]), np.concatenate([c[1] for c in chunks])
+
+
+def iter_arrivals(rng: np.random.Generator, plan: ArrivalPlan,
+                  office: OfficeCalendar) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """Sample the arrivals of a replication, :data:`CHUNK_DAYS` days at a time.
 
     Args:
         rng: the arrivals' random stream.
         plan: what shapes the rate.
         office: the office calendar (counter arrivals only when it is open).
 
-    Returns:
-        ``(times, online)``: arrival clock minutes in increasing order and, for each, whether
-        the application is made online.
+    Yields:
+        ``(times, online)`` per chunk of days: arrival clock minutes in increasing order
+        (chunks follow each other in time) and, for each, whether it is made online.
 
     Raises:
         SimulationError: counter applications are expected but the office never opens in the
@@ -142,10 +162,12 @@ def generate_arrivals(rng: np.random.Generator, plan: ArrivalPlan,
         raise SimulationError("the counter arrival profile has no weight inside opening hours "
                               f"({office.open_minute / 60:g}h-{office.close_minute / 60:g}h)")
     online_hours, online_lo, online_hi = _hour_bins(plan.online_profile, 0.0, MINUTES_PER_DAY)
-    counter_times = _place(rng, counter_daily, counter_hours, counter_lo, counter_hi)
-    online_times = _place(rng, online_daily, online_hours, online_lo, online_hi)
-    times = np.concatenate([counter_times, online_times])
-    online = np.concatenate([np.zeros(counter_times.size, dtype=bool),
-                             np.ones(online_times.size, dtype=bool)])
-    order = np.argsort(times, kind="stable")
-    return times[order], online[order]
+    for first in range(0, days, CHUNK_DAYS):
+        part = slice(first, min(first + CHUNK_DAYS, days))
+        counter_times = _place(rng, counter_daily[part], counter_hours, counter_lo, counter_hi)
+        online_times = _place(rng, online_daily[part], online_hours, online_lo, online_hi)
+        times = np.concatenate([counter_times, online_times]) + first * MINUTES_PER_DAY
+        online = np.concatenate([np.zeros(counter_times.size, dtype=bool),
+                                 np.ones(online_times.size, dtype=bool)])
+        order = np.argsort(times, kind="stable")
+        yield times[order], online[order]

@@ -39,13 +39,13 @@ import itertools
 import math
 from array import array
 from collections import deque
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from datetime import timedelta
 from typing import Any
 
 import numpy as np
 
-from bpr.sim.arrivals import ArrivalPlan, generate_arrivals
+from bpr.sim.arrivals import ArrivalPlan, iter_arrivals
 from bpr.sim.calendar import MINUTES_PER_DAY, AlwaysCalendar, OfficeCalendar, WorkCalendar, closed_dates
 from bpr.sim.compiled import CompiledModel, Kind, Route, compile_model, sampler, uniforms
 from bpr.sim.results import ActorResult, ReplicationResult
@@ -114,11 +114,10 @@ def simulate_replication(model: ProcedureVersion, scenario: Scenario, replicatio
         annual_volume=model.annual_volume, seasonality=model.seasonality,
         online_share=cm.online_share, counter_profile=scenario.counter_profile,
         online_profile=scenario.online_profile, burst=burst)
-    times, online = generate_arrivals(stream(root, "arrivals"), plan, office)
-    raw = _run(cm, root, office, times.tolist(), online.tolist(),
-               window_start * MINUTES_PER_DAY, window_end * MINUTES_PER_DAY,
-               stop_day * MINUTES_PER_DAY)
-    return _result(cm, scenario, replication, root, office, raw, keep_cases, len(times))
+    arrivals = iter_arrivals(stream(root, "arrivals"), plan, office)
+    raw = _run(cm, root, office, arrivals, window_start * MINUTES_PER_DAY,
+               window_end * MINUTES_PER_DAY, stop_day * MINUTES_PER_DAY, keep_cases)
+    return _result(cm, scenario, replication, root, office, raw)
 
 
 def simulate_batch(model: ProcedureVersion, scenario: Scenario, replications: Iterable[int], *,
@@ -150,31 +149,41 @@ def simulate_batch(model: ProcedureVersion, scenario: Scenario, replications: It
 
 
 class _Raw:
-    """Counters filled by the event loop."""
+    """Counters filled by the event loop.
 
-    def __init__(self, n_steps: int, n_pools: int) -> None:
+    Memory: per case only the lead time (and the counter waits) are kept, for their
+    percentiles; the per-case columns only when ``keep_cases`` is asked for.
+    """
+
+    def __init__(self, n_steps: int, n_pools: int, days: int, keep_cases: bool) -> None:
         self.executions = [0] * n_steps
         self.busy = [0.0] * n_pools
-        self.arrival = array("d")
         self.lead = array("d")
-        self.work = array("d")
-        self.wait = array("d")
-        self.travel = array("d")
-        self.visits = array("d")
         self.counter_waits = array("d")
+        self.totals = [0.0, 0.0, 0.0, 0.0]  # working, waiting, travel minutes; visits
+        self.columns: dict[str, array[float]] | None = {
+            name: array("d") for name in ("arrival_minute", "working", "waiting", "travel", "visits")
+        } if keep_cases else None
         self.arrived = 0
+        self.cases = 0
         self.completed = 0
-        self.completion_days: list[int] = []
+        self.completed_per_day = [0] * days
         self.backlog_end = 0
         self.wip_area = 0.0
 
 
+def _arrival_stream(chunks: Iterator[tuple[np.ndarray, np.ndarray]]) -> Iterator[tuple[float, bool]]:
+    for times, online in chunks:
+        yield from zip(times.tolist(), online.tolist(), strict=True)
+
+
 def _run(cm: CompiledModel, root: np.random.SeedSequence, office: OfficeCalendar,
-         times: Sequence[float], online: Sequence[bool], ws: float, we: float,
-         stop: float) -> _Raw:
+         arrivals: Iterator[tuple[np.ndarray, np.ndarray]], ws: float, we: float,
+         stop: float, keep_cases: bool) -> _Raw:
     """The event loop. Locals are bound for speed; see the module docstring."""
     n_steps = len(cm.step_ids)
-    raw = _Raw(n_steps, len(cm.pools))
+    raw = _Raw(n_steps, len(cm.pools), int(we // MINUTES_PER_DAY) + 1, keep_cases)
+    totals, columns, completed_per_day = raw.totals, raw.columns, raw.completed_per_day
     always = AlwaysCalendar()
     calendars: list[WorkCalendar] = [office if p.office_hours else always for p in cm.pools]
     pool_worked = [c.worked for c in calendars]
@@ -232,17 +241,21 @@ def _run(cm: CompiledModel, root: np.random.SeedSequence, office: OfficeCalendar
 
     def complete(case: list[Any], t: float) -> None:
         if case[_COHORT]:
-            raw.arrival.append(case[_ARRIVAL])
             raw.lead.append((t - case[_ARRIVAL]) / MINUTES_PER_DAY)
-            raw.work.append(case[_WORK])
-            raw.wait.append(case[_WAIT])
-            raw.travel.append(case[_TRAVEL])
-            raw.visits.append(case[_VISITS])
+            totals[0] += case[_WORK]
+            totals[1] += case[_WAIT]
+            totals[2] += case[_TRAVEL]
+            totals[3] += case[_VISITS]
+            if columns is not None:
+                for name, value in zip(("arrival_minute", "working", "waiting", "travel", "visits"),
+                                       (case[_ARRIVAL], case[_WORK], case[_WAIT], case[_TRAVEL],
+                                        case[_VISITS]), strict=True):
+                    columns[name].append(value)
         if t < we:
             raw.backlog_end -= 1
             if t >= ws:
                 raw.completed += 1
-                raw.completion_days.append(int(t // MINUTES_PER_DAY))
+                completed_per_day[int(t // MINUTES_PER_DAY)] += 1
         wip(t, -1)
 
     def enter(case: list[Any], s: int, t: float) -> None:
@@ -332,9 +345,8 @@ def _run(cm: CompiledModel, root: np.random.SeedSequence, office: OfficeCalendar
             return
         enter(case, successors[s][j], t)
 
-    n_arrivals = len(times)
-    next_arrival = times[0] if n_arrivals else math.inf
-    a = 0
+    incoming = _arrival_stream(arrivals)
+    next_arrival, next_online = next(incoming, (math.inf, False))
     start = cm.start
     while True:
         if heap and heap[0][0] <= next_arrival:
@@ -356,12 +368,12 @@ def _run(cm: CompiledModel, root: np.random.SeedSequence, office: OfficeCalendar
                         push(heap, (t + d, next(sequence), _CONTINUE, case, s))
                         continue
             route(case, s, t)
-        elif a < n_arrivals:
+        elif next_arrival < math.inf:
             t = next_arrival
             cohort = t >= ws
-            case = [t, 0.0, 0.0, 0.0, 0, 1, cohort, online[a], None, False]
-            a += 1
-            next_arrival = times[a] if a < n_arrivals else math.inf
+            case = [t, 0.0, 0.0, 0.0, 0, 1, cohort, next_online, None, False]
+            next_arrival, next_online = next(incoming, (math.inf, False))
+            raw.cases += 1
             raw.arrived += cohort
             raw.backlog_end += 1
             wip(t, +1)
@@ -373,7 +385,7 @@ def _run(cm: CompiledModel, root: np.random.SeedSequence, office: OfficeCalendar
 
 
 def _result(cm: CompiledModel, scenario: Scenario, replication: int, root: np.random.SeedSequence,
-            office: OfficeCalendar, raw: _Raw, keep_cases: bool, n_cases: int) -> ReplicationResult:
+            office: OfficeCalendar, raw: _Raw) -> ReplicationResult:
     years = scenario.horizon_days / 365.0
     ws_day = scenario.warmup_days
     we_day = ws_day + scenario.horizon_days
@@ -383,9 +395,9 @@ def _result(cm: CompiledModel, scenario: Scenario, replication: int, root: np.ra
         for name, weights in (("paper_steps", cm.paper), ("sheets", cm.sheets), ("seals", cm.seal),
                               ("signatures", cm.signature), ("transcriptions", cm.transcription))
     }
-    work, wait, travel = (float(np.frombuffer(a, dtype=float).sum()) for a in
-                          (raw.work, raw.wait, raw.travel))
-    visits = float(np.frombuffer(raw.visits, dtype=float).sum())
+    finished = len(raw.lead)
+    work, wait, travel, visits = raw.totals
+    per_case = (lambda total: total / finished) if finished else (lambda total: math.nan)
     always = AlwaysCalendar()
     actors = []
     for p, pool in enumerate(cm.pools):
@@ -399,15 +411,15 @@ def _result(cm: CompiledModel, scenario: Scenario, replication: int, root: np.ra
         "arrived": raw.arrived / years,
         "completed": raw.completed / years,
         "backlog_end": float(raw.backlog_end),
-        "unfinished": float(raw.arrived - len(raw.lead)),
+        "unfinished": float(raw.arrived - finished),
         "lead_time_days_mean": _mean(raw.lead),
         "lead_time_days_p50": _percentile(raw.lead, 50),
         "lead_time_days_p90": _percentile(raw.lead, 90),
-        "resident_minutes_mean": _mean(raw.work) + _mean(raw.wait) + _mean(raw.travel),
-        "resident_working_minutes_mean": _mean(raw.work),
-        "resident_waiting_minutes_mean": _mean(raw.wait),
-        "resident_travel_minutes_mean": _mean(raw.travel),
-        "counter_visits_mean": _mean(raw.visits),
+        "resident_minutes_mean": per_case(work + wait + travel),
+        "resident_working_minutes_mean": per_case(work),
+        "resident_waiting_minutes_mean": per_case(wait),
+        "resident_travel_minutes_mean": per_case(travel),
+        "counter_visits_mean": per_case(visits),
         "counter_wait_minutes_mean": _mean(raw.counter_waits) if len(raw.counter_waits) else 0.0,
         "counter_wait_minutes_p90": _percentile(raw.counter_waits, 90) if len(raw.counter_waits) else 0.0,
         "wip_mean": raw.wip_area / ((we_day - ws_day) * MINUTES_PER_DAY),
@@ -425,19 +437,19 @@ def _result(cm: CompiledModel, scenario: Scenario, replication: int, root: np.ra
         d = office.origin + timedelta(days=day)
         months.setdefault(f"{d.year:04d}-{d.month:02d}", 0.0)
         day += 1
-    for completion_day in raw.completion_days:
-        d = office.origin + timedelta(days=completion_day)
-        months[f"{d.year:04d}-{d.month:02d}"] += 1
+    for completion_day, count in enumerate(raw.completed_per_day):
+        if count:
+            d = office.origin + timedelta(days=completion_day)
+            months[f"{d.year:04d}-{d.month:02d}"] += count
     case_table = None
-    if keep_cases:
-        case_table = {name: list(values) for name, values in (
-            ("arrival_minute", raw.arrival), ("lead_time_days", raw.lead), ("working", raw.work),
-            ("waiting", raw.wait), ("travel", raw.travel), ("visits", raw.visits))}
+    if raw.columns is not None:
+        case_table = {"lead_time_days": list(raw.lead),
+                      **{name: list(values) for name, values in raw.columns.items()}}
     return ReplicationResult(
         procedure=cm.procedure, version=cm.version, scenario=scenario.name, replication=replication,
         seed=scenario.seed, spawn_key=list(root.spawn_key),
         start=scenario.start, end=scenario.start + timedelta(days=scenario.horizon_days - 1),
-        years=years, cases=n_cases, metrics=metrics, throughput_per_month=months, actors=actors,
+        years=years, cases=raw.cases, metrics=metrics, throughput_per_month=months, actors=actors,
         step_visits={sid: n / cohort for sid, n in zip(cm.step_ids, raw.executions, strict=True)},
         case_table=case_table,
     )

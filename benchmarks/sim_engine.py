@@ -1,0 +1,153 @@
+"""Benchmark of the simulation engine (not a test): simulated cases per second and memory.
+
+Runs the reference model ``benchmarks/reference-model.yaml`` (8 steps, a resident, a
+counter pool of 3, a back office of 2, a 20% rework loop, a 60/40 online/counter choice,
+the office calendar) through:
+
+* ``bpr.sim`` — the project's engine (heapq event loop over compiled per-step lists);
+* the same model written on SimPy 4, the field's standard kernel, sharing the engine's
+  arrivals, calendar and pre-drawn random numbers so that only the kernel differs;
+* the figure measured for Prosimos on a comparable model on this machine (quoted).
+
+Usage::
+
+    .venv/bin/python benchmarks/sim_engine.py [--cases 100000] [--simpy-cases 100000] [--repeat 3]
+
+Peak memory is measured with ``tracemalloc`` in separate runs (tracing slows Python
+down, so timings come from untraced runs).
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+import tracemalloc
+from pathlib import Path
+
+from bpr.load import load_procedure
+from bpr.sim import Scenario, simulate_replication
+from bpr.sim.arrivals import ArrivalPlan, generate_arrivals
+from bpr.sim.compiled import compile_model, sampler, uniforms
+from bpr.sim.engine import office_calendar
+from bpr.sim.seeds import replication_seed, stream
+from models.procedure import ProcedureVersion
+
+MODEL = Path(__file__).with_name("reference-model.yaml")
+PROSIMOS_CASES_PER_SECOND = 700.0
+"""Prosimos on a comparable model on this 2-core machine (figure given in the issue)."""
+
+
+def scenario_for(model: ProcedureVersion, cases: int) -> Scenario:
+    """A default-calendar scenario long enough for about ``cases`` arrivals."""
+    days = max(1, round(cases / model.annual_volume * 365))
+    return Scenario(name="benchmark", horizon_days=days, drain_days=60)
+
+
+def run_engine(model: ProcedureVersion, cases: int) -> tuple[int, float, float]:
+    """Simulated cases, wall seconds and CPU seconds of one replication of the engine."""
+    scenario = scenario_for(model, cases)
+    began, cpu = time.perf_counter(), time.process_time()
+    result = simulate_replication(model, scenario, 0)
+    return result.cases, time.perf_counter() - began, time.process_time() - cpu
+
+
+def run_simpy(model: ProcedureVersion, cases: int) -> tuple[int, float, float]:
+    """The same model on SimPy: one process per case, ``simpy.Resource`` per pool."""
+    import simpy
+
+    scenario = scenario_for(model, cases)
+    cm = compile_model(model, scenario)
+    root = replication_seed(scenario.seed, model.id, "simpy", scenario.name, 0)
+    window_end = scenario.warmup_days + scenario.horizon_days
+    office = office_calendar(scenario, window_end + scenario.drain_days + 30)
+    plan = ArrivalPlan(office.origin, scenario.warmup_days, window_end, model.annual_volume,
+                       model.seasonality, cm.online_share, scenario.counter_profile,
+                       scenario.online_profile)
+    times, online = generate_arrivals(stream(root, "arrivals"), plan, office)
+    index = {sid: i for i, sid in enumerate(cm.step_ids)}
+    dur = {sid: sampler(cm.durations[i], stream(root, sid)) for sid, i in index.items()}
+    rework_delay = cm.delays[index["fix"]]
+    assert rework_delay is not None
+    delay = sampler(rework_delay, stream(root, "delay"), 1440.0)
+    draws = uniforms(stream(root, "choice"))
+
+    began, cpu = time.perf_counter(), time.process_time()
+    env = simpy.Environment()
+    counter = simpy.Resource(env, capacity=3)
+    back_office = simpy.Resource(env, capacity=2)
+    lead_times: list[float] = []
+
+    def staff(resource: simpy.Resource, step: str):  # type: ignore[no-untyped-def]
+        with resource.request() as request:
+            yield request
+            worked = office.worked(env.now)
+            yield env.timeout(office.finish_at(worked + next(dur[step])) - env.now)
+
+    def case(arrival: float, is_online: bool):  # type: ignore[no-untyped-def]
+        if is_online:
+            yield env.timeout(next(dur["apply-online"]))
+        else:
+            yield env.timeout(next(dur["travel"]))
+            yield from staff(counter, "reception")
+        while True:
+            yield from staff(back_office, "review")
+            if next(draws) >= 0.2:
+                break
+            yield env.timeout(next(dur["fix"]) + next(delay))
+        lead_times.append((env.now - arrival) / 1440)
+
+    def source():  # type: ignore[no-untyped-def]
+        for t, is_online in zip(times.tolist(), online.tolist(), strict=True):
+            yield env.timeout(t - env.now)
+            env.process(case(t, is_online))
+
+    env.process(source())
+    env.run(until=(window_end + scenario.drain_days) * 1440)
+    return len(times), time.perf_counter() - began, time.process_time() - cpu
+
+
+def peak_memory(model: ProcedureVersion, cases: int) -> float:
+    """Peak traced memory (MiB) of one engine replication of about ``cases`` cases."""
+    tracemalloc.start()
+    run_engine(model, cases)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return peak / 2**20
+
+
+def main() -> None:
+    """Run the benchmark and print the figures."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cases", type=int, default=100_000)
+    parser.add_argument("--simpy-cases", type=int, default=100_000, help="0 to skip SimPy")
+    parser.add_argument("--repeat", type=int, default=3, help="best of N engine runs")
+    args = parser.parse_args()
+    model = load_procedure(MODEL)
+    run_engine(model, 1000)  # warm imports and caches (the holidays tables, numpy)
+
+    runs = [run_engine(model, args.cases) for _ in range(args.repeat)]
+    simulated, wall, cpu = min(runs, key=lambda r: r[1])
+    rows = [("bpr.sim engine", simulated, wall, cpu)]
+    if args.simpy_cases:
+        try:
+            rows.append(("SimPy 4, same model", *run_simpy(model, args.simpy_cases)))
+        except ImportError:
+            print("simpy is not installed; skipping the SimPy comparison")
+    engine_rate = simulated / wall
+
+    print(f"reference model: {MODEL.name}, office calendar, best of {args.repeat} runs")
+    print(f"{'kernel':26} {'cases':>8} {'wall s':>7} {'CPU s':>6} {'cases/s':>8} "
+          f"{'per CPU s':>9} {'engine is':>9}")
+    for name, n, seconds, cpu_seconds in rows:
+        print(f"{name:26} {n:8,d} {seconds:7.2f} {cpu_seconds:6.2f} {n / seconds:8,.0f} "
+              f"{n / cpu_seconds:9,.0f} {engine_rate / (n / seconds):8.1f}x")
+    print(f"{'Prosimos (quoted figure)':26} {'':8} {'':7} {'':6} {PROSIMOS_CASES_PER_SECOND:8,.0f} "
+          f"{'':9} {engine_rate / PROSIMOS_CASES_PER_SECOND:8.1f}x")
+    print(f"bar: 10,000 cases/s (wall clock, one process) -> "
+          f"{'met' if engine_rate >= 10_000 else 'NOT met'}")
+    for n in (10_000, args.cases):
+        print(f"peak traced memory, {n:,} cases: {peak_memory(model, n):.1f} MiB")
+
+
+if __name__ == "__main__":
+    main()
