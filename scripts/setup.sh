@@ -4,8 +4,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# System packages: the Graphviz `dot` binary and a Japanese (CJK) font.
-APT_PACKAGES=(graphviz fonts-ipafont-gothic)
+# System packages: the Graphviz `dot` binary, a Japanese (CJK) font, and Chromium (the
+# headless browser the report tests open the auditors' report in).
+APT_PACKAGES=(graphviz fonts-ipafont-gothic chromium)
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
