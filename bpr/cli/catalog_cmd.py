@@ -50,8 +50,7 @@ def catalog(
     catalog_file: Annotated[Path | None, typer.Option(
         "--catalog", help="A catalog file instead of the built-in procedures/catalog.yaml.")] = None,
 ) -> None:
-    """List the catalog: number, id, name, category, level, annual volume, life events and
-    whether the as-is and to-be models exist."""
+    """List the catalog: procedures, volumes, life events and which models exist."""
     loaded = load_catalog(catalog_file)
     root = catalog_file.parent if catalog_file is not None else None
     rows = catalog_rows(loaded, root)
