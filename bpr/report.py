@@ -20,10 +20,13 @@ the report yet).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import math
+import multiprocessing
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path, PurePosixPath
@@ -350,6 +353,7 @@ def _simulation_hash(simulation: SimulationResults | None) -> str | None:
 # --------------------------------------------------------------------------- building
 
 
+@functools.cache
 def _environment() -> Environment:
     env = Environment(loader=PackageLoader("bpr", "templates"), autoescape=True,
                       undefined=StrictUndefined, keep_trailing_newline=True,
@@ -365,13 +369,17 @@ def _generator() -> dict[str, str]:
     return {"tetsuzuki": package, "graphviz": ".".join(str(p) for p in graphviz.version())}
 
 
-def build_report(sources: ReportSources, simulation: SimulationResults | None = None) -> dict[str, bytes]:
+def build_report(sources: ReportSources, simulation: SimulationResults | None = None, *,
+                 workers: int = 1) -> dict[str, bytes]:
     """Build the report site from ``sources``.
 
     Args:
         sources: from :func:`read_sources`.
         simulation: optional simulation results per procedure id (see
             :data:`SimulationResults`); ``None`` when there are none.
+        workers: procedures analysed in parallel processes (loading and analysing a
+            model is CPU-bound Python); 1 does everything in this process. The output is
+            the same for any number of workers.
 
     Returns:
         Relative path (``/`` separated) -> file bytes, sorted by path, including
@@ -381,11 +389,20 @@ def build_report(sources: ReportSources, simulation: SimulationResults | None = 
         RenderError: Graphviz is missing or failed.
     """
     env = _environment()
+    jobs = [(proc, [dict(r) for r in simulation[proc.id]] if simulation and proc.id in simulation else None,
+             simulation is not None) for proc in sources.procedures]
+    if workers > 1 and len(jobs) > 1:
+        # "spawn": a fresh interpreter per worker, safe whatever threads the caller runs.
+        context = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(max_workers=min(workers, len(jobs)), mp_context=context) as pool:
+            parts = list(pool.map(_procedure_part, *zip(*jobs, strict=True)))
+    else:
+        parts = [_procedure_part(*job) for job in jobs]
     files: dict[str, bytes] = {}
     summaries: list[dict[str, Any]] = []
-    for proc in sources.procedures:
-        page = _procedure_page(env, proc, simulation, files)
-        summaries.append(page)
+    for part_files, summary in parts:
+        files.update(part_files)
+        summaries.append(summary)
     stylesheet = env.loader.get_source(env, "style.css")[0] if env.loader else ""
     files["style.css"] = stylesheet.encode("utf-8")
     index = env.get_template("index.html").render(
@@ -405,8 +422,16 @@ def build_report(sources: ReportSources, simulation: SimulationResults | None = 
     return dict(sorted(files.items()))
 
 
-def _procedure_page(env: Environment, proc: ProcedureSources, simulation: SimulationResults | None,
-                    files: dict[str, bytes]) -> dict[str, Any]:
+def _procedure_part(proc: ProcedureSources, sim: list[dict[str, Any]] | None, simulation_given: bool,
+                    ) -> tuple[dict[str, bytes], dict[str, Any]]:
+    """The files of one procedure (page and diagrams) and its summary row for the index."""
+    files: dict[str, bytes] = {}
+    summary = _procedure_page(_environment(), proc, sim, simulation_given, files)
+    return files, summary
+
+
+def _procedure_page(env: Environment, proc: ProcedureSources, sim: list[dict[str, Any]] | None,
+                    simulation_given: bool, files: dict[str, bytes]) -> dict[str, Any]:
     versions = {"as-is": _load(proc.as_is) if proc.as_is else None,
                 "to-be": _load(proc.to_be) if proc.to_be else None}
     as_is, to_be = versions["as-is"], versions["to-be"]
@@ -444,8 +469,8 @@ def _procedure_page(env: Environment, proc: ProcedureSources, simulation: Simula
     model = next((v.model for v in (to_be, as_is) if v and v.model), None)
     sim_columns: list[str] = []
     sim_rows: list[list[str]] = []
-    if simulation is not None and proc.id in simulation:
-        sim_columns, sim_rows = _simulation_rows(simulation[proc.id])
+    if sim is not None:
+        sim_columns, sim_rows = _simulation_rows(sim)
     category = proc.entry.category.value if proc.entry else (model.category.value if model else "")
     warning_count = sum(len(c["warnings"]) for c in changes) + len(set_warnings)
     context = {
@@ -461,7 +486,7 @@ def _procedure_page(env: Environment, proc: ProcedureSources, simulation: Simula
         "stage": {"as-is": _stage(as_is), "to-be": _stage(to_be)},
         "changes": changes, "profile": profile, "set_warnings": set_warnings,
         "suggestions": suggestions, "sim_columns": sim_columns, "sim_rows": sim_rows,
-        "simulation_given": simulation is not None, "generator": _generator(), "root": "../",
+        "simulation_given": simulation_given, "generator": _generator(), "root": "../",
     }
     files[f"procedures/{proc.id}.html"] = env.get_template("procedure.html").render(**context).encode("utf-8")
     return {"id": proc.id, "no": proc.entry.no if proc.entry else None, "name": context["name"],
@@ -524,7 +549,7 @@ class VerifyResult:
 
 
 def verify_report(present: Mapping[str, bytes], sources: ReportSources,
-                  simulation: SimulationResults | None = None) -> VerifyResult:
+                  simulation: SimulationResults | None = None, *, workers: int = 1) -> VerifyResult:
     """Check a report folder's files against the manifest and against a report re-derived
     from the sources.
 
@@ -532,11 +557,12 @@ def verify_report(present: Mapping[str, bytes], sources: ReportSources,
         present: every file in the report folder: relative path (``/``) -> bytes.
         sources: the sources as they are now (:func:`read_sources`).
         simulation: the simulation results the report was built with, if any.
+        workers: parallel processes for re-deriving the report (see :func:`build_report`).
 
     Returns:
         The differences; :attr:`VerifyResult.ok` when there are none.
     """
-    rebuilt = build_report(sources, simulation)
+    rebuilt = build_report(sources, simulation, workers=workers)
     notes: list[str] = []
     recorded: dict[str, Any] = {}
     manifest_ok = False

@@ -8,6 +8,7 @@ writing diagrams and the report site.
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -108,16 +109,22 @@ def diagram_command(
 
 
 _PROCEDURES_HELP = "The procedures folder (catalog.yaml and procedure folders); default: the built-in one."
+_WORKERS_HELP = "Procedures analysed in parallel processes; 0 means one per CPU. Output is the same."
+
+
+def _workers(requested: int) -> int:
+    return requested if requested > 0 else max(1, min(os.cpu_count() or 1, 8))
 
 
 @app.command()
 def report(
     out_dir: Annotated[Path, typer.Argument(help="Folder to write the report site into.")],
     procedures: Annotated[Path | None, typer.Option("--procedures", help=_PROCEDURES_HELP)] = None,
+    workers: Annotated[int, typer.Option("--workers", min=0, help=_WORKERS_HELP)] = 0,
 ) -> None:
     """Write the auditors' HTML report for the whole catalog, with manifest.json."""
     sources = read_sources(procedures or builtin_root())
-    files = build_report(sources)
+    files = build_report(sources, workers=_workers(workers))
     unknown = write_report(out_dir, files)
     modelled = sum(1 for p in sources.procedures if p.as_is or p.to_be)
     print(f"wrote {len(files)} files for {len(sources.procedures)} procedures ({modelled} modelled) "
@@ -130,13 +137,14 @@ def report(
 def verify(
     out_dir: Annotated[Path, typer.Argument(help="A folder written by `tetsuzuki report`.")],
     procedures: Annotated[Path | None, typer.Option("--procedures", help=_PROCEDURES_HELP)] = None,
+    workers: Annotated[int, typer.Option("--workers", min=0, help=_WORKERS_HELP)] = 0,
 ) -> None:
     """Re-derive the report from the sources and compare every byte; exit 1 on any difference."""
     if not out_dir.is_dir():
         print(f"error: no such folder: {out_dir}", file=sys.stderr)
         raise typer.Exit(1)
     present = read_folder(out_dir)
-    result = verify_report(present, read_sources(procedures or builtin_root()))
+    result = verify_report(present, read_sources(procedures or builtin_root()), workers=_workers(workers))
     for line in result.lines():
         print(line)
     if not result.ok:

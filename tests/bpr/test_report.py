@@ -164,6 +164,10 @@ def test_building_twice_gives_identical_bytes(procedures: Path, site: dict[str, 
     assert build_report(read_sources(procedures)) == site
 
 
+def test_parallel_workers_give_the_same_bytes(procedures: Path, site: dict[str, bytes]) -> None:
+    assert build_report(read_sources(procedures), workers=2) == site
+
+
 def test_simulation_results_are_optional_and_hashed(procedures: Path) -> None:
     simulation = {"child-allowance-claim": [
         {"version": "as-is", "lead_time_days": 12.3456, "note": "<b>95% CI</b>"},
@@ -311,11 +315,11 @@ def test_report_for_the_whole_catalog(tmp_path: Path) -> None:
     sources = read_sources(builtin_root())
     catalog = load_catalog()
     assert [p.id for p in sources.procedures][:len(catalog.ids)] == list(catalog.ids)
-    files = build_report(sources)
+    files = build_report(sources, workers=2)
     for entry in catalog.procedures:
         assert f"procedures/{entry.id}.html" in files
         proc = next(p for p in sources.procedures if p.id == entry.id)
         if proc.as_is and proc.to_be:
             assert f"diagrams/{entry.id}.diff.svg" in files, entry.id
     write_report(tmp_path, files)
-    assert verify_report(read_folder(tmp_path), sources).ok
+    assert verify_report(read_folder(tmp_path), sources, workers=2).ok
