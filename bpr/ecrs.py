@@ -27,7 +27,6 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
-from types import MappingProxyType
 from typing import TYPE_CHECKING
 
 from models.procedure import ProcedureVersion, Step
@@ -205,5 +204,4 @@ def ecrs_profile(changeset: ChangeSet) -> EcrsProfile:
     for kind, measures in by_kind.items():
         for name, value in measures.as_dict(hours=True).items():
             by_measure.setdefault(name, {})[kind] = value
-    return EcrsProfile(MappingProxyType(hours), MappingProxyType(share),
-                       MappingProxyType({k: MappingProxyType(v) for k, v in by_measure.items()}))
+    return EcrsProfile(hours, share, by_measure)

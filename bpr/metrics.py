@@ -11,7 +11,6 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from types import MappingProxyType
 
 from bpr.graph import counter_entries, expected_visits, handoffs_into
 from models.procedure import ActorKind, HeldBy, ProcedureVersion, Step, StepKind
@@ -41,8 +40,9 @@ MEASURE_NAMES: tuple[str, ...] = (
 _GOVERNMENT = (HeldBy.MUNICIPALITY, HeldBy.OTHER_GOVERNMENT)
 
 
-def _frozen(mapping: Mapping[str, float]) -> Mapping[str, float]:
-    return MappingProxyType(dict(sorted(mapping.items())))
+def _sorted(mapping: Mapping[str, float]) -> dict[str, float]:
+    # A plain dict (not a MappingProxyType) so that results pickle for process pools.
+    return dict(sorted(mapping.items()))
 
 
 @dataclass(frozen=True)
@@ -73,7 +73,7 @@ class Measures:
 
     resident_minutes: float = 0.0
     travel_minutes: float = 0.0
-    staff_minutes: Mapping[str, float] = field(default_factory=lambda: _frozen({}))
+    staff_minutes: Mapping[str, float] = field(default_factory=dict)
     system_minutes: float = 0.0
     external_minutes: float = 0.0
     counter_visits: float = 0.0
@@ -90,8 +90,7 @@ class Measures:
     delay_days: float = 0.0
 
     def __post_init__(self) -> None:
-        if not isinstance(self.staff_minutes, MappingProxyType):
-            object.__setattr__(self, "staff_minutes", _frozen(self.staff_minutes))
+        object.__setattr__(self, "staff_minutes", _sorted(self.staff_minutes))
 
     @classmethod
     def zero(cls) -> Measures:
@@ -260,6 +259,6 @@ def measure(model: ProcedureVersion) -> Metrics:
                                     handoffs.get(s.id, 0.0)) for s in model.steps}
     per_case = Measures.sum(per_step.values())
     return Metrics(procedure=model.id, version=model.version, annual_volume=model.annual_volume,
-                   visits=MappingProxyType(visits), per_step=MappingProxyType(per_step),
+                   visits=visits, per_step=per_step,
                    per_case=per_case, per_year=per_case.scaled(model.annual_volume))
 

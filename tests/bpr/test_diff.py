@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pickle
 from typing import Any
 
 import pytest
@@ -242,3 +243,9 @@ def test_child_allowance_example() -> None:
     assert retype.kind is R and S in retype.also
     assert retype.savings.transcriptions == pytest.approx(410)
     assert_savings_add_up(changeset)
+
+
+def test_a_changeset_pickles_for_process_pools() -> None:
+    # Prefect's ProcessPoolTaskRunner sends results between processes by pickling.
+    changeset = diff(load_procedure(EXAMPLE / "as-is.yaml"), load_procedure(EXAMPLE / "to-be.yaml"))
+    assert pickle.loads(pickle.dumps(changeset)) == changeset
