@@ -195,8 +195,10 @@ def test_version_files_agree_with_the_catalog(procedure_id: str) -> None:
     entry = ENTRIES[procedure_id]
     for name in ("as-is.yaml", "to-be.yaml"):
         model, _ = _load(PROCEDURES / entry.path / name)
-        facts = (model.id, model.annual_volume, model.volume_source, model.category)
-        assert facts == (entry.id, entry.annual_volume, entry.volume_source, entry.category), name
+        facts = (model.id, model.annual_volume, model.volume_source, model.category, model.name,
+                 model.legal_basis)
+        assert facts == (entry.id, entry.annual_volume, entry.volume_source, entry.category,
+                         entry.name, entry.legal_basis), name
 
 
 def test_every_folder_exists_when_required() -> None:
