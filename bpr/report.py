@@ -227,7 +227,7 @@ class _Version:
 
 
 def _load(source: SourceFile) -> _Version:
-
+    """Load, analyse and draw one version; problems become error lines, not exceptions."""
     version_ = _Version(source)
     try:
         version_.model = load_procedure_text(source.data.decode("utf-8"), source.path)

@@ -14,6 +14,7 @@ from lxml import etree
 from bpr.canonical import content_hash
 from bpr.diagram import DiagramFormat, render
 from bpr.diagram_diff import ADDED, CHANGED, REMOVED, diff_diagram, diff_diagram_source
+from bpr.errors import DiffError
 from bpr.load import load_procedure
 from models.procedure import ProcedureVersion
 from tests.bpr.test_diagram import GOLDEN, SVG, check_golden, hostile_model, svg_texts
@@ -111,3 +112,9 @@ def test_hostile_names_in_a_diff_stay_literal() -> None:
     svg = render(diff_diagram(old, new), "svg")
     assert name in "".join(svg_texts(svg))
     assert set(nodes(svg)) == {"start", "work", "end"}
+
+
+def test_versions_of_different_procedures_are_refused(pair: Pair) -> None:
+    other = load_procedure(EXAMPLE / "to-be.yaml")
+    with pytest.raises(DiffError, match=r"'golden-lanes' \(as-is\) and 'child-allowance-claim' \(to-be\)"):
+        diff_diagram(pair[0], other)

@@ -311,7 +311,7 @@ def test_cli_diff_diagram_orders_versions(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_report_for_the_whole_catalog(tmp_path: Path) -> None:
+def test_report_for_the_whole_catalog() -> None:
     sources = read_sources(builtin_root())
     catalog = load_catalog()
     assert [p.id for p in sources.procedures][:len(catalog.ids)] == list(catalog.ids)
@@ -321,5 +321,8 @@ def test_report_for_the_whole_catalog(tmp_path: Path) -> None:
         proc = next(p for p in sources.procedures if p.id == entry.id)
         if proc.as_is and proc.to_be:
             assert f"diagrams/{entry.id}.diff.svg" in files, entry.id
-    write_report(tmp_path, files)
-    assert verify_report(read_folder(tmp_path), sources, workers=2).ok
+    manifest = json.loads(files[MANIFEST])
+    assert set(manifest["files"]) == set(files) - {MANIFEST}
+    assert set(manifest["sources"]) == set(sources.files) and "catalog.yaml" in manifest["sources"]
+    # verify on a fresh report is covered by the small-folder tests; `tetsuzuki verify`
+    # on the whole catalog takes as long again as building it.
