@@ -72,3 +72,29 @@ def run_analyze(
         run_id = analyze_catalog.with_options(task_runner=runner)(
             procedures=procedure or None, report_dir=str(report) if report else None)
     print(f"analysis run {run_id} completed; see `tetsuzuki runs show {run_id}`")
+
+
+@run_app.command("all")
+def run_all(
+    report: Annotated[Path | None, typer.Option(help="Write the auditors' report to this folder.")] = None,
+    replications: Annotated[int, typer.Option(min=1, help="Replications per version and scenario.")] = 10,
+    years: Annotated[float, typer.Option(min=0.01, help="Observed years.")] = 1.0,
+    seed: Annotated[int | None, typer.Option(help="Base seed (the scenario's when omitted).")] = None,
+    workers: Annotated[int | None, typer.Option(help="Local worker processes.")] = None,
+) -> None:
+    """The main job: simulate the whole catalog, then analyse it (and write the report, with
+    the simulation results), on one local Prefect server."""
+    from flows.analyze import analyze_catalog
+    from flows.common import make_task_runner
+    from flows.server import prefect_api
+    from flows.simulate import DEFAULT_ONLINE_SHARES, simulate_catalog
+
+    with prefect_api():
+        sim_run = simulate_catalog.with_options(
+            task_runner=make_task_runner("process", workers=workers))(
+            online_shares=DEFAULT_ONLINE_SHARES, replications=replications, years=years, seed=seed)
+        print(f"simulation run {sim_run} completed")
+        analysis_run = analyze_catalog.with_options(task_runner=make_task_runner("thread"))(
+            report_dir=str(report) if report else None)
+        print(f"analysis run {analysis_run} completed")
+    print("see `tetsuzuki runs` for the stored runs" + (f"; the report is in {report}" if report else ""))
