@@ -333,6 +333,13 @@ class Store:
         with self._sessions() as s:
             return self._view(s, self._run(s, run_id))
 
+    def latest_completed_run(self, kind: str) -> int | None:
+        """Id of the newest completed run of ``kind`` (``simulate``, ``analyze``), or None."""
+        with self._sessions() as s:
+            return s.scalars(select(Run.id).where(Run.kind == kind,
+                                                  Run.status == RunStatus.COMPLETED)
+                             .order_by(Run.id.desc())).first()
+
     # -- results -------------------------------------------------------------------------
 
     def done_tasks(self, run_id: int) -> set[tuple[str, str, int]]:
