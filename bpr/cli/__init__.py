@@ -32,6 +32,7 @@ from bpr.cli import analysis_cmd  # noqa: E402, F401
 from bpr.cli import store_cmd  # noqa: E402, F401
 from bpr.cli import run_cmd  # noqa: E402, F401
 from bpr.cli import report_cmd  # noqa: E402, F401
+from bpr.cli import rank_cmd  # noqa: E402, F401
 
 
 def main() -> None:

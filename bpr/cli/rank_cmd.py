@@ -1,0 +1,381 @@
+"""``tetsuzuki rank`` (the catalog) and ``tetsuzuki survey rank FILE`` (the national survey).
+
+Both print a terminal table by default, or JSON, Markdown, CSV (UTF-8 with BOM) or XLSX
+(``--output FILE`` is required for the last two). ``rank`` reads simulation results from
+the results store only when the store already exists; otherwise, and for procedures
+without completed simulation results, it uses expected counts, and every row says which.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from bpr.catalog import Catalog, catalog_versions, load_catalog
+from bpr.cli import app
+from bpr.cli.output import Format, render
+from bpr.cli.spreadsheet import write_csv, write_xlsx
+from bpr.ecrs import ChangeKind
+from bpr.errors import StorageError, TetsuzukiError
+from bpr.load import load_procedure
+from bpr.onestop import LifeEventGroup, burden, group_by_life_event
+from bpr.ranking import (
+    Candidate,
+    Ranked,
+    RankRange,
+    YearFigures,
+    candidate,
+    figures_from_simulation,
+    rank,
+    sensitivity,
+)
+from bpr.survey import SurveyRanked, filter_survey, parse_survey, rank_survey, read_survey
+from bpr.weights import load_weights
+
+__all__ = [
+    "ONESTOP_COLUMNS",
+    "RANK_COLUMNS",
+    "SURVEY_COLUMNS",
+    "TABLE_COLUMNS",
+    "OutputFormat",
+    "catalog_candidates",
+    "onestop_rows",
+    "rank_rows",
+    "simulated_figures",
+    "survey_app",
+    "survey_rows",
+]
+
+survey_app = typer.Typer(help="The Digital Agency's national procedures survey.",
+                         no_args_is_help=True)
+app.add_typer(survey_app, name="survey")
+
+
+class OutputFormat(StrEnum):
+    """Output formats of the ranking commands."""
+
+    TABLE = "table"
+    JSON = "json"
+    MARKDOWN = "markdown"
+    CSV = "csv"
+    XLSX = "xlsx"
+
+
+RANK_COLUMNS = (
+    "rank", "procedure", "name", "score", "benefit", "feasibility", "effort", "annual_volume",
+    "resident_hours_saved", "resident_minutes_saved_per_case", "staff_hours_saved",
+    "staff_hours_saved_by_actor", "counter_visits_avoided", "paper_steps_removed",
+    "seals_removed", "transcriptions_removed", "legal_in_person", "legal_original_paper",
+    "fixed_attachments", "changes", "source")
+"""Columns of the CSV/XLSX/JSON ranking (plus best_rank, worst_rank, most_sensitive_to with
+``--sensitivity``)."""
+
+TABLE_COLUMNS = ("rank", "procedure", "score", "annual_volume", "resident_hours_saved",
+                 "staff_hours_saved", "counter_visits_avoided", "paper_steps_removed",
+                 "seals_removed", "feasibility", "effort", "source")
+"""Columns of the terminal table and Markdown ranking."""
+
+SENSITIVITY_COLUMNS = ("best_rank", "worst_rank", "most_sensitive_to")
+
+ONESTOP_COLUMNS = ("life_event", "procedures", "applications_as_is", "visits_as_is",
+                   "applications_to_be", "visits_to_be", "one_stop_applications")
+"""Columns of the one-stop table (per life event)."""
+
+SURVEY_COLUMNS = (
+    "rank", "id", "ministry", "name", "receiver", "online_status", "non_online", "total",
+    "identity", "attachments", "not_droppable", "identity_friction", "attachment_friction",
+    "friction", "score", "events", "law", "article")
+"""Columns of the survey ranking outputs."""
+
+SURVEY_TABLE_COLUMNS = ("rank", "id", "ministry", "name", "non_online", "identity",
+                        "attachments", "not_droppable", "friction", "score")
+
+_KIND_ORDER = (ChangeKind.ELIMINATE, ChangeKind.COMBINE, ChangeKind.REARRANGE,
+               ChangeKind.SIMPLIFY, ChangeKind.ADDED, ChangeKind.MODIFIED)
+
+
+def _round(value: float, digits: int = 2) -> float:
+    rounded = round(value, digits)
+    return 0.0 if rounded == 0 else rounded
+
+
+# --------------------------------------------------------------------------- catalog
+
+
+def simulated_figures(results: list[Any]) -> tuple[str, YearFigures, YearFigures] | None:
+    """Per-year figures of the latest completed run that simulated both versions.
+
+    Args:
+        results: :meth:`models.store.Store.completed_results` rows of one procedure (the
+            latest completed run first); each has ``run_id``, ``version``,
+            ``scenario_key`` and ``results["replications"]``.
+
+    Returns:
+        ``("simulation (run N)", as-is figures, to-be figures)`` from the ``default``
+        scenario when the run has it (else the first scenario, by name, with both
+        versions), or ``None`` when no run has both versions.
+    """
+    runs: dict[int, dict[tuple[str, str], list[dict[str, Any]]]] = {}
+    for row in results:
+        reps = row.results.get("replications", []) if isinstance(row.results, dict) else []
+        runs.setdefault(row.run_id, {}).setdefault((row.scenario_key, row.version), []).extend(
+            r for r in reps if isinstance(r, dict))
+    for run_id in sorted(runs, reverse=True):
+        by_key = runs[run_id]
+        scenarios = sorted({s for s, _ in by_key},
+                           key=lambda s: (s != "default", s))
+        for scenario in scenarios:
+            before, after = by_key.get((scenario, "as-is")), by_key.get((scenario, "to-be"))
+            if before and after:
+                return (f"simulation (run {run_id})", figures_from_simulation(before),
+                        figures_from_simulation(after))
+    return None
+
+
+def _open_store() -> Any:
+    """The results store if it already exists, else ``None`` (never creates one)."""
+    from models.store import Store, default_url
+
+    url = default_url()
+    if url.startswith("sqlite:///"):
+        file = url.removeprefix("sqlite:///")
+        if file.startswith(":memory:") or not Path(file).is_file():
+            return None
+    try:
+        return Store(url)
+    except StorageError as exc:
+        print(f"warning: results store not used ({exc}); using expected counts",
+              file=sys.stderr)
+        return None
+
+
+def catalog_candidates(catalog: Catalog, root: Path | None = None, *, store: Any = None
+                       ) -> tuple[list[Candidate], list[LifeEventGroup], list[str]]:
+    """Candidates of every catalog procedure with both versions, and the one-stop groups.
+
+    Args:
+        catalog: a loaded catalog.
+        root: the folder the catalog's paths are relative to (``None``: built-in).
+        store: an open results store, or ``None`` for expected counts only.
+
+    Returns:
+        ``(candidates, life-event groups, ids of procedures left out for lack of a version)``.
+
+    Raises:
+        InvalidModelError: a version file is invalid.
+    """
+    candidates: list[Candidate] = []
+    burdens = {}
+    skipped: list[str] = []
+    for entry, as_is_path, to_be_path in catalog_versions(catalog, root):
+        if not (as_is_path.is_file() and to_be_path.is_file()):
+            skipped.append(entry.id)
+            continue
+        as_is, to_be = load_procedure(as_is_path), load_procedure(to_be_path)
+        simulated = simulated_figures(store.completed_results(entry.id)) if store else None
+        candidates.append(candidate(as_is, to_be, annual_volume=entry.annual_volume,
+                                    simulated=simulated))
+        burdens[entry.id] = burden(as_is, to_be)
+    groups = group_by_life_event(((e.id, [str(v) for v in e.life_events])
+                                  for e in catalog.procedures), burdens)
+    return candidates, groups, skipped
+
+
+def rank_rows(ranked: list[Ranked], ranges: list[RankRange] | None = None) -> list[dict[str, Any]]:
+    """One plain row per ranked procedure with every figure its score came from.
+
+    Args:
+        ranked: :func:`bpr.ranking.rank` output.
+        ranges: :func:`bpr.ranking.sensitivity` output, to add best/worst rank columns.
+
+    Returns:
+        Rows keyed by :data:`RANK_COLUMNS` (figures per year, rounded to 2 decimals).
+    """
+    by_id = {r.procedure: r for r in ranges or []}
+    rows: list[dict[str, Any]] = []
+    for r in ranked:
+        c = r.candidate
+        row: dict[str, Any] = {
+            "rank": r.rank, "procedure": c.procedure, "name": c.name, "score": _round(r.score),
+            "benefit": _round(r.benefit), "feasibility": _round(r.feasibility, 3),
+            "effort": _round(r.effort, 3), "annual_volume": _round(c.annual_volume),
+            "resident_hours_saved": _round(r.savings["resident_hours"]),
+            "resident_minutes_saved_per_case": _round(
+                r.savings["resident_hours"] * 60 / c.annual_volume if c.annual_volume else 0.0),
+            "staff_hours_saved": _round(r.savings["staff_hours"]),
+            "staff_hours_saved_by_actor": {a: _round(h) for a, h in r.staff_hours_saved.items()},
+            "counter_visits_avoided": _round(r.savings["counter_visits"]),
+            "paper_steps_removed": _round(r.savings["paper_steps"]),
+            "seals_removed": _round(r.savings["seals"]),
+            "transcriptions_removed": _round(r.savings["transcriptions"]),
+            "legal_in_person": c.legal.in_person,
+            "legal_original_paper": c.legal.original_paper,
+            "fixed_attachments": c.legal.fixed_attachments,
+            "changes": " ".join(f"{k.value}{c.changes[k]}" for k in _KIND_ORDER
+                                if c.changes.get(k)),
+            "source": c.source,
+        }
+        if c.procedure in by_id:
+            rr = by_id[c.procedure]
+            row.update(best_rank=rr.best, worst_rank=rr.worst,
+                       most_sensitive_to=rr.most_sensitive_to or "")
+        rows.append(row)
+    return rows
+
+
+def onestop_rows(groups: list[LifeEventGroup]) -> list[dict[str, Any]]:
+    """The one-stop table: one row per life event (visits rounded to 2 decimals)."""
+    return [{"life_event": g.event, "procedures": ", ".join(g.procedures),
+             "applications_as_is": g.applications_as_is, "visits_as_is": _round(g.visits_as_is),
+             "applications_to_be": g.applications_to_be, "visits_to_be": _round(g.visits_to_be),
+             "one_stop_applications": g.one_stop_applications} for g in groups]
+
+
+def _table_text(rows: list[dict[str, Any]], columns: tuple[str, ...], fmt: OutputFormat,
+                title: str) -> str:
+    shown = [{c: (", ".join(f"{k} {v}" for k, v in row[c].items())
+                  if isinstance(row.get(c), dict) else row.get(c)) for c in columns}
+             for row in rows]
+    return render(shown, Format(fmt.value), title=title, columns=columns)
+
+
+def _write(fmt: OutputFormat, output: Path | None,
+           tables: list[tuple[str, list[dict[str, Any]], tuple[str, ...], tuple[str, ...]]],
+           payload: Any) -> None:
+    """Emit ``tables`` ((title, rows, all columns, table columns), ...) in ``fmt``."""
+    if fmt in (OutputFormat.CSV, OutputFormat.XLSX) and output is None:
+        raise typer.BadParameter(f"--format {fmt.value} needs --output FILE", param_hint="--output")
+    if fmt is OutputFormat.CSV:
+        _title, rows, columns, _ = tables[0]
+        write_csv(rows, columns, output)  # type: ignore[arg-type]
+        print(f"wrote {output} ({len(rows)} rows, UTF-8 with BOM)", file=sys.stderr)
+        return
+    if fmt is OutputFormat.XLSX:
+        write_xlsx([(t, rows, cols) for t, rows, cols, _ in tables], output)  # type: ignore[arg-type]
+        print(f"wrote {output} ({', '.join(f'{t}: {len(r)} rows' for t, r, _, _ in tables)})",
+              file=sys.stderr)
+        return
+    if fmt is OutputFormat.JSON:
+        text = json.dumps(payload, ensure_ascii=False, indent=2, default=str) + "\n"
+    else:
+        text = "\n".join(_table_text(rows, shown, fmt, title) for title, rows, _, shown in tables)
+    if output is not None:
+        output.write_text(text, encoding="utf-8")
+        print(f"wrote {output}", file=sys.stderr)
+    elif fmt is OutputFormat.TABLE:
+        sys.stdout.write(text)
+    else:
+        print(text, end="")
+
+
+FormatOption = Annotated[OutputFormat, typer.Option(
+    "--format", help="table, json, markdown, csv (UTF-8 with BOM) or xlsx.")]
+OutputOption = Annotated[Path | None, typer.Option(
+    "--output", "-o", help="Write to this file (required for csv and xlsx).")]
+WeightsOption = Annotated[Path | None, typer.Option(
+    "--weights", help="A weights YAML file (default: the built-in procedures/weights.yaml).")]
+
+
+@app.command("rank")
+def rank_command(
+    fmt: FormatOption = OutputFormat.TABLE,
+    output: OutputOption = None,
+    weights_file: WeightsOption = None,
+    with_sensitivity: Annotated[bool, typer.Option(
+        "--sensitivity", help="Vary each parameter by ±20% and show each procedure's rank "
+        "range.")] = False,
+    by_life_event: Annotated[bool, typer.Option(
+        "--by-life-event", help="Only the one-stop table: applications and counter visits "
+        "per life event, as-is and to-be.")] = False,
+    catalog_file: Annotated[Path | None, typer.Option(
+        "--catalog", help="A catalog file instead of the built-in procedures/catalog.yaml.")
+    ] = None,
+    use_store: Annotated[bool, typer.Option(
+        "--store/--no-store", help="Use simulation results of the results store when it "
+        "exists (default) or expected counts only.")] = True,
+) -> None:
+    """Rank the catalog's procedures by the benefit of their to-be, explained."""
+    weights = load_weights(weights_file)
+    catalog = load_catalog(catalog_file)
+    store = _open_store() if use_store else None
+    try:
+        candidates, groups, skipped = catalog_candidates(
+            catalog, catalog_file.parent if catalog_file else None, store=store)
+    finally:
+        if store is not None:
+            store.close()
+    if skipped:
+        print(f"note: {len(skipped)} procedure(s) without both versions left out: "
+              f"{', '.join(skipped)}", file=sys.stderr)
+    onestop = onestop_rows(groups)
+    if by_life_event:
+        _write(fmt, output, [("one-stop by life event", onestop, ONESTOP_COLUMNS,
+                              ONESTOP_COLUMNS)], onestop)
+        return
+    ranges = sensitivity(candidates, weights) if with_sensitivity else None
+    rows = rank_rows(rank(candidates, weights), ranges)
+    extra = SENSITIVITY_COLUMNS if with_sensitivity else ()
+    payload = {"weights": weights.model_dump(mode="json"), "ranking": rows,
+               "life_events": onestop}
+    _write(fmt, output, [("ranking", rows, RANK_COLUMNS + extra, TABLE_COLUMNS + extra),
+                         ("one-stop by life event", onestop, ONESTOP_COLUMNS, ONESTOP_COLUMNS)],
+           payload)
+
+
+# --------------------------------------------------------------------------- survey
+
+
+def survey_rows(ranked: list[SurveyRanked]) -> list[dict[str, Any]]:
+    """One plain row per ranked survey procedure (keys of :data:`SURVEY_COLUMNS`)."""
+    return [{"rank": r.rank, "id": r.procedure.id, "ministry": r.procedure.ministry,
+             "name": r.procedure.name, "receiver": r.procedure.receiver,
+             "online_status": r.procedure.online_status, "non_online": r.procedure.non_online,
+             "total": r.procedure.total, "identity": "; ".join(r.procedure.identity),
+             "attachments": "; ".join(r.procedure.attachments),
+             "not_droppable": r.procedure.not_droppable,
+             "identity_friction": _round(r.identity_friction),
+             "attachment_friction": _round(r.attachment_friction),
+             "friction": _round(r.friction),
+             "score": None if r.score is None else _round(r.score),
+             "events": "; ".join(r.procedure.events), "law": r.procedure.law,
+             "article": r.procedure.article} for r in ranked]
+
+
+@survey_app.command("rank")
+def survey_rank_command(
+    file: Annotated[Path, typer.Argument(help="The survey: its CSV (UTF-8 or CP932) or Parquet.")],
+    receiver: Annotated[str | None, typer.Option(
+        "--receiver", help="手続の受け手, e.g. 地方等 (label or full value '3 地方等').")] = None,
+    ministry: Annotated[str | None, typer.Option("--ministry", help="所管府省庁, e.g. 厚生労働省.")
+                        ] = None,
+    life_event: Annotated[str | None, typer.Option(
+        "--event", help="手続が行われるイベント(個人), e.g. 引越し.")] = None,
+    top: Annotated[int | None, typer.Option("--top", min=1, help="Show the first N only.")] = None,
+    zero_counts: Annotated[bool, typer.Option(
+        "--zero-counts-known", help="Read rows whose three counts are all 0 as 0 (default: "
+        "unknown, as the Parquet conversion stores missing counts as 0).")] = False,
+    fmt: FormatOption = OutputFormat.TABLE,
+    output: OutputOption = None,
+    weights_file: WeightsOption = None,
+) -> None:
+    """Rank the survey's procedures by non-online volume × friction."""
+    weights = load_weights(weights_file)
+    procedures = parse_survey(read_survey(file), zero_counts_unknown=not zero_counts)
+    kept = filter_survey(procedures, receiver=receiver, ministry=ministry, life_event=life_event)
+    if not kept:
+        raise TetsuzukiError(f"no procedure of {file} matches the filters "
+                             f"(receiver={receiver}, ministry={ministry}, event={life_event})")
+    unknown = sum(1 for p in kept if p.non_online is None)
+    print(f"{len(kept)} procedures match; {unknown} with unknown counts rank last",
+          file=sys.stderr)
+    rows = survey_rows(rank_survey(kept, weights.survey, top))
+    payload = {"file": str(file), "filters": {"receiver": receiver, "ministry": ministry,
+                                              "event": life_event},
+               "matched": len(kept), "unknown_counts": unknown,
+               "weights": weights.survey.model_dump(mode="json"), "ranking": rows}
+    _write(fmt, output, [("survey ranking", rows, SURVEY_COLUMNS, SURVEY_TABLE_COLUMNS)], payload)
