@@ -11,9 +11,10 @@ records; :func:`rank_survey` scores them, purely::
 
 Values are kept as written; coded values such as ``"3 地方等"`` match by their label
 (``地方等``), NFKC-normalised; multi-valued cells are split on ``;``. A count cell that
-is empty, ``-`` or ``不明`` is unknown (``None``), never zero; and since the Parquet conversion stores missing counts as 0, a row whose three
-counts are all 0 is unknown too unless ``zero_counts_unknown=False``. Rows with an unknown
-non-online count have no score and rank after every scored row, by friction.
+is empty, ``-`` or ``不明`` is unknown (``None``), never zero; and since the Parquet
+conversion stores missing counts as 0, a row whose three counts are all 0 is unknown too
+unless ``zero_counts_unknown=False``. Rows with an unknown non-online count have no score
+and rank after every scored row, by friction.
 """
 
 from __future__ import annotations
