@@ -17,12 +17,12 @@ import json
 import math
 import statistics
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 
 from bpr.errors import SimulationError
-from bpr.sim import ReplicationResult, Scenario, simulate_batch, simulate_replication, summarise
+from bpr.sim import Burst, ReplicationResult, Scenario, simulate_batch, simulate_replication, summarise
 from bpr.sim.engine import office_calendar
 from models.procedure import ProcedureVersion
 from tests.bpr.sim.conftest import always_scenario, erlang_c_waiting, queue_model
@@ -275,8 +275,8 @@ def test_headcount_override_shortens_queues(as_is: ProcedureVersion) -> None:
 
 
 def test_burst_applies_only_to_its_procedures(as_is: ProcedureVersion) -> None:
-    burst = {"start": "2025-09-01", "days": 10, "applications": 1000}
-    hit = simulate_replication(as_is, Scenario(name="b", burst=burst), 0)  # type: ignore[arg-type]
+    burst = Burst(start=date(2025, 9, 1), days=10, applications=1000)
+    hit = simulate_replication(as_is, Scenario(name="b", burst=burst), 0)
     assert hit.metrics["arrived"] > 1000
-    other = Scenario(name="b", burst={**burst, "procedures": ["disaster-certificate"]})  # type: ignore[arg-type]
-    assert simulate_replication(as_is, other, 0).metrics["arrived"] < 1000
+    elsewhere = burst.model_copy(update={"procedures": ("disaster-certificate",)})
+    assert simulate_replication(as_is, Scenario(name="b", burst=elsewhere), 0).metrics["arrived"] < 1000
