@@ -59,3 +59,13 @@ def test_overrides_are_validated() -> None:
     assert base.with_overrides(online_share=0.8).online_share == 0.8
     with pytest.raises(ValueError, match="less than or equal to 1"):
         base.with_overrides(online_share=1.8)
+
+
+def test_scenario_survives_json_for_workers() -> None:
+    """Flows send scenarios to worker processes as JSON."""
+    import json
+
+    scenario = load_scenario(SCENARIOS / "disaster-burst.yaml").with_overrides(
+        travel_minutes={"dist": "exponential", "mean": 30}, headcount={"counter": 4})
+    data = json.loads(json.dumps(scenario.model_dump(mode="json")))
+    assert Scenario.model_validate(data) == scenario
