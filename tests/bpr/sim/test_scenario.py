@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -63,8 +64,6 @@ def test_overrides_are_validated() -> None:
 
 def test_scenario_survives_json_for_workers() -> None:
     """Flows send scenarios to worker processes as JSON."""
-    import json
-
     scenario = load_scenario(SCENARIOS / "disaster-burst.yaml").with_overrides(
         travel_minutes={"dist": "exponential", "mean": 30}, headcount={"counter": 4})
     data = json.loads(json.dumps(scenario.model_dump(mode="json")))
