@@ -71,8 +71,9 @@ NO_ATTACHMENT = "添付書類なし"
 NOT_DROPPABLE = "撤廃・省略不可"
 _UNKNOWN = {"", "-", "－", "―", "ー", "不明", "nan", "None", "null", "NA", "N/A"}
 _CODE = re.compile(r"^\s*[0-9０-９]+(?:-[0-9]+)?\s+")
-_IDENTITY = {"押印＋印鑑証明": "seal_with_certificate", "押印": "seal", "署名": "signature",
-             "本人確認書類の提示・提出": "identity_document", "その他": "other_identity"}
+_IDENTITY = {unicodedata.normalize("NFKC", k): v for k, v in {
+    "押印＋印鑑証明": "seal_with_certificate", "押印": "seal", "署名": "signature",
+    "本人確認書類の提示・提出": "identity_document", "その他": "other_identity"}.items()}
 
 
 class SurveyError(TetsuzukiError):
