@@ -273,17 +273,18 @@ def test_write_report_replaces_an_earlier_report(written: Path, site: dict[str, 
 # --------------------------------------------------------------------------- CLI
 
 
-def test_cli_report_then_verify_then_tamper(tmp_path: Path, procedures: Path) -> None:
+def test_cli_report_then_verify_then_tamper(tmp_path: Path) -> None:
+    procedures = make_procedures(tmp_path / "procedures", broken=False)
     runner = CliRunner()
     out = tmp_path / "site"
-    result = runner.invoke(app, ["report", str(out), "--procedures", str(procedures)])
+    result = runner.invoke(app, ["report", str(out), "--procedures", str(procedures), "--workers", "1"])
     assert result.exit_code == 0, result.output
     assert (out / "index.html").is_file()
-    result = runner.invoke(app, ["verify", str(out), "--procedures", str(procedures)])
+    result = runner.invoke(app, ["verify", str(out), "--procedures", str(procedures), "--workers", "1"])
     assert result.exit_code == 0, result.output
     page_path = out / "procedures" / "golden-lanes.html"
     page_path.write_bytes(page_path.read_bytes().replace(b"</h1>", b" </h1>", 1))
-    result = runner.invoke(app, ["verify", str(out), "--procedures", str(procedures)])
+    result = runner.invoke(app, ["verify", str(out), "--procedures", str(procedures), "--workers", "1"])
     assert result.exit_code == 1
     assert "changed: procedures/golden-lanes.html" in result.output
 
