@@ -9,6 +9,7 @@ without completed simulation results, it uses expected counts, and every row say
 from __future__ import annotations
 
 import json
+import re
 import sys
 from enum import StrEnum
 from pathlib import Path
@@ -107,18 +108,51 @@ def _round(value: float, digits: int = 2) -> float:
 # --------------------------------------------------------------------------- catalog
 
 
-def simulated_figures(results: list[Any]) -> tuple[str, YearFigures, YearFigures] | None:
+_ONLINE_VARIANT = re.compile(r"^(?P<base>.+)-online-(?P<share>[0-9.]+)$")
+
+
+def _to_be_scenario(base: str, available: list[str], online_share: float | None) -> str | None:
+    """The to-be scenario to compare with the as-is under ``base``: ``base`` itself, else one
+    of the online-share variants ``<base>-online-<share>`` that the simulation flow makes for
+    a to-be with a channel choice (the one asked for, else the median share)."""
+    if base in available:
+        return base
+    variants: list[tuple[float, str]] = []
+    for name in available:
+        match = _ONLINE_VARIANT.match(name)
+        if match and match["base"] == base:
+            try:
+                variants.append((float(match["share"]), name))
+            except ValueError:
+                continue
+    if not variants:
+        return None
+    variants.sort()
+    if online_share is None:
+        return variants[(len(variants) - 1) // 2][1]
+    for share, name in variants:
+        if abs(share - online_share) < 1e-9:
+            return name
+    return None
+
+
+def simulated_figures(results: list[Any], online_share: float | None = None
+                      ) -> tuple[str, YearFigures, YearFigures] | None:
     """Per-year figures of the latest completed run that simulated both versions.
 
     Args:
         results: :meth:`models.store.Store.completed_results` rows of one procedure (the
             latest completed run first); each has ``run_id``, ``version``,
             ``scenario_key`` and ``results["replications"]``.
+        online_share: for a to-be simulated at several online shares (scenarios
+            ``<base>-online-<share>``), the share to use; ``None`` takes the median one.
 
     Returns:
-        ``("simulation (run N)", as-is figures, to-be figures)`` from the ``default``
-        scenario when the run has it (else the first scenario, by name, with both
-        versions), or ``None`` when no run has both versions.
+        ``(source label, as-is figures, to-be figures)`` for the as-is under the
+        ``default`` scenario when the run has it (else the first scenario by name) and the
+        to-be under the same scenario or its online-share variant; the label is
+        ``"simulation (run N)"``, followed by ``"; to-be <scenario>"`` when the to-be's
+        scenario differs. ``None`` when no completed run has both.
     """
     runs: dict[int, dict[tuple[str, str], list[dict[str, Any]]]] = {}
     for row in results:
@@ -127,13 +161,16 @@ def simulated_figures(results: list[Any]) -> tuple[str, YearFigures, YearFigures
             r for r in reps if isinstance(r, dict))
     for run_id in sorted(runs, reverse=True):
         by_key = runs[run_id]
-        scenarios = sorted({s for s, _ in by_key},
-                           key=lambda s: (s != "default", s))
-        for scenario in scenarios:
-            before, after = by_key.get((scenario, "as-is")), by_key.get((scenario, "to-be"))
-            if before and after:
-                return (f"simulation (run {run_id})", figures_from_simulation(before),
-                        figures_from_simulation(after))
+        to_be_scenarios = sorted(s for s, v in by_key if v == "to-be")
+        for scenario in sorted({s for s, v in by_key if v == "as-is"},
+                               key=lambda s: (s != "default", s)):
+            paired = _to_be_scenario(scenario, to_be_scenarios, online_share)
+            if paired is None:
+                continue
+            label = f"simulation (run {run_id})" + ("" if paired == scenario
+                                                    else f"; to-be {paired}")
+            return (label, figures_from_simulation(by_key[(scenario, "as-is")]),
+                    figures_from_simulation(by_key[(paired, "to-be")]))
     return None
 
 
@@ -154,7 +191,8 @@ def _open_store() -> Any:
         return None
 
 
-def catalog_candidates(catalog: Catalog, root: Path | None = None, *, store: Any = None
+def catalog_candidates(catalog: Catalog, root: Path | None = None, *, store: Any = None,
+                       online_share: float | None = None
                        ) -> tuple[list[Candidate], list[LifeEventGroup], list[str]]:
     """Candidates of every catalog procedure with both versions, and the one-stop groups.
 
@@ -162,6 +200,7 @@ def catalog_candidates(catalog: Catalog, root: Path | None = None, *, store: Any
         catalog: a loaded catalog.
         root: the folder the catalog's paths are relative to (``None``: built-in).
         store: an open results store, or ``None`` for expected counts only.
+        online_share: passed to :func:`simulated_figures`.
 
     Returns:
         ``(candidates, life-event groups, ids of procedures left out for lack of a version)``.
@@ -177,7 +216,8 @@ def catalog_candidates(catalog: Catalog, root: Path | None = None, *, store: Any
             skipped.append(entry.id)
             continue
         as_is, to_be = load_procedure(as_is_path), load_procedure(to_be_path)
-        simulated = simulated_figures(store.completed_results(entry.id)) if store else None
+        simulated = (simulated_figures(store.completed_results(entry.id), online_share)
+                     if store else None)
         candidates.append(candidate(as_is, to_be, annual_volume=entry.annual_volume,
                                     simulated=simulated))
         burdens[entry.id] = burden(as_is, to_be)
@@ -298,6 +338,9 @@ def rank_command(
     use_store: Annotated[bool, typer.Option(
         "--store/--no-store", help="Use simulation results of the results store when it "
         "exists (default) or expected counts only.")] = True,
+    online_share: Annotated[float | None, typer.Option(
+        "--online-share", min=0, max=1, help="With simulation results: the to-be's online "
+        "share to compare (default: the median share simulated).")] = None,
 ) -> None:
     """Rank the catalog's procedures by the benefit of their to-be, explained."""
     weights = load_weights(weights_file)
@@ -305,7 +348,8 @@ def rank_command(
     store = _open_store() if use_store else None
     try:
         candidates, groups, skipped = catalog_candidates(
-            catalog, catalog_file.parent if catalog_file else None, store=store)
+            catalog, catalog_file.parent if catalog_file else None, store=store,
+            online_share=online_share)
     finally:
         if store is not None:
             store.close()

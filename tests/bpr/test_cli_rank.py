@@ -232,6 +232,24 @@ def test_simulated_figures_need_both_versions_in_one_run() -> None:
     assert simulated_figures([]) is None
 
 
+def test_to_be_online_share_variants_pair_with_the_as_is() -> None:
+    class Row:
+        def __init__(self, version: str, scenario: str, hours: float) -> None:
+            self.run_id, self.version, self.scenario_key = 3, version, scenario
+            self.results = {"replications": [_replication(hours, 0)]}
+
+    # what flows.simulate stores: a paper as-is once, a to-be per online share
+    rows = [Row("as-is", "default", 1), Row("to-be", "default-online-0.3", 3),
+            Row("to-be", "default-online-0.6", 6), Row("to-be", "default-online-0.9", 9)]
+    found = simulated_figures(rows)
+    assert found is not None
+    assert found[0] == "simulation (run 3); to-be default-online-0.6"     # the median share
+    assert found[2].resident_hours == 6
+    chosen = simulated_figures(rows, online_share=0.9)
+    assert chosen is not None and chosen[2].resident_hours == 9
+    assert simulated_figures(rows, online_share=0.5) is None
+
+
 def test_rank_over_the_whole_catalog() -> None:
     payload = _json(["rank", "--format", "json", "--no-store"])
     modelled = [e.id for e, a, t in catalog_versions(load_catalog()) if a.is_file() and t.is_file()]
