@@ -2,7 +2,8 @@
 
 :func:`read_survey` reads the survey's CSV (UTF-8, with or without BOM, or CP932) or its
 Parquet conversion, by column name (headers are NFKC-normalised, so full-width and ASCII
-parentheses are alike). :func:`parse_survey` turns rows into :class:`SurveyProcedure`
+parentheses are alike; in a CSV, rows above the header, such as the published file's row
+of column numbers, are skipped). :func:`parse_survey` turns rows into :class:`SurveyProcedure`
 records; :func:`rank_survey` scores them, purely::
 
     friction = Σ identity-method weights + per_attachment × attachments
@@ -24,7 +25,7 @@ import dataclasses
 import io
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -188,6 +189,29 @@ def _normalise_header(name: str) -> str:
     return re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(name)))
 
 
+_HEADER_SCAN = 10
+
+
+def _find_header(reader: Iterator[list[str]]) -> list[str]:
+    """The normalised header: the first of the first rows naming the required columns.
+
+    The Digital Agency's CSV has two header rows (column numbers, then names); rows before
+    the names are skipped. The reader is left at the first data row. When no row names
+    them all, the row naming most of them (the first row on a tie) is returned, for the
+    error message.
+    """
+    best: list[str] = []
+    best_count = -1
+    for _, row in zip(range(_HEADER_SCAN), reader, strict=False):
+        names = [_normalise_header(n) for n in row]
+        count = sum(1 for c in REQUIRED_COLUMNS if c in names)
+        if count == len(REQUIRED_COLUMNS):
+            return names
+        if count > best_count:
+            best, best_count = names, count
+    return best
+
+
 def _decode(data: bytes, file: str) -> str:
     for encoding in ("utf-8-sig", "cp932"):
         try:
@@ -208,7 +232,8 @@ def read_survey(path: str | Path) -> list[dict[str, Any]]:
 
     Raises:
         SurveyError: the file cannot be read, or a column of :data:`REQUIRED_COLUMNS` is
-            missing (the message lists the columns found).
+            missing (the message lists the columns found; for a CSV, no row among the
+            first 10 names them all).
     """
     file = Path(path)
     try:
@@ -226,10 +251,7 @@ def read_survey(path: str | Path) -> list[dict[str, Any]]:
         else:
             text = _decode(file.read_bytes(), str(file))
             reader = csv.reader(io.StringIO(text, newline=""))
-            header = next(reader, None)
-            if header is None:
-                raise SurveyError(f"{file}: the CSV file is empty")
-            names = [_normalise_header(n) for n in header]
+            names = _find_header(reader)
             rows = [dict(zip(names, r, strict=False)) for r in reader if any(c.strip() for c in r)]
     except OSError as exc:
         raise SurveyError(f"{file}: cannot read the survey: {exc.strerror or exc}") from None

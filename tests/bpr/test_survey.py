@@ -71,6 +71,34 @@ def test_utf8_and_cp932_read_the_same(tmp_path: Path, survey_csv: Path) -> None:
     assert [p.id for p in utf8] == ["1", "2", "3", "4", "5", "6"]
 
 
+def test_published_csv_layout_with_a_row_of_column_numbers(tmp_path: Path,
+                                                            survey_csv: Path) -> None:
+    # The Digital Agency's CSV has two header rows: column numbers, then names.
+    numbered = _csv(tmp_path, "utf-8-sig", rows=[HEADER, *ROWS],
+                    header=[str(i) for i in range(1, len(HEADER) + 1)])
+    assert parse_survey(read_survey(numbered)) == parse_survey(read_survey(survey_csv))
+
+
+def test_small_parquet_by_column_name_with_null_counts(tmp_path: Path, survey_csv: Path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    columns = {name: [row[i] or None for row in ROWS] for i, name in enumerate(HEADER)}
+    for count in ("総手続件数", "オンライン手続件数", "非オンライン手続件数"):
+        columns[count] = [None if v in (None, "-") else int(v.replace(",", ""))
+                          for v in columns[count]]
+    table = pa.table({k: pa.array(v) for k, v in columns.items()})
+    table = table.set_column(table.column_names.index("手続の受け手"), "手続の受け手",
+                             table.column("手続の受け手").dictionary_encode())
+    path = tmp_path / "survey.parquet"
+    pq.write_table(table, path)
+    from_parquet = parse_survey(read_survey(path))
+    from_csv = parse_survey(read_survey(survey_csv))
+    assert [(p.id, p.receiver, p.non_online, p.identity, p.events) for p in from_parquet] == \
+        [(p.id, p.receiver, p.non_online, p.identity, p.events) for p in from_csv]
+    assert from_parquet[2].non_online is None            # a null count is unknown
+
+
 def test_cells_are_parsed(survey_csv: Path) -> None:
     first, second, third, *_, rare = parse_survey(read_survey(survey_csv))
     assert first.name == "転入届" and first.receiver == "3 地方等"
