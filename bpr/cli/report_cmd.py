@@ -20,7 +20,8 @@ from bpr.cli import app
 from bpr.diagram import DiagramFormat, diagram, render
 from bpr.diagram_diff import diff_diagram
 from bpr.load import load_procedure
-from bpr.report import MANIFEST, ReportError, build_report, read_sources, verify_report
+from bpr.report import MANIFEST, ReportError, build_report, read_sources
+from bpr.verify import verify_report
 
 __all__ = ["diagram_command", "read_folder", "report", "verify", "write_report"]
 

@@ -1,4 +1,5 @@
-"""The auditors' report: content, determinism, manifest, verify, CLI, whole catalog."""
+"""The auditors' report (bpr.report) and its verification (bpr.verify): content,
+determinism, manifest, verify, CLI, whole catalog."""
 
 from __future__ import annotations
 
@@ -17,7 +18,8 @@ from bpr.cli import app
 from bpr.cli.report_cmd import read_folder, write_report
 from bpr.diff import diff
 from bpr.load import load_procedure
-from bpr.report import MANIFEST, ReportError, build_report, read_sources, sha256, verify_report
+from bpr.report import MANIFEST, ReportError, build_report, read_sources, sha256
+from bpr.verify import verify_report
 from tests.bpr.test_diagram import GOLDEN
 from tests.conftest import EXAMPLE
 
