@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -83,7 +84,8 @@ def test_small_parquet_by_column_name_with_null_counts(tmp_path: Path, survey_cs
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    columns = {name: [row[i] or None for row in ROWS] for i, name in enumerate(HEADER)}
+    columns: dict[str, list[Any]] = {name: [row[i] or None for row in ROWS]
+                                     for i, name in enumerate(HEADER)}
     for count in ("総手続件数", "オンライン手続件数", "非オンライン手続件数"):
         columns[count] = [None if v in (None, "-") else int(v.replace(",", ""))
                           for v in columns[count]]
@@ -190,7 +192,7 @@ def test_real_survey_parquet(shared_dir: Path) -> None:
     ranked = rank_survey(local, SurveyWeights(), top=20)
     assert len(ranked) == 20
     assert all(r.score is not None and r.procedure.non_online for r in ranked)
-    scores = [r.score for r in ranked]
+    scores = [r.score or 0.0 for r in ranked]
     assert scores == sorted(scores, reverse=True)
     assert any(len(p.identity) > 1 for p in procedures)   # multi-valued cells are split
     assert any(p.non_online is None for p in local)       # all-zero counts read as unknown

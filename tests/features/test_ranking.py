@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -10,10 +11,26 @@ from pytest_bdd import given, parsers, scenarios, then, when
 from typer.testing import CliRunner
 
 from bpr.catalog import load_catalog
-from bpr.cli import app
+from bpr.cli import app, rank_cmd
+from bpr.load import load_procedure
 from bpr.weights import Weights, load_weights
+from models.procedure import ProcedureVersion
 
 scenarios("ranking.feature")
+
+_MODELS: dict[Path, ProcedureVersion] = {}
+
+
+@pytest.fixture(autouse=True)
+def models_loaded_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Parse each catalog model once for both scenarios (YAML parsing is the slow part)."""
+    def load(path: str | Path) -> ProcedureVersion:
+        key = Path(path).resolve()
+        if key not in _MODELS:
+            _MODELS[key] = load_procedure(key)
+        return _MODELS[key]
+
+    monkeypatch.setattr(rank_cmd, "load_procedure", load)
 
 
 @given("手続カタログと既定の重みがある", target_fixture="weights")
