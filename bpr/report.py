@@ -372,7 +372,7 @@ def generator_versions() -> dict[str, str]:
 
 
 def build_report(sources: ReportSources, simulation: SimulationResults | None = None, *,
-                 workers: int = 1) -> dict[str, bytes]:
+                 workers: int = 1, simulation_run: int | None = None) -> dict[str, bytes]:
     """Build the report site from ``sources``.
 
     Args:
@@ -382,6 +382,8 @@ def build_report(sources: ReportSources, simulation: SimulationResults | None = 
         workers: procedures analysed in parallel processes (loading and analysing a
             model is CPU-bound Python); 1 does everything in this process. The output is
             the same for any number of workers.
+        simulation_run: id of the store's simulation run the results come from, recorded
+            in the manifest so that ``verify`` can read the same results again.
 
     Returns:
         Relative path (``/`` separated) -> file bytes, sorted by path, including
@@ -416,6 +418,7 @@ def build_report(sources: ReportSources, simulation: SimulationResults | None = 
         "format": REPORT_FORMAT,
         "generator": generator_versions(),
         "simulation_sha256": simulation_hash(simulation),
+        "simulation_run": simulation_run,
         "sources": sources.files,
         "files": {path: sha256(data) for path, data in sorted(files.items())},
     }

@@ -72,7 +72,8 @@ class VerifyResult:
 
 
 def verify_report(present: Mapping[str, bytes], sources: ReportSources,
-                  simulation: SimulationResults | None = None, *, workers: int = 1) -> VerifyResult:
+                  simulation: SimulationResults | None = None, *, workers: int = 1,
+                  simulation_run: int | None = None) -> VerifyResult:
     """Check a report folder's files against the manifest and against a report re-derived
     from the sources.
 
@@ -85,7 +86,7 @@ def verify_report(present: Mapping[str, bytes], sources: ReportSources,
     Returns:
         The differences; :attr:`VerifyResult.ok` when there are none.
     """
-    rebuilt = build_report(sources, simulation, workers=workers)
+    rebuilt = build_report(sources, simulation, workers=workers, simulation_run=simulation_run)
     notes: list[str] = []
     recorded: dict[str, Any] = {}
     manifest_ok = False

@@ -9,7 +9,6 @@ When an output folder is given, the auditors' report is written at the end.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
 from typing import Any
 
 from prefect import flow, get_run_logger, task
@@ -108,7 +107,7 @@ def analyze_catalog(procedures: list[str] | None = None, database_url: str | Non
                                   v.canonical_json)
             rows.append(_summary_row(pid, result))
         if report_dir:
-            _write_report(report_dir, store)
+            _write_report(report_dir, database_url)
     except BaseException as exc:
         store.finish_run(run_id, RunStatus.FAILED, error=f"{type(exc).__name__}: {exc}")
         store.close()
@@ -131,14 +130,10 @@ def _markdown(rows: list[dict[str, Any]], run_id: int) -> str:
     return f"# Catalog analysis, run {run_id}\n\n" + markdown_table(rows)
 
 
-def _write_report(report_dir: str, store: Store) -> None:
-    """Write the auditors' report when the report module is available."""
-    import importlib
+def _write_report(report_dir: str, database_url: str | None) -> None:
+    """Write the auditors' report, with the latest completed simulation run if any."""
+    from pathlib import Path
 
-    try:
-        report_module = importlib.import_module("bpr.report")
-    except ImportError:  # the report is a later feature; the analysis stands without it
-        return
-    writer: Callable[..., Any] | None = getattr(report_module, "write_report", None)
-    if writer is not None:
-        writer(report_dir)
+    from bpr.cli.report_cmd import publish_report
+
+    publish_report(Path(report_dir), database_url=database_url)

@@ -11,7 +11,7 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -23,7 +23,15 @@ from bpr.load import load_procedure
 from bpr.report import MANIFEST, ReportError, build_report, read_sources
 from bpr.verify import verify_report
 
-__all__ = ["diagram_command", "read_folder", "report", "verify", "write_report"]
+__all__ = [
+    "diagram_command",
+    "publish_report",
+    "read_folder",
+    "report",
+    "stored_simulation",
+    "verify",
+    "write_report",
+]
 
 
 def read_folder(folder: Path) -> dict[str, bytes]:
@@ -120,19 +128,87 @@ def _workers(requested: int, procedures: int) -> int:
     return max(1, min(os.cpu_count() or 1, 8, procedures // 8))
 
 
+def stored_simulation(which: str, database_url: str | None = None
+                      ) -> tuple[dict[str, list[dict[str, Any]]] | None, int | None]:
+    """Simulation results for the report from the results store.
+
+    Args:
+        which: ``latest`` (the newest completed simulation run, if the store exists and
+            has one), ``none``, or a run id.
+        database_url: the store; default :func:`models.store.default_url`.
+
+    Returns:
+        (rows per procedure id, run id), or (None, None) without results.
+
+    Raises:
+        ReportError: a run id was given that the store does not have as completed.
+    """
+    if which == "none":
+        return None, None
+    from bpr.sim.results import ReplicationResult
+    from bpr.sim.tables import simulation_rows
+    from models.store import DATABASE_URL_ENV, RunStatus, Store, default_url
+
+    url = database_url or default_url()
+    if database_url is None and DATABASE_URL_ENV not in os.environ and url.startswith("sqlite:///") and \
+            not Path(url.removeprefix("sqlite:///")).is_file():
+        if which == "latest":
+            return None, None  # no store yet: do not create one just to read nothing
+        raise ReportError(f"no results store at {url}")
+    store = Store(url)
+    try:
+        if which == "latest":
+            run_id = store.latest_completed_run("simulate")
+            if run_id is None:
+                return None, None
+        else:
+            try:
+                run_id = int(which)
+            except ValueError:
+                raise ReportError(f"--simulation takes latest, none or a run id, not {which!r}") \
+                    from None
+            if store.run(run_id).status != RunStatus.COMPLETED:
+                raise ReportError(f"simulation run {run_id} is not completed")
+        results = [ReplicationResult.model_validate(rep)
+                   for row in store.simulation_results(run_id)
+                   for rep in row.results["replications"]]
+    finally:
+        store.close()
+    return simulation_rows(results), run_id
+
+
+def publish_report(out_dir: Path, procedures: Path | None = None, workers: int = 0,
+                   simulation: str = "latest", database_url: str | None = None
+                   ) -> tuple[dict[str, bytes], list[str], int | None]:
+    """Build the report (with stored simulation results) and write it to ``out_dir``.
+
+    Returns:
+        (files written, unknown files found in the folder, simulation run used or None).
+    """
+    sources = read_sources(procedures or builtin_root())
+    rows, run_id = stored_simulation(simulation, database_url)
+    files = build_report(sources, rows, workers=_workers(workers, len(sources.procedures)),
+                         simulation_run=run_id)
+    unknown = write_report(out_dir, files)
+    return files, unknown, run_id
+
+
+_SIMULATION_HELP = ("Simulation results from the store: latest (the newest completed simulation "
+                    "run, if any), none, or a run id.")
+
+
 @app.command()
 def report(
     out_dir: Annotated[Path, typer.Argument(help="Folder to write the report site into.")],
     procedures: Annotated[Path | None, typer.Option("--procedures", help=_PROCEDURES_HELP)] = None,
     workers: Annotated[int, typer.Option("--workers", min=0, help=_WORKERS_HELP)] = 0,
+    simulation: Annotated[str, typer.Option("--simulation", help=_SIMULATION_HELP)] = "latest",
 ) -> None:
     """Write the auditors' HTML report for the whole catalog, with manifest.json."""
-    sources = read_sources(procedures or builtin_root())
-    files = build_report(sources, workers=_workers(workers, len(sources.procedures)))
-    unknown = write_report(out_dir, files)
-    modelled = sum(1 for p in sources.procedures if p.as_is or p.to_be)
-    print(f"wrote {len(files)} files for {len(sources.procedures)} procedures ({modelled} modelled) "
-          f"to {out_dir}; open {out_dir / 'index.html'}")
+    files, unknown, run_id = publish_report(out_dir, procedures, workers, simulation)
+    print(f"wrote {len(files)} files to {out_dir} "
+          f"({'with simulation run ' + str(run_id) if run_id else 'without simulation results'}); "
+          f"open {out_dir / 'index.html'}")
     for path in unknown:
         print(f"warning: {out_dir / path} is not part of the report; `tetsuzuki verify` will name it")
 
@@ -143,16 +219,30 @@ def verify(
     procedures: Annotated[Path | None, typer.Option("--procedures", help=_PROCEDURES_HELP)] = None,
     workers: Annotated[int, typer.Option("--workers", min=0, help=_WORKERS_HELP)] = 0,
 ) -> None:
-    """Re-derive the report from the sources and compare every byte; exit 1 on any difference."""
+    """Re-derive the report from the sources (and the simulation run it names, from the store)
+    and compare every byte; exit 1 on any difference."""
     if not out_dir.is_dir():
         print(f"error: no such folder: {out_dir}", file=sys.stderr)
         raise typer.Exit(1)
     present = read_folder(out_dir)
     sources = read_sources(procedures or builtin_root())
-    result = verify_report(present, sources, workers=_workers(workers, len(sources.procedures)))
+    run_id: int | None = None
+    try:
+        recorded = json.loads(present.get(MANIFEST, b"{}").decode("utf-8"))
+        run_id = recorded.get("simulation_run") if isinstance(recorded, dict) else None
+    except (UnicodeDecodeError, ValueError):
+        run_id = None
+    rows = None
+    if isinstance(run_id, int):
+        rows, run_id = stored_simulation(str(run_id))
+    else:
+        run_id = None
+    result = verify_report(present, sources, rows, workers=_workers(workers, len(sources.procedures)),
+                           simulation_run=run_id)
     for line in result.lines():
         print(line)
     if not result.ok:
         print(f"FAILED: {out_dir} does not match the report derived from the sources", file=sys.stderr)
         raise typer.Exit(1)
-    print(f"OK: {len(present)} files in {out_dir} match the report derived from the sources")
+    print(f"OK: {len(present)} files in {out_dir} match the report derived from the sources"
+          + (f" and simulation run {run_id}" if run_id else ""))
