@@ -76,10 +76,11 @@ RANK_COLUMNS = (
 """Columns of the CSV/XLSX/JSON ranking (plus best_rank, worst_rank, most_sensitive_to with
 ``--sensitivity``)."""
 
-TABLE_COLUMNS = ("rank", "procedure", "score", "annual_volume", "resident_hours_saved",
-                 "staff_hours_saved", "counter_visits_avoided", "paper_steps_removed",
-                 "seals_removed", "feasibility", "effort", "source")
-"""Columns of the terminal table and Markdown ranking."""
+TABLE_COLUMNS = ("rank", "procedure", "score", "benefit", "feasibility", "effort",
+                 "annual_volume", "resident_hours_saved", "staff_hours_saved",
+                 "counter_visits_avoided", "paper_steps_removed", "seals_removed",
+                 "transcriptions_removed", "source")
+"""Columns of the terminal table and Markdown ranking: enough to recompute the score."""
 
 SENSITIVITY_COLUMNS = ("best_rank", "worst_rank", "most_sensitive_to")
 
@@ -276,12 +277,24 @@ def onestop_rows(groups: list[LifeEventGroup]) -> list[dict[str, Any]]:
              "one_stop_applications": g.one_stop_applications} for g in groups]
 
 
+TERMINAL_HEADERS = {
+    "annual_volume": "volume", "resident_hours_saved": "resident_h", "staff_hours_saved":
+    "staff_h", "counter_visits_avoided": "visits", "paper_steps_removed": "paper",
+    "seals_removed": "seals", "transcriptions_removed": "retyping", "feasibility": "feasib",
+    "applications_as_is": "apps_as_is", "applications_to_be": "apps_to_be",
+    "one_stop_applications": "one_stop", "identity_friction": "id_friction",
+    "attachment_friction": "att_friction", "not_droppable": "fixed_att", "best_rank": "best",
+    "worst_rank": "worst", "most_sensitive_to": "moved_by"}
+"""Short headers of the terminal table (the other formats use the full column names)."""
+
+
 def _table_text(rows: list[dict[str, Any]], columns: tuple[str, ...], fmt: OutputFormat,
                 title: str) -> str:
-    shown = [{c: (", ".join(f"{k} {v}" for k, v in row[c].items())
-                  if isinstance(row.get(c), dict) else row.get(c)) for c in columns}
-             for row in rows]
-    return render(shown, Format(fmt.value), title=title, columns=columns)
+    headers = [TERMINAL_HEADERS.get(c, c) if fmt is OutputFormat.TABLE else c for c in columns]
+    shown = [{h: (", ".join(f"{k} {v}" for k, v in row[c].items())
+                  if isinstance(row.get(c), dict) else row.get(c))
+              for h, c in zip(headers, columns, strict=True)} for row in rows]
+    return render(shown, Format(fmt.value), title=title, columns=headers)
 
 
 def _write(fmt: OutputFormat, output: Path | None,
@@ -366,7 +379,10 @@ def rank_command(
     extra = SENSITIVITY_COLUMNS if with_sensitivity else ()
     payload = {"weights": weights.model_dump(mode="json"), "ranking": rows,
                "life_events": onestop}
-    _write(fmt, output, [("ranking", rows, RANK_COLUMNS + extra, TABLE_COLUMNS + extra),
+    title = (f"ranking (per year saved, as-is − to-be; resident hours include "
+             f"{weights.travel_minutes_per_visit:g} min travel per visit)")
+    _write(fmt, output, [(title if fmt is OutputFormat.TABLE else "ranking", rows,
+                          RANK_COLUMNS + extra, TABLE_COLUMNS + extra),
                          ("one-stop by life event", onestop, ONESTOP_COLUMNS, ONESTOP_COLUMNS)],
            payload)
 
