@@ -1,7 +1,16 @@
 #!/usr/bin/env bash
-# The main job: set up, then validate and show the built-in catalog.
+# The main job on the built-in catalog with the embedded defaults (SQLite store in
+# .tetsuzuki/, Prefect's local mode): set up, validate the catalog, simulate it and analyse
+# it with the two Prefect flows, write the auditors' report to report/ and verify it,
+# then rank the procedures for onlining.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 source scripts/env.sh
 tetsuzuki validate procedures/
+tetsuzuki catalog
+tetsuzuki run all --report report/
+tetsuzuki verify report/
+tetsuzuki runs --limit 5
+tetsuzuki rank
+echo "main job done: open report/index.html; results are in .tetsuzuki/tetsuzuki.db (tetsuzuki runs)"
