@@ -1,7 +1,10 @@
-"""Pure analysis of procedure models: load, structure, canonical form, metrics, diff, ...
+"""Pure analysis of procedure models: load, structure, canonical form, metrics, diff, ECRS,
+ranking, diagrams, report, BPMN and the simulation engine (``bpr.sim``).
 
-Nothing in this package (except :mod:`bpr.cli`) does I/O beyond reading model files in
-:mod:`bpr.load`, touches a database or imports Prefect.
+The computing functions take models and return plain result objects; they do no I/O,
+touch no database and import no Prefect. Reading input files is confined to the loaders
+(``bpr.load``, ``bpr.catalog``, ``bpr.weights``, ``bpr.survey``, ``bpr.report.read_sources``,
+``bpr.bpmn``); writing files and opening the store happen only in ``bpr.cli``.
 """
 
 from bpr.canonical import canonical_json, content_hash
