@@ -106,6 +106,9 @@ def analyze_catalog(procedures: list[str] | None = None, database_url: str | Non
                 store.put_version(v.content_hash, v.model.id, v.model.version, v.model.name,
                                   v.canonical_json)
             rows.append(_summary_row(pid, result))
+        ranking = _ranking(grouped, store)
+        if ranking:
+            store.put_analysis_result(run_id, "ranking", "catalog", {"rows": ranking})
         if report_dir:
             _write_report(report_dir, database_url)
     except BaseException as exc:
@@ -128,6 +131,24 @@ def _markdown(rows: list[dict[str, Any]], run_id: int) -> str:
     from bpr.cli.output import markdown_table
 
     return f"# Catalog analysis, run {run_id}\n\n" + markdown_table(rows)
+
+
+def _ranking(grouped: dict[str, list[LoadedVersion]], store: Store) -> list[dict[str, Any]]:
+    """The onlining ranking of the analysed procedures (default weights), using the store's
+    completed simulation results where they exist, as `tetsuzuki rank` does."""
+    from bpr.cli.rank_cmd import rank_rows, simulated_figures
+    from bpr.ranking import candidate, rank
+    from bpr.weights import load_weights
+
+    candidates = []
+    for pid, versions in grouped.items():
+        by_label = {v.model.version: v for v in versions}
+        if "as-is" in by_label and "to-be" in by_label:
+            candidates.append(candidate(
+                by_label["as-is"].model, by_label["to-be"].model,
+                annual_volume=by_label["as-is"].entry.annual_volume,
+                simulated=simulated_figures(store.completed_results(pid))))
+    return rank_rows(rank(candidates, load_weights())) if candidates else []
 
 
 def _write_report(report_dir: str, database_url: str | None) -> None:

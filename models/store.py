@@ -61,6 +61,8 @@ __all__ = [
 ]
 
 DATABASE_URL_ENV = "TETSUZUKI_DATABASE_URL"
+SUMMARY_KINDS = ("ranking",)
+"""Analysis result kinds that summarise a run rather than complete one of its tasks."""
 
 
 StoreError = StorageError
@@ -312,7 +314,8 @@ class Store:
                 not _process_alive(run.pid):
             status = RunStatus.INTERRUPTED
         done = len(s.scalars(select(SimulationResult.id).where(SimulationResult.run_id == run.id)).all())
-        done += len(s.scalars(select(AnalysisResult.id).where(AnalysisResult.run_id == run.id)).all())
+        done += len(s.scalars(select(AnalysisResult.id).where(
+            AnalysisResult.run_id == run.id, AnalysisResult.kind.not_in(SUMMARY_KINDS))).all())
         return RunView(id=run.id, kind=run.kind, status=status, parameters=dict(run.parameters),
                        seed=run.seed, code_version=run.code_version, started_at=run.started_at,
                        ended_at=run.ended_at, flow_run_id=run.flow_run_id,

@@ -17,7 +17,7 @@ def test_analysis_is_stored_per_procedure(prefect_server: str, store_file: str) 
     store = Store(store_file)
     run = store.run(run_id)
     assert run.status == RunStatus.COMPLETED and run.tasks_done == run.tasks_expected == 2
-    results = {r.subject: r for r in store.analysis_results(run_id)}
+    results = {r.subject: r for r in store.analysis_results(run_id, kind="procedure")}
     assert set(results) == {"child-allowance-claim", "pregnancy-notification"}
     claim = results["child-allowance-claim"]
     assert len(claim.version_hashes) == 2
@@ -26,6 +26,10 @@ def test_analysis_is_stored_per_procedure(prefect_server: str, store_file: str) 
     stored = claim.payload["changeset"]["total_savings_per_year"]
     assert abs(stored["counter_visits"] - expected.total_savings().counter_visits) < 1e-6
     assert {v["version"] for v in claim.payload["versions"]} == {"as-is", "to-be"}
+    ranking = store.analysis_results(run_id, kind="ranking")
+    assert len(ranking) == 1
+    rows = ranking[0].payload["rows"]
+    assert len(rows) == 2 and rows[0]["rank"] == 1
     # readers of "the latest analysis" see this completed run
-    assert {r.subject for r in store.analysis_results(kind="procedure")} == set(results)
+    assert {r.subject for r in store.analysis_results(kind="procedure")} == set(results) - {"catalog"}
     store.close()
