@@ -24,15 +24,17 @@ app = typer.Typer(
 )
 
 # Command modules register themselves on `app` when imported.
-from bpr.cli import models_cmd  # noqa: E402, F401
-from bpr.cli import simulate_cmd  # noqa: E402, F401
-from bpr.cli import bpmn_cmd  # noqa: E402, F401
-from bpr.cli import catalog_cmd  # noqa: E402, F401
-from bpr.cli import analysis_cmd  # noqa: E402, F401
-from bpr.cli import store_cmd  # noqa: E402, F401
-from bpr.cli import run_cmd  # noqa: E402, F401
-from bpr.cli import report_cmd  # noqa: E402, F401
-from bpr.cli import rank_cmd  # noqa: E402, F401
+from bpr.cli import (  # noqa: E402
+    analysis_cmd,  # noqa: F401
+    bpmn_cmd,  # noqa: F401
+    catalog_cmd,  # noqa: F401
+    models_cmd,  # noqa: F401
+    rank_cmd,  # noqa: F401
+    report_cmd,  # noqa: F401
+    run_cmd,  # noqa: F401
+    simulate_cmd,  # noqa: F401
+    store_cmd,  # noqa: F401
+)
 
 
 def main() -> None:
