@@ -19,8 +19,8 @@ from prefect.runtime import flow_run
 from bpr.diff import diff
 from bpr.metrics import measure
 from bpr.principles import check, stage
-from flows.common import LoadedVersion, code_version, load_catalog_versions
-from models.store import RunStatus, Store
+from flows.common import LoadedVersion, code_version, load_catalog_versions, recorded_run
+from models.store import Store
 
 __all__ = ["analyze_catalog", "analyze_procedure"]
 
@@ -94,7 +94,7 @@ def analyze_catalog(procedures: list[str] | None = None, database_url: str | Non
                              flow_run_id=str(flow_run.id) if flow_run.id else None,
                              tasks_expected=len(grouped))
     rows: list[dict[str, Any]] = []
-    try:
+    with recorded_run(store, run_id):
         futures = {analyze_procedure.submit(vs): pid for pid, vs in grouped.items()}
         for future in as_completed(list(futures)):
             pid = futures[future]
@@ -111,11 +111,6 @@ def analyze_catalog(procedures: list[str] | None = None, database_url: str | Non
             store.put_analysis_result(run_id, "ranking", "catalog", {"rows": ranking})
         if report_dir:
             _write_report(report_dir, database_url)
-    except BaseException as exc:
-        store.finish_run(run_id, RunStatus.FAILED, error=f"{type(exc).__name__}: {exc}")
-        store.close()
-        raise
-    store.finish_run(run_id, RunStatus.COMPLETED)
     store.close()
     order = {pid: i for i, pid in enumerate(grouped)}
     rows.sort(key=lambda r: order[r["procedure"]])

@@ -6,6 +6,8 @@ This is orchestration glue (I/O at the edge); the computing is in ``bpr``.
 from __future__ import annotations
 
 import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -15,8 +17,10 @@ from bpr.canonical import canonical_json, content_hash
 from bpr.catalog import CatalogEntry, catalog_versions, load_catalog
 from bpr.load import load_procedure
 from models.procedure import ProcedureVersion
+from models.store import RunStatus, Store
 
-__all__ = ["LoadedVersion", "code_version", "load_catalog_versions", "make_task_runner"]
+__all__ = ["LoadedVersion", "code_version", "load_catalog_versions", "make_task_runner",
+           "recorded_run"]
 
 
 @dataclass(frozen=True)
@@ -101,3 +105,16 @@ def make_task_runner(kind: str, *, workers: int | None = None, dask_address: str
         return DaskTaskRunner(cluster_kwargs={"n_workers": workers or 2, "processes": True,
                                               "threads_per_worker": 1})
     raise ValueError(f"unknown task runner {kind!r}: use process, thread or dask")
+
+
+@contextmanager
+def recorded_run(store: Store, run_id: int) -> Iterator[None]:
+    """Close the run ``completed`` when the block ends normally; on any exception close it
+    ``failed`` with the error (and the store), then re-raise."""
+    try:
+        yield
+    except BaseException as exc:
+        store.finish_run(run_id, RunStatus.FAILED, error=f"{type(exc).__name__}: {exc}")
+        store.close()
+        raise
+    store.finish_run(run_id, RunStatus.COMPLETED)

@@ -22,9 +22,10 @@ from prefect.runtime import flow_run
 
 from bpr.sim import Scenario, load_scenario, simulate_batch, summarise
 from bpr.sim.results import ReplicationResult
-from flows.common import LoadedVersion, code_version, load_catalog_versions
+from bpr.sim.tables import group_replications
+from flows.common import LoadedVersion, code_version, load_catalog_versions, recorded_run
 from models.procedure import ProcedureVersion
-from models.store import RunStatus, Store
+from models.store import Store
 
 __all__ = [
     "DEFAULT_ONLINE_SHARES",
@@ -99,11 +100,9 @@ def simulate_task(model: ProcedureVersion, scenario: Scenario,
 
 def summarise_run(store: Store, run_id: int) -> list[dict[str, Any]]:
     """One row per (procedure, version, scenario) of a run: the headline estimates."""
-    groups: dict[tuple[str, str, str], list[ReplicationResult]] = {}
-    for row in store.simulation_results(run_id):
-        for rep in row.results["replications"]:
-            result = ReplicationResult.model_validate(rep)
-            groups.setdefault((row.procedure_id, row.version, row.scenario_key), []).append(result)
+    groups = group_replications(ReplicationResult.model_validate(rep)
+                                for row in store.simulation_results(run_id)
+                                for rep in row.results["replications"])
     rows = []
     for (procedure, version, scenario), results in sorted(groups.items()):
         m = summarise(results).metrics
@@ -187,7 +186,7 @@ def simulate_catalog(procedures: list[str] | None = None,
     todo = [t for t in tasks if t.key not in done]
     logger.info("run %s: %d tasks (%d already stored), %d versions", run_id, len(todo),
                 len(tasks) - len(todo), len(versions))
-    try:
+    with recorded_run(store, run_id):
         futures = {simulate_task.submit(t.version.model, t.scenario, t.replications): t for t in todo}
         for future in as_completed(list(futures)):
             t = futures[future]
@@ -198,11 +197,6 @@ def simulate_catalog(procedures: list[str] | None = None,
                 scenario_key=t.scenario.name, batch=t.batch, replications=t.replications,
                 results={"scenario": t.scenario.model_dump(mode="json"),
                          "replications": future.result()})
-    except BaseException as exc:
-        store.finish_run(run_id, RunStatus.FAILED, error=f"{type(exc).__name__}: {exc}")
-        store.close()
-        raise
-    store.finish_run(run_id, RunStatus.COMPLETED)
     rows = summarise_run(store, run_id)
     store.close()
     create_table_artifact(key="simulation-sweep", table=rows,

@@ -13,7 +13,7 @@ from typing import Any
 
 from bpr.sim.results import Estimate, ReplicationResult, summarise
 
-__all__ = ["REPORT_COLUMNS", "simulation_rows"]
+__all__ = ["REPORT_COLUMNS", "group_replications", "simulation_rows"]
 
 REPORT_COLUMNS: dict[str, str] = {
     "completed": "completed / yr",
@@ -43,6 +43,15 @@ def _cell(estimate: Estimate | None) -> str:
     return text
 
 
+def group_replications(results: Iterable[ReplicationResult]
+                       ) -> dict[tuple[str, str, str], list[ReplicationResult]]:
+    """Replication results grouped by (procedure, version, scenario), in input order."""
+    groups: dict[tuple[str, str, str], list[ReplicationResult]] = {}
+    for result in results:
+        groups.setdefault((result.procedure, result.version, result.scenario), []).append(result)
+    return groups
+
+
 def simulation_rows(results: Iterable[ReplicationResult]) -> dict[str, list[dict[str, Any]]]:
     """Rows per procedure id: version, scenario, replications and the report columns.
 
@@ -53,9 +62,7 @@ def simulation_rows(results: Iterable[ReplicationResult]) -> dict[str, list[dict
     Returns:
         Procedure id -> rows ordered by version (as-is first) and scenario name.
     """
-    groups: dict[tuple[str, str, str], list[ReplicationResult]] = {}
-    for result in results:
-        groups.setdefault((result.procedure, result.version, result.scenario), []).append(result)
+    groups = group_replications(results)
     out: dict[str, list[dict[str, Any]]] = {}
     for (procedure, version, scenario) in sorted(
             groups, key=lambda k: (k[0], _VERSION_ORDER.get(k[1], 2), k[1], k[2])):
