@@ -9,12 +9,15 @@ set -euo pipefail
 exec 3>&1 1>&2
 log=$(mktemp /tmp/tetsuzuki-postgres-start.XXXXXX)
 if ! command -v pg_lsclusters >/dev/null 2>&1 || [ -z "$(ls /usr/lib/postgresql 2>/dev/null)" ]; then
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends postgresql >/dev/null
+  # The package's postinst may start a server: it gets no descriptor of ours either.
+  if ! { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+      --no-install-recommends postgresql; } </dev/null >"$log" 2>&1 3>&-; then
+    cat "$log"; exit 1
+  fi
 fi
 ver=$(ls /usr/lib/postgresql | sort -V | tail -1)
 if [ -z "$(pg_lsclusters -h | awk -v v="$ver" '$1==v && $2=="main"')" ]; then
-  pg_createcluster "$ver" main >/dev/null
+  pg_createcluster "$ver" main </dev/null >/dev/null 3>&-
 fi
 if ! pg_lsclusters -h | awk -v v="$ver" '$1==v && $2=="main"' | grep -q online; then
   # A machine restored from a snapshot can hold a stale postmaster.pid; pg_ctl removes it.
