@@ -10,7 +10,8 @@ warnings, simulation results when given), the diagrams as SVG files, a style she
 The output is a pure function of its inputs (no timestamps, no absolute paths, sorted
 keys), so :func:`bpr.verify.verify_report` can re-derive it from the sources and compare it byte for
 byte with what is on disk. Writing and reading the output folder is left to the caller
-(the ``tetsuzuki report`` and ``verify`` commands).
+(:mod:`bpr.publish`, used by the ``tetsuzuki report`` and ``verify`` commands and the
+analysis flow).
 
 Simulation results are an optional input: a mapping from procedure id to a list of rows
 (mappings of column name to value), shown as a table on the procedure's page; their hash

@@ -9,22 +9,21 @@ import typer
 
 from bpr.cli import app
 from bpr.cli.output import Format, emit
-from bpr.diff import Change, ChangeSet, diff
+from bpr.diff import ChangeSet, diff
 from bpr.ecrs import ECRS_KINDS, ChangeKind, ecrs_profile
 from bpr.errors import DiffError
 from bpr.load import load_procedure
-from bpr.metrics import Measures, Metrics, measure
+from bpr.metrics import Measures, measure
+from bpr.payloads import DIFF_COLUMNS, SHORT_NAMES, changeset_payload, metrics_payload, step_rows
 from bpr.principles import check as check_principles
 from bpr.principles import stage
 from models.procedure import ProcedureVersion
 
 __all__ = [
-    "changeset_payload",
     "check",
     "diff_cmd",
     "diff_rows",
     "metrics",
-    "metrics_payload",
     "print_diff",
     "print_metrics",
     "resolve_pair",
@@ -32,39 +31,11 @@ __all__ = [
 
 FormatOption = Annotated[Format, typer.Option("--format", help="table, json or markdown.")]
 
-DIFF_COLUMNS = ("resident_hours", "staff_hours_total", "counter_visits", "paper_steps", "sheets",
-                "seals", "signatures", "transcriptions", "handoffs", "attachments")
-"""Savings columns of the change table (per year)."""
-
-_SHORT = {"resident_hours": "resident_h", "staff_hours_total": "staff_h", "counter_visits": "visits",
-          "paper_steps": "paper", "transcriptions": "retypings"}
-
 
 def _gap(fmt: Format) -> None:
     """A blank line between two Markdown tables (each starts with its own heading)."""
     if fmt is Format.MARKDOWN:
         print()
-
-
-def _round(values: dict[str, float], digits: int = 2) -> dict[str, float]:
-    return {k: round(v, digits) + 0.0 for k, v in values.items()}
-
-
-def metrics_payload(model: ProcedureVersion) -> dict[str, Any]:
-    """What ``tetsuzuki metrics --format json`` prints for ``model``."""
-    result = measure(model)
-    return {"procedure": model.id, "version": model.version, "annual_volume": model.annual_volume,
-            "visits": dict(result.visits), "per_case": result.per_case.as_dict(),
-            "per_year": result.per_year.as_dict(),
-            "per_year_hours": result.per_year.as_dict(hours=True),
-            "steps": _step_rows(model, result)}
-
-
-def _step_rows(model: ProcedureVersion, result: Metrics) -> list[dict[str, Any]]:
-    return [{"step": s.id, "visits": round(result.visits[s.id], 4),
-             **{_SHORT.get(k, k): round(v, 2) for k, v in
-                result.step_per_year(s.id).as_dict(hours=True).items() if k in DIFF_COLUMNS}}
-            for s in model.steps]
 
 
 def print_metrics(model: ProcedureVersion, fmt: Format, *, steps: bool = False) -> None:
@@ -81,7 +52,7 @@ def print_metrics(model: ProcedureVersion, fmt: Format, *, steps: bool = False) 
          f"{model.annual_volume:g} cases per year")
     if steps:
         _gap(fmt)
-        emit(_step_rows(model, result), fmt, title="per step (per year)")
+        emit(step_rows(model, result), fmt, title="per step (per year)")
 
 
 @app.command()
@@ -139,7 +110,7 @@ def _savings_cells(savings: Measures) -> dict[str, float]:
     # Rounding to 6 places first removes float noise, so that a sum of changes and a
     # difference of totals that agree to 1e-9 also print the same 2-decimal figure.
     values = savings.as_dict(hours=True)
-    return {_SHORT.get(k, k): round(round(values[k], 6), 2) + 0.0 for k in DIFF_COLUMNS}
+    return {SHORT_NAMES.get(k, k): round(round(values[k], 6), 2) + 0.0 for k in DIFF_COLUMNS}
 
 
 def _clip(text: str, width: int | None) -> str:
@@ -167,34 +138,6 @@ def diff_rows(changeset: ChangeSet, *, width: int | None = None) -> list[dict[st
     rows.append({"kind": "", "also": "", "change": "TOTAL",
                  **_savings_cells(changeset.total_savings()), "rationale": "", "warnings": ""})
     return rows
-
-
-def _change_payload(change: Change) -> dict[str, Any]:
-    return {"kind": change.kind.value, "also": [k.value for k in change.also],
-            "as_is_steps": list(change.as_is_steps), "to_be_steps": list(change.to_be_steps),
-            "label": change.label, "combine": change.combine, "details": list(change.details),
-            "savings_per_year": _round(change.savings.as_dict(hours=True), 6),
-            "rationale": change.rationale, "warnings": list(change.warnings)}
-
-
-def changeset_payload(changeset: ChangeSet) -> dict[str, Any]:
-    """A JSON-ready view of a change set (hours for minute measures, per year)."""
-    profile = ecrs_profile(changeset)
-    return {
-        "procedure": changeset.procedure,
-        "as_is": {"version": changeset.as_is.version,
-                  "per_year": _round(changeset.as_is.per_year.as_dict(hours=True), 6)},
-        "to_be": {"version": changeset.to_be.version,
-                  "per_year": _round(changeset.to_be.per_year.as_dict(hours=True), 6)},
-        "changes": [_change_payload(c) for c in changeset.changes],
-        "total_savings_per_year": _round(changeset.total_savings().as_dict(hours=True), 6),
-        "ecrs_profile": {"hours": {k.value: v for k, v in profile.hours.items()},
-                         "share": {k.value: v for k, v in profile.share.items()}},
-        "suggestions": [{"as_is_step": s.as_is_step, "to_be_step": s.to_be_step,
-                         "similarity": s.similarity, "reason": s.reason}
-                        for s in changeset.suggestions],
-        "warnings": list(changeset.warnings),
-    }
 
 
 @app.command(name="diff")

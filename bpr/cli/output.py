@@ -16,7 +16,9 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-__all__ = ["Format", "console", "emit", "markdown_table", "render"]
+from bpr.text import cell_text, markdown_table
+
+__all__ = ["Format", "console", "emit", "render"]
 
 console = Console(soft_wrap=False, width=200)
 
@@ -28,28 +30,6 @@ class Format(StrEnum):
     JSON = "json"
     MARKDOWN = "markdown"
     CSV = "csv"
-
-
-def _cell(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "yes" if value else ""
-    if isinstance(value, float):
-        return f"{value:,.2f}"
-    if isinstance(value, list | tuple):
-        return ", ".join(_cell(v) for v in value)
-    return str(value)
-
-
-def markdown_table(rows: Sequence[dict[str, Any]], columns: Sequence[str] | None = None) -> str:
-    """A GitHub-flavoured Markdown table; ``|`` and newlines in cells are escaped."""
-    columns = list(columns or (rows[0].keys() if rows else []))
-    out = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
-    for row in rows:
-        cells = [_cell(row.get(c)).replace("|", "\\|").replace("\n", " ") for c in columns]
-        out.append("| " + " | ".join(cells) + " |")
-    return "\n".join(out) + "\n"
 
 
 def render(rows: Sequence[dict[str, Any]], fmt: Format, *, title: str | None = None,
@@ -64,7 +44,7 @@ def render(rows: Sequence[dict[str, Any]], fmt: Format, *, title: str | None = N
         writer = csv.DictWriter(buf, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
         writer.writeheader()
         for row in rows:
-            writer.writerow({c: _cell(row.get(c)) if not isinstance(row.get(c), int | float) or
+            writer.writerow({c: cell_text(row.get(c)) if not isinstance(row.get(c), int | float) or
                              isinstance(row.get(c), bool) else row.get(c) for c in columns})
         return buf.getvalue()
     if fmt is Format.MARKDOWN:
@@ -74,7 +54,7 @@ def render(rows: Sequence[dict[str, Any]], fmt: Format, *, title: str | None = N
     for c in columns:
         table.add_column(c, overflow="fold")
     for row in rows:
-        table.add_row(*[_cell(row.get(c)) for c in columns])
+        table.add_row(*[cell_text(row.get(c)) for c in columns])
     with console.capture() as cap:
         console.print(table)
     return cap.get()

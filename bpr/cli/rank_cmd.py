@@ -9,7 +9,6 @@ without completed simulation results, it uses expected counts, and every row say
 from __future__ import annotations
 
 import json
-import re
 import sys
 from enum import StrEnum
 from pathlib import Path
@@ -21,33 +20,21 @@ from bpr.catalog import Catalog, catalog_versions, load_catalog
 from bpr.cli import app
 from bpr.cli.output import Format, render
 from bpr.cli.spreadsheet import write_csv, write_xlsx
-from bpr.ecrs import ChangeKind
 from bpr.errors import StorageError, TetsuzukiError
 from bpr.load import load_procedure
 from bpr.onestop import LifeEventGroup, burden, group_by_life_event
-from bpr.ranking import (
-    Candidate,
-    Ranked,
-    RankRange,
-    YearFigures,
-    candidate,
-    figures_from_simulation,
-    rank,
-    sensitivity,
-)
+from bpr.ranking import Candidate, candidate, rank, sensitivity
+from bpr.ranking_rows import RANK_COLUMNS, rank_rows, round_figure, simulated_figures
 from bpr.survey import SurveyRanked, filter_survey, parse_survey, rank_survey, read_survey
 from bpr.weights import load_weights
 
 __all__ = [
     "ONESTOP_COLUMNS",
-    "RANK_COLUMNS",
     "SURVEY_COLUMNS",
     "TABLE_COLUMNS",
     "OutputFormat",
     "catalog_candidates",
     "onestop_rows",
-    "rank_rows",
-    "simulated_figures",
     "survey_app",
     "survey_rows",
 ]
@@ -66,15 +53,6 @@ class OutputFormat(StrEnum):
     CSV = "csv"
     XLSX = "xlsx"
 
-
-RANK_COLUMNS = (
-    "rank", "procedure", "name", "score", "benefit", "feasibility", "effort", "annual_volume",
-    "resident_hours_saved", "resident_minutes_saved_per_case", "staff_hours_saved",
-    "staff_hours_saved_by_actor", "counter_visits_avoided", "paper_steps_removed",
-    "seals_removed", "transcriptions_removed", "legal_in_person", "legal_original_paper",
-    "fixed_attachments", "changes", "source")
-"""Columns of the CSV/XLSX/JSON ranking (plus best_rank, worst_rank, most_sensitive_to with
-``--sensitivity``)."""
 
 TABLE_COLUMNS = ("rank", "procedure", "score", "benefit", "feasibility", "effort",
                  "annual_volume", "resident_hours_saved", "staff_hours_saved",
@@ -97,82 +75,8 @@ SURVEY_COLUMNS = (
 SURVEY_TABLE_COLUMNS = ("rank", "id", "ministry", "name", "non_online", "identity",
                         "attachments", "not_droppable", "friction", "score")
 
-_KIND_ORDER = (ChangeKind.ELIMINATE, ChangeKind.COMBINE, ChangeKind.REARRANGE,
-               ChangeKind.SIMPLIFY, ChangeKind.ADDED, ChangeKind.MODIFIED)
-
-
-def _round(value: float, digits: int = 2) -> float:
-    rounded = round(value, digits)
-    return 0.0 if rounded == 0 else rounded
-
 
 # --------------------------------------------------------------------------- catalog
-
-
-_ONLINE_VARIANT = re.compile(r"^(?P<base>.+)-online-(?P<share>[0-9.]+)$")
-
-
-def _to_be_scenario(base: str, available: list[str], online_share: float | None) -> str | None:
-    """The to-be scenario to compare with the as-is under ``base``: ``base`` itself, else one
-    of the online-share variants ``<base>-online-<share>`` that the simulation flow makes for
-    a to-be with a channel choice (the one asked for, else the median share)."""
-    if base in available:
-        return base
-    variants: list[tuple[float, str]] = []
-    for name in available:
-        match = _ONLINE_VARIANT.match(name)
-        if match and match["base"] == base:
-            try:
-                variants.append((float(match["share"]), name))
-            except ValueError:
-                continue
-    if not variants:
-        return None
-    variants.sort()
-    if online_share is None:
-        return variants[(len(variants) - 1) // 2][1]
-    for share, name in variants:
-        if abs(share - online_share) < 1e-9:
-            return name
-    return None
-
-
-def simulated_figures(results: list[Any], online_share: float | None = None
-                      ) -> tuple[str, YearFigures, YearFigures] | None:
-    """Per-year figures of the latest completed run that simulated both versions.
-
-    Args:
-        results: :meth:`models.store.Store.completed_results` rows of one procedure (the
-            latest completed run first); each has ``run_id``, ``version``,
-            ``scenario_key`` and ``results["replications"]``.
-        online_share: for a to-be simulated at several online shares (scenarios
-            ``<base>-online-<share>``), the share to use; ``None`` takes the median one.
-
-    Returns:
-        ``(source label, as-is figures, to-be figures)`` for the as-is under the
-        ``default`` scenario when the run has it (else the first scenario by name) and the
-        to-be under the same scenario or its online-share variant; the label is
-        ``"simulation (run N)"``, followed by ``"; to-be <scenario>"`` when the to-be's
-        scenario differs. ``None`` when no completed run has both.
-    """
-    runs: dict[int, dict[tuple[str, str], list[dict[str, Any]]]] = {}
-    for row in results:
-        reps = row.results.get("replications", []) if isinstance(row.results, dict) else []
-        runs.setdefault(row.run_id, {}).setdefault((row.scenario_key, row.version), []).extend(
-            r for r in reps if isinstance(r, dict))
-    for run_id in sorted(runs, reverse=True):
-        by_key = runs[run_id]
-        to_be_scenarios = sorted(s for s, v in by_key if v == "to-be")
-        for scenario in sorted({s for s, v in by_key if v == "as-is"},
-                               key=lambda s: (s != "default", s)):
-            paired = _to_be_scenario(scenario, to_be_scenarios, online_share)
-            if paired is None:
-                continue
-            label = f"simulation (run {run_id})" + ("" if paired == scenario
-                                                    else f"; to-be {paired}")
-            return (label, figures_from_simulation(by_key[(scenario, "as-is")]),
-                    figures_from_simulation(by_key[(paired, "to-be")]))
-    return None
 
 
 def _open_store() -> Any:
@@ -201,7 +105,7 @@ def catalog_candidates(catalog: Catalog, root: Path | None = None, *, store: Any
         catalog: a loaded catalog.
         root: the folder the catalog's paths are relative to (``None``: built-in).
         store: an open results store, or ``None`` for expected counts only.
-        online_share: passed to :func:`simulated_figures`.
+        online_share: passed to :func:`bpr.ranking_rows.simulated_figures`.
 
     Returns:
         ``(candidates, life-event groups, ids of procedures left out for lack of a version)``.
@@ -227,53 +131,11 @@ def catalog_candidates(catalog: Catalog, root: Path | None = None, *, store: Any
     return candidates, groups, skipped
 
 
-def rank_rows(ranked: list[Ranked], ranges: list[RankRange] | None = None) -> list[dict[str, Any]]:
-    """One plain row per ranked procedure with every figure its score came from.
-
-    Args:
-        ranked: :func:`bpr.ranking.rank` output.
-        ranges: :func:`bpr.ranking.sensitivity` output, to add best/worst rank columns.
-
-    Returns:
-        Rows keyed by :data:`RANK_COLUMNS` (figures per year, rounded to 2 decimals).
-    """
-    by_id = {r.procedure: r for r in ranges or []}
-    rows: list[dict[str, Any]] = []
-    for r in ranked:
-        c = r.candidate
-        row: dict[str, Any] = {
-            "rank": r.rank, "procedure": c.procedure, "name": c.name, "score": _round(r.score),
-            "benefit": _round(r.benefit), "feasibility": _round(r.feasibility, 3),
-            "effort": _round(r.effort, 3), "annual_volume": _round(c.annual_volume),
-            "resident_hours_saved": _round(r.savings["resident_hours"]),
-            "resident_minutes_saved_per_case": _round(
-                r.savings["resident_hours"] * 60 / c.annual_volume if c.annual_volume else 0.0),
-            "staff_hours_saved": _round(r.savings["staff_hours"]),
-            "staff_hours_saved_by_actor": {a: _round(h) for a, h in r.staff_hours_saved.items()},
-            "counter_visits_avoided": _round(r.savings["counter_visits"]),
-            "paper_steps_removed": _round(r.savings["paper_steps"]),
-            "seals_removed": _round(r.savings["seals"]),
-            "transcriptions_removed": _round(r.savings["transcriptions"]),
-            "legal_in_person": c.legal.in_person,
-            "legal_original_paper": c.legal.original_paper,
-            "fixed_attachments": c.legal.fixed_attachments,
-            "changes": " ".join(f"{k.value}{c.changes[k]}" for k in _KIND_ORDER
-                                if c.changes.get(k)),
-            "source": c.source,
-        }
-        if c.procedure in by_id:
-            rr = by_id[c.procedure]
-            row.update(best_rank=rr.best, worst_rank=rr.worst,
-                       most_sensitive_to=rr.most_sensitive_to or "")
-        rows.append(row)
-    return rows
-
-
 def onestop_rows(groups: list[LifeEventGroup]) -> list[dict[str, Any]]:
     """The one-stop table: one row per life event (visits rounded to 2 decimals)."""
     return [{"life_event": g.event, "procedures": ", ".join(g.procedures),
-             "applications_as_is": g.applications_as_is, "visits_as_is": _round(g.visits_as_is),
-             "applications_to_be": g.applications_to_be, "visits_to_be": _round(g.visits_to_be),
+             "applications_as_is": g.applications_as_is, "visits_as_is": round_figure(g.visits_as_is),
+             "applications_to_be": g.applications_to_be, "visits_to_be": round_figure(g.visits_to_be),
              "one_stop_applications": g.one_stop_applications} for g in groups]
 
 
@@ -398,10 +260,10 @@ def survey_rows(ranked: list[SurveyRanked]) -> list[dict[str, Any]]:
              "total": r.procedure.total, "identity": "; ".join(r.procedure.identity),
              "attachments": "; ".join(r.procedure.attachments),
              "not_droppable": r.procedure.not_droppable,
-             "identity_friction": _round(r.identity_friction),
-             "attachment_friction": _round(r.attachment_friction),
-             "friction": _round(r.friction),
-             "score": None if r.score is None else _round(r.score),
+             "identity_friction": round_figure(r.identity_friction),
+             "attachment_friction": round_figure(r.attachment_friction),
+             "friction": round_figure(r.friction),
+             "score": None if r.score is None else round_figure(r.score),
              "events": "; ".join(r.procedure.events), "law": r.procedure.law,
              "article": r.procedure.article} for r in ranked]
 

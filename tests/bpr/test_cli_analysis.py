@@ -10,11 +10,12 @@ import pytest
 from typer.testing import CliRunner
 
 from bpr.cli import app
-from bpr.cli.analysis_cmd import changeset_payload, metrics_payload, print_diff
+from bpr.cli.analysis_cmd import print_diff
 from bpr.cli.output import Format
 from bpr.diff import diff
 from bpr.errors import DiffError, InvalidModelError
 from bpr.load import load_procedure
+from bpr.payloads import changeset_payload, metrics_payload
 from tests.conftest import EXAMPLE, PROCEDURES, ROOT
 
 runner = CliRunner()

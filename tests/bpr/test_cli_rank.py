@@ -15,9 +15,10 @@ from typer.testing import CliRunner
 
 from bpr.catalog import catalog_versions, load_catalog
 from bpr.cli import app, rank_cmd
-from bpr.cli.rank_cmd import ONESTOP_COLUMNS, RANK_COLUMNS, simulated_figures
+from bpr.cli.rank_cmd import ONESTOP_COLUMNS
 from bpr.errors import TetsuzukiError
 from bpr.load import load_procedure
+from bpr.ranking_rows import RANK_COLUMNS, simulated_figures
 from models.procedure import ProcedureVersion
 from tests.bpr.test_survey import HEADER, ROWS
 from tests.conftest import PROCEDURES

@@ -15,9 +15,9 @@ from typer.testing import CliRunner
 
 from bpr.catalog import builtin_root, load_catalog
 from bpr.cli import app
-from bpr.cli.report_cmd import read_folder, write_report
 from bpr.diff import diff
 from bpr.load import load_procedure
+from bpr.publish import read_folder, write_report
 from bpr.report import MANIFEST, ReportError, build_report, read_sources, sha256
 from bpr.verify import verify_report
 from tests.bpr.test_diagram import GOLDEN

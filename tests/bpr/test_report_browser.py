@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from lxml import html as lxml_html
 
-from bpr.cli.report_cmd import write_report
+from bpr.publish import write_report
 from bpr.report import build_report, read_sources
 from tests.bpr.test_report import make_procedures
 
