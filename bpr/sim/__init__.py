@@ -12,7 +12,14 @@ procedures, scenarios and batches of replications) lives in ``flows/``::
 
 from bpr.sim.engine import simulate_batch, simulate_replication
 from bpr.sim.results import METRICS, ActorResult, Estimate, ReplicationResult, Summary, summarise
-from bpr.sim.scenario import Burst, OfficeHours, Scenario, load_scenario, load_scenario_text
+from bpr.sim.scenario import (
+    Burst,
+    OfficeHours,
+    Scenario,
+    ScenarioError,
+    load_scenario,
+    load_scenario_text,
+)
 
 __all__ = [
     "METRICS",
@@ -22,6 +29,7 @@ __all__ = [
     "OfficeHours",
     "ReplicationResult",
     "Scenario",
+    "ScenarioError",
     "Summary",
     "load_scenario",
     "load_scenario_text",

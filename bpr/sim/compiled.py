@@ -36,6 +36,7 @@ __all__ = [
     "Kind",
     "Pool",
     "Route",
+    "check_fits",
     "compile_model",
     "sampler",
 ]
@@ -161,6 +162,26 @@ def _cumulative(probabilities: list[float]) -> list[float]:
     return out
 
 
+def check_fits(model: ProcedureVersion, scenario: Scenario) -> None:
+    """Check that ``scenario`` can be applied to ``model``: every actor whose headcount it
+    sets is a staff or approver pool of the model.
+
+    Raises:
+        ScenarioError: located at the ``headcount`` key in the scenario file when it was
+            read from one, with a "did you mean" for a misspelt actor id.
+    """
+    actors = {a.id: a for a in model.actors}
+    for actor_id in scenario.headcount:
+        where = ("headcount", actor_id)
+        if actor_id not in actors:
+            raise scenario.error(where, f"unknown actor '{actor_id}' in {model.id} ({model.version})",
+                                 hint=suggest(actor_id, list(actors)), key=True)
+        if actors[actor_id].kind not in (ActorKind.STAFF, ActorKind.APPROVER):
+            raise scenario.error(where, f"'{actor_id}' in {model.id} ({model.version}) is a "
+                                 f"{actors[actor_id].kind.value} with unlimited capacity; only staff "
+                                 "and approvers have a headcount", key=True)
+
+
 def compile_model(model: ProcedureVersion, scenario: Scenario) -> CompiledModel:
     """Compile a validated procedure version for the engine under ``scenario``.
 
@@ -172,19 +193,10 @@ def compile_model(model: ProcedureVersion, scenario: Scenario) -> CompiledModel:
         The compiled model.
 
     Raises:
-        SimulationError: the scenario overrides the headcount of an unknown actor or of an
-            actor that is not staff or an approver.
+        ScenarioError: the scenario does not fit the model (see :func:`check_fits`).
     """
+    check_fits(model, scenario)
     actors = {a.id: a for a in model.actors}
-    for actor_id in scenario.headcount:
-        if actor_id not in actors:
-            hint = suggest(actor_id, list(actors))
-            raise SimulationError(f"scenario '{scenario.name}' sets the headcount of unknown actor "
-                                  f"'{actor_id}' in {model.id} ({model.version})"
-                                  + (f"; {hint}" if hint else ""))
-        if actors[actor_id].kind not in (ActorKind.STAFF, ActorKind.APPROVER):
-            raise SimulationError(f"scenario '{scenario.name}' sets the headcount of '{actor_id}', "
-                                  f"a {actors[actor_id].kind.value} with unlimited capacity")
     pools: list[Pool] = []
     pool_index: dict[str, int] = {}
     for a in model.actors:

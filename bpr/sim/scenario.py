@@ -7,19 +7,32 @@ share applies online, how long a resident's trip to the office takes, how many s
 each team has, and whether a burst of applications follows a disaster.
 
 Errors are located like model errors (file, line, column, field, value, "did you
-mean"), through :func:`bpr.load.read_yaml` and :class:`bpr.errors.Problem`.
+mean"), through :func:`bpr.load.read_yaml` and :class:`bpr.errors.Problem`. A scenario
+read from a file remembers where each of its fields was written, so that mistakes found
+only later — when the scenario is applied to a model (an unknown actor in ``headcount``)
+or to the catalog (an unknown procedure in ``burst.procedures``), or when an override
+changes the simulated period — are located in the file too (:class:`ScenarioError`).
 """
 
 from __future__ import annotations
 
 import re
-from datetime import date
+from collections.abc import Collection, Sequence
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
-from bpr.errors import InvalidModelError, Problem
+from bpr.errors import InvalidModelError, Problem, SimulationError
 from bpr.load import MAX_FILE_BYTES, Located, read_yaml, suggest
 from models.procedure import Distribution, _number_is_fixed
 
@@ -29,6 +42,7 @@ __all__ = [
     "Burst",
     "OfficeHours",
     "Scenario",
+    "ScenarioError",
     "load_scenario",
     "load_scenario_text",
 ]
@@ -48,6 +62,26 @@ DEFAULT_ONLINE_PROFILE: tuple[float, ...] = (
 )
 
 _TIME = re.compile(r"^([01]\d|2[0-4]):([0-5]\d)$")
+
+
+class ScenarioError(InvalidModelError, SimulationError):
+    """A scenario is invalid, or does not fit the model, the catalog or the period it is
+    used with.
+
+    ``problems`` are located in the scenario file (line, column, field) when the scenario
+    was read from one; otherwise they name the scenario and the field. It is both an
+    :class:`~bpr.errors.InvalidModelError` (a located input error) and a
+    :class:`~bpr.errors.SimulationError` (the simulation cannot run).
+    """
+
+
+class _FieldError(ValueError):
+    """A check across fields that knows which field is at fault (``path`` below the
+    model that raises it), so that the error is located there rather than at the model."""
+
+    def __init__(self, path: tuple[str | int, ...], message: str) -> None:
+        super().__init__(message)
+        self.path = path
 
 
 class _Strict(BaseModel):
@@ -89,6 +123,9 @@ class OfficeHours(_Strict):
     def _ordered(self) -> OfficeHours:
         if _hhmm(self.open) >= _hhmm(self.close):
             raise ValueError(f"open ({self.open}) must be before close ({self.close})")
+        if not self.weekdays and not self.open_dates:
+            raise _FieldError(("weekdays",), "the office would be open on no day: give at least "
+                              "one open weekday (Monday = 0), or the dates it opens in open_dates")
         return self
 
     @property
@@ -145,7 +182,29 @@ class Scenario(_Strict):
     replications: int = Field(10, ge=1, le=10_000, description="Independent replications.")
     seed: int = Field(20250401, ge=0, description="Base random seed.")
 
+    _source: Located | None = PrivateAttr(None)
+    """Where the scenario was read from (for located errors); not part of its value."""
+
     _coerce_travel = field_validator("travel_minutes", mode="before")(_number_is_fixed)
+
+    def __eq__(self, other: object) -> bool:
+        """Scenarios are equal when their values are; where they were read from does not
+        matter (a scenario sent to a worker as JSON equals the one read from the file)."""
+        if not isinstance(other, Scenario):
+            return NotImplemented
+        return self.model_dump() == other.model_dump()
+
+    __hash__ = None  # type: ignore[assignment]  # mutable dict field: not hashable
+
+    @property
+    def first_day(self) -> date:
+        """The first simulated day: ``start`` minus the warm-up."""
+        return self.start - timedelta(days=self.warmup_days)
+
+    @property
+    def last_day(self) -> date:
+        """The last observed day (applications arrive up to and including it)."""
+        return self.start + timedelta(days=self.horizon_days - 1)
 
     @field_validator("counter_profile", "online_profile")
     @classmethod
@@ -164,15 +223,65 @@ class Scenario(_Strict):
                 raise ValueError(f"headcount of '{actor}' must be between 1 and 10000, got {count}")
         return value
 
+    @model_validator(mode="after")
+    def _burst_in_period(self) -> Scenario:
+        burst = self.burst
+        if burst is None:
+            return self
+        last = burst.start + timedelta(days=burst.days - 1)
+        period = (f"the simulated period {self.first_day} – {self.last_day} (start {self.start}, "
+                  f"warmup_days {self.warmup_days}, horizon_days {self.horizon_days})")
+        if burst.start < self.first_day or burst.start > self.last_day:
+            raise _FieldError(("burst", "start"), f"the burst starts on {burst.start}, outside {period}")
+        if last > self.last_day:
+            raise _FieldError(("burst", "days"), f"the burst lasts until {last}, after the end of "
+                              f"{period}; shorten it or observe a longer horizon")
+        return self
+
     def with_overrides(self, **changes: Any) -> Scenario:
-        """A copy with some fields replaced (validated), e.g. ``online_share=0.8``.
+        """A copy with some fields replaced (validated), e.g. ``online_share=0.8``;
+        ``None`` values are ignored. The copy keeps the file location of the original.
 
         Raises:
-            pydantic.ValidationError: a value is invalid.
+            ScenarioError: a value is invalid, or the fields no longer agree (e.g. a shorter
+                horizon leaves the burst outside the simulated period). Problems in fields
+                read from the file are located there; overridden values are named as such.
         """
+        changes = {k: v for k, v in changes.items() if v is not None}
         data = self.model_dump()
-        data.update({k: v for k, v in changes.items() if v is not None})
-        return Scenario.model_validate(data)
+        data.update(changes)
+        try:
+            scenario = Scenario.model_validate(data)
+        except ValidationError as error:
+            raise ScenarioError(_sorted(_problems(self._source, error, name=str(data.get("name")),
+                                                  overrides=changes))) from None
+        scenario._source = self._source
+        return scenario
+
+    def error(self, path: Sequence[str | int], message: str, *, hint: str | None = None,
+              key: bool = False) -> ScenarioError:
+        """A :class:`ScenarioError` about the field at ``path``, located in the scenario's
+        file when it was read from one (``key``: at the mapping key rather than its value)."""
+        if self._source is not None:
+            return ScenarioError([self._source.problem(path, message, show_value=False, key=key,
+                                                       hint=hint)])
+        return ScenarioError([Problem(f"scenario '{self.name}'", 0, 0, message,
+                                      field=_dotted(path) or None, hint=hint)])
+
+    def check_procedures(self, known: Collection[str]) -> None:
+        """Check that the burst names only known procedure ids (e.g. the catalog's).
+
+        Raises:
+            ScenarioError: an id of ``burst.procedures`` is not in ``known``, located at it,
+                with a "did you mean" when one is close.
+        """
+        if self.burst is None:
+            return
+        problems = [self.error(("burst", "procedures", i), f"unknown procedure id '{pid}'",
+                               hint=suggest(pid, sorted(known))).problems[0]
+                    for i, pid in enumerate(self.burst.procedures) if pid not in known]
+        if problems:
+            raise ScenarioError(problems)
 
 
 _SECTIONS: dict[str, type[BaseModel]] = {"calendar": OfficeHours, "burst": Burst}
@@ -197,11 +306,37 @@ def _data_path(located: Located, loc: tuple[Any, ...]) -> tuple[str | int, ...]:
     return tuple(path)
 
 
-def _problems(located: Located, error: ValidationError) -> list[Problem]:
+def _dotted(path: Sequence[str | int]) -> str:
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def _sorted(problems: list[Problem]) -> list[Problem]:
+    return sorted(problems, key=lambda p: (p.line, p.column))
+
+
+def _problems(located: Located | None, error: ValidationError, *, name: str = "",
+              overrides: dict[str, Any] | None = None) -> list[Problem]:
+    """Problems of a validation error: located in the file where the data came from it;
+    else (no file, or an overridden field) named by the scenario and the field."""
+    overrides = overrides or {}
     problems: list[Problem] = []
     for err in error.errors(include_url=False):
-        path = _data_path(located, tuple(err["loc"]))
+        loc = tuple(p for p in err["loc"] if isinstance(p, str | int))
+        cause = (err.get("ctx") or {}).get("error")
+        if isinstance(cause, _FieldError):
+            loc = (*loc, *cause.path)
         msg = err["msg"].removeprefix("Value error, ")
+        overridden = bool(loc) and loc[0] in overrides
+        if located is None or overridden:
+            if overridden and err["type"] != "value_error":
+                msg += f" (got {err['input']!r}); the value given as an override"
+            file = located.file if located is not None else f"scenario '{name}'"
+            problems.append(Problem(file, 0, 0, msg, field=_dotted(loc) or None))
+            continue
+        path = _data_path(located, loc)
         if err["type"] == "extra_forbidden" and path:
             section = _SECTIONS.get(str(path[0])) if len(path) == 2 else Scenario
             names = list(section.model_fields) if section is not None else []
@@ -210,7 +345,7 @@ def _problems(located: Located, error: ValidationError) -> list[Problem]:
         elif err["type"] == "missing":
             problems.append(located.problem(path, "required field is missing", show_value=False))
         else:
-            problems.append(located.problem(path, msg))
+            problems.append(located.problem(path, msg, show_value=not isinstance(cause, _FieldError)))
     return problems
 
 
@@ -225,31 +360,32 @@ def load_scenario_text(text: str, file: str = "<string>") -> Scenario:
         The scenario.
 
     Raises:
-        InvalidModelError: every problem found, each located.
+        ScenarioError: every problem found, each located (an :class:`InvalidModelError`).
     """
     if len(text.encode("utf-8", errors="replace")) > MAX_FILE_BYTES:
-        raise InvalidModelError([Problem(file, 0, 0, "file is larger than the limit of "
-                                         f"{MAX_FILE_BYTES} bytes")])
+        raise ScenarioError([Problem(file, 0, 0, "file is larger than the limit of "
+                                     f"{MAX_FILE_BYTES} bytes")])
     located = read_yaml(text, file)
     if not isinstance(located.data, dict):
-        raise InvalidModelError([Problem(file, 1, 1, "a scenario file must be a YAML mapping")])
+        raise ScenarioError([Problem(file, 1, 1, "a scenario file must be a YAML mapping")])
     try:
-        return Scenario.model_validate(located.data)
+        scenario = Scenario.model_validate(located.data)
     except ValidationError as error:
-        problems = _problems(located, error)
-        problems.sort(key=lambda p: (p.line, p.column))
-        raise InvalidModelError(problems) from None
+        raise ScenarioError(_sorted(_problems(located, error))) from None
+    scenario._source = located
+    return scenario
 
 
 def load_scenario(path: str | Path) -> Scenario:
     """Load a scenario file.
 
     Raises:
-        InvalidModelError: the file cannot be read or is not a valid scenario.
+        ScenarioError: the file cannot be read or is not a valid scenario (an
+            :class:`InvalidModelError`).
     """
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise InvalidModelError([Problem(str(path), 0, 0, f"cannot read scenario: {exc}")]) from None
+        raise ScenarioError([Problem(str(path), 0, 0, f"cannot read scenario: {exc}")]) from None
     return load_scenario_text(text, str(path))
