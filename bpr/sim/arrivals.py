@@ -1,19 +1,39 @@
 """Arrivals: a non-homogeneous Poisson process of applications.
 
-The arrival rate is piecewise constant by hour: annual volume × monthly seasonality ×
-the hourly profile of the application's channel, plus an optional burst. Counter
-applications arrive only while the office is open (on open days, inside opening hours);
-online applications at any hour of any day. Because the rate is constant inside each
-hour, drawing a Poisson count per hour and placing that many arrivals uniformly in it is
-an exact sample of the process, and it is vectorised.
+The arrival rate is piecewise constant by hour: a daily intensity given by the annual
+volume and the monthly seasonality, spread over the hours of the day by the hourly
+profile of the application's channel, plus an optional burst. Because the rate is
+constant inside each hour, drawing a Poisson count per hour and placing that many
+arrivals uniformly in it is an exact sample of the process, and it is vectorised.
 
-Volumes are preserved: over the observed window the expected number of arrivals is
-``annual_volume × horizon_days / 365`` (plus the burst); closed days move counter demand
-to open days rather than losing it.
+**Daily intensity.** The seasonality weights are per calendar day: on a day of month
+*m* the expected number of applications is
+
+    annual_volume × s_m / Σ_k n_k s_k
+
+where ``s`` are the 12 monthly weights (all 1 without seasonality) and ``n_k`` the days
+of month *k* in a year of 365 days (February 28). A 365-day year without 29 February
+therefore expects exactly ``annual_volume``; month *m* gets the share ``n_m s_m / Σ n_k
+s_k`` of it (equal weights give a 31-day month 31/30 of a 30-day month); 29 February has
+February's daily intensity. The expected number of arrivals in any window is the sum of
+the intensity over its days, so a run of one April sees April's share of the year, not
+``annual_volume × days / 365``.
+
+**Online and counter.** A share ``online_share`` of each day's intensity applies online,
+at any hour of any day. The rest applies at the counter, only while the office is open:
+the counter demand of a calendar month is spread over the open days of that same month
+(so a month keeps its counter volume and closed days lose none), and within a day over
+the opening hours by the counter profile. A month with counter demand but no open day is
+an error; a window with no demand simply gets no arrivals.
+
+**Burst.** ``applications`` extra arrivals over the burst's days (uniform or decreasing
+linearly), split between the channels by the online share; its counter part arrives on
+the open days among the burst's days.
 """
 
 from __future__ import annotations
 
+import calendar
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -24,7 +44,7 @@ from bpr.errors import SimulationError
 from bpr.sim.calendar import MINUTES_PER_DAY, OfficeCalendar
 from bpr.sim.scenario import Burst
 
-__all__ = ["CHUNK_DAYS", "ArrivalPlan", "generate_arrivals", "iter_arrivals"]
+__all__ = ["CHUNK_DAYS", "ArrivalPlan", "daily_intensity", "generate_arrivals", "iter_arrivals"]
 
 CHUNK_DAYS = 28
 """Days of arrivals drawn at a time, so that memory does not grow with the horizon."""
@@ -70,15 +90,21 @@ def _hour_bins(profile: Sequence[float], open_minute: float,
 
 
 def _burst_days(burst: Burst, origin: date, days: int) -> np.ndarray:
-    """Share of the burst on each simulated day (sums to 1 over its days)."""
+    """Share of the burst on each simulated day (sums to 1 over its days).
+
+    Raises:
+        SimulationError: a day of the burst falls outside the simulated days.
+    """
     weights = np.zeros(days)
     first = (burst.start - origin).days
+    if first < 0 or first + burst.days > days:
+        last = burst.start + timedelta(days=burst.days - 1)
+        raise SimulationError(f"the burst ({burst.start} – {last}) lies outside the simulated "
+                              f"period {origin} – {origin + timedelta(days=days - 1)}")
     for i in range(burst.days):
-        day = first + i
-        if 0 <= day < days:
-            weights[day] = 1.0 if burst.shape == "uniform" else float(burst.days - i)
-    total = weights.sum()
-    return weights / total if total > 0 else weights
+        weights[first + i] = 1.0 if burst.shape == "uniform" else float(burst.days - i)
+    total: float = weights.sum()
+    return weights / total
 
 
 def _place(rng: np.random.Generator, daily: np.ndarray, hourly: np.ndarray, lo: np.ndarray,
@@ -90,6 +116,55 @@ def _place(rng: np.random.Generator, daily: np.ndarray, hourly: np.ndarray, lo: 
     width = hi[hour] - lo[hour]
     result: np.ndarray = day * MINUTES_PER_DAY + lo[hour] + rng.random(cells.size) * width
     return result
+
+
+_DAYS_IN_MONTH = np.array([31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31], dtype=float)
+"""Days of each month in a year of 365 days (the normaliser of the seasonality)."""
+
+
+def daily_intensity(plan: ArrivalPlan, office: OfficeCalendar) -> tuple[np.ndarray, np.ndarray]:
+    """Expected counter and online applications on each simulated day, without the burst.
+
+    Days ``0 .. plan.window_end_day - 1`` from the origin (warm-up included); see the
+    module docstring for the definition.
+
+    Returns:
+        ``(counter, online)``: two arrays of expected counts per day.
+
+    Raises:
+        SimulationError: counter applications are expected in a month in which the office
+            is never open.
+    """
+    days = plan.window_end_day
+    dates = [plan.origin + timedelta(days=i) for i in range(days)]
+    season = np.asarray(plan.seasonality if plan.seasonality is not None else [1.0] * 12, dtype=float)
+    per_day = plan.annual_volume * season / float(season @ _DAYS_IN_MONTH)
+    total = per_day[np.array([d.month - 1 for d in dates], dtype=int)] if days else np.zeros(0)
+    share = plan.online_share
+    online = total * share
+    counter = np.zeros(days)
+    if share >= 1.0 or plan.annual_volume <= 0:
+        return counter, online
+    # Spread each calendar month's counter demand over the open days of that month.
+    months: dict[tuple[int, int], list[int]] = {}
+    for i, d in enumerate(dates):
+        months.setdefault((d.year, d.month), []).append(i)
+    for (year, month), indices in months.items():
+        if per_day[month - 1] <= 0:
+            continue
+        first = date(year, month, 1)
+        length = calendar.monthrange(year, month)[1]
+        open_days = sum(office.is_open_day(first + timedelta(days=k)) for k in range(length))
+        if open_days == 0:
+            raise SimulationError(
+                f"counter applications are expected in {year:04d}-{month:02d} (online share "
+                f"{share:g}) but the office is not open on any day of that month; open it on some "
+                "days (calendar.weekdays, calendar.open_dates) or raise online_share")
+        per_open_day = per_day[month - 1] * (1 - share) * length / open_days
+        for i in indices:
+            if office.open_days[i]:
+                counter[i] = per_open_day
+    return counter, online
 
 
 def generate_arrivals(rng: np.random.Generator, plan: ArrivalPlan,
@@ -123,37 +198,27 @@ def iter_arrivals(rng: np.random.Generator, plan: ArrivalPlan,
         (chunks follow each other in time) and, for each, whether it is made online.
 
     Raises:
-        SimulationError: counter applications are expected but the office never opens in the
-            window, or the counter profile has no weight inside opening hours.
+        SimulationError: the online share is outside [0, 1]; counter applications are
+            expected in a month in which the office never opens; the burst lies outside the
+            simulated days, or has counter applications and no open day; the counter profile
+            has no weight inside opening hours.
     """
-    days = plan.window_end_day
-    months = np.array([(plan.origin + timedelta(days=i)).month - 1 for i in range(days)], dtype=int)
-    season = np.asarray(plan.seasonality if plan.seasonality is not None else [1.0] * 12, dtype=float)
-    season = season / season.mean()
-    by_month = season[months]
-    is_open = np.asarray(office.open_days[:days], dtype=float)
-    window = slice(plan.window_start_day, plan.window_end_day)
-    observed_days = plan.window_end_day - plan.window_start_day
     share = plan.online_share
-
-    def scaled(weights: np.ndarray, volume: float, what: str) -> np.ndarray:
-        total = weights[window].sum()
-        if volume <= 0:
-            return np.zeros(days)
-        if total <= 0:
-            raise SimulationError(f"{what} applications are expected but the office is never open "
-                                  "in the simulated period")
-        rate: np.ndarray = weights * (volume * observed_days / 365.0 / total)
-        return rate
-
-    counter_daily = scaled(by_month * is_open, plan.annual_volume * (1 - share), "counter")
-    online_daily = scaled(by_month, plan.annual_volume * share, "online")
+    if not 0.0 <= share <= 1.0:
+        raise SimulationError(f"the online share must be between 0 and 1, got {share}")
+    days = plan.window_end_day
+    counter_daily, online_daily = daily_intensity(plan, office)
     if plan.burst is not None and plan.burst.applications > 0:
         spread = _burst_days(plan.burst, plan.origin, days)
-        counter_spread = spread * is_open
+        counter_spread = spread * np.asarray(office.open_days[:days], dtype=float)
         if counter_spread.sum() > 0:
             counter_daily = counter_daily + counter_spread / counter_spread.sum() * \
                 plan.burst.applications * (1 - share)
+        elif share < 1:
+            raise SimulationError(f"the office is closed on every day of the burst from "
+                                  f"{plan.burst.start} ({plan.burst.days} days), so its counter "
+                                  "applications cannot arrive; lengthen the burst or open the office "
+                                  "on one of its days (calendar.open_dates)")
         online_daily = online_daily + spread * plan.burst.applications * share
 
     counter_hours, counter_lo, counter_hi = _hour_bins(plan.counter_profile, office.open_minute,

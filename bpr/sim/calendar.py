@@ -121,7 +121,10 @@ class OfficeCalendar(WorkCalendar):
         days: number of days covered; beyond them the office counts as closed forever.
         open_minute: opening time in minutes after midnight (8:30 is 510).
         close_minute: closing time in minutes after midnight (17:15 is 1035); at most 1440.
-        closed: dates on which the office does not open.
+        closed: dates on which the office does not open. It may reach beyond the covered
+            days: :meth:`is_open_day` answers for any date from it, and the arrival rate
+            counts the open days of whole calendar months, so give the closed dates of every
+            month the covered days touch (as :func:`bpr.sim.engine.office_calendar` does).
     """
 
     def __init__(self, origin: date, days: int, open_minute: float, close_minute: float,
@@ -131,6 +134,7 @@ class OfficeCalendar(WorkCalendar):
                              f"got {open_minute}..{close_minute}")
         self.origin = origin
         self.days = days
+        self.closed = frozenset(closed)
         self.open_minute = open_minute
         self.close_minute = close_minute
         length = close_minute - open_minute
@@ -176,6 +180,10 @@ class OfficeCalendar(WorkCalendar):
             if day >= self.days:
                 return math.inf
         return self._open[day] + (worked - self._cum_start[day])
+
+    def is_open_day(self, day: date) -> bool:
+        """Whether the office opens on ``day`` (any date; see ``closed``)."""
+        return day not in self.closed
 
     def is_open(self, t: float) -> bool:
         """See :meth:`WorkCalendar.is_open`."""

@@ -34,6 +34,7 @@ Semantics (also in the README):
 
 from __future__ import annotations
 
+import calendar
 import heapq
 import itertools
 import math
@@ -63,21 +64,26 @@ _CALENDAR_MARGIN_DAYS = 30
 
 def office_calendar(scenario: Scenario, days: int) -> OfficeCalendar:
     """The office calendar of ``scenario`` from its first simulated day (``start`` minus the
-    warm-up) for ``days`` days."""
-    origin = scenario.start - timedelta(days=scenario.warmup_days)
+    warm-up) for ``days`` days; its closed dates cover the whole months of those days (the
+    arrival rate spreads a month's counter demand over that month's open days)."""
+    origin = scenario.first_day
+    last = origin + timedelta(days=days)
     hours = scenario.calendar
-    closed = closed_dates(origin, origin + timedelta(days=days), weekdays=hours.weekdays,
+    month_end = last.replace(day=calendar.monthrange(last.year, last.month)[1])
+    closed = closed_dates(origin.replace(day=1), month_end, weekdays=hours.weekdays,
                           public_holidays=hours.public_holidays, year_end=hours.year_end,
                           extra_closed=hours.closed_dates, extra_open=hours.open_dates)
     return OfficeCalendar(origin, days, hours.open_minute, hours.close_minute, closed)
 
 
-def _percentile(values: array[float], q: float) -> float:
-    return float(np.percentile(np.frombuffer(values, dtype=float), q)) if len(values) else math.nan
+def _percentile(values: array[float], q: float) -> float | None:
+    """The percentile, or ``None`` (undefined) for no values."""
+    return float(np.percentile(np.frombuffer(values, dtype=float), q)) if len(values) else None
 
 
-def _mean(values: array[float]) -> float:
-    return float(np.frombuffer(values, dtype=float).mean()) if len(values) else math.nan
+def _mean(values: array[float]) -> float | None:
+    """The mean, or ``None`` (undefined) for no values."""
+    return float(np.frombuffer(values, dtype=float).mean()) if len(values) else None
 
 
 def simulate_replication(model: ProcedureVersion, scenario: Scenario, replication: int = 0, *,
@@ -397,7 +403,10 @@ def _result(cm: CompiledModel, scenario: Scenario, replication: int, root: np.ra
     }
     finished = len(raw.lead)
     work, wait, travel, visits = raw.totals
-    per_case = (lambda total: total / finished) if finished else (lambda total: math.nan)
+
+    def per_case(total: float) -> float | None:
+        return total / finished if finished else None
+
     always = AlwaysCalendar()
     actors = []
     for p, pool in enumerate(cm.pools):
@@ -420,8 +429,8 @@ def _result(cm: CompiledModel, scenario: Scenario, replication: int, root: np.ra
         "resident_waiting_minutes_mean": per_case(wait),
         "resident_travel_minutes_mean": per_case(travel),
         "counter_visits_mean": per_case(visits),
-        "counter_wait_minutes_mean": _mean(raw.counter_waits) if len(raw.counter_waits) else 0.0,
-        "counter_wait_minutes_p90": _percentile(raw.counter_waits, 90) if len(raw.counter_waits) else 0.0,
+        "counter_wait_minutes_mean": _mean(raw.counter_waits),
+        "counter_wait_minutes_p90": _percentile(raw.counter_waits, 90),
         "wip_mean": raw.wip_area / ((we_day - ws_day) * MINUTES_PER_DAY),
         "resident_hours": (work + wait + travel) / 60.0 / years,
         "staff_hours": sum(a.hours for a in actors),

@@ -7,16 +7,22 @@ from a worker process); :func:`summarise` accepts results from any number of bat
 Scalar results of a replication are kept in one flat ``metrics`` mapping, described in
 :data:`METRICS` (plus ``hours:<actor>`` and ``utilisation:<actor>`` per staff pool), so
 that the summary, the tables and the store treat them alike.
+
+An undefined statistic — the mean lead time of a replication in which no case finished,
+the counter wait when nobody was served in person, the confidence interval of a single
+replication — is ``None`` (``null`` in JSON), never NaN: NaN is not JSON, and a reader
+must not mistake "no data" for a number. Results read back with NaN (stored before this
+rule) are turned into ``None`` on validation.
 """
 
 from __future__ import annotations
 
 import math
 import statistics
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from bpr.errors import SimulationError
 
@@ -63,6 +69,11 @@ class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True)
 
 
+def _nan_is_none(value: object) -> object:
+    """NaN means "undefined": store it as ``None``."""
+    return None if isinstance(value, float) and math.isnan(value) else value
+
+
 class ActorResult(_Frozen):
     """Work of one staff or approver pool in the observed period."""
 
@@ -87,7 +98,8 @@ class ReplicationResult(_Frozen):
     end: date = Field(description="Last observed day.")
     years: float = Field(description="Length of the observed period in years of 365 days.")
     cases: int = Field(description="Cases simulated, warm-up included.")
-    metrics: dict[str, float]
+    metrics: dict[str, float | None] = Field(
+        description="Scalar results (see METRICS); None where undefined (e.g. no case finished).")
     throughput_per_month: dict[str, float] = Field(description="Cases completed per month.")
     actors: list[ActorResult]
     step_visits: dict[str, float] = Field(
@@ -97,11 +109,22 @@ class ReplicationResult(_Frozen):
         "for: arrival_minute (clock minutes from the first simulated day, warm-up included), "
         "lead_time_days, working, waiting, travel (resident minutes) and visits.")
 
+    @field_validator("metrics", mode="before")
+    @classmethod
+    def _undefined(cls, value: object) -> object:
+        if isinstance(value, dict):
+            return {k: _nan_is_none(v) for k, v in value.items()}
+        return value
+
 
 class Estimate(_Frozen):
-    """Mean over replications with a 95% confidence interval (Student t)."""
+    """Mean over replications with a 95% confidence interval (Student t).
 
-    mean: float
+    ``mean`` is ``None`` when no replication has a value (``n`` = 0); the interval and
+    ``sd`` are ``None`` with fewer than two.
+    """
+
+    mean: float | None
     low: float | None
     high: float | None
     half_width: float | None
@@ -146,19 +169,20 @@ def t_quantile_975(df: int) -> float:
     return z + (z**3 + z) / (4 * df) + (5 * z**5 + 16 * z**3 + 3 * z) / (96 * df**2)
 
 
-def estimate(values: Sequence[float]) -> Estimate:
+def estimate(values: Sequence[float | None]) -> Estimate:
     """Mean and 95% confidence interval of independent replications' values.
 
-    With one value (or none that are finite) the interval is unknown (``None``).
+    Undefined values (``None``, NaN) are left out and ``n`` counts the others. With none
+    left the mean is ``None``; with one the interval is unknown (``None``).
 
     Raises:
         SimulationError: no values.
     """
-    finite = [v for v in values if math.isfinite(v)]
+    finite = [v for v in values if v is not None and math.isfinite(v)]
     if not values:
         raise SimulationError("no replication results to summarise")
     if not finite:
-        return Estimate(mean=math.nan, low=None, high=None, half_width=None, sd=None, n=0)
+        return Estimate(mean=None, low=None, high=None, half_width=None, sd=None, n=0)
     mean = statistics.fmean(finite)
     if len(finite) < 2:
         return Estimate(mean=mean, low=None, high=None, half_width=None, sd=None, n=len(finite))
@@ -168,7 +192,7 @@ def estimate(values: Sequence[float]) -> Estimate:
                     n=len(finite))
 
 
-def _estimates(mappings: Iterable[dict[str, float]]) -> dict[str, Estimate]:
+def _estimates(mappings: Iterable[Mapping[str, float | None]]) -> dict[str, Estimate]:
     rows = list(mappings)
     keys: list[str] = []
     for row in rows:

@@ -34,7 +34,7 @@ _VERSION_ORDER = {"as-is": 0, "to-be": 1}
 
 
 def _cell(estimate: Estimate | None) -> str:
-    if estimate is None or not math.isfinite(estimate.mean):
+    if estimate is None or estimate.mean is None or not math.isfinite(estimate.mean):
         return ""
     digits = 2 if abs(estimate.mean) < 10 else 1 if abs(estimate.mean) < 1000 else 0
     text = f"{estimate.mean:,.{digits}f}"

@@ -22,7 +22,16 @@ from datetime import date, datetime, timedelta
 import pytest
 
 from bpr.errors import SimulationError
-from bpr.sim import Burst, ReplicationResult, Scenario, simulate_batch, simulate_replication, summarise
+from bpr.sim import (
+    Burst,
+    ReplicationResult,
+    Scenario,
+    ScenarioError,
+    load_scenario_text,
+    simulate_batch,
+    simulate_replication,
+    summarise,
+)
 from bpr.sim.engine import office_calendar
 from models.procedure import ProcedureVersion
 from tests.bpr.sim.conftest import always_scenario, erlang_c_waiting, queue_model
@@ -280,3 +289,66 @@ def test_burst_applies_only_to_its_procedures(as_is: ProcedureVersion) -> None:
     assert hit.metrics["arrived"] > 1000
     elsewhere = burst.model_copy(update={"procedures": ("disaster-certificate",)})
     assert simulate_replication(as_is, Scenario(name="b", burst=elsewhere), 0).metrics["arrived"] < 1000
+
+
+def _seasonal(as_is: ProcedureVersion, season: list[float]) -> ProcedureVersion:
+    return as_is.model_copy(update={"seasonality": tuple(season)})
+
+
+def test_a_short_run_follows_the_seasonality(as_is: ProcedureVersion) -> None:
+    """One April of a procedure whose applications all come in April sees nearly the whole
+    year's volume (docs/readme/simulation.md: the weight of a month applies per calendar
+    day, Σ n_k s_k = 0.01 × 335 + 100 × 30 = 3003.35)."""
+    model = _seasonal(as_is, [0.01] * 3 + [100.0] + [0.01] * 8)
+    result = simulate_replication(model, Scenario(name="april", horizon_days=30), 0)
+    expected = as_is.annual_volume * 100 * 30 / 3003.35          # cases in the 30 days
+    arrived = result.metrics["arrived"] * 30 / 365
+    assert abs(arrived - expected) < 4 * math.sqrt(expected), (arrived, expected)
+
+
+def test_a_window_without_demand_has_no_cases_and_no_error(as_is: ProcedureVersion) -> None:
+    """All applications in January, observed in April: nothing arrives, the office being
+    open does not matter, and the undefined statistics are None (null in JSON)."""
+    model = _seasonal(as_is, [12.0] + [0.0] * 11)
+    result = simulate_replication(model, Scenario(name="april", horizon_days=18), 0)
+    m = result.metrics
+    assert m["arrived"] == 0 and m["completed"] == 0 and result.cases == 0
+    for name in ("lead_time_days_mean", "lead_time_days_p90", "resident_minutes_mean",
+                 "counter_visits_mean", "counter_wait_minutes_mean", "counter_wait_minutes_p90"):
+        assert m[name] is None, name
+    text = json.dumps(result.model_dump(mode="json"), allow_nan=False)
+    assert json.loads(text)["metrics"]["lead_time_days_mean"] is None
+    summary = summarise([result, simulate_replication(model, Scenario(name="april", horizon_days=18), 1)])
+    lead = summary.metrics["lead_time_days_mean"]
+    assert (lead.mean, lead.half_width, lead.n) == (None, None, 0)
+    assert summary.metrics["arrived"].mean == 0 and summary.metrics["arrived"].n == 2
+    json.dumps(summary.model_dump(mode="json"), allow_nan=False)
+
+
+def test_results_stored_with_nan_read_back_as_undefined(as_is: ProcedureVersion) -> None:
+    """Runs stored before undefined values became null held NaN; they read back as None."""
+    data = simulate_replication(as_is, Scenario(name="old", horizon_days=30), 0).model_dump(mode="json")
+    data["metrics"]["counter_wait_minutes_mean"] = float("nan")
+    result = ReplicationResult.model_validate(data)
+    assert result.metrics["counter_wait_minutes_mean"] is None
+    assert result.metrics["lead_time_days_mean"] is not None
+
+
+def test_the_engine_refuses_an_online_share_outside_0_1(to_be: ProcedureVersion) -> None:
+    """Even a scenario that skipped validation cannot make more arrivals than the volume."""
+    for share in (1.5, -0.2):
+        unchecked = Scenario.model_construct(**{**Scenario(name="x").__dict__, "online_share": share})
+        with pytest.raises(SimulationError, match="online share must be between 0 and 1"):
+            simulate_replication(to_be, unchecked, 0)
+
+
+def test_scenario_errors_are_located_in_the_scenario_file(as_is: ProcedureVersion) -> None:
+    scenario = load_scenario_text("name: x\nheadcount:\n  countr: 3\n", "hc.yaml")
+    with pytest.raises(ScenarioError) as info:
+        simulate_replication(as_is, scenario, 0)
+    assert str(info.value) == ("hc.yaml:3:3: error field 'headcount.countr': unknown actor 'countr' "
+                               "in child-allowance-claim (as-is); did you mean 'counter'?")
+    scenario = load_scenario_text("name: x\nheadcount: {resident: 3}\n", "hc.yaml")
+    with pytest.raises(ScenarioError, match=r"^hc\.yaml:2:13: error field 'headcount\.resident': "
+                       "'resident' in child-allowance-claim \\(as-is\\) is a resident with unlimited"):
+        simulate_replication(as_is, scenario, 0)
