@@ -19,8 +19,8 @@ from bpr.load import load_procedure
 from models.procedure import ProcedureVersion
 from models.store import RunStatus, Store
 
-__all__ = ["LoadedVersion", "code_version", "load_catalog_versions", "make_task_runner",
-           "recorded_run"]
+__all__ = ["LoadedVersion", "catalog_ids", "code_version", "load_catalog_versions",
+           "make_task_runner", "recorded_run"]
 
 
 @dataclass(frozen=True)
@@ -60,6 +60,11 @@ def load_catalog_versions(procedures: list[str] | None = None,
             loaded.append(LoadedVersion(entry, model, path, content_hash(model),
                                         canonical_json(model)))
     return loaded
+
+
+def catalog_ids(catalog_file: str | None = None) -> set[str]:
+    """The procedure ids of the catalog (the built-in one when no file is given)."""
+    return {e.id for e in load_catalog(catalog_file).procedures}
 
 
 def code_version() -> str:

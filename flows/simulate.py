@@ -10,20 +10,24 @@ transaction as the task completes, so a run that dies keeps only whole tasks, sh
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.futures import as_completed
 from prefect.runtime import flow_run
+from pydantic import Field
 
+from bpr.errors import SimulationError
 from bpr.sim import Scenario, load_scenario, simulate_batch, summarise
+from bpr.sim.compiled import check_fits
 from bpr.sim.results import ReplicationResult
 from bpr.sim.tables import group_replications
-from flows.common import LoadedVersion, code_version, load_catalog_versions, recorded_run
+from flows.common import LoadedVersion, catalog_ids, code_version, load_catalog_versions, recorded_run
 from models.procedure import ProcedureVersion
 from models.store import Store
 
@@ -31,12 +35,16 @@ __all__ = [
     "DEFAULT_ONLINE_SHARES",
     "TARGET_CASES_PER_TASK",
     "SimTask",
+    "check_sweep",
     "plan_tasks",
     "scenario_variants",
     "simulate_catalog",
     "simulate_task",
     "summarise_run",
 ]
+
+OnlineShare = Annotated[float, Field(ge=0, le=1)]
+"""An online share: a number in [0, 1] (Prefect validates flow parameters against it)."""
 
 DEFAULT_ONLINE_SHARES: tuple[float, ...] = (0.3, 0.6, 0.9)
 TARGET_CASES_PER_TASK = 20_000
@@ -65,13 +73,31 @@ def scenario_variants(base: Scenario, online_shares: tuple[float, ...], *,
 
     A version with a channel choice gets one scenario per online share (named
     ``<base>-online-<share>``); a version without one (a paper as-is) cannot be affected by
-    the share and is simulated once, under the base scenario.
+    the share and is simulated once, under the base scenario. The variants are validated
+    either way, so a share outside [0, 1] is refused whatever the version.
+
+    Raises:
+        ScenarioError: a share is not a number between 0 and 1.
     """
-    if not has_channel_choice or not online_shares:
-        return [base]
-    return [base.model_copy(update={"online_share": share,
-                                    "name": f"{base.name}-online-{share:g}"})
-            for share in online_shares]
+    variants = [base.with_overrides(online_share=share, name=f"{base.name}-online-{share:g}")
+                for share in online_shares]
+    return variants if has_channel_choice and variants else [base]
+
+
+def check_sweep(versions: list[LoadedVersion], base: Scenario, online_shares: tuple[float, ...],
+                catalog_ids: set[str]) -> None:
+    """Check, before anything runs, that the sweep's scenarios are valid and fit the catalog
+    and each version (the variants differ from the base only in the online share).
+
+    Raises:
+        ScenarioError: a share is outside [0, 1]; the burst names an unknown procedure id;
+            a headcount override names an actor that is not a pool of some version (located
+            in the scenario file).
+    """
+    scenario_variants(base, online_shares, has_channel_choice=True)
+    base.check_procedures(catalog_ids | {v.model.id for v in versions})
+    for loaded in versions:
+        check_fits(loaded.model, base)
 
 
 def plan_tasks(versions: list[LoadedVersion], base: Scenario, online_shares: tuple[float, ...],
@@ -98,6 +124,17 @@ def simulate_task(model: ProcedureVersion, scenario: Scenario,
     return [r.model_dump(mode="json") for r in simulate_batch(model, scenario, replications)]
 
 
+def _strict_json(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The results, after checking they hold no NaN or Infinity (not JSON; undefined
+    statistics are stored as null)."""
+    try:
+        json.dumps(results, allow_nan=False)
+    except ValueError as exc:
+        raise SimulationError(f"internal error: a simulation result is not a finite number "
+                              f"({exc}); nothing of this task was stored") from None
+    return results
+
+
 def summarise_run(store: Store, run_id: int) -> list[dict[str, Any]]:
     """One row per (procedure, version, scenario) of a run: the headline estimates."""
     groups = group_replications(ReplicationResult.model_validate(rep)
@@ -109,7 +146,7 @@ def summarise_run(store: Store, run_id: int) -> list[dict[str, Any]]:
 
         def mean(name: str, metrics: Any = m) -> float | None:
             est = metrics.get(name)
-            return None if est is None else round(est.mean, 2)
+            return None if est is None or est.mean is None else round(est.mean, 2)
 
         rows.append({"procedure": procedure, "version": version, "scenario": scenario,
                      "replications": len({r.replication for r in results}),
@@ -136,7 +173,7 @@ def _markdown(rows: list[dict[str, Any]], run_id: int) -> str:
 
 @flow(name="simulate-catalog", log_prints=True)
 def simulate_catalog(procedures: list[str] | None = None,
-                     online_shares: tuple[float, ...] = DEFAULT_ONLINE_SHARES,
+                     online_shares: tuple[OnlineShare, ...] = DEFAULT_ONLINE_SHARES,
                      replications: int = 10,
                      years: float = 1.0,
                      seed: int | None = None,
@@ -148,7 +185,8 @@ def simulate_catalog(procedures: list[str] | None = None,
 
     Args:
         procedures: procedure ids; all of the catalog when omitted.
-        online_shares: online shares to sweep for versions with a channel choice.
+        online_shares: online shares to sweep for versions with a channel choice, each in
+            [0, 1] (checked by Prefect's parameter validation and again by the scenario).
         replications: replications per (version, scenario).
         years: observed horizon in years (the scenario's horizon is replaced).
         seed: base seed; the scenario's when omitted.
@@ -162,15 +200,13 @@ def simulate_catalog(procedures: list[str] | None = None,
         The run id in the store.
     """
     logger = get_run_logger()
-    base = load_scenario(scenario_file or BUILTIN_SCENARIO)
-    update: dict[str, Any] = {"horizon_days": max(1, round(years * 365))}
-    if seed is not None:
-        update["seed"] = seed
-    base = base.model_copy(update=update)
+    base = load_scenario(scenario_file or BUILTIN_SCENARIO).with_overrides(
+        horizon_days=max(1, round(years * 365)), seed=seed)
     parameters = {"procedures": procedures, "online_shares": list(online_shares),
                   "replications": replications, "years": years, "seed": base.seed,
                   "scenario": base.name, "target_cases_per_task": target_cases_per_task}
     versions = load_catalog_versions(procedures)
+    check_sweep(versions, base, tuple(online_shares), catalog_ids())
     tasks = plan_tasks(versions, base, tuple(online_shares), replications, target_cases_per_task)
     store = Store(database_url)
     if resume_run is not None:
@@ -196,7 +232,7 @@ def simulate_catalog(procedures: list[str] | None = None,
                 version=v.model.version, name=v.model.name, canonical_json=v.canonical_json,
                 scenario_key=t.scenario.name, batch=t.batch, replications=t.replications,
                 results={"scenario": t.scenario.model_dump(mode="json"),
-                         "replications": future.result()})
+                         "replications": _strict_json(future.result())})
     rows = summarise_run(store, run_id)
     store.close()
     create_table_artifact(key="simulation-sweep", table=rows,

@@ -24,7 +24,9 @@ def run_simulate(
     procedure: Annotated[list[str] | None, typer.Option(
         "--procedure", "-p", help="Procedure id (repeatable); all when omitted.")] = None,
     online_share: Annotated[list[float] | None, typer.Option(
-        "--online-share", help="Online share to sweep (repeatable); default 0.3 0.6 0.9.")] = None,
+        "--online-share", min=0.0, max=1.0,
+        help="Online share to sweep, a number from 0 to 1 (repeatable).",
+        show_default="0.3 0.6 0.9")] = None,
     replications: Annotated[int, typer.Option(min=1, help="Replications per version and scenario.")] = 10,
     years: Annotated[float, typer.Option(min=0.01, help="Observed years.")] = 1.0,
     seed: Annotated[int | None, typer.Option(help="Base seed (the scenario's when omitted).")] = None,

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import importlib.resources
+import json
 import math
+import sys
 from functools import partial
 from pathlib import Path
 from typing import Annotated, Any
@@ -24,9 +26,11 @@ from bpr.cli.output import Format, emit
 from bpr.errors import SimulationError
 from bpr.load import iter_model_files, load_procedure
 from bpr.sim import METRICS, Estimate, Scenario, Summary, load_scenario, simulate_batch, summarise
+from bpr.sim.compiled import check_fits
 from models.procedure import ProcedureVersion
 
-__all__ = ["comparison_rows", "default_scenario", "model_files", "simulate"]
+__all__ = ["check_scenario", "comparison_rows", "default_scenario", "model_files", "simulate",
+           "strict_json"]
 
 _VERSION_ORDER = {"as-is": 0, "to-be": 1}
 
@@ -54,11 +58,32 @@ def model_files(target: Path) -> list[Path]:
 
 
 def _cell(e: Estimate | None) -> str:
-    if e is None or math.isnan(e.mean):
+    """``mean ± half-width``; blank when the mean is undefined (e.g. no case finished)."""
+    if e is None or e.mean is None or not math.isfinite(e.mean):
         return ""
     digits = 3 if abs(e.mean) < 10 else 1
     text = f"{e.mean:,.{digits}f}"
     return text + (f" ± {e.half_width:,.{digits}f}" if e.half_width is not None else "")
+
+
+def _change(a: Estimate | None, b: Estimate | None) -> str:
+    if a is None or b is None or a.mean is None or b.mean is None or not a.mean \
+            or not math.isfinite(a.mean) or not math.isfinite(b.mean):
+        return ""
+    return f"{(b.mean - a.mean) / abs(a.mean):+.0%}"
+
+
+def strict_json(payload: Any) -> str:
+    """``payload`` as JSON text with no NaN or Infinity tokens (which are not JSON).
+
+    Raises:
+        SimulationError: a non-finite number slipped into the payload (a bug: undefined
+            statistics are ``None``).
+    """
+    try:
+        return json.dumps(payload, ensure_ascii=False, indent=2, allow_nan=False) + "\n"
+    except ValueError as exc:
+        raise SimulationError(f"internal error: a result is not a finite number ({exc})") from None
 
 
 def comparison_rows(summaries: list[Summary]) -> list[dict[str, Any]]:
@@ -74,14 +99,32 @@ def comparison_rows(summaries: list[Summary]) -> list[dict[str, Any]]:
         for s in summaries:
             row[s.version] = _cell(s.metrics.get(name))
         if len(summaries) == 2:
-            a, b = (s.metrics.get(name) for s in summaries)
-            if a is not None and b is not None and a.mean and math.isfinite(a.mean) \
-                    and math.isfinite(b.mean):
-                row["change"] = f"{(b.mean - a.mean) / abs(a.mean):+.0%}"
-            else:
-                row["change"] = ""
+            row["change"] = _change(*(s.metrics.get(name) for s in summaries))
         rows.append(row)
     return rows
+
+
+def check_scenario(scenario: Scenario, models: list[ProcedureVersion]) -> None:
+    """Check the scenario against the models and the catalog before simulating.
+
+    The burst's procedure ids must be catalog procedures (or the models' own ids), and
+    headcount overrides must name pools of every model. A burst that applies to none of
+    the models is noted on standard error.
+
+    Raises:
+        ScenarioError: a mistake, located in the scenario file.
+    """
+    if scenario.burst is not None and scenario.burst.procedures:
+        from bpr.catalog import load_catalog
+
+        known = {e.id for e in load_catalog().procedures} | {m.id for m in models}
+        scenario.check_procedures(known)
+        if not any(m.id in scenario.burst.procedures for m in models):
+            print(f"note: the burst of scenario '{scenario.name}' applies to "
+                  f"{', '.join(scenario.burst.procedures)} only, not to "
+                  f"{', '.join(sorted({m.id for m in models}))}", file=sys.stderr)
+    for model in models:
+        check_fits(model, scenario)
 
 
 def _advance(progress: Progress, task: TaskID, _replication: int) -> None:
@@ -98,10 +141,12 @@ def simulate(
     online_share: Annotated[float | None, typer.Option(
         help="Share of applications made online (overrides the scenario and the model's channel "
         "choice).", min=0.0, max=1.0)] = None,
-    replications: Annotated[int | None, typer.Option(help="Number of replications.", min=1,
-                                                     max=10_000)] = None,
-    years: Annotated[float | None, typer.Option(help="Years observed (365 days each).", min=0.01,
-                                                max=100)] = None,
+    replications: Annotated[int | None, typer.Option(
+        help="Number of replications.", min=1, max=10_000,
+        show_default="the scenario's replications, 10 in default.yaml")] = None,
+    years: Annotated[float | None, typer.Option(
+        help="Years observed (365 days each).", min=0.01, max=100,
+        show_default="the scenario's horizon_days / 365, 1 in default.yaml")] = None,
     seed: Annotated[int | None, typer.Option(help="Base random seed.", min=0)] = None,
     fmt: Annotated[Format, typer.Option("--format", help="table or json (markdown, csv too).")]
     = Format.TABLE,
@@ -112,6 +157,7 @@ def simulate(
         online_share=online_share, replications=replications, seed=seed,
         horizon_days=max(1, round(years * 365)) if years is not None else None)
     models: list[ProcedureVersion] = [load_procedure(f) for f in model_files(target)]
+    check_scenario(scenario, models)
     progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                         TimeElapsedColumn(), console=Console(stderr=True),
                         disable=fmt is not Format.TABLE)
@@ -123,9 +169,9 @@ def simulate(
                                      progress=partial(_advance, progress, task))
             summaries.append(summarise(results))
     if fmt is Format.JSON:
-        emit([], fmt, payload={
+        sys.stdout.write(strict_json({
             "scenario": scenario.model_dump(mode="json"),
-            "summaries": [s.model_dump(mode="json") for s in summaries]})
+            "summaries": [s.model_dump(mode="json") for s in summaries]}))
         return
     title = (f"{models[0].name} ({models[0].id}) — scenario {scenario.name}, "
              f"{scenario.start} + {scenario.horizon_days} days, {scenario.replications} "

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
-from prefect.task_runners import ProcessPoolTaskRunner
+import pytest
+from prefect.exceptions import ParameterTypeError
+from prefect.task_runners import ProcessPoolTaskRunner, ThreadPoolTaskRunner
 
 from bpr.load import load_procedure
-from bpr.sim import load_scenario, simulate_batch
-from flows.common import load_catalog_versions
-from flows.simulate import BUILTIN_SCENARIO, plan_tasks, simulate_catalog
+from bpr.sim import ScenarioError, load_scenario, load_scenario_text, simulate_batch
+from flows.common import catalog_ids, load_catalog_versions
+from flows.simulate import BUILTIN_SCENARIO, check_sweep, plan_tasks, scenario_variants, simulate_catalog
 from models.store import RunStatus, Store
 from tests.conftest import EXAMPLE
 
@@ -56,8 +59,8 @@ def test_sweep_stores_exactly_what_the_engine_computes(prefect_server: str, stor
                            ("to-be", "default-online-0.9")}
 
     model = load_procedure(EXAMPLE / "to-be.yaml")
-    scenario = load_scenario(BUILTIN_SCENARIO).model_copy(update={
-        "horizon_days": 91, "seed": 11, "online_share": 0.9, "name": "default-online-0.9"})
+    scenario = load_scenario(BUILTIN_SCENARIO).with_overrides(
+        horizon_days=91, seed=11, online_share=0.9, name="default-online-0.9")
     direct = [r.model_dump(mode="json") for r in simulate_batch(model, scenario, range(3))]
     stored = sorted(by_key[("to-be", "default-online-0.9")], key=lambda r: r["replication"])
     assert json.dumps(stored, sort_keys=True) == json.dumps(direct, sort_keys=True)
@@ -74,3 +77,44 @@ def test_sweep_stores_exactly_what_the_engine_computes(prefect_server: str, stor
     table = json.loads(tables[0].data) if isinstance(tables[0].data, str) else tables[0].data
     assert {r["scenario"] for r in table} == {"default", "default-online-0.3", "default-online-0.9"}
     store.close()
+
+
+@pytest.mark.parametrize("share", [1.5, -0.2])
+def test_scenario_variants_refuse_a_share_outside_0_1(share: float) -> None:
+    """The variants are validated (with_overrides, not model_copy), with or without a
+    channel choice."""
+    base = load_scenario(BUILTIN_SCENARIO)
+    for has_choice in (True, False):
+        with pytest.raises(ScenarioError, match=rf"field 'online_share': .*\(got {share}\); the value "
+                           "given as an override"):
+            scenario_variants(base, (0.5, share), has_channel_choice=has_choice)
+    good = scenario_variants(base, (0.0, 1.0), has_channel_choice=True)
+    assert [(s.name, s.online_share) for s in good] == [("default-online-0", 0.0), ("default-online-1", 1.0)]
+
+
+def test_the_sweep_is_checked_against_the_catalog_and_every_version() -> None:
+    versions = load_catalog_versions(["child-allowance-claim"])
+    typo = load_scenario_text("name: x\nburst: {start: 2025-09-01, days: 3, applications: 10, "
+                              "procedures: [nursery-aplication]}\n", "typo.yaml")
+    with pytest.raises(ScenarioError, match=r"^typo\.yaml:2:68: error field 'burst\.procedures\[0\]': "
+                       r"unknown procedure id 'nursery-aplication'; did you mean 'nursery-application'\?"):
+        check_sweep(versions, typo, (0.5,), catalog_ids())
+    staff = load_scenario_text("name: x\nheadcount: {benefit: 3}\n", "hc.yaml")
+    with pytest.raises(ScenarioError, match=r"^hc\.yaml:2:13: error field 'headcount\.benefit': unknown "
+                       r"actor 'benefit' in child-allowance-claim \(as-is\)"):
+        check_sweep(versions, staff, (0.5,), catalog_ids())
+    check_sweep(versions, load_scenario(BUILTIN_SCENARIO), (0.5,), catalog_ids())
+
+
+def test_the_flow_refuses_a_share_outside_0_1_and_stores_no_run(prefect_server: str, tmp_path: Path) -> None:
+    """Called from Python or a deployment: Prefect's parameter validation refuses 1.5, and
+    so does the flow itself when parameter validation is off."""
+    store_url = f"sqlite:///{tmp_path / 'store.db'}"
+    runner = ThreadPoolTaskRunner(max_workers=1)
+    with pytest.raises(ParameterTypeError, match="less than or equal to 1"):
+        simulate_catalog.with_options(task_runner=runner)(
+            procedures=["child-allowance-claim"], online_shares=(1.5,), database_url=store_url)
+    with pytest.raises(ScenarioError, match=r"field 'online_share': .*\(got -0\.2\)"):
+        simulate_catalog.with_options(task_runner=runner, validate_parameters=False)(
+            procedures=["child-allowance-claim"], online_shares=(-0.2,), database_url=store_url)
+    assert not (tmp_path / "store.db").exists()
