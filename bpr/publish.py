@@ -12,13 +12,18 @@ from __future__ import annotations
 
 import json
 import os
-from pathlib import Path
+import stat
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from bpr.catalog import builtin_root
-from bpr.report import MANIFEST, ReportError, build_report, read_sources
+from bpr.output_files import write_files
+from bpr.report import MANIFEST, ReportError, build_site, read_sources, sha256
 
 __all__ = [
+    "LeftFile",
+    "Published",
     "publish_report",
     "read_folder",
     "report_workers",
@@ -33,39 +38,118 @@ def read_folder(folder: Path) -> dict[str, bytes]:
             for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
-def write_report(out_dir: Path, files: dict[str, bytes]) -> list[str]:
-    """Write the report ``files`` into ``out_dir``, replacing an earlier report there.
+@dataclass(frozen=True)
+class LeftFile:
+    """A file :func:`write_report` found in the folder and left there, and why."""
 
-    Files listed by an earlier ``manifest.json`` that the new report does not have are
-    deleted; any other file is left alone (``verify`` will name it as added).
+    path: str
+    reason: str
+
+
+def _entries(folder: Path) -> set[str]:
+    """Relative paths of everything under ``folder`` that is not a folder (files, links,
+    devices), without following symbolic links."""
+    found: set[str] = set()
+    for top, dirs, names in os.walk(folder, followlinks=False):
+        base = Path(top).relative_to(folder)
+        found.update((base / n).as_posix() for n in names)
+        found.update((base / d).as_posix() for d in dirs if os.path.islink(os.path.join(top, d)))
+    return found
+
+
+def _outside(root: Path, relative: object, *, follow_last: bool) -> str | None:
+    """Why ``relative`` (a path from a manifest, or of a report file) does not name a file
+    inside ``root``, or ``None`` when it does. With ``follow_last`` a symbolic link as the
+    last part counts too (for files that may be removed); without, only the folders on the
+    way (a link there is replaced, not written through)."""
+    if not isinstance(relative, str) or not relative:
+        return "is not a relative path"
+    parts = relative.split("/")
+    if relative.startswith("/") or "\\" in relative or "\0" in relative or \
+            any(part in ("", ".", "..") for part in parts):
+        return "is not a plain relative path inside the folder (absolute, '..', '.' or empty parts)"
+    target = root.joinpath(*PurePosixPath(relative).parts)
+    real_root = root.resolve()
+    resolved = target.resolve() if follow_last else target.parent.resolve() / target.name
+    if not resolved.is_relative_to(real_root):
+        return f"leads outside the folder through a symbolic link (to {resolved})"
+    return None
+
+
+def write_report(out_dir: Path, files: dict[str, bytes]) -> list[LeftFile]:
+    """Write the report ``files`` into ``out_dir``, replacing an earlier report there, all
+    or nothing.
+
+    Every file is written to a temporary file beside its place first, then all are
+    renamed into place, ``manifest.json`` last (:func:`bpr.output_files.write_files`);
+    when any write or rename fails, the renames made are undone, so the folder holds the
+    earlier report as it was (still verifiable), or nothing new. Only then are the files
+    of the earlier report that the new one does not have removed, and only those whose
+    bytes still have the hash the earlier manifest recorded; nothing outside ``out_dir``
+    is ever written or removed.
 
     Returns:
-        Paths of files found in the folder that belong to neither report.
+        The files left in the folder: those that belong to neither report, and files of
+        the earlier report that were changed since or could not be removed.
 
     Raises:
-        ReportError: ``out_dir`` is a file, or a non-empty folder that holds no report.
+        ReportError: ``out_dir`` is a file, or a non-empty folder that holds no report, or
+            its ``manifest.json`` lists a path outside it (absolute, with ``..`` or through
+            a symbolic link), or a folder of the report is a link to outside it.
+        OutputError: a file could not be written (the folder is left as it was).
     """
-    if out_dir.exists() and not out_dir.is_dir():
+    if os.path.lexists(out_dir) and not out_dir.is_dir():
         raise ReportError(f"{out_dir} is a file, not a folder")
-    existing = read_folder(out_dir) if out_dir.is_dir() else {}
-    previous: set[str] = set()
-    if existing:
-        if MANIFEST not in existing:
+    present = _entries(out_dir) if out_dir.is_dir() else set()
+    manifest_file = out_dir / MANIFEST
+    recorded: dict[str, Any] = {}
+    if present:
+        if MANIFEST not in present:
             raise ReportError(f"{out_dir} is not empty and holds no {MANIFEST}: refusing to write a "
                               "report into it (choose an empty or new folder)")
         try:
-            previous = set(json.loads(existing[MANIFEST].decode("utf-8")).get("files", {}))
-        except (ValueError, AttributeError):
-            previous = set()
-    for stale in sorted(previous - set(files)):
-        target = out_dir.joinpath(*stale.split("/"))
-        if target.is_file():
-            target.unlink()
-    for path, data in files.items():
-        target = out_dir.joinpath(*path.split("/"))
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(data)
-    return sorted(set(existing) - set(files) - previous)
+            listed = json.loads(manifest_file.read_bytes().decode("utf-8")).get("files", {})
+        except (OSError, ValueError, AttributeError):
+            listed = {}
+        recorded = dict(listed) if isinstance(listed, dict) else {}
+        for path in recorded:
+            why = _outside(out_dir, path, follow_last=True)
+            if why is not None:
+                raise ReportError(
+                    f"{manifest_file} lists {path!r}, which {why}: refusing to write the report "
+                    f"(that manifest was not written by `tetsuzuki report`; remove it or choose "
+                    f"another folder)")
+    for path in files:
+        why = _outside(out_dir, path, follow_last=False)
+        if why is not None:
+            raise ReportError(f"{out_dir / path} {why}: refusing to write the report")
+    order = [p for p in files if p != MANIFEST] + [p for p in files if p == MANIFEST]
+    write_files([(out_dir.joinpath(*p.split("/")), files[p]) for p in order], follow_symlinks=False)
+    left = [LeftFile(p, "is not part of the report; `tetsuzuki verify` will name it")
+            for p in sorted(present - set(files) - set(recorded))]
+    for stale in sorted(set(recorded) - set(files)):
+        reason = _remove_stale(out_dir.joinpath(*stale.split("/")), recorded[stale])
+        if reason is not None:
+            left.append(LeftFile(stale, reason))
+    return sorted(left, key=lambda f: f.path)
+
+
+def _remove_stale(target: Path, recorded_hash: object) -> str | None:
+    """Remove a file of the earlier report if its bytes are those the earlier manifest
+    recorded; else (or when it cannot be removed) say why it was left."""
+    try:
+        mode = os.lstat(target).st_mode
+        if not stat.S_ISREG(mode):
+            return "was listed by the earlier report but is not a regular file; not removed"
+        if sha256(target.read_bytes()) != recorded_hash:
+            return ("was listed by the earlier report but changed since; not removed "
+                    "(`tetsuzuki verify` will name it)")
+        target.unlink()
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        return f"was listed by the earlier report but cannot be removed ({exc.strerror or exc})"
+    return None
 
 
 def report_workers(requested: int, procedures: int) -> int:
@@ -125,17 +209,39 @@ def stored_simulation(which: str, database_url: str | None = None
     return simulation_rows(results), run_id
 
 
+@dataclass(frozen=True)
+class Published:
+    """What :func:`publish_report` did.
+
+    Attributes:
+        files: the report's files, as written.
+        left: files found in the folder and left there (see :func:`write_report`).
+        simulation_run: the results store's simulation run shown, or ``None``.
+        errors: procedure id -> the model errors its page shows, for invalid models.
+        catalog_error: why the catalog could not be read, if so.
+        procedures: the procedures folder read.
+    """
+
+    files: dict[str, bytes]
+    left: list[LeftFile]
+    simulation_run: int | None
+    errors: dict[str, tuple[str, ...]]
+    catalog_error: str | None
+    procedures: Path
+
+
 def publish_report(out_dir: Path, procedures: Path | None = None, workers: int = 0,
-                   simulation: str = "latest", database_url: str | None = None
-                   ) -> tuple[dict[str, bytes], list[str], int | None]:
+                   simulation: str = "latest", database_url: str | None = None) -> Published:
     """Build the report (with stored simulation results) and write it to ``out_dir``.
 
-    Returns:
-        (files written, unknown files found in the folder, simulation run used or None).
+    Raises:
+        ReportError: see :func:`write_report` and :func:`stored_simulation`.
+        OutputError: the report could not be written (``out_dir`` is left as it was).
     """
-    sources = read_sources(procedures or builtin_root())
+    root = procedures or builtin_root()
+    sources = read_sources(root)
     rows, run_id = stored_simulation(simulation, database_url)
-    files = build_report(sources, rows, workers=report_workers(workers, len(sources.procedures)),
-                         simulation_run=run_id)
-    unknown = write_report(out_dir, files)
-    return files, unknown, run_id
+    built = build_site(sources, rows, workers=report_workers(workers, len(sources.procedures)),
+                       simulation_run=run_id)
+    left = write_report(out_dir, built.files)
+    return Published(built.files, left, run_id, built.errors, built.catalog_error, root)

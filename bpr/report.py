@@ -15,8 +15,13 @@ analysis flow).
 
 Simulation results are an optional input: a mapping from procedure id to a list of rows
 (mappings of column name to value), shown as a table on the procedure's page; their hash
-is recorded in the manifest. The command line passes none (the results store does not feed
-the report yet).
+(and the id of the results store's run they come from) is recorded in the manifest.
+``tetsuzuki report`` passes those of the newest completed simulation run in the results
+store, or of the run chosen with ``--simulation``; :func:`bpr.publish.stored_simulation`
+reads them.
+
+:func:`build_site` also returns the model errors each procedure's page shows, so that the
+caller can name the invalid models; :func:`build_report` returns the files only.
 """
 
 from __future__ import annotations
@@ -52,12 +57,14 @@ from models.procedure import ProcedureVersion
 __all__ = [
     "MANIFEST",
     "REPORT_FORMAT",
+    "BuiltReport",
     "ProcedureSources",
     "ReportError",
     "ReportSources",
     "SimulationResults",
     "SourceFile",
     "build_report",
+    "build_site",
     "generator_versions",
     "read_sources",
     "sha256",
@@ -372,8 +379,31 @@ def generator_versions() -> dict[str, str]:
     return {"tetsuzuki": package, "graphviz": ".".join(str(p) for p in graphviz.version())}
 
 
+@dataclass(frozen=True)
+class BuiltReport:
+    """A report built by :func:`build_site`.
+
+    Attributes:
+        files: relative path (``/`` separated) -> bytes, sorted, with ``manifest.json``.
+        errors: procedure id -> the error lines its page shows (invalid model, analysis or
+            diff failed), for the procedures that have any, in report order.
+        catalog_error: why the catalog could not be read (the index shows it), if so.
+    """
+
+    files: dict[str, bytes]
+    errors: dict[str, tuple[str, ...]]
+    catalog_error: str | None = None
+
+
 def build_report(sources: ReportSources, simulation: SimulationResults | None = None, *,
                  workers: int = 1, simulation_run: int | None = None) -> dict[str, bytes]:
+    """The files of the report site built from ``sources``: :attr:`BuiltReport.files` of
+    :func:`build_site` (see there)."""
+    return build_site(sources, simulation, workers=workers, simulation_run=simulation_run).files
+
+
+def build_site(sources: ReportSources, simulation: SimulationResults | None = None, *,
+               workers: int = 1, simulation_run: int | None = None) -> BuiltReport:
     """Build the report site from ``sources``.
 
     Args:
@@ -387,8 +417,8 @@ def build_report(sources: ReportSources, simulation: SimulationResults | None = 
             in the manifest so that ``verify`` can read the same results again.
 
     Returns:
-        Relative path (``/`` separated) -> file bytes, sorted by path, including
-        ``manifest.json``. Identical inputs give identical bytes.
+        The files (relative path, ``/`` separated -> bytes, sorted by path, including
+        ``manifest.json``; identical inputs give identical bytes) and the model errors.
 
     Raises:
         RenderError: Graphviz is missing or failed.
@@ -405,9 +435,12 @@ def build_report(sources: ReportSources, simulation: SimulationResults | None = 
         parts = [_procedure_part(*job) for job in jobs]
     files: dict[str, bytes] = {}
     summaries: list[dict[str, Any]] = []
+    errors: dict[str, tuple[str, ...]] = {}
     for part_files, summary in parts:
         files.update(part_files)
         summaries.append(summary)
+        if summary["errors"]:
+            errors[summary["id"]] = tuple(summary["errors"])
     stylesheet = env.loader.get_source(env, "style.css")[0] if env.loader else ""
     files["style.css"] = stylesheet.encode("utf-8")
     index = env.get_template("index.html").render(
@@ -425,7 +458,7 @@ def build_report(sources: ReportSources, simulation: SimulationResults | None = 
     }
     text = json.dumps(manifest, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
     files[MANIFEST] = text.encode("utf-8")
-    return dict(sorted(files.items()))
+    return BuiltReport(dict(sorted(files.items())), errors, sources.catalog_error)
 
 
 def _procedure_part(proc: ProcedureSources, sim: list[dict[str, Any]] | None, simulation_given: bool,
@@ -499,7 +532,7 @@ def _procedure_page(env: Environment, proc: ProcedureSources, sim: list[dict[str
             "category": _CATEGORY.get(category, category),
             "as_is": proc.as_is is not None, "to_be": proc.to_be is not None, "valid": not errors,
             "modelled": proc.as_is is not None or proc.to_be is not None,
-            "savings": savings, "warnings": warning_count,
+            "savings": savings, "warnings": warning_count, "errors": errors,
             "changes": sum(c["kind_key"] != "U" for c in changes)}
 
 

@@ -139,7 +139,7 @@ def verify_report(present: Mapping[str, bytes], sources: ReportSources,
         if generator != generator_versions():
             notes.append(f"made with {generator}, re-derived with {generator_versions()}")
         if recorded.get("simulation_sha256") != simulation_hash(simulation):
-            notes.append("the report was made with different simulation results "
-                         "(the command line passes none)")
+            notes.append("the report was made with other simulation results than those given "
+                         "(`tetsuzuki verify` reads the run the manifest names from the results store)")
     return VerifyResult(tuple(changed), tuple(added), tuple(removed), tuple(stale),
                         tuple(sources_changed), tuple(sources_added), tuple(sources_removed), tuple(notes))

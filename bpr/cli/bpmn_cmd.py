@@ -1,4 +1,8 @@
-"""``tetsuzuki bpmn import|export`` and ``tetsuzuki prosimos import|export``."""
+"""``tetsuzuki bpmn import|export`` and ``tetsuzuki prosimos import|export``.
+
+Output files are written with :mod:`bpr.output_files`: each whole or not at all, and the
+Prosimos pairs (BPMN + JSON, model + scenario) both or neither.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +17,7 @@ from bpr.canonical import content_hash
 from bpr.cli import app
 from bpr.dump import procedure_yaml
 from bpr.load import load_procedure
+from bpr.output_files import OutputError, write_file, write_files
 
 __all__ = ["bpmn_app", "prosimos_app"]
 
@@ -42,7 +47,7 @@ def bpmn_import(
     header = f"Imported from {file.name} by `tetsuzuki bpmn import`."
     if result.warnings or result.ignored:
         header += "\nCheck the notes printed at import: approximations and ignored elements."
-    output.write_text(procedure_yaml(result.model, header), encoding="utf-8")
+    write_file(output, procedure_yaml(result.model, header))
     for note in result.warnings:
         _say(f"warning: {file}:{note}")
     for note in result.ignored:
@@ -58,7 +63,7 @@ def bpmn_export(
 ) -> None:
     """Export a procedure model as BPMN 2.0 with a Graphviz-laid-out diagram."""
     model = load_procedure(file)
-    output.write_bytes(export_bpmn(model))
+    write_file(output, export_bpmn(model))
     _say(f"wrote {output}: {model.id} ({model.version}), sha256 {content_hash(model)[:12]}")
 
 
@@ -77,13 +82,15 @@ def prosimos_export(
     model = load_procedure(file)
     chosen = load_scenario(scenario) if scenario else Scenario(name="default")
     exported = export_prosimos(model, chosen)
+    if output.is_dir():
+        raise OutputError(output, "is a folder; give a base path such as FOLDER/NAME")
     base = output.with_suffix("") if output.suffix in (".bpmn", ".json") else output
-    base.with_suffix(".bpmn").write_bytes(exported.bpmn)
-    base.with_suffix(".json").write_text(json.dumps(exported.parameters, ensure_ascii=False,
-                                                    indent=2) + "\n", encoding="utf-8")
+    bpmn_file, json_file = Path(f"{base}.bpmn"), Path(f"{base}.json")
+    write_files([(bpmn_file, exported.bpmn),
+                 (json_file, json.dumps(exported.parameters, ensure_ascii=False, indent=2) + "\n")])
     for note in exported.warnings:
         _say(f"warning: {note}")
-    _say(f"wrote {base.with_suffix('.bpmn')} and {base.with_suffix('.json')}")
+    _say(f"wrote {bpmn_file} and {json_file}")
 
 
 @prosimos_app.command("import")
@@ -98,11 +105,11 @@ def prosimos_import(
     from bpr.prosimos import import_prosimos, scenario_yaml
 
     result = import_prosimos(bpmn, parameters)
-    output.write_text(procedure_yaml(result.model, f"Imported from {bpmn.name} and "
-                                     f"{parameters.name} by `tetsuzuki prosimos import`."),
-                      encoding="utf-8")
+    outputs: list[tuple[Path, str]] = [(output, procedure_yaml(
+        result.model, f"Imported from {bpmn.name} and {parameters.name} by `tetsuzuki prosimos import`."))]
     if scenario_output is not None:
-        scenario_output.write_text(scenario_yaml(result.scenario), encoding="utf-8")
+        outputs.append((scenario_output, scenario_yaml(result.scenario)))
+    write_files(outputs)
     for note in result.warnings:
         _say(f"warning: {note}")
     _say(f"wrote {output}: {result.model.id}, {len(result.model.steps)} steps")

@@ -23,6 +23,7 @@ from bpr.cli.spreadsheet import write_csv, write_xlsx
 from bpr.errors import StorageError, TetsuzukiError
 from bpr.load import load_procedure
 from bpr.onestop import LifeEventGroup, burden, group_by_life_event
+from bpr.output_files import write_file
 from bpr.ranking import Candidate, candidate, rank, sensitivity
 from bpr.ranking_rows import RANK_COLUMNS, rank_rows, round_figure, simulated_figures
 from bpr.survey import SurveyRanked, filter_survey, parse_survey, rank_survey, read_survey
@@ -180,7 +181,7 @@ def _write(fmt: OutputFormat, output: Path | None,
     else:
         text = "\n".join(_table_text(rows, shown, fmt, title) for title, rows, _, shown in tables)
     if output is not None:
-        output.write_text(text, encoding="utf-8")
+        write_file(output, text)
         print(f"wrote {output}", file=sys.stderr)
     elif fmt is OutputFormat.TABLE:
         sys.stdout.write(text)

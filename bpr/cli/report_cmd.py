@@ -20,12 +20,14 @@ from bpr.cli import app
 from bpr.diagram import DiagramFormat, diagram, render
 from bpr.diagram_diff import diff_diagram
 from bpr.load import load_procedure
+from bpr.output_files import OutputError, write_file
 from bpr.publish import publish_report, read_folder, report_workers, stored_simulation
 from bpr.report import MANIFEST, read_sources
 from bpr.verify import verify_report
 
 __all__ = [
     "diagram_command",
+    "diagram_format",
     "report",
     "verify",
 ]
@@ -38,6 +40,32 @@ def _order(first: Path, second: Path) -> tuple[Path, Path]:
     return first, second
 
 
+_SUFFIXES = {f".{f.value}": f for f in DiagramFormat}
+
+
+def diagram_format(out: Path | None, fmt: DiagramFormat | None) -> DiagramFormat:
+    """The format to draw in: ``--format``, else the suffix of ``-o``, else SVG.
+
+    Raises:
+        typer.BadParameter: ``-o`` has a suffix that is no diagram format (and no
+            ``--format`` is given), or a diagram format that differs from ``--format``.
+    """
+    if out is None or str(out) == "-":
+        return fmt or DiagramFormat.SVG
+    suffix = out.suffix.lower()
+    implied = _SUFFIXES.get(suffix)
+    if fmt is None:
+        if implied is None:
+            raise typer.BadParameter(
+                f"cannot tell the format from {out} (suffix {suffix or 'none'}): name a .svg, .png "
+                "or .pdf file, or give --format", param_hint="'-o' / '--output'")
+        return implied
+    if implied is not None and implied is not fmt:
+        raise typer.BadParameter(f"{out} has the suffix {suffix} but --format is {fmt.value}",
+                                 param_hint="'-o' / '--output'")
+    return fmt
+
+
 @app.command("diagram")
 def diagram_command(
     file: Annotated[Path, typer.Argument(help="A model file (as-is or to-be).", exists=True, dir_okay=False)],
@@ -45,15 +73,16 @@ def diagram_command(
         "--diff", help="Another version of the same procedure: draw the diff diagram of the two "
         "(the as-is is the old side; otherwise FILE is).", exists=True, dir_okay=False)] = None,
     out: Annotated[Path | None, typer.Option(
-        "-o", "--output", help="Output file ('-' for standard output). Default: "
-        "<id>.<version>.<format> or <id>.diff.<format> in the current folder.")] = None,
+        "-o", "--output", help="Output file ('-' for standard output); missing folders are "
+        "created. Default: <id>.<version>.<format> or <id>.diff.<format> in the current folder.")] = None,
     fmt: Annotated[DiagramFormat | None, typer.Option(
-        "--format", help="svg (default), png or pdf; default from the output file's suffix.")] = None,
+        "--format", help="svg, png or pdf. Default: from the suffix of -o (.svg, .png or .pdf; "
+        "another suffix is an error), else svg.")] = None,
 ) -> None:
     """Draw a swimlane diagram of one version, or the diff diagram of two."""
-    if fmt is None:
-        suffix = out.suffix.lower().lstrip(".") if out is not None else ""
-        fmt = DiagramFormat(suffix) if suffix in {f.value for f in DiagramFormat} else DiagramFormat.SVG
+    if out is not None and str(out) != "-" and out.is_dir():
+        raise OutputError(out, "is a folder")
+    fmt = diagram_format(out, fmt)
     if diff_with is None:
         model = load_procedure(file)
         data = render(diagram(model), fmt)
@@ -64,12 +93,14 @@ def diagram_command(
         data = render(diff_diagram(as_is, to_be), fmt)
         default = Path(f"{to_be.id}.diff.{fmt.value}")
     if out is not None and str(out) == "-":
-        sys.stdout.buffer.write(data)
-        sys.stdout.buffer.flush()
+        try:
+            sys.stdout.buffer.write(data)
+            sys.stdout.buffer.flush()
+        except OSError as exc:
+            raise OutputError("standard output", exc.strerror or str(exc)) from None
         return
     target = out or default
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_bytes(data)
+    write_file(target, data)
     print(f"wrote {target} ({len(data):,} bytes, {fmt.value})")
 
 
@@ -82,6 +113,10 @@ _SIMULATION_HELP = ("Simulation results from the store: latest (the newest compl
                     "run, if any), none, or a run id.")
 
 
+_SHOWN_ERRORS = 3
+"""Error lines printed per invalid model (its page has all of them)."""
+
+
 @app.command()
 def report(
     out_dir: Annotated[Path, typer.Argument(help="Folder to write the report site into.")],
@@ -89,13 +124,34 @@ def report(
     workers: Annotated[int, typer.Option("--workers", min=0, help=_WORKERS_HELP)] = 0,
     simulation: Annotated[str, typer.Option("--simulation", help=_SIMULATION_HELP)] = "latest",
 ) -> None:
-    """Write the auditors' HTML report for the whole catalog, with manifest.json."""
-    files, unknown, run_id = publish_report(out_dir, procedures, workers, simulation)
-    print(f"wrote {len(files)} files to {out_dir} "
+    """Write the auditors' HTML report for the whole catalog, with manifest.json.
+
+    Exit status 1 when a model is invalid (the report is written all the same, with the
+    errors on the procedure's page) or the catalog cannot be read."""
+    done = publish_report(out_dir, procedures, workers, simulation)
+    run_id = done.simulation_run
+    print(f"wrote {len(done.files)} files to {out_dir} "
           f"({'with simulation run ' + str(run_id) if run_id else 'without simulation results'}); "
           f"open {out_dir / 'index.html'}")
-    for path in unknown:
-        print(f"warning: {out_dir / path} is not part of the report; `tetsuzuki verify` will name it")
+    for left in done.left:
+        print(f"warning: {out_dir / left.path} {left.reason}", file=sys.stderr)
+    if done.catalog_error:
+        print(f"error: the catalog cannot be read (the index says so): {done.catalog_error}",
+              file=sys.stderr)
+    for proc_id, errors in done.errors.items():
+        print(f"error: {proc_id} has model errors (see {out_dir / 'procedures' / (proc_id + '.html')}):",
+              file=sys.stderr)
+        for line in errors[:_SHOWN_ERRORS]:
+            print(f"  {done.procedures / line if line.split(':', 1)[0].endswith('.yaml') else line}",
+                  file=sys.stderr)
+        if len(errors) > _SHOWN_ERRORS:
+            print(f"  ... and {len(errors) - _SHOWN_ERRORS} more", file=sys.stderr)
+    if done.errors or done.catalog_error:
+        count = len(done.errors)
+        print(f"FAILED: {count} procedure{'s' if count != 1 else ''} with invalid models"
+              + (" and an unreadable catalog" if done.catalog_error else "")
+              + "; the report shows the errors", file=sys.stderr)
+        raise typer.Exit(1)
 
 
 @app.command()
@@ -106,8 +162,14 @@ def verify(
 ) -> None:
     """Re-derive the report from the sources (and the simulation run it names, from the store)
     and compare every byte; exit 1 on any difference."""
-    if not out_dir.is_dir():
+    if not out_dir.exists():
         print(f"error: no such folder: {out_dir}", file=sys.stderr)
+        raise typer.Exit(1)
+    if not out_dir.is_dir():
+        print(f"error: {out_dir} is a file, not a report folder", file=sys.stderr)
+        raise typer.Exit(1)
+    if not (out_dir / MANIFEST).is_file():
+        print(f"error: {out_dir} has no {MANIFEST}: not a tetsuzuki report", file=sys.stderr)
         raise typer.Exit(1)
     present = read_folder(out_dir)
     sources = read_sources(procedures or builtin_root())

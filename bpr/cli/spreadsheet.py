@@ -4,15 +4,20 @@ Excel reads a CSV file as the system code page unless it starts with a UTF-8 byt
 mark, so Japanese text turns into mojibake; :func:`write_csv` writes the BOM and CRLF line
 ends. :func:`write_xlsx` writes one sheet per table with a bold, frozen header row, an
 auto-filter and column widths fitted to the content (full-width characters count double).
+Both build the file in memory and write it with :func:`bpr.output_files.write_file`: the old
+file or the new one, never a part.
 """
 
 from __future__ import annotations
 
 import csv
+import io
 import unicodedata
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
+
+from bpr.output_files import write_file
 
 __all__ = ["cell_value", "display_width", "write_csv", "write_xlsx"]
 
@@ -46,16 +51,17 @@ def write_csv(rows: Sequence[Mapping[str, Any]], columns: Sequence[str], path: s
     Args:
         rows: one mapping per line; missing columns are empty.
         columns: the header, in order.
-        path: the file to write (replaced).
+        path: the file to write (replaced atomically).
 
     Raises:
-        OSError: the file cannot be written.
+        OutputError: the file cannot be written (the old one is left as it was).
     """
-    with Path(path).open("w", encoding="utf-8-sig", newline="") as handle:
-        writer = csv.writer(handle, lineterminator="\r\n")
-        writer.writerow(columns)
-        for row in rows:
-            writer.writerow([cell_value(row.get(c)) for c in columns])
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow([cell_value(row.get(c)) for c in columns])
+    write_file(path, buffer.getvalue().encode("utf-8-sig"))
 
 
 def write_xlsx(sheets: Sequence[tuple[str, Sequence[Mapping[str, Any]], Sequence[str]]],
@@ -65,10 +71,10 @@ def write_xlsx(sheets: Sequence[tuple[str, Sequence[Mapping[str, Any]], Sequence
     Args:
         sheets: ``(sheet title, rows, columns)`` per sheet, in order (titles are cut to
             Excel's 31 characters).
-        path: the file to write (replaced).
+        path: the file to write (replaced atomically).
 
     Raises:
-        OSError: the file cannot be written.
+        OutputError: the file cannot be written (the old one is left as it was).
     """
     from openpyxl import Workbook
     from openpyxl.styles import Font
@@ -93,4 +99,6 @@ def write_xlsx(sheets: Sequence[tuple[str, Sequence[Mapping[str, Any]], Sequence
         sheet.freeze_panes = "A2"
         if columns:
             sheet.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{len(rows) + 1}"
-    book.save(str(path))
+    buffer = io.BytesIO()
+    book.save(buffer)
+    write_file(path, buffer.getvalue())
