@@ -58,6 +58,8 @@ __all__ = [
     "Store",
     "StoreError",
     "default_url",
+    "sqlite_file",
+    "store_exists",
 ]
 
 DATABASE_URL_ENV = "TETSUZUKI_DATABASE_URL"
@@ -195,30 +197,100 @@ class RunView:
     error: str | None
 
 
+def sqlite_file(url: str) -> Path | None:
+    """The database file of a SQLite URL (``sqlite:///path``), or ``None`` for another
+    database or an in-memory one."""
+    if not url.startswith("sqlite:///"):
+        return None
+    path = url.removeprefix("sqlite:///").split("?", 1)[0]
+    return None if not path or path.startswith(":memory:") else Path(path)
+
+
+def store_exists(url: str | None = None) -> bool:
+    """False only for a SQLite store whose file does not exist yet (other databases are
+    assumed to exist: opening them tells)."""
+    file = sqlite_file(url or default_url())
+    return file is None or file.exists()
+
+
+def _migration_error() -> tuple[type[Exception], ...]:
+    from alembic.util.exc import CommandError
+
+    return SQLAlchemyError, CommandError
+
+
+def _reason(exc: Exception) -> str:
+    """The driver's own message (``file is not a database``) without SQLAlchemy's SQL
+    text and background link."""
+    orig = getattr(exc, "orig", None)
+    text = str(orig) if orig is not None else str(exc)
+    return text.strip().splitlines()[0] if text.strip() else type(exc).__name__
+
+
 class Store:
     """Access to the results store.
 
     Args:
         url: SQLAlchemy URL; default :func:`default_url`.
         upgrade: apply pending Alembic migrations when opening (default True).
+        create: create a SQLite store (and its folder) that does not exist yet (default
+            True). Commands that only read pass False: a missing store is then a
+            :class:`StoreError` ``no store at PATH yet`` and nothing is created.
 
     Raises:
-        StoreError: the database cannot be opened or migrated.
+        StoreError: the database cannot be opened or migrated, or does not exist and
+            ``create`` is False.
     """
 
-    def __init__(self, url: str | None = None, *, upgrade: bool = True) -> None:
+    def __init__(self, url: str | None = None, *, upgrade: bool = True,
+                 create: bool = True) -> None:
         self.url = url or default_url()
-        if self.url.startswith("sqlite:///") and not self.url.startswith("sqlite:///:memory:"):
-            Path(self.url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        file = sqlite_file(self.url)
+        if file is not None and file.is_dir():
+            raise StoreError(f"cannot open the store at {self.url}: {file} is a folder, not a "
+                             "SQLite database file")
+        if file is not None and not file.exists():
+            if not create:
+                raise StoreError(f"no store at {file} yet")
+            try:
+                file.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise StoreError(f"cannot create the store's folder {file.parent}: "
+                                 f"{exc.strerror or exc}") from None
         try:
             self.engine: Engine = create_engine(self.url, future=True)
             if upgrade:
                 from models.migrate import upgrade_to_head
 
                 upgrade_to_head(self.engine)
-        except SQLAlchemyError as exc:
-            raise StoreError(f"cannot open the store at {self._safe_url()}: {exc}") from exc
+        except _migration_error() as exc:
+            raise StoreError(f"cannot open the store at {self._safe_url()}: {_reason(exc)}"
+                             ) from exc
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    @property
+    def where(self) -> str:
+        """The store's URL with any password hidden, for messages."""
+        return self._safe_url()
+
+    def migrate(self) -> tuple[str | None, bool]:
+        """Apply pending Alembic migrations.
+
+        Returns:
+            ``(revision before, whether anything was applied)``.
+
+        Raises:
+            StoreError: the database cannot be opened or migrated (not a database, a
+                folder, unreachable, ...), with the same wording as opening it.
+        """
+        from models.migrate import current_revision, upgrade_to_head
+
+        try:
+            before = current_revision(self.engine)
+            return before, upgrade_to_head(self.engine)
+        except _migration_error() as exc:
+            raise StoreError(f"cannot open the store at {self._safe_url()}: {_reason(exc)}"
+                             ) from exc
 
     def _safe_url(self) -> str:
         return self.engine.url.render_as_string(hide_password=True) if hasattr(self, "engine") \

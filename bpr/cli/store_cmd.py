@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Annotated, Any
 
 import typer
 
 from bpr.cli import app
 from bpr.cli.output import Format, emit
-from models.migrate import current_revision, head_revision, upgrade_to_head
-from models.store import RunView, Store
+from bpr.errors import StorageError
+from models.migrate import head_revision
+from models.store import RunView, Store, default_url, sqlite_file, store_exists
 
 __all__ = ["db_upgrade", "runs_list", "runs_show"]
 
@@ -21,13 +23,25 @@ app.add_typer(runs_app, name="runs")
 
 @db_app.command("upgrade")
 def db_upgrade() -> None:
-    """Apply pending migrations to the store ($TETSUZUKI_DATABASE_URL or .tetsuzuki/)."""
+    """Apply pending migrations to the store ($TETSUZUKI_DATABASE_URL or .tetsuzuki/); a
+    SQLite store that does not exist yet is created."""
     store = Store(upgrade=False)
-    before = current_revision(store.engine)
-    applied = upgrade_to_head(store.engine)
-    where = store.engine.url.render_as_string(hide_password=True)
-    print(f"{where}: {'upgraded ' + str(before) + ' -> ' if applied else 'already at '}{head_revision()}")
-    store.close()
+    try:
+        before, applied = store.migrate()
+    finally:
+        store.close()
+    print(f"{store.where}: {'upgraded ' + str(before) + ' -> ' if applied else 'already at '}"
+          f"{head_revision()}")
+
+
+def _open_for_reading() -> Store | None:
+    """The store, or ``None`` when its SQLite file does not exist yet (reading creates
+    nothing; a note says so on standard error)."""
+    url = default_url()
+    if not store_exists(url):
+        print(f"note: no store at {sqlite_file(url)} yet: no runs recorded", file=sys.stderr)
+        return None
+    return Store(url, create=False)
 
 
 def _row(run: RunView) -> dict[str, Any]:
@@ -41,26 +55,49 @@ def _row(run: RunView) -> dict[str, Any]:
 @runs_app.callback()
 def runs_list(
     ctx: typer.Context,
-    fmt: Annotated[Format, typer.Option("--format", help="table, json or markdown.")] = Format.TABLE,
-    limit: Annotated[int, typer.Option(help="How many runs, newest first.")] = 50,
+    fmt: Annotated[Format, typer.Option(
+        "--format", help="table, json, markdown or csv.")] = Format.TABLE,
+    limit: Annotated[int, typer.Option(help="How many runs, newest first.", min=1)] = 50,
 ) -> None:
-    """List runs, newest first. A run whose process died shows as `interrupted`."""
+    """List runs, newest first. A run whose process died shows as `interrupted`.
+
+    Reading creates nothing: without a store yet, the list is empty.
+    """
     if ctx.invoked_subcommand is not None:
         return
-    store = Store()
-    rows = [_row(r) for r in store.runs(limit)]
+    store = _open_for_reading()
+    rows = []
+    if store is not None:
+        try:
+            rows = [_row(r) for r in store.runs(limit)]
+        finally:
+            store.close()
     emit(rows, fmt, title="runs", columns=["id", "kind", "status", "seed", "tasks", "started",
                                            "ended", "flow_run_id", "code_version"])
-    store.close()
 
 
 @runs_app.command("show")
 def runs_show(
     run_id: Annotated[int, typer.Argument(help="Run id.")],
-    fmt: Annotated[Format, typer.Option("--format", help="table, json or markdown.")] = Format.TABLE,
+    fmt: Annotated[Format, typer.Option(
+        "--format", help="table, json or markdown (not csv: a run is several tables).")
+    ] = Format.TABLE,
 ) -> None:
     """Show one run: parameters, status and its stored results."""
-    store = Store()
+    if fmt is Format.CSV:
+        raise typer.BadParameter("runs show prints several tables, which one CSV file cannot "
+                                 "hold: use --format json or markdown", param_hint="--format")
+    url = default_url()
+    if not store_exists(url):
+        raise StorageError(f"no run with id {run_id}: no store at {sqlite_file(url)} yet")
+    store = Store(url, create=False)
+    try:
+        _show_run(store, run_id, fmt)
+    finally:
+        store.close()
+
+
+def _show_run(store: Store, run_id: int, fmt: Format) -> None:
     run = store.run(run_id)
     results = store.simulation_results(run_id)
     analyses = store.analysis_results(run_id)
@@ -75,7 +112,6 @@ def runs_show(
                                "analysis_results": [
                                    {"kind": a.kind, "subject": a.subject, "payload": a.payload}
                                    for a in analyses]})
-        store.close()
         return
     emit([{"field": k, "value": v} for k, v in {**_row(run), "parameters": run.parameters,
                                                  "error": run.error}.items()], fmt,
@@ -87,4 +123,3 @@ def runs_show(
     if analyses:
         emit([{"kind": a.kind, "subject": a.subject} for a in analyses], fmt,
              title="analysis results stored")
-    store.close()
