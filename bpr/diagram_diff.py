@@ -36,9 +36,8 @@ from bpr.diagram import (
     step_node,
     title_label,
 )
-from bpr.diff import Change, ChangeSet, diff
+from bpr.diff import Change, ChangeSet, diff, require_same_procedure
 from bpr.ecrs import ChangeKind
-from bpr.errors import DiffError
 from models.procedure import ProcedureVersion, Step, StepKind
 
 __all__ = ["ADDED", "CHANGED", "REMOVED", "diff_diagram", "diff_diagram_source", "marker_text"]
@@ -125,9 +124,7 @@ def diff_diagram(as_is: ProcedureVersion, to_be: ProcedureVersion,
         DiffError: the versions are of different procedures, or cannot be compared (from
             :func:`bpr.diff.diff`).
     """
-    if as_is.id != to_be.id:
-        raise DiffError(f"cannot draw a diff of two procedures: '{as_is.id}' ({as_is.version}) and "
-                        f"'{to_be.id}' ({to_be.version})")
+    require_same_procedure(as_is, to_be)
     changes = changeset if changeset is not None else diff(as_is, to_be)
     to_be_ids = {s.id for s in to_be.steps}
     change_of_new: dict[str, Change] = {}

@@ -36,10 +36,19 @@ from dataclasses import dataclass
 import networkx as nx
 
 from bpr.ecrs import ChangeKind, classify
+from bpr.errors import DiffError
 from bpr.metrics import Measures, Metrics, measure
 from models.procedure import ProcedureVersion
 
-__all__ = ["Change", "ChangeSet", "Suggestion", "diff", "match_groups", "suggest_matches"]
+__all__ = [
+    "Change",
+    "ChangeSet",
+    "Suggestion",
+    "diff",
+    "match_groups",
+    "require_same_procedure",
+    "suggest_matches",
+]
 
 SUGGESTION_CUTOFF = 0.6
 """Smallest name (or id) similarity, 0..1 by difflib, for a suggested match."""
@@ -262,6 +271,26 @@ def _rationale(texts: Iterable[str | None]) -> str | None:
     return " / ".join(unique) if unique else None
 
 
+def require_same_procedure(as_is: ProcedureVersion, to_be: ProcedureVersion,
+                           files: tuple[str, str] | None = None) -> None:
+    """Refuse to compare versions of two different procedures (the one check shared by
+    :func:`diff`, the diff diagram and the command line).
+
+    Args:
+        as_is: the old side.
+        to_be: the new side.
+        files: the files the versions were read from, named in the message when given.
+
+    Raises:
+        DiffError: the procedure ids differ.
+    """
+    if as_is.id == to_be.id:
+        return
+    where = ("", "") if files is None else (f" in {files[0]}", f" in {files[1]}")
+    raise DiffError(f"cannot diff two different procedures: '{as_is.id}' ({as_is.version})"
+                    f"{where[0]} and '{to_be.id}' ({to_be.version}){where[1]}")
+
+
 def diff(as_is: ProcedureVersion, to_be: ProcedureVersion) -> ChangeSet:
     """The change set from ``as_is`` to ``to_be``.
 
@@ -273,8 +302,10 @@ def diff(as_is: ProcedureVersion, to_be: ProcedureVersion) -> ChangeSet:
         The :class:`ChangeSet`; see the module docstring for the rules.
 
     Raises:
+        DiffError: the versions are of two different procedures.
         AnalysisError: expected counts of a version cannot be computed.
     """
+    require_same_procedure(as_is, to_be)
     before, after = measure(as_is), measure(to_be)
     groups = match_groups(as_is, to_be)
     group_of_old = {s: i for i, (old, _) in enumerate(groups) for s in old}
@@ -284,8 +315,6 @@ def diff(as_is: ProcedureVersion, to_be: ProcedureVersion) -> ChangeSet:
     old_ids = {s.id for s in as_is.steps}
 
     set_warnings: list[str] = []
-    if as_is.id != to_be.id:
-        set_warnings.append(f"procedure ids differ: '{as_is.id}' and '{to_be.id}'")
     for step in to_be.steps:
         for replaced in step.replaces:
             if replaced not in old_ids:

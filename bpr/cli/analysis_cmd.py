@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -9,9 +10,10 @@ import typer
 
 from bpr.cli import app
 from bpr.cli.output import Format, emit
-from bpr.diff import ChangeSet, diff
+from bpr.diff import ChangeSet, diff, require_same_procedure
 from bpr.ecrs import ECRS_KINDS, ChangeKind, ecrs_profile
 from bpr.errors import DiffError
+from bpr.lineage import AS_IS_FILE, TO_BE_FILE, load_pair
 from bpr.load import load_procedure
 from bpr.metrics import Measures, measure
 from bpr.payloads import DIFF_COLUMNS, SHORT_NAMES, changeset_payload, metrics_payload, step_rows
@@ -23,13 +25,15 @@ __all__ = [
     "check",
     "diff_cmd",
     "diff_rows",
+    "load_diff_pair",
     "metrics",
     "print_diff",
     "print_metrics",
     "resolve_pair",
 ]
 
-FormatOption = Annotated[Format, typer.Option("--format", help="table, json or markdown.")]
+FormatOption = Annotated[Format, typer.Option(
+    "--format", help="table, json, markdown or csv (csv: one table, see the command's help).")]
 
 
 def _gap(fmt: Format) -> None:
@@ -44,6 +48,9 @@ def print_metrics(model: ProcedureVersion, fmt: Format, *, steps: bool = False) 
         emit([], fmt, payload=metrics_payload(model))
         return
     result = measure(model)
+    if fmt is Format.CSV and steps:
+        emit(step_rows(model, result), fmt)  # one table per CSV stream: the steps
+        return
     per_case = result.per_case.as_dict(hours=True)
     per_year = result.per_year.as_dict(hours=True)
     rows = [{"measure": k, "per_case": round(per_case[k], 4), "per_year": round(per_year[k], 2)}
@@ -63,7 +70,8 @@ def metrics(
 ) -> None:
     """Expected per-case and per-year measures of one procedure version.
 
-    Minutes are shown as hours; per year = per case × annual_volume.
+    Minutes are shown as hours; per year = per case × annual_volume. CSV holds one table:
+    the measures, or with --steps the per-step table.
     """
     print_metrics(load_procedure(file), fmt, steps=steps)
 
@@ -93,17 +101,51 @@ def resolve_pair(first: Path, second: Path | None) -> tuple[Path, Path]:
     """The as-is and to-be files from ``diff`` arguments (two files, or one folder).
 
     Raises:
-        DiffError: a folder without both files, or a single file argument.
+        DiffError: a path that does not exist, a folder without both files, or a single
+            file argument.
     """
+    for path in (first, second):
+        if path is not None and not path.exists():
+            raise DiffError(f"no such file or folder: {path}")
     if second is not None:
         return first, second
     if not first.is_dir():
         raise DiffError(f"{first}: give AS_IS TO_BE files, or one procedure folder")
-    pair = first / "as-is.yaml", first / "to-be.yaml"
+    pair = first / AS_IS_FILE, first / TO_BE_FILE
     missing = [p.name for p in pair if not p.is_file()]
     if missing:
         raise DiffError(f"{first}: folder has no {' and no '.join(missing)}")
     return pair
+
+
+def load_diff_pair(first: Path, second: Path | None, *, allow_any_order: bool = False
+                   ) -> tuple[ProcedureVersion, ProcedureVersion]:
+    """The two versions ``diff`` compares, checked before anything is computed.
+
+    A folder's pair gets the checks of ``tetsuzuki validate`` (labels, same procedure,
+    lineage: :func:`bpr.lineage.load_pair`). Two files given by the user must be versions
+    of one procedure, and files named as-is.yaml / to-be.yaml must hold those labels. A
+    to-be given first and an as-is second is refused unless ``allow_any_order``; any other
+    pair of labels than as-is → to-be (two to-be variants, say) is compared with a warning
+    on standard error, printed before any table.
+
+    Raises:
+        DiffError: a path is missing, the procedures differ, or the order is reversed.
+        InvalidModelError: a file or the folder's pair is invalid (every problem, located).
+    """
+    as_is_file, to_be_file = resolve_pair(first, second)
+    old, new = load_pair(as_is_file, to_be_file, check_lineage=second is None)
+    require_same_procedure(old, new, (str(as_is_file), str(to_be_file)))
+    labels = (old.version, new.version)
+    if labels == ("to-be", "as-is") and not allow_any_order:
+        raise DiffError(f"{as_is_file} is the to-be and {to_be_file} the as-is: give the as-is "
+                        "first (diff AS_IS TO_BE), or add --allow-any-order to compare them "
+                        "this way round")
+    if labels != ("as-is", "to-be") and not allow_any_order:
+        print(f"warning: comparing '{old.version}' ({as_is_file}) as the old version with "
+              f"'{new.version}' ({to_be_file}) as the new one, not as-is → to-be",
+              file=sys.stderr)
+    return old, new
 
 
 def _savings_cells(savings: Measures) -> dict[str, float]:
@@ -146,10 +188,18 @@ def diff_cmd(
                                           "as-is.yaml and to-be.yaml.")],
     to_be: Annotated[Path | None, typer.Argument(help="The to-be model.")] = None,
     fmt: FormatOption = Format.TABLE,
+    allow_any_order: Annotated[bool, typer.Option(
+        "--allow-any-order", help="Compare the two files as given even when the first is the "
+        "to-be and the second the as-is, and without a warning for other labels.")] = False,
 ) -> None:
-    """Change set from as-is to to-be with ECRS kinds, yearly savings and rationale."""
-    as_is_file, to_be_file = resolve_pair(as_is, to_be)
-    print_diff(diff(load_procedure(as_is_file), load_procedure(to_be_file)), fmt)
+    """Change set from as-is to to-be with ECRS kinds, yearly savings and rationale.
+
+    The two versions must be of the same procedure; a folder's pair must also pass the
+    checks of `validate` (labels and lineage). CSV holds the change table only (with its
+    TOTAL row).
+    """
+    old, new = load_diff_pair(as_is, to_be, allow_any_order=allow_any_order)
+    print_diff(diff(old, new), fmt)
 
 
 def print_diff(changeset: ChangeSet, fmt: Format) -> None:
@@ -162,6 +212,8 @@ def print_diff(changeset: ChangeSet, fmt: Format) -> None:
     width = 48 if fmt is Format.TABLE else None
     emit(diff_rows(changeset, width=width), fmt, title=f"{changeset.procedure}: "
          f"{changeset.as_is.version} → {changeset.to_be.version}, savings per year (hours for time)")
+    if fmt is Format.CSV:
+        return  # one table per CSV stream: the changes with their TOTAL row
     totals = [{"version": changeset.as_is.version, **_savings_cells(changeset.as_is.per_year)},
               {"version": changeset.to_be.version, **_savings_cells(changeset.to_be.per_year)},
               {"version": "difference", **_savings_cells(changeset.as_is.per_year -

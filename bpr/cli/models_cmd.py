@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -9,18 +10,47 @@ import typer
 
 from bpr.canonical import content_hash
 from bpr.cli import app
-from bpr.cli.output import Format, console, emit
-from bpr.errors import InvalidModelError, Problem
-from bpr.lineage import lineage_problems
+from bpr.cli.output import Format, emit
+from bpr.errors import InvalidModelError, Problem, TetsuzukiError
+from bpr.lineage import AS_IS_FILE, TO_BE_FILE, label_problems, lineage_problems, sort_problems
 from bpr.load import Located, iter_model_files, load_located
 from models.procedure import ProcedureVersion
 
-__all__ = ["show", "validate", "validate_paths"]
+__all__ = ["PROBLEM_COLUMNS", "show", "validate", "validate_paths"]
+
+
+def _other_kind(file: Path) -> str | None:
+    """``"a simulation scenario"`` (or a catalog, a weights file) when ``file`` has that
+    kind's top-level keys and not a procedure model's; ``None`` otherwise."""
+    from bpr.catalog import Catalog
+    from bpr.load import read_yaml
+    from bpr.sim.scenario import Scenario
+    from bpr.weights import Weights
+
+    try:
+        data = read_yaml(file.read_text(encoding="utf-8"), str(file)).data
+    except (TetsuzukiError, OSError, UnicodeDecodeError):
+        return None
+    if not isinstance(data, dict) or "steps" in data:
+        return None
+    keys = set(data)
+    model_only = keys & (set(ProcedureVersion.model_fields) - {"name", "description"})
+    kinds = (("a simulation scenario", Scenario, "tetsuzuki simulate MODEL --scenario FILE"),
+             ("a catalog", Catalog, "tetsuzuki catalog --catalog FILE"),
+             ("a ranking weights file", Weights, "tetsuzuki rank --weights FILE"))
+    for name, model, use in kinds:
+        own = keys & (set(model.model_fields) - {"name", "description"})
+        if own and len(own) > len(model_only):
+            return f"{name} (it has {', '.join(sorted(own))}), not a procedure model: use it " \
+                f"with `{use}`"
+    return None
 
 
 def validate_paths(paths: list[Path]) -> list[dict[str, Any]]:
     """Validate every model file under ``paths``; as-is/to-be pairs in one folder also get
-    their lineage checked. Returns one result row per file."""
+    their lineage checked, and files named as-is.yaml / to-be.yaml their version label
+    (:func:`bpr.lineage.pair_problems`, as ``diff`` does). Returns one result row per file,
+    its problems sorted by position."""
     results: list[dict[str, Any]] = []
     loaded: dict[Path, tuple[ProcedureVersion, Located]] = {}
     for file in iter_model_files(paths):
@@ -29,42 +59,53 @@ def validate_paths(paths: list[Path]) -> list[dict[str, Any]]:
         try:
             model, located = load_located(file)
         except InvalidModelError as exc:
-            row["problems"] = exc.problems
+            # Only a file that parsed (every problem has a line) can be another kind of file.
+            other = _other_kind(file) if all(p.line for p in exc.problems) else None
+            row["problems"] = ([Problem(str(file), 1, 1, f"this looks like {other}")]
+                               if other else exc.problems)
         else:
             loaded[file] = (model, located)
             row.update(procedure=model.id, version=model.version, steps=len(model.steps),
                        valid=True, sha256=content_hash(model))
+            row["problems"] = label_problems(file, model, located)
         results.append(row)
     by_file = {r["file"]: r for r in results}
     for file, (model, located) in loaded.items():
-        if file.name != "to-be.yaml":
+        if file.name != TO_BE_FILE:
             continue
-        partner = loaded.get(file.with_name("as-is.yaml"))
-        if partner is None:
-            continue
-        problems = lineage_problems(partner[0], model, located)
-        if problems:
-            row = by_file[str(file)]
-            row["valid"] = False
-            row["problems"] = problems
+        partner = loaded.get(file.with_name(AS_IS_FILE))
+        if partner is not None:
+            by_file[str(file)]["problems"] += lineage_problems(partner[0], model, located)
+    for row in results:
+        row["problems"] = sort_problems(row["problems"])
+        row["valid"] = row["valid"] and not row["problems"]
     return results
+
+
+PROBLEM_COLUMNS = ("file", "line", "column", "procedure", "step", "field", "value", "message",
+                   "hint")
+"""Columns of ``validate --format csv``: one row per problem."""
 
 
 @app.command()
 def validate(
     paths: Annotated[list[Path], typer.Argument(help="Model files or folders (searched recursively).")],
-    fmt: Annotated[Format, typer.Option("--format", help="table or json.")] = Format.TABLE,
+    fmt: Annotated[Format, typer.Option(
+        "--format", help="table, json, markdown, or csv (one row per problem: "
+        "file,line,column,procedure,step,field,value,message,hint).")] = Format.TABLE,
 ) -> None:
     """Validate procedure models; exit 0 when all are valid, 1 otherwise."""
     for p in paths:
         if not p.exists():
-            console.print(f"[red]error:[/red] no such file or folder: {p}")
+            print(f"error: no such file or folder: {p}", file=sys.stderr)
             raise typer.Exit(1)
     results = validate_paths(paths)
     ok = all(r["valid"] for r in results) and bool(results)
     if fmt is Format.JSON:
         payload = [{**r, "problems": [p.as_dict() for p in r["problems"]]} for r in results]
         emit([], Format.JSON, payload={"valid": ok, "files": payload})
+    elif fmt is Format.CSV:
+        emit([p.as_dict() for r in results for p in r["problems"]], fmt, columns=PROBLEM_COLUMNS)
     else:
         for r in results:
             for problem in r["problems"]:
@@ -74,10 +115,10 @@ def validate(
                  "steps": r["steps"], "status": "valid" if r["valid"] else
                  f"INVALID ({len(r['problems'])})", "sha256": (r["sha256"] or "")[:12]}
                 for r in results]
-        emit(rows, fmt if fmt is not Format.CSV else Format.TABLE,
-             title=f"{sum(r['valid'] for r in results)} of {len(results)} model files valid")
+        emit(rows, fmt, title=f"{sum(r['valid'] for r in results)} of {len(results)} model "
+             "files valid")
     if not results:
-        print("no model files found")
+        print("error: no model files found", file=sys.stderr)
     raise typer.Exit(0 if ok else 1)
 
 
@@ -90,7 +131,9 @@ def _facts(step: Any) -> str:
 @app.command()
 def show(
     file: Annotated[Path, typer.Argument(help="A model file.")],
-    fmt: Annotated[Format, typer.Option("--format", help="table, json or markdown.")] = Format.TABLE,
+    fmt: Annotated[Format, typer.Option(
+        "--format", help="table, json, markdown, or csv (the steps only, one row per step; the "
+        "actor column holds the actor's name).")] = Format.TABLE,
 ) -> None:
     """Show a model's actors, steps and facts."""
     model, _ = load_located(file)
@@ -111,7 +154,12 @@ def show(
                                  "actors": [a.model_dump(mode="json") for a in model.actors],
                                  "steps": rows})
         return
+    if fmt is Format.CSV:
+        emit(rows, fmt)  # one table per CSV stream: the steps, each naming its actor
+        return
     title = f"{model.name} ({model.id}, {model.version}) sha256 {content_hash(model)[:12]}"
     emit([{"actor": a.id, "name": a.name, "kind": a.kind.value, "headcount": a.headcount}
           for a in model.actors], fmt, title=f"{title} — actors")
+    if fmt is Format.MARKDOWN:
+        print()
     emit(rows, fmt, title="steps")
