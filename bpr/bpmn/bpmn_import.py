@@ -15,6 +15,7 @@ Facts our model needs and BPMN lacks come from our extension element (see
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -69,16 +70,22 @@ class ImportNote:
 
     Attributes:
         element: the BPMN element id (or tag when it has none).
-        line: line in the BPMN file, 0 when unknown.
+        line: line of the element's start tag in the BPMN file, 0 when unknown.
         message: what was done or left out.
+        column: column of the start tag's ``<``, 1-based (0 when the line is unknown).
+
+    ``str(note)`` is ``LINE:COLUMN: ELEMENT: MESSAGE``, so that ``f"{file}:{note}"`` reads
+    ``file:line:column: ...`` like every other located message.
     """
 
     element: str
     line: int
     message: str
+    column: int = 1
 
     def __str__(self) -> str:
-        return f"line {self.line}: {self.element}: {self.message}"
+        column = self.column if self.line else 0
+        return f"{self.line}:{column}: {self.element}: {self.message}"
 
 
 @dataclass(frozen=True)
@@ -125,11 +132,47 @@ def _line(element: etree._Element | None) -> int:
     return (element.sourceline or 0) if element is not None else 0
 
 
+class _Source:
+    """Columns of elements in the XML text (lxml only knows the line where a start tag
+    ends; the tag may begin on an earlier line)."""
+
+    _LOOKBACK = 50
+
+    def __init__(self, data: bytes | None) -> None:
+        self.lines = data.decode("utf-8", errors="replace").splitlines() if data else []
+
+    def where(self, element: etree._Element | None) -> tuple[int, int]:
+        """``(line, column)`` of the element's start tag, 1-based; ``(0, 0)`` when unknown,
+        and column 1 when the tag cannot be found in the text."""
+        line = _line(element)
+        if element is None or not line:
+            return 0, 0
+        if line > len(self.lines) or not isinstance(element.tag, str):
+            return line, 1
+        tag = re.compile(r"<(?:[A-Za-z_][\w.-]*:)?" + re.escape(etree.QName(element).localname)
+                         + r"(?=[\s/>]|$)")
+        ident = element.get("id")
+        for number in range(line, max(0, line - self._LOOKBACK), -1):
+            text = self.lines[number - 1]
+            found = list(tag.finditer(text))
+            if not found:
+                continue
+            if number == line and ident is not None and len(found) > 1:
+                named = re.compile(r"[^>]*\bid\s*=\s*[\"']" + re.escape(ident) + r"[\"']")
+                for match in found:
+                    if named.match(text, match.end()):
+                        return number, match.start() + 1
+            match = found[0] if number == line else found[-1]
+            return number, match.start() + 1
+        return line, 1
+
+
 class _Reader:
     """Reads one process into nodes and edges, then rewrites it into our model's shape."""
 
-    def __init__(self, file: str) -> None:
+    def __init__(self, file: str, source: bytes | None = None) -> None:
         self.file = file
+        self.source = _Source(source)
         self.nodes: dict[str, _Node] = {}
         self.edges: list[_Edge] = []
         self.warnings: list[ImportNote] = []
@@ -140,15 +183,23 @@ class _Reader:
         self.ours = False
 
     # -------------------------------------------------------------------- notes
+    def where(self, element: etree._Element | None) -> tuple[int, int]:
+        """``(line, column)`` of the element in the file."""
+        return self.source.where(element)
+
     def warn(self, element: etree._Element | None, message: str, ident: str | None = None) -> None:
+        line, column = self.where(element)
         self.warnings.append(ImportNote(ident or (element.get("id", "") if element is not None
-                                                  else ""), _line(element), message))
+                                                  else ""), line, message, column))
 
     def ignore(self, element: etree._Element, message: str) -> None:
-        self.ignored.append(ImportNote(element.get("id") or _local(element), _line(element), message))
+        line, column = self.where(element)
+        self.ignored.append(ImportNote(element.get("id") or _local(element), line, message,
+                                       column))
 
     def fail(self, element: etree._Element, message: str) -> InvalidModelError:
-        return InvalidModelError([Problem(self.file, _line(element), 0, message,
+        line, column = self.where(element)
+        return InvalidModelError([Problem(self.file, line, column, message,
                                           step=element.get("id"))])
 
     # -------------------------------------------------------------------- reading
@@ -431,7 +482,7 @@ def _pick_process(root: etree._Element, wanted: str | None, reader: _Reader,
                   file: str) -> etree._Element:
     processes = root.findall(f"{{{BPMN_NS}}}process")
     if not processes:
-        raise InvalidModelError([Problem(file, _line(root), 0, "no <process> element: not a "
+        raise InvalidModelError([Problem(file, *reader.where(root), "no <process> element: not a "
                                          "BPMN 2.0 model (namespace " + BPMN_NS + ")")])
     if wanted is not None:
         chosen = [p for p in processes if p.get("id") == wanted]
@@ -468,14 +519,13 @@ def _report_collaboration(root: etree._Element, reader: _Reader) -> None:
 
 def _build(reader: _Reader, root: etree._Element, process: etree._Element, file: str,
            version: str | None) -> Located:
-    positions: dict[tuple[str | int, ...], tuple[int, int]] = {(): (_line(process), 1)}
+    positions: dict[tuple[str | int, ...], tuple[int, int]] = {(): reader.where(process)}
     proc = read_properties(process, ProcedureVersion)
     participant = _participant_name(root, process.get("id", ""))
     name = proc.pop("name", None) or normalise_label(participant or process.get("name") or
                                                      root.get("name") or Path(file).stem)
     data: dict[str, Any] = {"id": kebab_id(process.get("name"), participant, root.get("name"),
-                                           process.get("id", "").removeprefix("Process_"),
-                                           Path(file).stem)}
+                                           process.get("id"), Path(file).stem)}
     data["name"] = name
     if "version" not in proc:
         data["version"] = version or "as-is"
@@ -507,7 +557,7 @@ def _build(reader: _Reader, root: etree._Element, process: etree._Element, file:
                 props["kind"] = "resident"
             else:
                 props["kind"] = "staff"
-        positions[("actors", len(actors))] = (_line(lane), 1)
+        positions[("actors", len(actors))] = reader.where(lane)
         actors.append({"id": aid, "name": lane_name, **props})
         lane_actor[lane.get("id", "")] = aid
     defaults: dict[str, str] = {}
@@ -517,7 +567,7 @@ def _build(reader: _Reader, root: etree._Element, process: etree._Element, file:
             aid = step_id(kind, [a["id"] for a in actors])
             label = "システム" if kind == "system" else normalise_label(participant or
                                                                       process.get("name")) or "担当者"
-            positions[("actors", len(actors))] = (_line(process), 1)
+            positions[("actors", len(actors))] = reader.where(process)
             actors.append({"id": aid, "name": label, "kind": kind})
             defaults[kind] = aid
         return defaults[kind]
@@ -546,7 +596,7 @@ def _build(reader: _Reader, root: etree._Element, process: etree._Element, file:
         if node.kind == "task" and "channel" not in props and node.channel != "none":
             step["channel"] = node.channel
         step.update(props)
-        positions[("steps", len(steps))] = (_line(node.element), 1)
+        positions[("steps", len(steps))] = reader.where(node.element)
         steps.append(step)
 
     flows: list[dict[str, Any]] = []
@@ -558,8 +608,9 @@ def _build(reader: _Reader, root: etree._Element, process: etree._Element, file:
         if label:
             flow["label"] = label
         flow.update(props)
-        positions[("flows", len(flows))] = (_line(edge.element) or _line(
-            reader.nodes[edge.source].element if edge.source in reader.nodes else None), 1)
+        positions[("flows", len(flows))] = reader.where(edge.element) if _line(edge.element) \
+            else reader.where(reader.nodes[edge.source].element if edge.source in reader.nodes
+                              else None)
         flows.append(flow)
     data["actors"], data["steps"], data["flows"] = actors, steps, flows
     # Positions of fields: each field of an item is on its element's line.
@@ -591,7 +642,7 @@ def import_bpmn_bytes(data: bytes, file: str = "<bytes>", *, process: str | None
             resulting model fails the same checks as a YAML file (located at BPMN lines).
     """
     tree = parse_xml_bytes(data, file)
-    return _import_tree(tree, file, process, version)
+    return _import_tree(tree, file, process, version, data)
 
 
 def import_bpmn(path: str | Path, *, process: str | None = None,
@@ -602,16 +653,20 @@ def import_bpmn(path: str | Path, *, process: str | None = None,
         InvalidModelError: as :func:`import_bpmn_bytes`, or the file cannot be read.
     """
     tree = parse_xml_file(path)
-    return _import_tree(tree, str(path), process, version)
+    try:  # the text again, for the columns of messages only (the tree is what is imported)
+        source: bytes | None = Path(path).read_bytes()
+    except OSError:
+        source = None
+    return _import_tree(tree, str(path), process, version, source)
 
 
 def _import_tree(tree: etree._ElementTree, file: str, process_id: str | None,
-                 version: str | None) -> BpmnImport:
+                 version: str | None, source: bytes | None = None) -> BpmnImport:
     root = tree.getroot()
+    reader = _Reader(file, source)
     if _local(root) != "definitions" or not _bpmn(root):
-        raise InvalidModelError([Problem(file, _line(root), 0, "the root element is not "
+        raise InvalidModelError([Problem(file, *reader.where(root), "the root element is not "
                                          f"<definitions> in the BPMN namespace {BPMN_NS}")])
-    reader = _Reader(file)
     reader.ours = root.get("exporter") == "tetsuzuki"
     process = _pick_process(root, process_id, reader, file)
     _report_collaboration(root, reader)

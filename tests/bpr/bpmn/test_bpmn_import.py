@@ -161,8 +161,8 @@ def test_invalid_probability_is_located_at_the_sequence_flow_line(
           <bpmn:sequenceFlow id="f5" sourceRef="b" targetRef="e"/>
         </bpmn:process>
     """)
-    # Two header lines, then the process: sequence flow f2 is on line 10.
-    with pytest.raises(InvalidModelError, match=r"t.bpmn:10:1: error .*sum to 1.4, not 1"):
+    # Two header lines, then the process: sequence flow f2 starts on line 10, column 3.
+    with pytest.raises(InvalidModelError, match=r"t.bpmn:10:3: error .*sum to 1.4, not 1"):
         import_bpmn_bytes(doc, "t.bpmn")
 
 
@@ -178,7 +178,7 @@ def test_sub_process_without_start_event_is_rejected(bpmn_doc: Callable[[str], b
           <bpmn:sequenceFlow id="f2" sourceRef="sp" targetRef="e"/>
         </bpmn:process>
     """)
-    with pytest.raises(InvalidModelError, match=r"t.bpmn:5:0: .*sub-process 'sp' has no start event"):
+    with pytest.raises(InvalidModelError, match=r"t.bpmn:5:3: .*sub-process 'sp' has no start event"):
         import_bpmn_bytes(doc, "t.bpmn")
 
 
