@@ -16,12 +16,12 @@ from typing import Annotated, Any
 
 import typer
 
-from bpr.catalog import Catalog, catalog_versions, load_catalog
+from bpr.catalog import CATALOG_FILE, Catalog, builtin_root, catalog_versions, load_catalog
 from bpr.cli import app
 from bpr.cli.output import Format, render
 from bpr.cli.spreadsheet import write_csv, write_xlsx
 from bpr.errors import StorageError, TetsuzukiError
-from bpr.load import load_procedure
+from bpr.lineage import load_catalog_pair
 from bpr.onestop import LifeEventGroup, burden, group_by_life_event
 from bpr.output_files import write_file
 from bpr.ranking import Candidate, candidate, rank, sensitivity
@@ -82,15 +82,13 @@ SURVEY_TABLE_COLUMNS = ("rank", "id", "ministry", "name", "non_online", "identit
 
 def _open_store() -> Any:
     """The results store if it already exists, else ``None`` (never creates one)."""
-    from models.store import Store, default_url
+    from models.store import Store, default_url, store_exists
 
     url = default_url()
-    if url.startswith("sqlite:///"):
-        file = url.removeprefix("sqlite:///")
-        if file.startswith(":memory:") or not Path(file).is_file():
-            return None
+    if not store_exists(url):
+        return None
     try:
-        return Store(url)
+        return Store(url, create=False)
     except StorageError as exc:
         print(f"warning: results store not used ({exc}); using expected counts",
               file=sys.stderr)
@@ -98,22 +96,29 @@ def _open_store() -> Any:
 
 
 def catalog_candidates(catalog: Catalog, root: Path | None = None, *, store: Any = None,
-                       online_share: float | None = None
+                       online_share: float | None = None, catalog_file: Path | None = None
                        ) -> tuple[list[Candidate], list[LifeEventGroup], list[str]]:
     """Candidates of every catalog procedure with both versions, and the one-stop groups.
 
     Args:
         catalog: a loaded catalog.
-        root: the folder the catalog's paths are relative to (``None``: built-in).
+        root: the folder of the catalog file, which its paths are relative to (``None``:
+            built-in).
         store: an open results store, or ``None`` for expected counts only.
         online_share: passed to :func:`bpr.ranking_rows.simulated_figures`.
+        catalog_file: the catalog's file, named in messages (default: ``catalog.yaml`` in
+            ``root``).
 
     Returns:
         ``(candidates, life-event groups, ids of procedures left out for lack of a version)``.
 
     Raises:
-        InvalidModelError: a version file is invalid.
+        InvalidModelError: a version file is invalid, its pair fails the checks of
+            ``validate``, or it does not repeat its catalog entry's id and annual volume
+            (:func:`bpr.lineage.load_catalog_pair`).
     """
+    if catalog_file is None:
+        catalog_file = (builtin_root() if root is None else root) / CATALOG_FILE
     candidates: list[Candidate] = []
     burdens = {}
     skipped: list[str] = []
@@ -121,7 +126,7 @@ def catalog_candidates(catalog: Catalog, root: Path | None = None, *, store: Any
         if not (as_is_path.is_file() and to_be_path.is_file()):
             skipped.append(entry.id)
             continue
-        as_is, to_be = load_procedure(as_is_path), load_procedure(to_be_path)
+        as_is, to_be = load_catalog_pair(entry, catalog_file, as_is_path, to_be_path)
         simulated = (simulated_figures(store.completed_results(entry.id), online_share)
                      if store else None)
         candidates.append(candidate(as_is, to_be, annual_volume=entry.annual_volume,
@@ -219,13 +224,17 @@ def rank_command(
         "share to compare (default: the median share simulated).")] = None,
 ) -> None:
     """Rank the catalog's procedures by the benefit of their to-be, explained."""
+    if online_share is not None and not use_store:
+        raise typer.BadParameter("--online-share picks among stored simulation results, which "
+                                 "--no-store leaves out: give one or the other",
+                                 param_hint="--online-share")
     weights = load_weights(weights_file)
     catalog = load_catalog(catalog_file)
     store = _open_store() if use_store else None
     try:
         candidates, groups, skipped = catalog_candidates(
             catalog, catalog_file.parent if catalog_file else None, store=store,
-            online_share=online_share)
+            online_share=online_share, catalog_file=catalog_file)
     finally:
         if store is not None:
             store.close()

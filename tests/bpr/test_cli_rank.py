@@ -13,11 +13,12 @@ import openpyxl
 import pytest
 from typer.testing import CliRunner
 
+from bpr import lineage
 from bpr.catalog import catalog_versions, load_catalog
-from bpr.cli import app, rank_cmd
+from bpr.cli import app
 from bpr.cli.rank_cmd import ONESTOP_COLUMNS
 from bpr.errors import TetsuzukiError
-from bpr.load import load_procedure
+from bpr.load import Located, load_located
 from bpr.ranking_rows import RANK_COLUMNS, simulated_figures
 from models.procedure import ProcedureVersion
 from tests.bpr.test_survey import HEADER, ROWS
@@ -61,20 +62,22 @@ procedures:
 """
 
 
-_MODELS: dict[Path, ProcedureVersion] = {}
+_MODELS: dict[Path, tuple[ProcedureVersion, Located]] = {}
 
 
 @pytest.fixture(autouse=True)
 def models_loaded_once(monkeypatch: pytest.MonkeyPatch) -> None:
     """Parse each model file once per test session: YAML parsing is the slow part of `rank`
     (validated models are frozen, so sharing them between tests is safe)."""
-    def load(path: str | Path) -> ProcedureVersion:
+    def load(path: str | Path) -> tuple[ProcedureVersion, Located]:
         key = Path(path).resolve()
         if key not in _MODELS:
-            _MODELS[key] = load_procedure(key)
-        return _MODELS[key]
+            _MODELS[key] = load_located(key)
+        model, located = _MODELS[key]
+        located = Located(located.data, located.positions, str(path))  # messages name `path`
+        return model, located
 
-    monkeypatch.setattr(rank_cmd, "load_procedure", load)
+    monkeypatch.setattr(lineage, "load_located", load)
 
 
 @pytest.fixture(autouse=True)
@@ -87,10 +90,18 @@ def no_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 @pytest.fixture
 def small_catalog(tmp_path: Path) -> Path:
-    """Two modelled procedures (copied from the catalog) and one not modelled."""
+    """Two modelled procedures (copied from the catalog) and one not modelled; the
+    disaster certificate in a year with a large disaster (its models say so too: a version
+    file repeats its catalog entry's volume)."""
     root = tmp_path / "procedures"
     for folder in ("childcare/child-allowance-claim", "disaster/disaster-certificate"):
         shutil.copytree(PROCEDURES / folder, root / folder)
+    for version in ("as-is.yaml", "to-be.yaml"):
+        file = root / "disaster/disaster-certificate" / version
+        text = file.read_text(encoding="utf-8")
+        assert "\nannual_volume: 50\n" in text
+        file.write_text(text.replace("\nannual_volume: 50\n", "\nannual_volume: 5000\n"),
+                        encoding="utf-8")
     (root / "catalog.yaml").write_text(CATALOG, encoding="utf-8")
     return root / "catalog.yaml"
 
@@ -114,7 +125,7 @@ def test_rank_json_shows_the_figures_behind_each_score(small_catalog: Path, no_s
                                              rel=0.01)
         assert row["staff_hours_saved"] == pytest.approx(
             sum(row["staff_hours_saved_by_actor"].values()), abs=0.05)
-    assert rows[0]["annual_volume"] == 5000          # the catalog's volume, not the model's
+    assert rows[0]["annual_volume"] == 5000          # the catalog's volume (the models repeat it)
     assert payload["weights"]["travel_minutes_per_visit"] == 50
     events = {g["life_event"]: g for g in payload["life_events"]}
     assert events["birth"]["procedures"] == "child-allowance-claim"   # not-modelled left out

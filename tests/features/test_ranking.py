@@ -10,27 +10,30 @@ import pytest
 from pytest_bdd import given, parsers, scenarios, then, when
 from typer.testing import CliRunner
 
+from bpr import lineage
 from bpr.catalog import load_catalog
-from bpr.cli import app, rank_cmd
-from bpr.load import load_procedure
+from bpr.cli import app
+from bpr.load import Located, load_located
 from bpr.weights import Weights, load_weights
 from models.procedure import ProcedureVersion
 
 scenarios("ranking.feature")
 
-_MODELS: dict[Path, ProcedureVersion] = {}
+_MODELS: dict[Path, tuple[ProcedureVersion, Located]] = {}
 
 
 @pytest.fixture(autouse=True)
 def models_loaded_once(monkeypatch: pytest.MonkeyPatch) -> None:
     """Parse each catalog model once for both scenarios (YAML parsing is the slow part)."""
-    def load(path: str | Path) -> ProcedureVersion:
+    def load(path: str | Path) -> tuple[ProcedureVersion, Located]:
         key = Path(path).resolve()
         if key not in _MODELS:
-            _MODELS[key] = load_procedure(key)
-        return _MODELS[key]
+            _MODELS[key] = load_located(key)
+        model, located = _MODELS[key]
+        located = Located(located.data, located.positions, str(path))  # messages name `path`
+        return model, located
 
-    monkeypatch.setattr(rank_cmd, "load_procedure", load)
+    monkeypatch.setattr(lineage, "load_located", load)
 
 
 @given("手続カタログと既定の重みがある", target_fixture="weights")
