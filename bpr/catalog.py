@@ -23,8 +23,9 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from bpr.errors import InvalidModelError, Problem
-from bpr.load import MAX_FILE_BYTES, Located, read_yaml, suggest
-from models.procedure import Category
+from bpr.files import read_text_limited
+from bpr.load import MAX_FILE_BYTES, Located, pydantic_message, read_yaml, suggest
+from models.procedure import MAX_ANNUAL_VOLUME, Category
 
 __all__ = [
     "AS_IS_FILE",
@@ -83,7 +84,7 @@ class LifeEvent(StrEnum):
 class CatalogEntry(BaseModel):
     """One procedure of the catalog."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     no: int = Field(ge=1, description="Number in the national list (1-31), unique in the catalog.")
     id: str = Field(min_length=1, pattern=r"^[a-z0-9][a-z0-9\-]*$",
@@ -102,9 +103,11 @@ class CatalogEntry(BaseModel):
                              "confirmed it.")
     life_events: tuple[LifeEvent, ...] = Field(
         (), description="Life events that trigger the procedure (fixed vocabulary, see LifeEvent).")
-    annual_volume: float = Field(gt=0, description="Applications per year in the reference "
+    annual_volume: float = Field(gt=0, le=MAX_ANNUAL_VOLUME,
+                                 description="Applications per year in the reference "
                                  "municipality (`reference_population` residents); for prefectural "
-                                 "procedures, the filings by that municipality's residents.")
+                                 "procedures, the filings by that municipality's residents. A "
+                                 "finite number, at most 10,000,000 (as in a model file).")
     volume_source: str = Field(min_length=1, description="A figure with its source, or text starting "
                                "'assumption:' with the derivation.")
 
@@ -133,7 +136,7 @@ class CatalogEntry(BaseModel):
 class Catalog(BaseModel):
     """The whole catalog: a reference population and the procedures."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     reference_population: int = Field(gt=0, description="Residents of the reference municipality "
                                        "that the annual volumes are for.")
@@ -177,9 +180,13 @@ def builtin_root() -> Path:
 
 def _problems_from_validation(located: Located, error: ValidationError) -> list[Problem]:
     problems: list[Problem] = []
-    for err in error.errors(include_url=False):
+    errors = error.errors(include_url=False)
+    for err in errors:
         loc = tuple(err["loc"])
-        msg = str(err["msg"]).removeprefix("Value error, ")
+        if err["type"] == "too_short" and any(len(e["loc"]) > len(loc) and
+                                              tuple(e["loc"][:len(loc)]) == loc for e in errors):
+            continue  # pydantic counts only the valid items; the invalid ones are reported
+        msg = pydantic_message(err)
         kind = err["type"]
         if kind == "extra_forbidden":
             field = str(loc[-1])
@@ -258,7 +265,7 @@ def load_catalog_text(text: str, file: str = "<string>", *, root: Path | None = 
     if len(text.encode("utf-8", errors="replace")) > MAX_FILE_BYTES:
         raise InvalidModelError([Problem(file, 0, 0, f"file is larger than the limit of "
                                          f"{MAX_FILE_BYTES} bytes")])
-    located = read_yaml(text, file)
+    located = read_yaml(text, file, kind="catalog file")
     if not isinstance(located.data, dict):
         kind = "empty" if located.data is None else type(located.data).__name__
         raise InvalidModelError([Problem(file, 1, 1, f"a catalog must be a YAML mapping, got {kind}")])
@@ -295,13 +302,7 @@ def load_catalog(path: str | Path | None = None, *, require_folders: bool = Fals
         file_path = builtin_root() / CATALOG_FILE
     else:
         file_path = Path(path)
-    try:
-        text = file_path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise InvalidModelError([Problem(str(file_path), 0, 0,
-                                         f"cannot read catalog: {exc.strerror}")]) from None
-    except UnicodeDecodeError:
-        raise InvalidModelError([Problem(str(file_path), 0, 0, "catalog is not UTF-8 text")]) from None
+    text = read_text_limited(file_path, kind="catalog file", limit=MAX_FILE_BYTES)
     return load_catalog_text(text, str(file_path), root=file_path.parent if require_folders else None)
 
 

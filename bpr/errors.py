@@ -50,7 +50,12 @@ class Problem:
     hint: str | None = None
 
     def __str__(self) -> str:
-        where = f"{self.file}:{self.line}:{self.column}"
+        """``file:line:column: error [procedure, step] field 'f': message (got v); hint``.
+
+        A problem of the whole file (line 0: it cannot be read, is too large, ...) has no
+        position to show: ``file: message``.
+        """
+        where = f"{self.file}:{self.line}:{self.column}: error" if self.line else f"{self.file}:"
         context = []
         if self.procedure:
             context.append(f"procedure {self.procedure}")
@@ -60,7 +65,7 @@ class Problem:
         field = f" field '{self.field}':" if self.field else ""
         value = f" (got {self.value})" if self.value is not None else ""
         hint = f"; {self.hint}" if self.hint else ""
-        return f"{where}: error{ctx}{field} {self.message}{value}{hint}"
+        return f"{where}{ctx}{field} {self.message}{value}{hint}"
 
     def as_dict(self) -> dict[str, object]:
         """A JSON-ready view of the problem."""

@@ -33,6 +33,7 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.events import AliasEvent, CollectionEndEvent, CollectionStartEvent, ScalarEvent
 
 from bpr.errors import InvalidModelError, Problem
+from bpr.files import decode_utf8, read_limited
 from bpr.structure import structural_problems
 from models.procedure import (
     Actor,
@@ -57,11 +58,14 @@ __all__ = [
     "load_located",
     "load_procedure",
     "load_procedure_text",
+    "pydantic_message",
     "suggest",
 ]
 
 MAX_FILE_BYTES = 1024 * 1024
 MAX_DEPTH = 20
+
+_FOLDER_HINT = "give a version file such as as-is.yaml; `validate DIR` and `diff DIR` take a folder"
 
 Path_ = tuple[str | int, ...]
 
@@ -182,7 +186,7 @@ def _yaml() -> YAML:
     return yaml
 
 
-def _prescan(text: str, file: str) -> list[Problem]:
+def _prescan(text: str, file: str, kind: str) -> list[Problem]:
     """Refuse aliases, anchors and excessive nesting before anything is built."""
     problems: list[Problem] = []
     depth = 0
@@ -194,14 +198,14 @@ def _prescan(text: str, file: str) -> list[Problem]:
                 aliases += 1
                 if aliases == 1:
                     problems.append(Problem(file, mark.line + 1, mark.column + 1,
-                                            "YAML aliases are not allowed in model files (they can "
+                                            f"YAML aliases are not allowed in {kind}s (they can "
                                             "expand a small file into a huge one); write the value "
                                             "out", value=f"*{event.anchor}"))
             elif isinstance(event, ScalarEvent | CollectionStartEvent) and event.anchor:
                 anchors += 1
                 if anchors == 1:
                     problems.append(Problem(file, mark.line + 1, mark.column + 1,
-                                            "YAML anchors are not allowed in model files",
+                                            f"YAML anchors are not allowed in {kind}s",
                                             value=f"&{event.anchor}"))
             if isinstance(event, CollectionStartEvent):
                 depth += 1
@@ -265,13 +269,15 @@ def _plain(node: Any, path: Path_, positions: dict[Path_, tuple[int, int]]) -> A
     return node
 
 
-def read_yaml(text: str, file: str) -> Located:
+def read_yaml(text: str, file: str, *, kind: str = "tetsuzuki input file") -> Located:
     """Parse YAML text safely into :class:`Located` plain data.
+
+    ``kind`` names the file in messages ("model file", "weights file", ...).
 
     Raises:
         InvalidModelError: the text is not acceptable YAML.
     """
-    problems = _prescan(text, file)
+    problems = _prescan(text, file, kind)
     if problems:
         raise InvalidModelError(problems)
     try:
@@ -342,6 +348,13 @@ def _data_path(located: Located, loc: Sequence[str | int]) -> Path_:
     return tuple(path)
 
 
+def pydantic_message(err: Mapping[str, Any]) -> str:
+    """The message of one pydantic error in our wording (shared by every YAML loader)."""
+    if err["type"] == "finite_number":
+        return "must be a finite number"
+    return str(err["msg"]).removeprefix("Value error, ")
+
+
 def _pydantic_problems(located: Located, error: ValidationError) -> list[Problem]:
     problems: list[Problem] = []
     seen: set[tuple[Path_, str]] = set()
@@ -349,9 +362,10 @@ def _pydantic_problems(located: Located, error: ValidationError) -> list[Problem
         loc = tuple(err["loc"])
         path = _data_path(located, loc)
         kind = err["type"]
-        msg = err["msg"]
-        if msg.startswith("Value error, "):
-            msg = msg[len("Value error, "):]
+        msg = pydantic_message(err)
+        parameter = err.get("ctx", {}).get("parameter")
+        if kind == "too_large" and parameter and isinstance(located.get(path), dict):
+            path = (*path, str(parameter))  # the distribution parameter over the limit
         if kind == "extra_forbidden":
             field = str(loc[-1])
             parent = path[:-1] if path and path[-1] == field else path
@@ -421,7 +435,7 @@ def load_procedure_text(text: str, file: str = "<string>") -> ProcedureVersion:
     if len(text.encode("utf-8", errors="replace")) > MAX_FILE_BYTES:
         raise InvalidModelError([Problem(file, 0, 0, f"file is larger than the limit of "
                                          f"{MAX_FILE_BYTES} bytes")])
-    return validate_located(read_yaml(text, file))
+    return validate_located(read_yaml(text, file, kind="model file"))
 
 
 def load_procedure(path: str | Path) -> ProcedureVersion:
@@ -438,24 +452,11 @@ def load_located(path: str | Path) -> tuple[ProcedureVersion, Located]:
     span files, such as lineage, and must point into this one)."""
     path = Path(path)
     file = str(path)
-    try:
-        size = path.stat().st_size
-    except OSError as exc:
-        raise InvalidModelError([Problem(file, 0, 0, f"cannot read file: {exc.strerror}")]) from None
-    if size > MAX_FILE_BYTES:
-        raise InvalidModelError([Problem(file, 0, 0, f"file is {size} bytes, over the limit of "
-                                         f"{MAX_FILE_BYTES} bytes for a model file")])
-    raw = path.read_bytes()
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
-        raise InvalidModelError([Problem(file, line, column, "file is not UTF-8 text (is it a "
-                                         "binary file or Shift_JIS?)")]) from None
+    text = decode_utf8(read_limited(path, kind="model file", limit=MAX_FILE_BYTES,
+                                    folder_hint=_FOLDER_HINT), file)
     if "\x00" in text:
         raise InvalidModelError([Problem(file, 0, 0, "file contains NUL bytes: not a YAML file")])
-    located = read_yaml(text, file)
+    located = read_yaml(text, file, kind="model file")
     return validate_located(located), located
 
 

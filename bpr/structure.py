@@ -148,8 +148,8 @@ def structural_problems(located: Located) -> list[Problem]:
         if len(outs) == 1:
             fi, flow = outs[0]
             p = flow.get("probability")
-            if isinstance(p, int | float) and not isinstance(p, bool) and not math.isclose(
-                    p, 1.0, abs_tol=PROBABILITY_TOLERANCE):
+            if isinstance(p, int | float) and not isinstance(p, bool) and math.isfinite(p) and \
+                    not math.isclose(p, 1.0, abs_tol=PROBABILITY_TOLERANCE):
                 problems.append(located.problem(("flows", fi, "probability"),
                                                 "the only flow out of a step must have "
                                                 "probability 1 (or none)"))
@@ -163,10 +163,10 @@ def structural_problems(located: Located) -> list[Problem]:
                                                     "leaves a choice and needs a `probability`",
                                                     show_value=False))
                     complete = False
-                elif isinstance(p, int | float) and not isinstance(p, bool):
+                elif isinstance(p, int | float) and not isinstance(p, bool) and math.isfinite(p):
                     total += float(p)
                 else:
-                    complete = False
+                    complete = False  # a non-number or non-finite value is reported on its own
             if complete and not math.isclose(total, 1.0, abs_tol=PROBABILITY_TOLERANCE):
                 problems.append(located.problem(("flows", outs[0][0], "probability"),
                                                 f"probabilities of the flows leaving '{sid}' sum to "

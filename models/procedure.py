@@ -20,8 +20,13 @@ from enum import StrEnum
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
 __all__ = [
+    "MAX_ANNUAL_VOLUME",
+    "MAX_DELAY_DAYS",
+    "MAX_DURATION_MINUTES",
+    "MAX_SEASONALITY_WEIGHT",
     "Actor",
     "ActorKind",
     "Attachment",
@@ -43,10 +48,26 @@ __all__ = [
 ]
 
 
-class _Strict(BaseModel):
-    """Base for all model types: unknown fields are errors, never ignored."""
+MAX_ANNUAL_VOLUME = 10_000_000
+"""Largest ``annual_volume``: 100 applications a year per resident of the reference
+municipality of 100,000 (the largest catalog volume is 8,610)."""
+MAX_DURATION_MINUTES = 365 * 24 * 60
+"""Largest value of a ``duration`` distribution: one year of working minutes for one step
+(the largest catalog duration is 600 minutes)."""
+MAX_DELAY_DAYS = 3_650
+"""Largest value of a ``delay`` distribution: ten years (the largest catalog delay is 90
+days)."""
+MAX_SEASONALITY_WEIGHT = 1_000_000
+"""Largest monthly ``seasonality`` weight; weights are relative, so this still lets one
+month have a million times another's demand (the largest catalog weight is 10)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+class _Strict(BaseModel):
+    """Base for all model types: unknown fields are errors, never ignored, and every number
+    must be finite (``.inf`` and ``.nan`` are refused wherever a number is expected)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True,
+                              allow_inf_nan=False)
 
 
 # --------------------------------------------------------------------------- distributions
@@ -134,6 +155,30 @@ Distribution = Annotated[
     Field(discriminator="dist"),
 ]
 """A duration (minutes) or delay (days) distribution, chosen by its ``dist`` key."""
+
+
+def _parameters(dist: Fixed | Uniform | Triangular | Exponential | LogNormal
+                ) -> list[tuple[str, float]]:
+    """(name as written in YAML, value) of a distribution's numeric parameters."""
+    data = dist.model_dump(by_alias=True)
+    return [(name, float(value)) for name, value in data.items() if name != "dist"]
+
+
+def _bounded(dist: Fixed | Uniform | Triangular | Exponential | LogNormal | None, limit: float,
+             unit: str) -> None:
+    """Refuse a distribution with a parameter above ``limit``.
+
+    Raises:
+        PydanticCustomError: ``too_large``; its context names the ``parameter`` so that the
+            loader can point at it.
+    """
+    if dist is None:
+        return
+    for name, value in _parameters(dist):
+        if value > limit:
+            raise PydanticCustomError(
+                "too_large", "must be at most {limit} {unit}",
+                {"parameter": name, "limit": f"{limit:,}", "unit": unit, "value": value})
 
 
 def _number_is_fixed(value: Any) -> Any:
@@ -286,6 +331,18 @@ class Step(_Strict):
 
     _coerce_duration = field_validator("duration", "delay", mode="before")(_number_is_fixed)
 
+    @field_validator("duration")
+    @classmethod
+    def _duration_bounded(cls, value: Distribution) -> Distribution:
+        _bounded(value, MAX_DURATION_MINUTES, "minutes (one year)")
+        return value
+
+    @field_validator("delay")
+    @classmethod
+    def _delay_bounded(cls, value: Distribution | None) -> Distribution | None:
+        _bounded(value, MAX_DELAY_DAYS, "days (ten years)")
+        return value
+
     @model_validator(mode="after")
     def _consistent(self) -> Step:
         if self.sheets and not self.paper:
@@ -337,11 +394,13 @@ class ProcedureVersion(_Strict):
     version: str = Field(min_length=1, description="`as-is`, `to-be` or another label.")
     category: Category = Field(description="childcare, long-term-care, disaster, car or other.")
     legal_basis: str = Field("unconfirmed", description="Article(s) of law, or 'unconfirmed'.")
-    annual_volume: float = Field(ge=0, description="Applications per year in the reference "
-                                 "municipality (100,000 residents).")
+    annual_volume: float = Field(ge=0, le=MAX_ANNUAL_VOLUME,
+                                 description="Applications per year in the reference "
+                                 "municipality (100,000 residents); at most 10,000,000.")
     volume_source: str = Field(min_length=1, description="Source of the volume, or 'assumption: ...'.")
-    seasonality: tuple[float, ...] | None = Field(
-        None, description="12 monthly weights, January first; they are normalised to mean 1."
+    seasonality: tuple[Annotated[float, Field(ge=0, le=MAX_SEASONALITY_WEIGHT)], ...] | None = Field(
+        None, description="12 monthly weights, January first, each at most 1,000,000; they are "
+        "normalised to mean 1."
     )
     description: str | None = Field(None, description="Free text for readers.")
     actors: tuple[Actor, ...] = Field(min_length=1, description="Participants (swimlanes).")

@@ -21,6 +21,7 @@ from pathlib import Path
 from lxml import etree
 
 from bpr.errors import InvalidModelError, Problem
+from bpr.files import read_limited
 
 __all__ = ["MAX_BPMN_BYTES", "MAX_XML_DEPTH", "parse_xml_bytes", "parse_xml_file"]
 
@@ -92,13 +93,5 @@ def parse_xml_file(path: str | Path) -> etree._ElementTree:
     Raises:
         InvalidModelError: the file cannot be read or is refused.
     """
-    path = Path(path)
-    file = str(path)
-    try:
-        size = path.stat().st_size
-    except OSError as exc:
-        raise _refuse(file, f"cannot read file: {exc.strerror}") from None
-    if size > MAX_BPMN_BYTES:
-        raise _refuse(file, f"file is {size} bytes, over the limit of {MAX_BPMN_BYTES} bytes "
-                      "for a BPMN file")
-    return parse_xml_bytes(path.read_bytes(), file)
+    raw = read_limited(path, kind="BPMN file", limit=MAX_BPMN_BYTES)
+    return parse_xml_bytes(raw, str(path))

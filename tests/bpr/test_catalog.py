@@ -276,9 +276,31 @@ def test_volume_needs_a_figure_or_an_assumption() -> None:
 
 
 def test_unreadable_and_non_mapping_catalogs(tmp_path: Path) -> None:
-    with pytest.raises(InvalidModelError, match=r"cannot read catalog"):
+    with pytest.raises(InvalidModelError) as info:
         load_catalog(tmp_path / "absent.yaml")
+    assert str(info.value) == f"{tmp_path / 'absent.yaml'}: cannot read: No such file or directory"
+    with pytest.raises(InvalidModelError) as info:
+        load_catalog(tmp_path)
+    assert str(info.value) == f"{tmp_path}: cannot read: is a folder, not a catalog file"
     with pytest.raises(InvalidModelError, match=r"a catalog must be a YAML mapping, got list"):
         load_catalog_text("- 1\n- 2\n")
     with pytest.raises(InvalidModelError, match=r"'procedures': required field is missing"):
         load_catalog_text("reference_population: 100000\n")
+
+
+@pytest.mark.parametrize(("volume", "message", "shown"), [
+    (".inf", "must be a finite number", "inf"),
+    (".nan", "must be a finite number", "nan"),
+    ("1e309", "must be a finite number", "inf"),
+    ("10000001", "Input should be less than or equal to 10000000", "10000001"),
+])
+def test_volume_must_be_finite_and_bounded(volume: str, message: str, shown: str) -> None:
+    text = _one_entry(annual_volume=volume)
+    with pytest.raises(InvalidModelError) as info:
+        load_catalog_text(text, "cat.yaml")
+    (problem,) = info.value.problems
+    assert (problem.field, problem.message, problem.value) == (
+        "procedures[0].annual_volume", message, shown)
+    line = text.splitlines()[problem.line - 1]
+    assert line[problem.column - 1:] == volume
+    assert load_catalog_text(_one_entry(annual_volume=10_000_000)).procedures[0].annual_volume == 1e7

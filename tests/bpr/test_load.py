@@ -164,3 +164,141 @@ def test_example_models_are_valid() -> None:
     for version in ("as-is", "to-be"):
         model = load_procedure(EXAMPLE / f"{version}.yaml")
         assert model.version == version
+
+
+# --------------------------------------------------------------------------- unreadable paths
+
+
+def test_folder_is_refused_as_a_file_level_problem() -> None:
+    problem = _problems(EXAMPLE)[0]
+    assert (problem.line, problem.column) == (0, 0)
+    assert str(problem) == (f"{EXAMPLE}: cannot read: is a folder, not a model file; give a "
+                            "version file such as as-is.yaml; `validate DIR` and `diff DIR` "
+                            "take a folder")
+
+
+def test_missing_file_has_no_fake_position(tmp_path: Path) -> None:
+    problem = _problems(tmp_path / "nope.yaml")[0]
+    assert str(problem) == f"{tmp_path / 'nope.yaml'}: cannot read: No such file or directory"
+
+
+def test_unreadable_file_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "as-is.yaml"
+    path.write_text((EXAMPLE / "as-is.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+
+    def denied(self: Path, *args: object, **kwargs: object) -> None:
+        raise PermissionError(13, "Permission denied", str(self))
+
+    monkeypatch.setattr(Path, "open", denied)
+    assert str(_problems(path)[0]) == f"{path}: cannot read: Permission denied"
+
+
+def test_located_problems_keep_their_position_and_the_word_error() -> None:
+    problem = Problem("m.yaml", 3, 7, "unknown field 'x'", field="x")
+    assert str(problem) == "m.yaml:3:7: error field 'x': unknown field 'x'"
+    assert str(Problem("m.yaml", 0, 0, "file is too large")) == "m.yaml: file is too large"
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-be", "utf-32"])
+def test_utf16_or_utf32_file_is_named_as_such(tmp_path: Path, encoding: str) -> None:
+    path = tmp_path / "wide.yaml"
+    text = (EXAMPLE / "as-is.yaml").read_text(encoding="utf-8")
+    bom = {"utf-16-be": "\ufeff"}.get(encoding, "")  # utf-16 and utf-32 write their own BOM
+    path.write_bytes((bom + text).encode(encoding))
+    problem = _problems(path)[0]
+    width = encoding[:6].upper()
+    assert str(problem) == (f"{path}: file is {width} text (it starts with a {width} "
+                            "byte-order mark); save it as UTF-8")
+
+
+def test_utf8_bom_is_still_accepted(tmp_path: Path) -> None:
+    path = tmp_path / "bom.yaml"
+    text = (EXAMPLE / "as-is.yaml").read_text(encoding="utf-8")
+    path.write_bytes(b"\xef\xbb\xbf" + text.encode("utf-8"))
+    assert load_procedure(path) == load_procedure(EXAMPLE / "as-is.yaml")
+
+
+# --------------------------------------------------------------------------- finite numbers
+
+_EXAMPLE_TEXT = (EXAMPLE / "as-is.yaml").read_text(encoding="utf-8")
+_TRIANGULAR = "{dist: triangular, low: 15, mode: 20, high: 40}"
+_DELAY = "delay: {dist: uniform, low: 1, high: 7}"
+
+
+def _located_problem(text: str) -> Problem:
+    with pytest.raises(InvalidModelError) as info:
+        load_procedure_text(text, "m.yaml")
+    assert len(info.value.problems) == 1, [str(p) for p in info.value.problems]
+    return info.value.problems[0]
+
+
+def _position(text: str, needle: str) -> tuple[int, int]:
+    index = text.index(needle)
+    line = text.count("\n", 0, index) + 1
+    return line, index - (text.rfind("\n", 0, index) + 1) + 1
+
+
+# (text to replace, replacement, where the error points (substring of the replacement),
+#  field, value shown)
+NON_FINITE = {
+    "volume inf": ("annual_volume: 410", "annual_volume: .inf", ".inf", "annual_volume", "inf"),
+    "volume -inf": ("annual_volume: 410", "annual_volume: -.inf", "-.inf", "annual_volume", "-inf"),
+    "volume nan": ("annual_volume: 410", "annual_volume: .nan", ".nan", "annual_volume", "nan"),
+    "volume overflow": ("annual_volume: 410", "annual_volume: 1e309", "1e309", "annual_volume",
+                        "inf"),
+    "volume string": ("annual_volume: 410", "annual_volume: 'inf'", "'inf'", "annual_volume",
+                      "'inf'"),
+    "season": ("seasonality: [0.9,", "seasonality: [.inf,", ".inf", "seasonality[0]", "inf"),
+    "triangular high": (_TRIANGULAR, "{dist: triangular, low: 15, mode: 20, high: .inf}", ".inf",
+                        "steps[2].duration.high", "inf"),
+    "fixed shorthand": (_TRIANGULAR, ".inf", ".inf", "steps[2].duration", "inf"),
+    "exponential mean": (_DELAY, "delay: {dist: exponential, mean: .inf}", ".inf",
+                         "steps[7].delay.mean", "inf"),
+    "lognormal sd": (_DELAY, "delay: {dist: lognormal, mean: 3, sd: .nan}", ".nan",
+                     "steps[7].delay.sd", "nan"),
+    "probability": ("probability: 0.85", "probability: .nan", ".nan", "flows[6].probability",
+                    "nan"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(NON_FINITE))
+def test_non_finite_numbers_are_refused_where_they_are(case: str) -> None:
+    old, new, at, field, value = NON_FINITE[case]
+    assert _EXAMPLE_TEXT.count(old) >= 1
+    text = _EXAMPLE_TEXT.replace(old, new, 1)
+    problem = _located_problem(text)
+    assert problem.field == field
+    line, column = _position(text, new)
+    assert (problem.line, problem.column) == (line, column + new.index(at))
+    assert problem.message == "must be a finite number"
+    assert problem.value == value
+
+
+# (text to replace, the largest value accepted, field, what the message says)
+BOUNDS = {
+    "volume": ("annual_volume: 410", "annual_volume: {}", 10_000_000, "annual_volume",
+               "less than or equal to 10000000"),
+    "season": ("seasonality: [0.9,", "seasonality: [{},", 1_000_000, "seasonality[0]",
+               "less than or equal to 1000000"),
+    "duration": (_TRIANGULAR, "{{dist: triangular, low: 15, mode: 20, high: {}}}", 525_600,
+                 "steps[2].duration.high", "must be at most 525,600 minutes (one year)"),
+    "duration shorthand": (_TRIANGULAR, "{}", 525_600, "steps[2].duration",
+                           "must be at most 525,600 minutes (one year)"),
+    "delay": (_DELAY, "delay: {{dist: uniform, low: 1, high: {}}}", 3_650, "steps[7].delay.high",
+              "must be at most 3,650 days (ten years)"),
+    "lognormal sd": (_DELAY, "delay: {{dist: lognormal, mean: 3, sd: {}}}", 3_650,
+                     "steps[7].delay.sd", "must be at most 3,650 days (ten years)"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BOUNDS))
+def test_numbers_are_bounded(case: str) -> None:
+    old, new, limit, field, words = BOUNDS[case]
+    load_procedure_text(_EXAMPLE_TEXT.replace(old, new.format(limit), 1), "m.yaml")  # at the bound
+    text = _EXAMPLE_TEXT.replace(old, new.format(limit + 1), 1)
+    problem = _located_problem(text)
+    assert problem.field == field
+    assert words in problem.message
+    assert problem.value == repr(limit + 1)
+    line, column = _position(text, str(limit + 1))
+    assert (problem.line, problem.column) == (line, column)

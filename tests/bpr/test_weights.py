@@ -50,8 +50,9 @@ def test_a_list_is_not_a_weights_file() -> None:
 
 
 def test_missing_file_is_named(tmp_path: Path) -> None:
-    with pytest.raises(InvalidModelError, match=r"nope\.yaml.*cannot read weights"):
+    with pytest.raises(InvalidModelError) as info:
         load_weights(tmp_path / "nope.yaml")
+    assert str(info.value) == f"{tmp_path / 'nope.yaml'}: cannot read: No such file or directory"
 
 
 def test_parameters_can_be_listed_and_set() -> None:
@@ -65,3 +66,36 @@ def test_parameters_can_be_listed_and_set() -> None:
     assert weights.with_parameter("travel_minutes_per_visit", 10).travel_minutes_per_visit == 10
     with pytest.raises(KeyError, match=r"benefit\.nothing"):
         weights.with_parameter("benefit.nothing", 1)
+
+
+@pytest.mark.parametrize(("text", "field", "message", "shown"), [
+    ("benefit:\n  seals: .inf\n", "benefit.seals", "must be a finite number", "inf"),
+    ("benefit:\n  seals: .nan\n", "benefit.seals", "must be a finite number", "nan"),
+    ("travel_minutes_per_visit: 1e309\n", "travel_minutes_per_visit", "must be a finite number",
+     "inf"),
+    ("survey:\n  seal: 1000001\n", "survey.seal", "Input should be less than or equal to 1000000",
+     "1000001"),
+    ("travel_minutes_per_visit: 1441\n", "travel_minutes_per_visit",
+     "Input should be less than or equal to 1440", "1441"),
+])
+def test_weights_are_finite_and_bounded(text: str, field: str, message: str, shown: str) -> None:
+    with pytest.raises(InvalidModelError) as info:
+        load_weights_text(text, "w.yaml")
+    (problem,) = info.value.problems
+    assert (problem.field, problem.message, problem.value) == (field, message, shown)
+    assert problem.line == text.count("\n")  # the last line holds the value
+    assert str(problem).startswith(f"w.yaml:{problem.line}:")
+
+
+def test_the_bounds_themselves_are_accepted() -> None:
+    weights = load_weights_text("travel_minutes_per_visit: 1440\nbenefit:\n  seals: 1000000\n")
+    assert (weights.travel_minutes_per_visit, weights.benefit.seals) == (1440, 1e6)
+
+
+def test_anchors_are_refused_in_words_that_fit_a_weights_file() -> None:
+    with pytest.raises(InvalidModelError) as info:
+        load_weights_text("benefit:\n  seals: &s 1\n  transcriptions: *s\n", "w.yaml")
+    messages = [p.message for p in info.value.problems]
+    assert messages[0] == "YAML anchors are not allowed in weights files"
+    assert messages[1].startswith("YAML aliases are not allowed in weights files (")
+    assert all("model" not in m for m in messages)

@@ -63,3 +63,23 @@ def test_too_deep_nesting_is_refused() -> None:
 def test_malformed_xml_names_the_line() -> None:
     with pytest.raises(InvalidModelError, match=r"bad.bpmn:3:0: .*not well-formed XML"):
         parse_xml_bytes(b"<a>\n<b>\n</a>", "bad.bpmn")
+
+
+def test_unreadable_paths_are_file_level_errors(tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    with pytest.raises(InvalidModelError) as info:
+        import_bpmn(tmp_path / "none.bpmn")
+    assert str(info.value) == f"{tmp_path / 'none.bpmn'}: cannot read: No such file or directory"
+    with pytest.raises(InvalidModelError) as info:
+        import_bpmn(tmp_path)
+    assert str(info.value) == f"{tmp_path}: cannot read: is a folder, not a BPMN file"
+    locked = tmp_path / "locked.bpmn"
+    locked.write_bytes(XXE)
+
+    def denied(self: Path, *args: object, **kwargs: object) -> None:
+        raise PermissionError(13, "Permission denied", str(self))
+
+    monkeypatch.setattr(Path, "open", denied)
+    with pytest.raises(InvalidModelError) as info:
+        import_bpmn(locked)
+    assert str(info.value) == f"{locked}: cannot read: Permission denied"
