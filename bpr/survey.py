@@ -27,6 +27,7 @@ import io
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator, Mapping
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
@@ -35,10 +36,12 @@ from bpr.weights import SurveyWeights
 
 __all__ = [
     "COLUMNS",
+    "MAX_COUNT",
     "REQUIRED_COLUMNS",
     "SurveyError",
     "SurveyProcedure",
     "SurveyRanked",
+    "SurveyRow",
     "filter_survey",
     "label",
     "parse_count",
@@ -80,6 +83,20 @@ _IDENTITY = {unicodedata.normalize("NFKC", k): v for k, v in {
 
 class SurveyError(TetsuzukiError):
     """The survey file cannot be read or lacks a required column."""
+
+
+class SurveyRow(dict[str, Any]):
+    """One row of the survey keyed by column header, with where it was read
+    (``where``: ``survey.csv:12`` for a CSV line, ``survey.parquet: row 11`` for the
+    0-based row of a Parquet table; empty for rows built in code)."""
+
+    where: str = ""
+
+    @classmethod
+    def at(cls, where: str, cells: Iterable[tuple[str, Any]]) -> SurveyRow:
+        row = cls(cells)
+        row.where = where
+        return row
 
 
 @dataclasses.dataclass(frozen=True)
@@ -159,30 +176,47 @@ def _split(text: str) -> tuple[str, ...]:
     return tuple(p for p in parts if p and p not in _UNKNOWN)
 
 
-def parse_count(value: Any) -> int | None:
-    """A count cell as an int, ``None`` when unknown.
+MAX_COUNT = 10**12
+"""Largest count read: a trillion a year is far above any procedure's national total (the
+largest 総手続件数 of the survey is about 340 million)."""
 
-    Accepts ints, floats, and text with thousands separators (``"1,234"``); empty, ``-``
-    and ``不明`` are unknown.
+
+def parse_count(value: Any) -> int | None:
+    """A count cell as a non-negative whole number, ``None`` when unknown.
+
+    Accepts ints, whole floats (``3.0``), and text with thousands separators (``"1,234"``),
+    full-width digits or an exponent (``"1e3"``); empty, ``-``, ``不明`` and a float NaN
+    (a missing Parquet value) are unknown.
 
     Raises:
-        ValueError: text that is neither a number nor a known "unknown" mark.
+        ValueError: ``not a count: <value> (<why>)``: not a number, negative, not a whole
+            number, not finite, or over :data:`MAX_COUNT`.
     """
     if value is None:
         return None
     if isinstance(value, bool):
-        raise ValueError(f"not a count: {value!r}")
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float):
-        return None if value != value else round(value)
-    text = unicodedata.normalize("NFKC", str(value)).strip().replace(",", "")
-    if text in _UNKNOWN:
+        raise ValueError(f"not a count: {value!r} (a boolean)")
+    if isinstance(value, float) and value != value:
         return None
-    try:
-        return round(float(text))
-    except ValueError:
-        raise ValueError(f"not a count: {value!r}") from None
+    if isinstance(value, int | float):
+        number = Decimal(value)
+    else:
+        text = unicodedata.normalize("NFKC", str(value)).strip().replace(",", "")
+        if text in _UNKNOWN:
+            return None
+        try:
+            number = Decimal(text)
+        except InvalidOperation:
+            raise ValueError(f"not a count: {value!r} (not a number)") from None
+    if not number.is_finite():
+        raise ValueError(f"not a count: {value!r} (not a finite number)")
+    if number < 0:
+        raise ValueError(f"not a count: {value!r} (negative)")
+    if number != number.to_integral_value():
+        raise ValueError(f"not a count: {value!r} (not a whole number)")
+    if number > MAX_COUNT:
+        raise ValueError(f"not a count: {value!r} (over {MAX_COUNT:,}, the largest count read)")
+    return int(number)
 
 
 def _text(value: Any) -> str:
@@ -228,19 +262,20 @@ def _decode(data: bytes, file: str) -> str:
     raise SurveyError(f"{file}: not UTF-8 or CP932 text")
 
 
-def read_survey(path: str | Path) -> list[dict[str, Any]]:
+def read_survey(path: str | Path) -> list[SurveyRow]:
     """Read the survey file into rows keyed by NFKC-normalised column header.
 
     Args:
         path: a ``.parquet`` file, or a CSV file in UTF-8 (BOM optional) or CP932.
 
     Returns:
-        One dict per procedure row (for Parquet, only the columns of :data:`COLUMNS`).
+        One :class:`SurveyRow` (a dict) per procedure row, with where it was read (for
+        Parquet, only the columns of :data:`COLUMNS`).
 
     Raises:
-        SurveyError: the file cannot be read, or a column of :data:`REQUIRED_COLUMNS` is
-            missing (the message lists the columns found; for a CSV, no row among the
-            first 10 names them all).
+        SurveyError: the file cannot be read, has no rows, or a column of
+            :data:`REQUIRED_COLUMNS` is missing (the message lists the columns found; for a
+            CSV, no row among the first 10 names them all).
     """
     file = Path(path)
     try:
@@ -252,14 +287,21 @@ def read_survey(path: str | Path) -> list[dict[str, Any]]:
             table = pq.read_table(file, columns=[n for n in schema_names
                                                  if _normalise_header(n) in wanted])
             names = [_normalise_header(n) for n in table.column_names]
-            rows = [dict(zip(names, values, strict=True))
-                    for values in zip(*(table.column(i).to_pylist()
-                                        for i in range(table.num_columns)), strict=True)]
+            rows: list[SurveyRow] = [SurveyRow.at(f"{file}: row {i}", zip(names, values, strict=True))
+                                                  for i, values in enumerate(zip(
+                                                      *(table.column(i).to_pylist()
+                                                        for i in range(table.num_columns)),
+                                                      strict=True))]
         else:
             text = _decode(file.read_bytes(), str(file))
             reader = csv.reader(io.StringIO(text, newline=""))
             names = _find_header(reader)
-            rows = [dict(zip(names, r, strict=False)) for r in reader if any(c.strip() for c in r)]
+            rows = []
+            line = reader.line_num + 1  # the first line of the next record
+            for r in reader:
+                if any(c.strip() for c in r):
+                    rows.append(SurveyRow.at(f"{file}:{line}", zip(names, r, strict=False)))
+                line = reader.line_num + 1
     except OSError as exc:
         raise SurveyError(f"{file}: cannot read the survey: {exc.strerror or exc}") from None
     except SurveyError:
@@ -270,6 +312,8 @@ def read_survey(path: str | Path) -> list[dict[str, Any]]:
     if missing:
         raise SurveyError(f"{file}: missing column(s) {', '.join(missing)}; found: "
                           f"{', '.join(names[:40])}")
+    if not rows:
+        raise SurveyError(f"{file}: the survey has no procedure rows (only the header)")
     return rows
 
 
@@ -286,9 +330,11 @@ def parse_survey(rows: Iterable[Mapping[str, Any]], *,
         One record per row, in order.
 
     Raises:
-        SurveyError: a count cell is not a number (names the procedure id and column).
+        SurveyError: a count cell is not a count; every bad cell (up to 20) is listed with
+            where the row was read (CSV line or Parquet row), the procedure id and column.
     """
     parsed: list[SurveyProcedure] = []
+    errors: list[str] = []
     for row in rows:
         def cell(key: str, row: Mapping[str, Any] = row) -> Any:
             return row.get(COLUMNS[key])
@@ -298,8 +344,10 @@ def parse_survey(rows: Iterable[Mapping[str, Any]], *,
             try:
                 counts[key] = parse_count(cell(key))
             except ValueError as exc:
-                raise SurveyError(f"procedure {_text(cell('id'))}: column {COLUMNS[key]}: "
-                                  f"{exc}") from None
+                where = getattr(row, "where", "")
+                errors.append(f"{where + ': ' if where else ''}procedure {_text(cell('id'))}: "
+                              f"column {COLUMNS[key]}: {exc}")
+                counts[key] = None
         if zero_counts_unknown and all(counts[k] == 0 for k in counts):
             counts = dict.fromkeys(counts)
         parsed.append(SurveyProcedure(
@@ -311,7 +359,15 @@ def parse_survey(rows: Iterable[Mapping[str, Any]], *,
             attachments=split_values(cell("attachments")),
             attachment_status=_text(cell("attachment_status")),
             events=split_values(cell("events"))))
+    if errors:
+        more = len(errors) - _MAX_ERRORS
+        raise SurveyError("\n".join(errors[:_MAX_ERRORS])
+                          + (f"\n... and {more} more bad count cells" if more > 0 else ""))
     return parsed
+
+
+_MAX_ERRORS = 20
+"""Bad count cells listed in one error (a wrong column can make every row bad)."""
 
 
 # --------------------------------------------------------------------------- ranking

@@ -159,8 +159,54 @@ def test_missing_required_column_is_named(tmp_path: Path) -> None:
 
 def test_bad_count_names_the_procedure(tmp_path: Path) -> None:
     rows = [[*ROWS[0][:8], "たくさん", *ROWS[0][9:]]]
-    with pytest.raises(SurveyError, match="procedure 1: column 非オンライン手続件数: not a count"):
-        parse_survey(read_survey(_csv(tmp_path, "utf-8", rows=rows)))
+    path = _csv(tmp_path, "utf-8", rows=rows)
+    with pytest.raises(SurveyError) as info:
+        parse_survey(read_survey(path))
+    assert str(info.value) == (f"{path}:2: procedure 1: column 非オンライン手続件数: not a count: "
+                               "'たくさん' (not a number)")
+
+
+def _with_count(row: list[str], column: int, value: str) -> list[str]:
+    return [*row[:column], value, *row[column + 1:]]
+
+
+def test_every_bad_count_is_reported_with_its_line_and_column(tmp_path: Path) -> None:
+    # Line 1 is the header; the second row's name spans two lines, so the third row
+    # starts on line 5.
+    rows = [_with_count(ROWS[0], 8, "inf"),
+            _with_count(["住民票の写しの\n交付請求", *ROWS[1][1:]], 6, "-5"),
+            _with_count(_with_count(ROWS[3], 8, "3.7"), 7, "1e400")]
+    path = _csv(tmp_path, "utf-8", rows=rows)
+    with pytest.raises(SurveyError) as info:
+        parse_survey(read_survey(path))
+    assert str(info.value).splitlines() == [
+        f"{path}:2: procedure 1: column 非オンライン手続件数: not a count: 'inf' (not a finite number)",
+        f"{path}:3: procedure 2: column 総手続件数: not a count: '-5' (negative)",
+        f"{path}:5: procedure 4: column オンライン手続件数: not a count: '1e400' "
+        "(over 1,000,000,000,000, the largest count read)",
+        f"{path}:5: procedure 4: column 非オンライン手続件数: not a count: '3.7' (not a whole number)",
+    ]
+
+
+def test_bad_counts_in_parquet_name_the_row(tmp_path: Path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    columns = {name: [row[i] for row in ROWS[:3]] for i, name in enumerate(HEADER)}
+    columns["非オンライン手続件数"] = [1000.0, -1.0, float("nan")]  # nan: missing, unknown
+    path = tmp_path / "survey.parquet"
+    pq.write_table(pa.table(columns), path)
+    with pytest.raises(SurveyError) as info:
+        parse_survey(read_survey(path))
+    assert str(info.value) == (f"{path}: row 1: procedure 2: column 非オンライン手続件数: not a "
+                               "count: -1.0 (negative)")
+
+
+def test_a_survey_without_rows_says_so(tmp_path: Path) -> None:
+    path = _csv(tmp_path, "utf-8", rows=[])
+    with pytest.raises(SurveyError) as info:
+        read_survey(path)
+    assert str(info.value) == f"{path}: the survey has no procedure rows (only the header)"
 
 
 def test_unreadable_file(tmp_path: Path) -> None:
@@ -181,6 +227,26 @@ def test_cell_helpers() -> None:
     assert parse_count("不明") is None and parse_count(float("nan")) is None
     with pytest.raises(ValueError, match="not a count"):
         parse_count("abc")
+
+
+@pytest.mark.parametrize(("cell", "count"), [
+    ("1,000", 1000), ("１０００", 1000), ("1e3", 1000), ("3.0", 3), (3.0, 3), (0, 0), ("0", 0),
+    ("99999999999", 99_999_999_999), ("", None), ("-", None), (float("nan"), None),
+])
+def test_counts_are_whole_numbers(cell: object, count: int | None) -> None:
+    assert parse_count(cell) == count
+
+
+@pytest.mark.parametrize(("cell", "why"), [
+    ("3.7", "not a whole number"), (3.7, "not a whole number"), ("-5", "negative"),
+    (-5, "negative"), ("inf", "not a finite number"), (float("inf"), "not a finite number"),
+    ("abc", "not a number"), (True, "a boolean"),
+    ("99999999999999999999999", "over 1,000,000,000,000, the largest count read"),
+])
+def test_other_counts_are_refused_with_the_reason(cell: object, why: str) -> None:
+    with pytest.raises(ValueError) as info:
+        parse_count(cell)
+    assert str(info.value) == f"not a count: {cell!r} ({why})"
 
 
 def test_real_survey_parquet(shared_dir: Path) -> None:
