@@ -20,7 +20,6 @@ Export choices (each listed in :attr:`ProsimosExport.warnings` when it applies):
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,11 +27,12 @@ from typing import Any
 
 from lxml import etree
 
-from bpr.bpmn.bpmn_import import BPMN_NS, import_bpmn_bytes
+from bpr.bpmn.bpmn_import import BPMN_NS, TASK_TYPES, import_bpmn_bytes
 from bpr.bpmn.extension import TZ_NS, encode_value
 from bpr.bpmn.names import bpmn_id
 from bpr.bpmn.secure_xml import parse_xml_file
-from bpr.errors import InvalidModelError, Problem
+from bpr.errors import InvalidModelError, Problem, TetsuzukiError
+from bpr.prosimos_json import DistributionSpec, Period, Resource, read_parameters
 from bpr.sim.scenario import OfficeHours, Scenario
 from models.procedure import (
     ActorKind,
@@ -118,32 +118,33 @@ def prosimos_distribution(dist: Distribution, scale: float) -> dict[str, Any]:
             "distribution_params": _param(dist.mean * scale, sd * scale, a * scale, b * scale)}
 
 
-def _from_prosimos(spec: dict[str, Any], scale: float, warnings: list[str], what: str) -> Distribution:
-    """Our distribution for a Prosimos one whose values are in seconds; ``scale`` is
+def _from_prosimos(spec: DistributionSpec, scale: float, warnings: list[str], what: str
+                   ) -> Distribution:
+    """Our distribution for a checked Prosimos one whose values are in seconds; ``scale`` is
     seconds per unit of the result (60: minutes, 86400: days)."""
-    name = str(spec.get("distribution_name", "fix"))
-    raw = [float(p["value"]) for p in spec.get("distribution_params", [])]
-    if not raw:
-        warnings.append(f"{what}: distribution without parameters; 0 is used")
+    values = [v / scale for v in spec.values]
+    if spec.name == "fix":
+        return Fixed(value=values[0])
+    if spec.name == "uniform":
+        if values[0] == values[1]:
+            return Fixed(value=values[0])
+        return Uniform(dist="uniform", low=values[0], high=values[1])
+    mean = values[0]
+    if mean == 0:
         return Fixed(value=0)
-    if name in ("fix", "fixed"):
-        return Fixed(value=raw[0] / scale)
-    if name == "uniform" and len(raw) >= 2:
-        return Uniform(dist="uniform", low=raw[0] / scale, high=raw[1] / scale)
-    if name in ("expon", "exponential") and raw[0] > 0:
-        return Exponential.model_validate({"dist": "exponential", "mean": raw[0] / scale})
-    if name in ("lognorm", "norm", "gamma") and len(raw) >= 2 and raw[0] > 0:
-        # norm: [mean, std, min, max]; lognorm and gamma: [mean, variance, min, max].
-        sd = raw[1] if name == "norm" else math.sqrt(max(raw[1], 0.0))
-        if name != "lognorm":
-            warnings.append(f"{what}: {name} distribution imported as lognormal with the same "
-                            "mean and standard deviation")
-        if sd <= 0:
-            return Fixed(value=raw[0] / scale)
-        return LogNormal.model_validate({"dist": "lognormal", "mean": raw[0] / scale, "sd": sd / scale})
-    warnings.append(f"{what}: distribution {name!r} not supported; its first parameter is used "
-                    "as a fixed value")
-    return Fixed(value=max(raw[0], 0.0) / scale)
+    if spec.name == "expon":
+        if values[1] > 0:
+            warnings.append(f"{what}: the minimum of {spec.values[1]:g} s of the exponential is "
+                            "not represented; imported as an exponential with the same mean")
+        return Exponential.model_validate({"dist": "exponential", "mean": mean})
+    # norm: [mean, std, min, max]; lognorm and gamma: [mean, variance, min, max].
+    sd = values[1] if spec.name == "norm" else math.sqrt(spec.values[1]) / scale
+    if spec.name != "lognorm":
+        warnings.append(f"{what}: {spec.name} distribution imported as lognormal with the same "
+                        "mean and standard deviation")
+    if sd <= 0:
+        return Fixed(value=mean)
+    return LogNormal.model_validate({"dist": "lognormal", "mean": mean, "sd": sd})
 
 
 def _calendar(hours: OfficeHours) -> list[dict[str, str]]:
@@ -289,38 +290,33 @@ def export_prosimos(model: ProcedureVersion, scenario: Scenario) -> ProsimosExpo
     return ProsimosExport(bpmn, params, tuple(warnings))
 
 
-def _seconds(text: str) -> float:
-    parts = [float(p) for p in text.split(":")]
-    while len(parts) < 3:
-        parts.append(0.0)
-    return parts[0] * 3600 + parts[1] * 60 + parts[2]
+def _hhmm(seconds: float) -> str:
+    minutes = round(seconds / 60)
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
 
 
-def _weekly_open_seconds(periods: list[dict[str, Any]]) -> float:
-    total = 0.0
-    for period in periods:
-        first, last = _DAYS.index(str(period["from"]).upper()), _DAYS.index(str(period["to"]).upper())
-        days = last - first + 1 if last >= first else last + 8 - first
-        total += days * max(0.0, _seconds(period["endTime"]) - _seconds(period["beginTime"]) + (
-            1 if str(period["endTime"]).startswith("23:59:59") else 0))
-    return total
-
-
-def _office_hours(periods: list[dict[str, Any]]) -> OfficeHours | None:
+def _office_hours(periods: tuple[Period, ...], warnings: list[str], what: str) -> OfficeHours | None:
     """Office hours when a calendar is one daily window on some weekdays, else None."""
-    windows = {(p["beginTime"], p["endTime"]) for p in periods}
+    windows = {(p.begin, p.end) for p in periods}
     if len(windows) != 1:
         return None
     begin, end = next(iter(windows))
     days: set[int] = set()
     for p in periods:
-        first, last = _DAYS.index(str(p["from"]).upper()), _DAYS.index(str(p["to"]).upper())
-        days |= set(range(first, last + 1))
-    close = "24:00" if str(end).startswith("23:59") else str(end)[:5]
-    if str(begin)[:5] == "00:00" and close == "24:00" and len(days) == 7:
+        days |= set(range(p.first, p.last + 1)) if p.last >= p.first else \
+            set(range(p.first, 7)) | set(range(0, p.last + 1))
+    close = "24:00" if end >= 86340 else _hhmm(end)
+    if begin == 0 and close == "24:00" and len(days) == 7:
         return None
-    return OfficeHours(open=str(begin)[:5], close=close, weekdays=tuple(sorted(days)),
-                       public_holidays=False, year_end=False)
+    try:
+        return OfficeHours(open=_hhmm(begin), close=close, weekdays=tuple(sorted(days)),
+                           public_holidays=False, year_end=False)
+    except (ValueError, TetsuzukiError) as exc:
+        warnings.append(f"{what}: not read as office hours ({exc}); the lane works at any hour")
+        return None
+
+
+_BPMN_TASKS = tuple(f"{{{BPMN_NS}}}{tag}" for tag in TASK_TYPES)
 
 
 def import_prosimos(bpmn: str | Path, parameters: str | Path) -> ProsimosImport:
@@ -332,18 +328,17 @@ def import_prosimos(bpmn: str | Path, parameters: str | Path) -> ProsimosImport:
     the annual volume and the scenario's office hours.
 
     Raises:
-        InvalidModelError: a file is refused or the result is not a valid procedure.
+        InvalidModelError: a file is refused (the parameter file is checked whole first, see
+            :mod:`bpr.prosimos_json`), or the result is not a valid procedure.
     """
     tree = parse_xml_file(bpmn)
-    try:
-        data = json.loads(Path(parameters).read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise InvalidModelError([Problem(str(parameters), 0, 0, f"cannot read JSON: {exc}")]) from None
-    warnings: list[str] = []
     root = tree.getroot()
     process = root.find(f"{{{BPMN_NS}}}process")
     if process is None:
         raise InvalidModelError([Problem(str(bpmn), 0, 0, "no <process> element")])
+    task_ids = [str(e.get("id")) for e in process.iter(*_BPMN_TASKS) if e.get("id")]
+    params = read_parameters(parameters, task_ids=task_ids)
+    warnings: list[str] = list(params.warnings)
 
     def props(element: etree._Element, values: dict[str, Any]) -> None:
         ext = element.find(f"{{{BPMN_NS}}}extensionElements")
@@ -355,57 +350,47 @@ def import_prosimos(bpmn: str | Path, parameters: str | Path) -> ProsimosImport:
             etree.SubElement(group, f"{{{TZ_NS}}}property", name=name, value=encode_value(value))
 
     by_id = {e.get("id"): e for e in process.iter() if isinstance(e.tag, str) and e.get("id")}
-    calendars = {c["id"]: c.get("time_periods", []) for c in data.get("resource_calendars", [])}
-    pools: dict[str, dict[str, Any]] = {}
-    for pool in data.get("resource_profiles", []):
-        for resource in pool.get("resource_list", []):
-            pools[resource["id"]] = {"pool": pool, "resource": resource}
     office: OfficeHours | None = None
     lane_of: dict[str, str] = {}
-    for task in data.get("task_resource_distribution", []):
-        resources = task.get("resources", [])
-        element = by_id.get(task.get("task_id"))
-        if not resources or element is None:
-            continue
-        if len(resources) > 1:
-            warnings.append(f"task {task['task_id']}: {len(resources)} resources can do it; the "
-                            f"first ({resources[0]['resource_id']}) is its actor and gives its duration")
-        duration = _from_prosimos(resources[0], 60.0, warnings, f"task {task['task_id']}")
+    for task in params.tasks:
+        element = by_id[task.task_id]
+        if task.resources > 1:
+            warnings.append(f"task {task.task_id}: {task.resources} resources can do it; the "
+                            f"first ({task.resource_id}) is its actor and gives its duration")
+        duration = _from_prosimos(task.duration, 60.0, warnings, f"task {task.task_id}")
         props(element, {"duration": duration.model_dump(mode="json", by_alias=True)})
-        lane_of[task["task_id"]] = resources[0]["resource_id"]
-    for event in data.get("event_distribution", []):
-        element = by_id.get(event.get("event_id"))
+        lane_of[task.task_id] = task.resource_id
+    for event_id, spec in params.events:
+        element = by_id.get(event_id)
         if element is not None:
-            delay = _from_prosimos(event, 86400.0, warnings, f"event {event['event_id']}")
+            delay = _from_prosimos(spec, 86400.0, warnings, f"event {event_id}")
             props(element, {"delay": delay.model_dump(mode="json", by_alias=True)})
-    for gateway in data.get("gateway_branching_probabilities", []):
-        for path in gateway.get("probabilities", []):
-            element = by_id.get(path.get("path_id"))
-            if element is not None and "value" in path:
-                props(element, {"probability": float(path["value"])})
+    for _gateway, branches in params.gateways:
+        for path_id, value in branches:
+            element = by_id.get(path_id)
+            if element is not None and value is not None:
+                props(element, {"probability": value})
     # Lanes: one per resource that does some task.
     lane_set = etree.Element(f"{{{BPMN_NS}}}laneSet", id="LaneSet_prosimos")
     for rid in dict.fromkeys(lane_of.values()):
-        info = pools.get(rid, {"pool": {}, "resource": {"id": rid, "name": rid, "amount": 1}})
-        resource = info["resource"]
-        periods = calendars.get(resource.get("calendar", ""), [])
-        hours = _office_hours(periods) if periods else None
+        resource = params.resources.get(rid, Resource(rid, rid, 1, None))
+        periods = params.calendars.get(resource.calendar or "", ())
+        hours = _office_hours(periods, warnings, f"resource {rid}") if periods else None
         if hours is not None and office is None:
             office = hours
         lane = etree.SubElement(lane_set, f"{{{BPMN_NS}}}lane", id=f"Lane_{bpmn_id(rid)}",
-                                name=str(resource.get("name") or rid))
-        props(lane, {"id": rid, "kind": "staff", "headcount": max(1, int(resource.get("amount", 1))),
+                                name=resource.name)
+        props(lane, {"id": rid, "kind": "staff", "headcount": resource.amount,
                      "calendar": "always" if hours is None else "office"})
         for tid, owner in lane_of.items():
             if owner == rid:
                 etree.SubElement(lane, f"{{{BPMN_NS}}}flowNodeRef").text = tid
     process.insert(0, lane_set)
 
-    arrival = data.get("arrival_time_distribution", {})
-    mean_interarrival = _from_prosimos(arrival, 1.0, warnings, "arrivals").mean if arrival else 0.0
-    open_week = _weekly_open_seconds(data.get("arrival_time_calendar", _ALWAYS)) or 7 * 86400.0
-    volume = round(open_week * 365 / 7 / mean_interarrival, 3) if mean_interarrival > 0 else 0.0
-    props(process, {"annual_volume": volume,
+    if params.arrival.name != "expon":
+        warnings.append(f"arrivals: only the mean time between arrivals ({params.arrival.mean:g} s) "
+                        f"of the {params.arrival.name} distribution is used (our arrivals are Poisson)")
+    props(process, {"annual_volume": params.annual_volume,
                     "volume_source": f"assumption: Prosimos arrival rate in {Path(parameters).name}",
                     "version": "as-is"})
     result = import_bpmn_bytes(etree.tostring(root), str(bpmn))

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from lxml import etree
 
 from bpr.bpmn.bpmn_import import BPMN_NS
-from bpr.load import load_procedure, load_procedure_text
+from bpr.errors import InvalidModelError, Problem
+from bpr.load import iter_model_files, load_procedure, load_procedure_text
 from bpr.prosimos import UNLIMITED_AMOUNT, export_prosimos, import_prosimos, prosimos_distribution
 from bpr.sim.scenario import Scenario, load_scenario_text
 from models.procedure import Exponential, Fixed, Triangular, Uniform
-from tests.conftest import EXAMPLE
+from tests.conftest import EXAMPLE, PROCEDURES
 
 MODEL = """\
 id: mini
@@ -123,3 +125,140 @@ def test_imported_scenario_writes_yaml_that_loads(tmp_path: Path) -> None:
 
     scenario = Scenario(name="x", online_share=0.3)
     assert load_scenario_text(scenario_yaml(scenario)) == scenario
+
+
+# --------------------------------------------------------------------------- checked parameters
+
+
+def _exported(tmp_path: Path) -> tuple[Path, dict[str, Any]]:
+    """The MODEL exported: the BPMN file written, the parameters returned for editing."""
+    out = export_prosimos(load_procedure_text(MODEL), Scenario(name="t"))
+    (tmp_path / "m.bpmn").write_bytes(out.bpmn)
+    return tmp_path / "m.bpmn", out.parameters
+
+
+def _import_problems(tmp_path: Path, parameters: object, *, indent: int | None = 2
+                     ) -> list[Problem]:
+    bpmn = tmp_path / "m.bpmn"
+    if not bpmn.exists():
+        _exported(tmp_path)
+    (tmp_path / "p.json").write_text(json.dumps(parameters, indent=indent), encoding="utf-8")
+    with pytest.raises(InvalidModelError) as info:
+        import_prosimos(bpmn, tmp_path / "p.json")
+    return info.value.problems
+
+
+def test_a_json_list_is_refused_as_a_whole(tmp_path: Path) -> None:
+    (problem,) = _import_problems(tmp_path, [])
+    assert str(problem) == (f"{tmp_path / 'p.json'}:1:1: error a Prosimos parameter file must be "
+                            "a JSON object, got a list")
+
+
+def test_the_required_sections_must_be_there(tmp_path: Path) -> None:
+    problems = _import_problems(tmp_path, {})
+    assert [(p.field, p.message) for p in problems] == [
+        ("arrival_time_distribution", "required field is missing: the distribution of the time "
+         "between arrivals"),
+        ("task_resource_distribution", "required field is missing: the duration of every task "
+         "per resource")]
+
+
+def test_every_task_of_the_bpmn_file_needs_a_duration(tmp_path: Path) -> None:
+    _, params = _exported(tmp_path)
+    params["task_resource_distribution"] = [t for t in params["task_resource_distribution"]
+                                            if t["task_id"] != "check"]
+    (problem,) = _import_problems(tmp_path, params)
+    assert problem.field == "task_resource_distribution"
+    assert problem.message == "task 'check' of the BPMN file has no entry: every task needs a duration"
+
+
+def test_a_distribution_with_too_few_parameters_names_the_form(tmp_path: Path) -> None:
+    _, params = _exported(tmp_path)
+    params["arrival_time_distribution"] = {"distribution_name": "expon",
+                                           "distribution_params": [{"value": -5}]}
+    (problem,) = _import_problems(tmp_path, params)
+    assert problem.field == "arrival_time_distribution.distribution_params"
+    assert problem.message == "expon needs 3 parameters [mean, min, max], got 1"
+    assert problem.line > 1  # located in the pretty-printed file
+
+
+@pytest.mark.parametrize(("values", "message"), [
+    ([-5, 0, 100], "mean must be >= 0: a time or its spread cannot be negative"),
+    ([0, 0, 100], "the mean time between two arrivals must be > 0 seconds"),
+])
+def test_negative_or_zero_time_between_arrivals_is_refused(tmp_path: Path, values: list[float],
+                                                            message: str) -> None:
+    _, params = _exported(tmp_path)
+    params["arrival_time_distribution"] = {"distribution_name": "expon", "distribution_params":
+                                           [{"value": v} for v in values]}
+    (problem,) = _import_problems(tmp_path, params)
+    assert problem.field == "arrival_time_distribution.distribution_params[0].value"
+    assert problem.message == message
+    assert problem.value == repr(values[0])
+    text = (tmp_path / "p.json").read_text(encoding="utf-8")
+    lines = text.splitlines()
+    assert lines[problem.line - 1][:problem.column - 1].endswith('"value": ')
+    assert lines[problem.line - 1][problem.column - 1:].startswith(str(values[0]))
+
+
+def test_bad_values_deep_in_the_file_are_all_reported(tmp_path: Path) -> None:
+    _, params = _exported(tmp_path)
+    task = next(t for t in params["task_resource_distribution"] if t["task_id"] == "check")
+    task["resources"][0]["distribution_params"][0]["value"] = -60
+    params["gateway_branching_probabilities"][0]["probabilities"][0]["value"] = "half"
+    params["resource_calendars"][0]["time_periods"][0]["from"] = "MONDY"
+    text = json.dumps(params, indent=2).replace('"value": 600.0', '"value": NaN', 1)
+    (tmp_path / "p.json").write_text(text, encoding="utf-8")
+    with pytest.raises(InvalidModelError) as info:
+        import_prosimos(tmp_path / "m.bpmn", tmp_path / "p.json")
+    found = {(p.field, p.message, p.hint) for p in info.value.problems}
+    i = params["task_resource_distribution"].index(task)
+    assert found == {
+        ("task_resource_distribution[0].resources[0].distribution_params[0].value",
+         "must be a finite number", None),
+        (f"task_resource_distribution[{i}].resources[0].distribution_params[0].value",
+         "mean must be >= 0: a time or its spread cannot be negative", None),
+        ("gateway_branching_probabilities[0].probabilities[0].value", "must be a number, got a string",
+         None),
+        ("resource_calendars[0].time_periods[0].from", "must be a day of the week (MONDAY ... SUNDAY)",
+         "did you mean 'MONDAY'?"),
+    }
+    lines = [p.line for p in info.value.problems]
+    assert lines == sorted(lines) and lines[0] > 1
+
+
+@pytest.mark.parametrize(("name", "values", "mean"), [
+    ("fix", [600], 10), ("expon", [600, 0, 30000], 10), ("uniform", [300, 900], 10),
+    ("norm", [600, 60, 0, 1200], 10), ("lognorm", [600, 3600, 0, 30000], 10),
+    ("gamma", [600, 3600, 0, 30000], 10), ("exponential", [600, 0, 30000], 10),
+])
+def test_every_prosimos_distribution_form_is_read(tmp_path: Path, name: str, values: list[float],
+                                                   mean: float) -> None:
+    bpmn, params = _exported(tmp_path)
+    task = next(t for t in params["task_resource_distribution"] if t["task_id"] == "check")
+    task["resources"][0].update(distribution_name=name,
+                                distribution_params=[{"value": v} for v in values])
+    (tmp_path / "p.json").write_text(json.dumps(params), encoding="utf-8")
+    assert import_prosimos(bpmn, tmp_path / "p.json").model.step("check").duration.mean == \
+        pytest.approx(mean)
+
+
+def test_every_catalog_model_survives_export_and_import(tmp_path: Path) -> None:
+    files = list(iter_model_files([PROCEDURES]))
+    assert len(files) == 62
+    for file in files:
+        model = load_procedure(file)
+        out = export_prosimos(model, Scenario(name="t"))
+        (tmp_path / "m.bpmn").write_bytes(out.bpmn)
+        (tmp_path / "m.json").write_text(json.dumps(out.parameters), encoding="utf-8")
+        back = import_prosimos(tmp_path / "m.bpmn", tmp_path / "m.json").model
+        assert back.annual_volume == pytest.approx(model.annual_volume, rel=1e-6), file
+        assert {s.id for s in back.steps if s.kind == "task"} >= \
+            {s.id for s in model.steps if s.kind == "task"}, file
+
+
+def test_a_folder_for_the_parameters_is_refused(tmp_path: Path) -> None:
+    bpmn, _ = _exported(tmp_path)
+    with pytest.raises(InvalidModelError) as info:
+        import_prosimos(bpmn, tmp_path)
+    assert str(info.value) == f"{tmp_path}: cannot read: is a folder, not a Prosimos parameter file"
