@@ -28,7 +28,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.constructor import DuplicateKeyError
+from ruamel.yaml.constructor import DuplicateKeyError, RoundTripConstructor
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.events import AliasEvent, CollectionEndEvent, CollectionStartEvent, ScalarEvent
 
@@ -180,8 +180,18 @@ def suggest(word: str, candidates: Sequence[str]) -> str | None:
 # --------------------------------------------------------------------------- YAML reading
 
 
+class _TextDates(RoundTripConstructor):
+    """Leaves date-like scalars (``2025-04-01``) as text for pydantic to parse: ruamel
+    would build them itself and fail on an impossible date (``2025-02-30``) with no
+    position; pydantic's error is located at the field like any other."""
+
+
+_TextDates.add_constructor("tag:yaml.org,2002:timestamp", RoundTripConstructor.construct_yaml_str)
+
+
 def _yaml() -> YAML:
     yaml = YAML(typ="rt", pure=True)
+    yaml.Constructor = _TextDates
     yaml.allow_duplicate_keys = False
     return yaml
 

@@ -146,3 +146,23 @@ def test_scenario_survives_json_for_workers() -> None:
         travel_minutes={"dist": "exponential", "mean": 30}, headcount={"counter": 4})
     data = json.loads(json.dumps(scenario.model_dump(mode="json")))
     assert Scenario.model_validate(data) == scenario
+
+
+@pytest.mark.parametrize(("text", "where", "field"), [
+    ("name: x\nstart: 2025-02-30\n", "s.yaml:2:8", "'start'"),
+    ("name: x\ncalendar:\n  closed_dates: [2025-04-30, 2025-13-01]\n", "s.yaml:3:30",
+     "'calendar.closed_dates[1]'"),
+])
+def test_an_impossible_date_is_located_at_its_field(text: str, where: str, field: str) -> None:
+    with pytest.raises(InvalidModelError) as caught:
+        load_scenario_text(text, "s.yaml")
+    message = str(caught.value)
+    assert where in message and field in message
+    assert "outside expected range" in message
+
+
+def test_dates_are_still_read_as_dates() -> None:
+    scenario = load_scenario_text("name: x\nstart: 2026-04-01\ncalendar:\n"
+                                  "  closed_dates: [2026-08-13]\n", "s.yaml")
+    assert scenario.start == date(2026, 4, 1)
+    assert scenario.calendar.closed_dates == (date(2026, 8, 13),)
