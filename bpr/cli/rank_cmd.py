@@ -300,8 +300,11 @@ def survey_rank_command(
     procedures = parse_survey(read_survey(file), zero_counts_unknown=not zero_counts)
     kept = filter_survey(procedures, receiver=receiver, ministry=ministry, life_event=life_event)
     if not kept:
-        raise TetsuzukiError(f"no procedure of {file} matches the filters "
-                             f"(receiver={receiver}, ministry={ministry}, event={life_event})")
+        given = ", ".join(f"{name}={value}" for name, value in (
+            ("--receiver", receiver), ("--ministry", ministry), ("--event", life_event))
+            if value is not None)
+        raise TetsuzukiError(f"no procedure of {file} matches {given}" if given
+                             else f"{file} holds no procedure rows")
     unknown = sum(1 for p in kept if p.non_online is None)
     print(f"{len(kept)} procedures match; {unknown} with unknown counts rank last",
           file=sys.stderr)

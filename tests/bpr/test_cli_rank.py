@@ -327,7 +327,7 @@ def test_survey_rank_with_no_match_is_an_error(survey_csv: Path) -> None:
     result = runner.invoke(app, ["survey", "rank", str(survey_csv), "--ministry", "宮内庁"])
     assert result.exit_code == 1
     assert isinstance(result.exception, TetsuzukiError)
-    assert "no procedure" in str(result.exception)
+    assert str(result.exception) == f"no procedure of {survey_csv} matches --ministry=宮内庁"
 
 
 def test_survey_rank_real_parquet(shared_dir: Path, tmp_path: Path) -> None:
