@@ -24,6 +24,7 @@ from rich.progress import (
 from bpr.cli import app
 from bpr.cli.output import Format, emit
 from bpr.errors import SimulationError
+from bpr.lineage import load_pair
 from bpr.load import iter_model_files, load_procedure
 from bpr.sim import METRICS, Estimate, Scenario, Summary, load_scenario, simulate_batch, summarise
 from bpr.sim.compiled import check_fits
@@ -156,7 +157,14 @@ def simulate(
     scenario = scenario.with_overrides(
         online_share=online_share, replications=replications, seed=seed,
         horizon_days=max(1, round(years * 365)) if years is not None else None)
-    models: list[ProcedureVersion] = [load_procedure(f) for f in model_files(target)]
+    files = model_files(target)
+    if target.is_dir() and [f.stem for f in files[:2]] == ["as-is", "to-be"]:
+        # A procedure folder's pair is checked as `validate` and `diff` check it (same
+        # procedure, labels, lineage), so its two columns always compare one procedure.
+        models: list[ProcedureVersion] = [*load_pair(files[0], files[1])]
+        models += [load_procedure(f) for f in files[2:]]
+    else:
+        models = [load_procedure(f) for f in files]
     check_scenario(scenario, models)
     progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                         TimeElapsedColumn(), console=Console(stderr=True),

@@ -140,3 +140,17 @@ def test_a_burst_for_another_procedure_is_noted() -> None:
     assert "note: the burst of scenario 'disaster-burst' applies to disaster-certificate only, " \
            "not to child-allowance-claim" in result.stderr
     json.loads(result.stdout, parse_constant=_refuse_constant)
+
+
+def test_a_folder_pairing_two_procedures_is_refused_before_simulating(tmp_path: Path) -> None:
+    folder = tmp_path / "mix"
+    folder.mkdir()
+    childcare = PROCEDURES / "childcare"
+    (folder / "as-is.yaml").write_bytes(
+        (childcare / "child-allowance-claim" / "as-is.yaml").read_bytes())
+    (folder / "to-be.yaml").write_bytes(
+        (childcare / "nursery-application" / "to-be.yaml").read_bytes())
+    result = _cli("simulate", str(folder), "--replications", "1")
+    assert result.returncode == 1
+    assert f"{folder / 'to-be.yaml'}:" in result.stderr + result.stdout
+    assert "different procedures" in result.stderr + result.stdout
