@@ -394,8 +394,11 @@ def import_prosimos(bpmn: str | Path, parameters: str | Path) -> ProsimosImport:
                     "volume_source": f"assumption: Prosimos arrival rate in {Path(parameters).name}",
                     "version": "as-is"})
     result = import_bpmn_bytes(etree.tostring(root), str(bpmn))
-    warnings += [str(w) for w in result.warnings if "no annual volume" not in w.message]
-    warnings += [f"ignored: {w}" for w in result.ignored]
+    # The notes' positions are in the BPMN rebuilt above, not in the user's file: name the
+    # element of the user's model instead.
+    warnings += [f"{Path(bpmn).name}: {w.element}: {w.message}" for w in result.warnings
+                 if "no annual volume" not in w.message]
+    warnings += [f"{Path(bpmn).name}: ignored: {w.element}: {w.message}" for w in result.ignored]
     scenario = Scenario(name=f"prosimos-{result.model.id}",
                         description=f"Read from {Path(parameters).name} by tetsuzuki prosimos import.",
                         calendar=office or OfficeHours(public_holidays=False, year_end=False),

@@ -262,3 +262,21 @@ def test_a_folder_for_the_parameters_is_refused(tmp_path: Path) -> None:
     with pytest.raises(InvalidModelError) as info:
         import_prosimos(bpmn, tmp_path)
     assert str(info.value) == f"{tmp_path}: cannot read: is a folder, not a Prosimos parameter file"
+
+
+def test_import_notes_name_the_users_file_and_element(tmp_path: Path) -> None:
+    """Notes from the BPMN part name the user's file and the element, not a position in
+    the BPMN the importer rebuilds internally."""
+    from lxml import etree
+
+    out = export_prosimos(load_procedure_text(MODEL), Scenario(name="t"))
+    root = etree.fromstring(out.bpmn)
+    process = root.find("{http://www.omg.org/spec/BPMN/20100524/MODEL}process")
+    assert process is not None
+    etree.SubElement(process, "{http://www.omg.org/spec/BPMN/20100524/MODEL}dataObject",
+                     id="DataObject_form")
+    (tmp_path / "m.bpmn").write_bytes(etree.tostring(root))
+    (tmp_path / "m.json").write_text(json.dumps(out.parameters), encoding="utf-8")
+    notes = [w for w in import_prosimos(tmp_path / "m.bpmn", tmp_path / "m.json").warnings
+             if "DataObject_form" in w]
+    assert notes and all(n.startswith("m.bpmn: ignored: DataObject_form: ") for n in notes)
