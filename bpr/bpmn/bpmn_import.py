@@ -24,8 +24,9 @@ from lxml import etree
 
 from bpr.bpmn.extension import TZ_NS, read_properties
 from bpr.bpmn.names import kebab_id, normalise_label, step_id
-from bpr.bpmn.secure_xml import parse_xml_bytes, parse_xml_file
+from bpr.bpmn.secure_xml import MAX_BPMN_BYTES, parse_xml_bytes
 from bpr.errors import InvalidModelError, Problem
+from bpr.files import read_limited
 from bpr.load import Located, validate_located
 from models.procedure import Actor, Flow, ProcedureVersion, Step
 
@@ -652,12 +653,9 @@ def import_bpmn(path: str | Path, *, process: str | None = None,
     Raises:
         InvalidModelError: as :func:`import_bpmn_bytes`, or the file cannot be read.
     """
-    tree = parse_xml_file(path)
-    try:  # the text again, for the columns of messages only (the tree is what is imported)
-        source: bytes | None = Path(path).read_bytes()
-    except OSError:
-        source = None
-    return _import_tree(tree, str(path), process, version, source)
+    source = read_limited(path, kind="BPMN file", limit=MAX_BPMN_BYTES)
+    # The bytes are read once: parsed here, and kept for the columns of messages.
+    return _import_tree(parse_xml_bytes(source, str(path)), str(path), process, version, source)
 
 
 def _import_tree(tree: etree._ElementTree, file: str, process_id: str | None,
