@@ -1,6 +1,6 @@
 """Side-by-side benchmark (not a test): tetsuzuki's engine and Prosimos on the same model.
 
-Exports ``benchmarks/prosimos/model.yaml`` with :func:`bpr.prosimos.export_prosimos`,
+Exports ``benchmarks/prosimos/model.yaml`` with :func:`bpr.interop.prosimos.export_prosimos`,
 runs the same number of cases through both simulators and prints, for each, simulated
 cases per second, mean lead time and mean waiting time, and the ratios.
 
@@ -38,8 +38,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from bpr.load import load_procedure
-from bpr.prosimos import export_prosimos
+from bpr.interop.prosimos import export_prosimos
+from bpr.model.load import load_procedure
 from bpr.sim import Scenario, simulate_replication
 from bpr.sim.calendar import MINUTES_PER_DAY
 from bpr.sim.scenario import OfficeHours

@@ -24,7 +24,7 @@ import time
 import tracemalloc
 from pathlib import Path
 
-from bpr.load import load_procedure
+from bpr.model.load import load_procedure
 from bpr.sim import Scenario, simulate_replication
 from bpr.sim.arrivals import ArrivalPlan, generate_arrivals
 from bpr.sim.compiled import compile_model, sampler, uniforms

@@ -1,18 +1,22 @@
-"""Pure analysis of procedure models: load, structure, canonical form, metrics, diff, ECRS,
-ranking, diagrams, report, BPMN and the simulation engine (``bpr.sim``).
+"""Pure analysis of procedure models, in subpackages by what they do:
+
+* ``bpr.model``: reading YAML, validating, canonical form, lineage, the catalog;
+* ``bpr.analysis``: graph and expected counts, metrics, principles, diff, ECRS;
+* ``bpr.sim``: the discrete-event simulation engine and its scenarios;
+* ``bpr.planning``: ranking for onlining, weights, the national survey;
+* ``bpr.render``: diagrams, the auditors' report, its publication and verification;
+* ``bpr.interop``: BPMN 2.0 and Prosimos;
+* ``bpr.cli``: the command line, an edge that nothing else imports.
 
 The computing functions take models and return plain result objects; they do no I/O,
-touch no database and import no Prefect. Reading input files is confined to the loaders
-(``bpr.load``, ``bpr.catalog``, ``bpr.weights``, ``bpr.survey``, ``bpr.report.read_sources``,
-``bpr.bpmn``); writing files and opening the store happen only in the command line (the
-``cli`` subpackage, an edge: nothing else in ``bpr``, nor ``flows`` or ``models``, imports it)
-and in ``bpr.publish`` (the report folder and the simulation results it shows, for the
-command line and the flows).
+touch no database and import no Prefect. Reading input files is confined to the loaders;
+writing files and opening the store happen only in the command line and in
+``bpr.render.publish``. ``tests/test_layers.py`` enforces which subpackage may import which.
 """
 
-from bpr.canonical import canonical_json, content_hash
 from bpr.errors import InvalidModelError, Problem, TetsuzukiError
-from bpr.load import load_procedure, load_procedure_text
+from bpr.model.canonical import canonical_json, content_hash
+from bpr.model.load import load_procedure, load_procedure_text
 
 __all__ = [
     "InvalidModelError",

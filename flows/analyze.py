@@ -16,11 +16,11 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.futures import as_completed
 from prefect.runtime import flow_run
 
-from bpr.diff import diff
-from bpr.metrics import measure
-from bpr.principles import check, stage
+from bpr.analysis.diff import diff
+from bpr.analysis.metrics import measure
+from bpr.analysis.principles import check, stage
 from flows.common import LoadedVersion, code_version, load_catalog_versions, recorded_run
-from models.store import Store
+from models.store.database import Store
 
 __all__ = ["analyze_catalog", "analyze_procedure"]
 
@@ -44,7 +44,7 @@ def _version_payload(loaded: LoadedVersion) -> dict[str, Any]:
 @task(name="analyze-procedure", retries=2, retry_delay_seconds=1)
 def analyze_procedure(versions: list[LoadedVersion]) -> dict[str, Any]:
     """Metrics and findings of each version of one procedure, and its change set."""
-    from bpr.payloads import changeset_payload
+    from bpr.analysis.payloads import changeset_payload
 
     out: dict[str, Any] = {"versions": [_version_payload(v) for v in versions]}
     by_label = {v.model.version: v for v in versions}
@@ -123,7 +123,7 @@ def analyze_catalog(procedures: list[str] | None = None, database_url: str | Non
 
 
 def _markdown(rows: list[dict[str, Any]], run_id: int) -> str:
-    from bpr.text import markdown_table
+    from bpr.render.text import markdown_table
 
     return f"# Catalog analysis, run {run_id}\n\n" + markdown_table(rows)
 
@@ -131,9 +131,9 @@ def _markdown(rows: list[dict[str, Any]], run_id: int) -> str:
 def _ranking(grouped: dict[str, list[LoadedVersion]], store: Store) -> list[dict[str, Any]]:
     """The onlining ranking of the analysed procedures (default weights), using the store's
     completed simulation results where they exist, as `tetsuzuki rank` does."""
-    from bpr.ranking import candidate, rank
-    from bpr.ranking_rows import rank_rows, simulated_figures
-    from bpr.weights import load_weights
+    from bpr.planning.ranking import candidate, rank
+    from bpr.planning.ranking_rows import rank_rows, simulated_figures
+    from bpr.planning.weights import load_weights
 
     candidates = []
     for pid, versions in grouped.items():
@@ -150,6 +150,6 @@ def _write_report(report_dir: str, database_url: str | None) -> None:
     """Write the auditors' report, with the latest completed simulation run if any."""
     from pathlib import Path
 
-    from bpr.publish import publish_report
+    from bpr.render.publish import publish_report
 
     publish_report(Path(report_dir), database_url=database_url)

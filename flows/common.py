@@ -13,11 +13,11 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
-from bpr.canonical import canonical_json, content_hash
-from bpr.catalog import CatalogEntry, catalog_versions, load_catalog
-from bpr.load import load_procedure
+from bpr.model.canonical import canonical_json, content_hash
+from bpr.model.catalog import CatalogEntry, catalog_versions, load_catalog
+from bpr.model.load import load_procedure
 from models.procedure import ProcedureVersion
-from models.store import RunStatus, Store
+from models.store.database import RunStatus, Store
 
 __all__ = ["LoadedVersion", "catalog_ids", "code_version", "load_catalog_versions",
            "make_task_runner", "recorded_run"]

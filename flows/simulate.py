@@ -29,7 +29,7 @@ from bpr.sim.results import ReplicationResult
 from bpr.sim.tables import group_replications
 from flows.common import LoadedVersion, catalog_ids, code_version, load_catalog_versions, recorded_run
 from models.procedure import ProcedureVersion
-from models.store import Store
+from models.store.database import Store
 
 __all__ = [
     "DEFAULT_ONLINE_SHARES",

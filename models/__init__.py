@@ -1,4 +1,4 @@
-"""Domain types (pydantic) and, later, storage (SQLAlchemy). No analysis lives here."""
+"""Domain types (pydantic). Storage lives in :mod:`models.store`; domain types never import it."""
 
 from models.procedure import (
     Actor,

@@ -7,7 +7,7 @@ probabilities sum to 1; an ``and-split`` step runs all its outgoing branches and
 ``and-join`` step waits for all its incoming ones.
 
 These are plain pydantic v2 models. Structural checks that need the whole graph
-(reachability, references, probabilities) live in :mod:`bpr.load` so that the errors can
+(reachability, references, probabilities) live in :mod:`bpr.model.load` so that the errors can
 carry file, line and column.
 
 Every field is documented with ``Field(description=...)``; the README's YAML reference is

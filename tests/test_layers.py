@@ -1,5 +1,6 @@
-"""The layers: ``bpr/`` computes, ``flows/`` orchestrates, ``models/`` stores; the CLI
-(``bpr/cli/``) is an edge that nothing else imports.
+"""The layers: ``bpr/`` computes (in subpackages: model, analysis, sim, planning, render,
+interop), ``flows/`` orchestrates, ``models/`` holds the domain types and the store; the CLI
+(``bpr/cli/``) is an edge that nothing else imports. No module takes part in an import cycle.
 
 Checked on the source (the AST of every module), so that an import inside a function,
 which only runs in some code path, is caught too.
@@ -11,6 +12,7 @@ import ast
 from collections.abc import Iterator
 from pathlib import Path
 
+import networkx as nx
 import pytest
 
 from tests.conftest import ROOT
@@ -67,27 +69,129 @@ def violations(paths: list[Path], forbidden: tuple[str, ...]) -> list[str]:
     return [found[k] for k in sorted(found)]
 
 
-def _outside_the_cli(*packages: str) -> list[Path]:
-    paths = [p for p in _modules(*packages) if not p.is_relative_to(CLI)]
-    assert paths
-    return paths
+# What each part of the project may import of ours (beyond itself). A module belongs to the
+# longest prefix listed here. ``bpr.render.publish`` is the one module of ``bpr`` outside the
+# command line that opens the store (it reads the simulation run a report shows).
+ALLOWED: dict[str, tuple[str, ...]] = {
+    "bpr.errors": (),
+    "bpr": ("bpr.errors", "bpr.model"),  # the package's curated re-exports
+    "bpr.model": ("bpr.errors", "models.procedure"),
+    "bpr.analysis": ("bpr.errors", "bpr.model", "models.procedure"),
+    "bpr.sim": ("bpr.errors", "bpr.model", "bpr.analysis", "models.procedure"),
+    "bpr.planning": ("bpr.errors", "bpr.model", "bpr.analysis", "bpr.sim", "models.procedure"),
+    "bpr.interop": ("bpr.errors", "bpr.model", "bpr.sim", "models.procedure"),
+    "bpr.render": ("bpr.errors", "bpr.model", "bpr.analysis", "bpr.sim", "bpr.planning",
+                   "models.procedure"),
+    "bpr.render.publish": ("bpr.errors", "bpr.model", "bpr.analysis", "bpr.sim", "bpr.planning",
+                           "bpr.render", "models.procedure", "models.store"),
+    "bpr.cli": ("bpr", "models", "flows"),
+    "models": ("models.procedure",),
+    "models.procedure": (),
+    "models.store": ("bpr.errors", "models"),
+    "flows": ("bpr", "models", "flows"),
+}
+FORBIDDEN_FOR_FLOWS = ("bpr.cli",)
+
+
+def _ours(module: str) -> bool:
+    return any(_is_within(module, top) for top in ("bpr", "models", "flows"))
+
+
+def _part(module: str) -> str:
+    """The entry of :data:`ALLOWED` that ``module`` belongs to (the longest prefix)."""
+    return max((k for k in ALLOWED if _is_within(module, k)), key=len)
+
+
+def _project_modules() -> dict[str, Path]:
+    return {_module_name(p): p for p in _modules("bpr", "models", "flows")}
+
+
+def _edges() -> list[tuple[str, str, str]]:
+    """(importer, imported module, where) for every import of one of our modules; ``from X
+    import a`` counts as an import of ``X.a`` when that is a module, else of ``X``."""
+    modules = _project_modules()
+    edges: list[tuple[str, str, str]] = []
+    for name, path in modules.items():
+        seen: set[str] = set()
+        for line, target in imported(path):
+            if not _ours(target):
+                continue
+            while target not in modules and "." in target:
+                target = target.rsplit(".", 1)[0]
+            if target in modules and target != name and target not in seen:
+                seen.add(target)
+                edges.append((name, target, f"{path.relative_to(ROOT).as_posix()}:{line}"))
+    return edges
+
+
+def layer_violations(edges: list[tuple[str, str, str]]) -> list[str]:
+    """``where (importer) imports target`` for every import the importer's part may not make."""
+    found = []
+    for importer, target, where in edges:
+        part = _part(importer)
+        if _is_within(target, part) and part not in ("bpr", "models"):
+            continue  # inside its own part
+        if part == "flows" and any(_is_within(target, f) for f in FORBIDDEN_FOR_FLOWS):
+            found.append(f"{where} ({importer}) imports {target}")
+            continue
+        if not any(_is_within(target, allowed) for allowed in ALLOWED[part]):
+            found.append(f"{where} ({importer}) imports {target}")
+    return sorted(found)
+
+
+def import_cycles(edges: list[tuple[str, str, str]]) -> list[list[str]]:
+    """Every cycle of imports between our modules (package ``__init__`` re-exports included)."""
+    graph: nx.DiGraph[str] = nx.DiGraph()
+    graph.add_edges_from((a, b) for a, b, _ in edges)
+    return sorted(sorted(c) for c in nx.simple_cycles(graph))
 
 
 def _assert_none(found: list[str]) -> None:
     assert not found, "layering broken:\n" + "\n".join(found)
 
 
+def test_every_module_imports_only_what_its_layer_may() -> None:
+    _assert_none(layer_violations(_edges()))
+
+
+def test_no_import_cycles_between_modules() -> None:
+    cycles = import_cycles(_edges())
+    assert not cycles, "import cycles:\n" + "\n".join(" -> ".join(c) for c in cycles)
+
+
 def test_nothing_outside_the_cli_imports_the_cli() -> None:
-    _assert_none(violations(_outside_the_cli("flows", "models", "bpr"), ("bpr.cli",)))
+    paths = [p for p in _modules("flows", "models", "bpr") if not p.is_relative_to(CLI)]
+    _assert_none(violations(paths, ("bpr.cli",)))
 
 
-def test_models_import_neither_flows_nor_the_cli() -> None:
-    _assert_none(violations(_modules("models"), ("flows", "bpr.cli")))
+def test_domain_types_never_import_storage() -> None:
+    _assert_none(violations([ROOT / "models" / "procedure.py", ROOT / "models" / "__init__.py"],
+                            ("models.store", "bpr", "flows")))
 
 
-def test_bpr_outside_the_cli_does_not_import_flows() -> None:
-    # The commands (an edge) start flows; the computing modules never do.
-    _assert_none(violations(_outside_the_cli("bpr"), ("flows",)))
+def test_every_module_belongs_to_a_stated_part() -> None:
+    # A new top-level module of bpr/ must be placed in a subpackage (or the rules extended).
+    loose = [name for name in _project_modules()
+             if name.startswith("bpr.") and _part(name) == "bpr"]
+    assert not loose, f"modules outside the subpackages of bpr/: {loose}"
+
+
+def test_the_rules_catch_a_wrong_import() -> None:
+    edges = [("bpr.model.load", "bpr.analysis.graph", "bpr/model/load.py:1"),
+             ("bpr.analysis.diff", "bpr.render.report", "bpr/analysis/diff.py:2"),
+             ("flows.common", "bpr.cli.output", "flows/common.py:3"),
+             ("models.procedure", "models.store.database", "models/procedure.py:4"),
+             ("bpr.analysis.diff", "bpr.model.load", "bpr/analysis/diff.py:5")]
+    assert layer_violations(edges) == [
+        "bpr/analysis/diff.py:2 (bpr.analysis.diff) imports bpr.render.report",
+        "bpr/model/load.py:1 (bpr.model.load) imports bpr.analysis.graph",
+        "flows/common.py:3 (flows.common) imports bpr.cli.output",
+        "models/procedure.py:4 (models.procedure) imports models.store.database"]
+
+
+def test_the_cycle_check_finds_a_cycle() -> None:
+    edges = [("a.x", "a.y", ""), ("a.y", "a.z", ""), ("a.z", "a.x", ""), ("a.q", "a.x", "")]
+    assert import_cycles(edges) == [["a.x", "a.y", "a.z"]]
 
 
 @pytest.mark.parametrize("source", [

@@ -9,22 +9,13 @@ from __future__ import annotations
 
 import sys
 
-import typer
-
+from bpr.cli.app import app
 from bpr.errors import TetsuzukiError
 
 __all__ = ["app", "main"]
 
-app = typer.Typer(
-    name="tetsuzuki",
-    help="BPR of administrative procedures: validate, measure, diff (ECRS), simulate, rank.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-)
-
 # Command modules register themselves on `app` when imported.
-from bpr.cli import (  # noqa: E402
+from bpr.cli import (
     analysis_cmd,  # noqa: F401
     bpmn_cmd,  # noqa: F401
     catalog_cmd,  # noqa: F401

@@ -8,17 +8,18 @@ from typing import Annotated, Any
 
 import typer
 
-from bpr.cli import app
+from bpr.analysis.diff import ChangeSet, diff, require_same_procedure
+from bpr.analysis.ecrs import ECRS_KINDS, ChangeKind
+from bpr.analysis.metrics import Measures, measure
+from bpr.analysis.payloads import DIFF_COLUMNS, SHORT_NAMES, changeset_payload, metrics_payload, step_rows
+from bpr.analysis.principles import check as check_principles
+from bpr.analysis.principles import stage
+from bpr.analysis.profile import ecrs_profile
+from bpr.cli.app import app
 from bpr.cli.output import Format, emit
-from bpr.diff import ChangeSet, diff, require_same_procedure
-from bpr.ecrs import ECRS_KINDS, ChangeKind, ecrs_profile
 from bpr.errors import DiffError
-from bpr.lineage import AS_IS_FILE, TO_BE_FILE, load_pair
-from bpr.load import load_procedure
-from bpr.metrics import Measures, measure
-from bpr.payloads import DIFF_COLUMNS, SHORT_NAMES, changeset_payload, metrics_payload, step_rows
-from bpr.principles import check as check_principles
-from bpr.principles import stage
+from bpr.model.lineage import AS_IS_FILE, TO_BE_FILE, load_pair
+from bpr.model.load import load_procedure
 from models.procedure import ProcedureVersion
 
 __all__ = [
@@ -123,7 +124,7 @@ def load_diff_pair(first: Path, second: Path | None, *, allow_any_order: bool = 
     """The two versions ``diff`` compares, checked before anything is computed.
 
     A folder's pair gets the checks of ``tetsuzuki validate`` (labels, same procedure,
-    lineage: :func:`bpr.lineage.load_pair`). Two files given by the user must be versions
+    lineage: :func:`bpr.model.lineage.load_pair`). Two files given by the user must be versions
     of one procedure, and files named as-is.yaml / to-be.yaml must hold those labels. A
     to-be given first and an as-is second is refused unless ``allow_any_order``; any other
     pair of labels than as-is → to-be (two to-be variants, say) is compared with a warning

@@ -1,6 +1,6 @@
 """``tetsuzuki bpmn import|export`` and ``tetsuzuki prosimos import|export``.
 
-Output files are written with :mod:`bpr.output_files`: each whole or not at all, and the
+Output files are written with :mod:`bpr.render.output_files`: each whole or not at all, and the
 Prosimos pairs (BPMN + JSON, model + scenario) both or neither.
 """
 
@@ -12,12 +12,12 @@ from typing import Annotated
 
 import typer
 
-from bpr.bpmn import export_bpmn, import_bpmn
-from bpr.canonical import content_hash
-from bpr.cli import app
-from bpr.dump import procedure_yaml
-from bpr.load import load_procedure
-from bpr.output_files import OutputError, write_file, write_files
+from bpr.cli.app import app
+from bpr.interop.bpmn import export_bpmn, import_bpmn
+from bpr.model.canonical import content_hash
+from bpr.model.dump import procedure_yaml
+from bpr.model.load import load_procedure
+from bpr.render.output_files import OutputError, write_file, write_files
 
 __all__ = ["bpmn_app", "prosimos_app"]
 
@@ -76,7 +76,7 @@ def prosimos_export(
                                                   "scenario's settings).")] = None,
 ) -> None:
     """Export a procedure and scenario as a Prosimos model (BPMN + JSON, seconds)."""
-    from bpr.prosimos import export_prosimos
+    from bpr.interop.prosimos import export_prosimos
     from bpr.sim.scenario import Scenario, load_scenario
 
     model = load_procedure(file)
@@ -102,7 +102,7 @@ def prosimos_import(
         "--scenario-output", help="Also write the scenario (YAML) read from the JSON.")] = None,
 ) -> None:
     """Import a Prosimos/Simod model as a procedure model (and a scenario)."""
-    from bpr.prosimos import import_prosimos, scenario_yaml
+    from bpr.interop.prosimos import import_prosimos, scenario_yaml
 
     result = import_prosimos(bpmn, parameters)
     outputs: list[tuple[Path, str]] = [(output, procedure_yaml(

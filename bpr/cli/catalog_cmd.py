@@ -7,9 +7,9 @@ from typing import Annotated, Any
 
 import typer
 
-from bpr.catalog import Catalog, catalog_versions, load_catalog
-from bpr.cli import app
+from bpr.cli.app import app
 from bpr.cli.output import Format, emit
+from bpr.model.catalog import Catalog, catalog_versions, load_catalog
 
 __all__ = ["TABLE_COLUMNS", "catalog", "catalog_rows"]
 

@@ -8,12 +8,12 @@ from typing import Annotated, Any
 
 import typer
 
-from bpr.canonical import content_hash
-from bpr.cli import app
+from bpr.cli.app import app
 from bpr.cli.output import Format, emit
 from bpr.errors import InvalidModelError, Problem, TetsuzukiError
-from bpr.lineage import AS_IS_FILE, TO_BE_FILE, label_problems, lineage_problems, sort_problems
-from bpr.load import Located, iter_model_files, load_located
+from bpr.model.canonical import content_hash
+from bpr.model.lineage import AS_IS_FILE, TO_BE_FILE, label_problems, lineage_problems, sort_problems
+from bpr.model.load import Located, iter_model_files, load_located
 from models.procedure import ProcedureVersion
 
 __all__ = ["PROBLEM_COLUMNS", "show", "validate", "validate_paths"]
@@ -22,10 +22,10 @@ __all__ = ["PROBLEM_COLUMNS", "show", "validate", "validate_paths"]
 def _other_kind(file: Path) -> str | None:
     """``"a simulation scenario"`` (or a catalog, a weights file) when ``file`` has that
     kind's top-level keys and not a procedure model's; ``None`` otherwise."""
-    from bpr.catalog import Catalog
-    from bpr.load import read_yaml
+    from bpr.model.catalog import Catalog
+    from bpr.model.load import read_yaml
+    from bpr.planning.weights import Weights
     from bpr.sim.scenario import Scenario
-    from bpr.weights import Weights
 
     try:
         data = read_yaml(file.read_text(encoding="utf-8"), str(file)).data
@@ -49,7 +49,7 @@ def _other_kind(file: Path) -> str | None:
 def validate_paths(paths: list[Path]) -> list[dict[str, Any]]:
     """Validate every model file under ``paths``; as-is/to-be pairs in one folder also get
     their lineage checked, and files named as-is.yaml / to-be.yaml their version label
-    (:func:`bpr.lineage.pair_problems`, as ``diff`` does). Returns one result row per file,
+    (:func:`bpr.model.lineage.pair_problems`, as ``diff`` does). Returns one result row per file,
     its problems sorted by position."""
     results: list[dict[str, Any]] = []
     loaded: dict[Path, tuple[ProcedureVersion, Located]] = {}

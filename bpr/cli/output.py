@@ -16,7 +16,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from bpr.text import cell_text, markdown_table
+from bpr.render.text import cell_text, markdown_table
 
 __all__ = ["Format", "console", "emit", "render"]
 

@@ -16,18 +16,18 @@ from typing import Annotated, Any
 
 import typer
 
-from bpr.catalog import CATALOG_FILE, Catalog, builtin_root, catalog_versions, load_catalog
-from bpr.cli import app
+from bpr.analysis.onestop import LifeEventGroup, burden, group_by_life_event
+from bpr.cli.app import app
 from bpr.cli.output import Format, render
 from bpr.cli.spreadsheet import write_csv, write_xlsx
 from bpr.errors import StorageError, TetsuzukiError
-from bpr.lineage import load_catalog_pair
-from bpr.onestop import LifeEventGroup, burden, group_by_life_event
-from bpr.output_files import write_file
-from bpr.ranking import Candidate, candidate, rank, sensitivity
-from bpr.ranking_rows import RANK_COLUMNS, rank_rows, round_figure, simulated_figures
-from bpr.survey import SurveyRanked, filter_survey, parse_survey, rank_survey, read_survey
-from bpr.weights import load_weights
+from bpr.model.catalog import CATALOG_FILE, Catalog, builtin_root, catalog_versions, load_catalog
+from bpr.model.lineage import load_catalog_pair
+from bpr.planning.ranking import Candidate, candidate, rank, sensitivity
+from bpr.planning.ranking_rows import RANK_COLUMNS, rank_rows, round_figure, simulated_figures
+from bpr.planning.survey import SurveyRanked, filter_survey, parse_survey, rank_survey, read_survey
+from bpr.planning.weights import load_weights
+from bpr.render.output_files import write_file
 
 __all__ = [
     "ONESTOP_COLUMNS",
@@ -82,7 +82,7 @@ SURVEY_TABLE_COLUMNS = ("rank", "id", "ministry", "name", "non_online", "identit
 
 def _open_store() -> Any:
     """The results store if it already exists, else ``None`` (never creates one)."""
-    from models.store import Store, default_url, store_exists
+    from models.store.database import Store, default_url, store_exists
 
     url = default_url()
     if not store_exists(url):
@@ -105,7 +105,7 @@ def catalog_candidates(catalog: Catalog, root: Path | None = None, *, store: Any
         root: the folder of the catalog file, which its paths are relative to (``None``:
             built-in).
         store: an open results store, or ``None`` for expected counts only.
-        online_share: passed to :func:`bpr.ranking_rows.simulated_figures`.
+        online_share: passed to :func:`bpr.planning.ranking_rows.simulated_figures`.
         catalog_file: the catalog's file, named in messages (default: ``catalog.yaml`` in
             ``root``).
 
@@ -115,7 +115,7 @@ def catalog_candidates(catalog: Catalog, root: Path | None = None, *, store: Any
     Raises:
         InvalidModelError: a version file is invalid, its pair fails the checks of
             ``validate``, or it does not repeat its catalog entry's id and annual volume
-            (:func:`bpr.lineage.load_catalog_pair`).
+            (:func:`bpr.model.lineage.load_catalog_pair`).
     """
     if catalog_file is None:
         catalog_file = (builtin_root() if root is None else root) / CATALOG_FILE

@@ -1,9 +1,9 @@
 """``tetsuzuki diagram``, ``tetsuzuki report`` and ``tetsuzuki verify``.
 
-The commands do the file I/O around the pure functions of :mod:`bpr.diagram`,
-:mod:`bpr.diagram_diff` and :mod:`bpr.report`: reading model files and writing diagrams;
+The commands do the file I/O around the pure functions of :mod:`bpr.render.diagram`,
+:mod:`bpr.render.diagram_diff` and :mod:`bpr.render.report`: reading model files and writing diagrams;
 reading and writing the report folder and reading the results store are
-:mod:`bpr.publish`'s, shared with the analysis flow.
+:mod:`bpr.render.publish`'s, shared with the analysis flow.
 """
 
 from __future__ import annotations
@@ -15,15 +15,15 @@ from typing import Annotated
 
 import typer
 
-from bpr.catalog import builtin_root
-from bpr.cli import app
-from bpr.diagram import DiagramFormat, diagram, render
-from bpr.diagram_diff import diff_diagram
-from bpr.load import load_procedure
-from bpr.output_files import OutputError, write_file
-from bpr.publish import publish_report, read_folder, report_workers, stored_simulation
-from bpr.report import MANIFEST, read_sources
-from bpr.verify import verify_report
+from bpr.cli.app import app
+from bpr.model.catalog import builtin_root
+from bpr.model.load import load_procedure
+from bpr.render.diagram import DiagramFormat, diagram, render
+from bpr.render.diagram_diff import diff_diagram
+from bpr.render.output_files import OutputError, write_file
+from bpr.render.publish import publish_report, read_folder, report_workers, stored_simulation
+from bpr.render.report import MANIFEST, read_sources
+from bpr.render.verify import verify_report
 
 __all__ = [
     "diagram_command",

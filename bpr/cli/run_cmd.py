@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from bpr.cli import app
+from bpr.cli.app import app
 
 __all__ = ["run_analyze", "run_simulate"]
 

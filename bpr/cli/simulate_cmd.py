@@ -21,11 +21,11 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
-from bpr.cli import app
+from bpr.cli.app import app
 from bpr.cli.output import Format, emit
 from bpr.errors import SimulationError
-from bpr.lineage import load_pair
-from bpr.load import iter_model_files, load_procedure
+from bpr.model.lineage import load_pair
+from bpr.model.load import iter_model_files, load_procedure
 from bpr.sim import METRICS, Estimate, Scenario, Summary, load_scenario, simulate_batch, summarise
 from bpr.sim.compiled import check_fits
 from models.procedure import ProcedureVersion
@@ -116,7 +116,7 @@ def check_scenario(scenario: Scenario, models: list[ProcedureVersion]) -> None:
         ScenarioError: a mistake, located in the scenario file.
     """
     if scenario.burst is not None and scenario.burst.procedures:
-        from bpr.catalog import load_catalog
+        from bpr.model.catalog import load_catalog
 
         known = {e.id for e in load_catalog().procedures} | {m.id for m in models}
         scenario.check_procedures(known)

@@ -4,7 +4,7 @@ Excel reads a CSV file as the system code page unless it starts with a UTF-8 byt
 mark, so Japanese text turns into mojibake; :func:`write_csv` writes the BOM and CRLF line
 ends. :func:`write_xlsx` writes one sheet per table with a bold, frozen header row, an
 auto-filter and column widths fitted to the content (full-width characters count double).
-Both build the file in memory and write it with :func:`bpr.output_files.write_file`: the old
+Both build the file in memory and write it with :func:`bpr.render.output_files.write_file`: the old
 file or the new one, never a part.
 """
 
@@ -17,7 +17,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from bpr.output_files import write_file
+from bpr.render.output_files import write_file
 
 __all__ = ["cell_value", "display_width", "write_csv", "write_xlsx"]
 

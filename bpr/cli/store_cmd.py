@@ -7,11 +7,11 @@ from typing import Annotated, Any
 
 import typer
 
-from bpr.cli import app
+from bpr.cli.app import app
 from bpr.cli.output import Format, emit
 from bpr.errors import StorageError
-from models.migrate import head_revision
-from models.store import RunView, Store, default_url, sqlite_file, store_exists
+from models.store.database import RunView, Store, default_url, sqlite_file, store_exists
+from models.store.migrate import head_revision
 
 __all__ = ["db_upgrade", "runs_list", "runs_show"]
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from bpr.errors import SimulationError
-from bpr.load import suggest
+from bpr.model.load import suggest
 from bpr.sim.scenario import Scenario
 from models.procedure import (
     ActorKind,

@@ -7,7 +7,7 @@ share applies online, how long a resident's trip to the office takes, how many s
 each team has, and whether a burst of applications follows a disaster.
 
 Errors are located like model errors (file, line, column, field, value, "did you
-mean"), through :func:`bpr.load.read_yaml` and :class:`bpr.errors.Problem`. A scenario
+mean"), through :func:`bpr.model.load.read_yaml` and :class:`bpr.errors.Problem`. A scenario
 read from a file remembers where each of its fields was written, so that mistakes found
 only later — when the scenario is applied to a model (an unknown actor in ``headcount``)
 or to the catalog (an unknown procedure in ``burst.procedures``), or when an override
@@ -33,7 +33,7 @@ from pydantic import (
 )
 
 from bpr.errors import InvalidModelError, Problem, SimulationError
-from bpr.load import MAX_FILE_BYTES, Located, read_yaml, suggest
+from bpr.model.load import MAX_FILE_BYTES, Located, read_yaml, suggest
 from models.procedure import Distribution, _number_is_fixed
 
 __all__ = [

@@ -9,7 +9,7 @@ from pytest_bdd import given, parsers, scenarios, then, when
 from typer.testing import CliRunner
 
 from bpr.cli import app
-from bpr.load import load_procedure
+from bpr.model.load import load_procedure
 from tests.conftest import EXAMPLE
 
 scenarios("analysis_diff.feature")

@@ -10,11 +10,11 @@ import pytest
 from pytest_bdd import given, parsers, scenarios, then, when
 from typer.testing import CliRunner
 
-from bpr import lineage
-from bpr.catalog import load_catalog
 from bpr.cli import app
-from bpr.load import Located, load_located
-from bpr.weights import Weights, load_weights
+from bpr.model import lineage
+from bpr.model.catalog import load_catalog
+from bpr.model.load import Located, load_located
+from bpr.planning.weights import Weights, load_weights
 from models.procedure import ProcedureVersion
 
 scenarios("ranking.feature")

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from prefect.task_runners import ThreadPoolTaskRunner
 
-from bpr.diff import diff
-from bpr.load import load_procedure
+from bpr.analysis.diff import diff
+from bpr.model.load import load_procedure
 from flows.analyze import analyze_catalog
-from models.store import RunStatus, Store
+from models.store.database import RunStatus, Store
 from tests.conftest import EXAMPLE
 
 

@@ -14,7 +14,7 @@ import pytest
 from prefect.task_runners import ProcessPoolTaskRunner
 
 from flows.simulate import simulate_catalog
-from models.store import RunStatus, Store
+from models.store.database import RunStatus, Store
 from tests.conftest import ROOT
 
 SWEEP: dict[str, Any] = {"procedures": ["child-allowance-claim"], "online_shares": (0.5,),

@@ -10,11 +10,11 @@ import pytest
 from prefect.exceptions import ParameterTypeError
 from prefect.task_runners import ProcessPoolTaskRunner, ThreadPoolTaskRunner
 
-from bpr.load import load_procedure
+from bpr.model.load import load_procedure
 from bpr.sim import ScenarioError, load_scenario, load_scenario_text, simulate_batch
 from flows.common import catalog_ids, load_catalog_versions
 from flows.simulate import BUILTIN_SCENARIO, check_sweep, plan_tasks, scenario_variants, simulate_catalog
-from models.store import RunStatus, Store
+from models.store.database import RunStatus, Store
 from tests.conftest import EXAMPLE
 
 

@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 import pytest
 
-from bpr.load import load_procedure, load_procedure_text
+from bpr.model.load import load_procedure, load_procedure_text
 from bpr.sim import Scenario
 from models.procedure import ProcedureVersion
 from tests.conftest import EXAMPLE

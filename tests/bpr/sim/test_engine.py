@@ -91,7 +91,7 @@ def test_littles_law_on_the_example_as_is(as_is: ProcedureVersion) -> None:
 
 
 def test_expected_visits_match_the_graph(as_is: ProcedureVersion, to_be: ProcedureVersion) -> None:
-    graph = pytest.importorskip("bpr.graph")
+    graph = pytest.importorskip("bpr.analysis.graph")
     for model in (as_is, to_be):
         result = simulate_replication(_busy(model), Scenario(name="visits", horizon_days=3 * 365), 0)
         expected = graph.expected_visits(model)

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from bpr.errors import InvalidModelError
-from bpr.load import iter_model_files
+from bpr.model.load import iter_model_files
 from bpr.sim import Burst, Scenario, ScenarioError, load_scenario, load_scenario_text
 from tests.conftest import PROCEDURES
 

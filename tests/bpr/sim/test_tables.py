@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bpr.load import load_procedure
+from bpr.model.load import load_procedure
 from bpr.sim import load_scenario, simulate_batch
 from bpr.sim.tables import REPORT_COLUMNS, simulation_rows
 from tests.conftest import EXAMPLE, PROCEDURES

@@ -1,0 +1,1 @@
+"""Analysis of procedure versions: graph, expected counts, metrics, principles, diff, ECRS."""

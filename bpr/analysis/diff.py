@@ -1,0 +1,351 @@
+"""The change set between two versions of a procedure, with ECRS kinds and savings.
+
+Matching rules (also in the README):
+
+1. **By id**: an as-is step and a to-be step with the same id are the same step.
+2. **By lineage**: a to-be step's ``replaces`` links it to those as-is steps. A link
+   between two steps that both already have a same-id counterpart is ignored: it is
+   history the id match already accounts for (so a to-be diffed with itself is empty).
+3. **Groups**: the links above form a bipartite graph; each connected component is one
+   change. ``replaces`` may be many-to-many, so one change can hold several as-is and
+   several to-be steps (e.g. write-form → apply-online and assisted-entry, while
+   completeness-check → assisted-entry and online-check: one *regroup*). An as-is step
+   alone in its component is eliminated; a to-be step alone is added.
+4. **Suggestions**: an eliminated as-is step and an added to-be step with similar names
+   (or ids) are *suggested* as a possible match; they are never applied: the modeller
+   adds ``replaces`` if they are right.
+
+Position in the flow (for Rearrange): the flows that close a loop are cut (back edges
+of a depth-first search from the start); a matched task has moved when the set of kept
+changes before it, or after it, differs between the versions. Eliminated and added steps
+are not counted, so removing or inserting a neighbour is not a move; start, end and
+gateways never move.
+
+Savings: each change's savings per year are the per-year measures of its as-is steps
+minus those of its to-be steps (:mod:`bpr.analysis.metrics`). Every step belongs to exactly one
+change, so the savings of all changes add up to the difference of the two versions'
+totals, for every measure.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import networkx as nx
+
+from bpr.analysis.ecrs import ChangeKind, classify
+from bpr.analysis.metrics import Measures, Metrics, measure
+from bpr.errors import DiffError
+from models.procedure import ProcedureVersion
+
+__all__ = [
+    "Change",
+    "ChangeSet",
+    "Suggestion",
+    "diff",
+    "match_groups",
+    "require_same_procedure",
+    "suggest_matches",
+]
+
+SUGGESTION_CUTOFF = 0.6
+"""Smallest name (or id) similarity, 0..1 by difflib, for a suggested match."""
+
+_KIND_ORDER = {k: i for i, k in enumerate(ChangeKind)}
+
+
+@dataclass(frozen=True)
+class Change:
+    """One change between the versions.
+
+    Attributes:
+        kind: the primary kind (first of E, C, R, S that applies; else A, M or U).
+        also: the other kinds that apply.
+        as_is_steps: ids of the as-is steps concerned.
+        to_be_steps: ids of the to-be steps concerned.
+        savings: per-year savings: measures of the as-is steps minus the to-be steps.
+        rationale: why, from ``eliminated`` (E) or the to-be steps' ``rationale``.
+        warnings: audit warnings (no rationale, silently dropped step, ...).
+        details: what changed, one short phrase each.
+        combine: ``merge``, ``split`` or ``regroup`` when C applies.
+    """
+
+    kind: ChangeKind
+    also: tuple[ChangeKind, ...]
+    as_is_steps: tuple[str, ...]
+    to_be_steps: tuple[str, ...]
+    savings: Measures
+    rationale: str | None
+    warnings: tuple[str, ...]
+    details: tuple[str, ...]
+    combine: str | None = None
+
+    @property
+    def label(self) -> str:
+        """``a+b → c`` style summary of the steps."""
+        old = "+".join(self.as_is_steps) or "∅"
+        new = "+".join(self.to_be_steps) or "∅"
+        return old if old == new else f"{old} → {new}"
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """A possible match between an eliminated and an added step; never applied.
+
+    Attributes:
+        as_is_step: id of the as-is step without counterpart.
+        to_be_step: id of the to-be step without lineage.
+        similarity: 0..1 (difflib ratio of names, or of ids when higher).
+        reason: what was similar.
+    """
+
+    as_is_step: str
+    to_be_step: str
+    similarity: float
+    reason: str
+
+
+@dataclass(frozen=True)
+class ChangeSet:
+    """All changes from one version to another.
+
+    Attributes:
+        procedure: procedure id (of the as-is).
+        as_is: metrics of the as-is version.
+        to_be: metrics of the to-be version.
+        changes: every change (each step of both versions is in exactly one), in
+            E, C, R, S, A, M, U order, then by step order.
+        suggestions: possible matches, never applied.
+        warnings: warnings about the pair as a whole.
+    """
+
+    procedure: str
+    as_is: Metrics
+    to_be: Metrics
+    changes: tuple[Change, ...]
+    suggestions: tuple[Suggestion, ...]
+    warnings: tuple[str, ...]
+
+    @property
+    def changed(self) -> tuple[Change, ...]:
+        """The changes that are not ``U`` (unchanged); empty for a model against itself."""
+        return tuple(c for c in self.changes if c.kind is not ChangeKind.UNCHANGED)
+
+    def total_savings(self) -> Measures:
+        """Sum of the changes' savings: equals ``as_is.per_year - to_be.per_year``."""
+        return Measures.sum(c.savings for c in self.changes)
+
+    def by_kind(self) -> dict[ChangeKind, Measures]:
+        """Savings per year by primary kind, for every kind (zero when absent)."""
+        return {k: Measures.sum(c.savings for c in self.changes if c.kind is k) for k in ChangeKind}
+
+
+def match_groups(as_is: ProcedureVersion,
+                 to_be: ProcedureVersion) -> list[tuple[tuple[str, ...], tuple[str, ...]]]:
+    """Groups of matched steps: connected components of the id and ``replaces`` links.
+
+    Returns:
+        ``(as-is step ids, to-be step ids)`` per group, each side in model order; every
+        step of both versions is in exactly one group. ``replaces`` entries naming no
+        as-is step are ignored (see :func:`diff` for the warning).
+    """
+    old_ids = [s.id for s in as_is.steps]
+    new_ids = [s.id for s in to_be.steps]
+    old_set = set(old_ids)
+    graph: nx.Graph[tuple[str, str]] = nx.Graph()
+    graph.add_nodes_from(("old", s) for s in old_ids)
+    graph.add_nodes_from(("new", s) for s in new_ids)
+    new_set = set(new_ids)
+    for step in to_be.steps:
+        if step.id in old_set:
+            graph.add_edge(("old", step.id), ("new", step.id))
+        for replaced in step.replaces:
+            # A link between two steps that both keep a same-id counterpart is history
+            # already folded into the id match (a to-be diffed with itself is empty).
+            if replaced in old_set and not (replaced in new_set and step.id in old_set
+                                            and replaced != step.id):
+                graph.add_edge(("old", replaced), ("new", step.id))
+    old_pos = {s: i for i, s in enumerate(old_ids)}
+    new_pos = {s: i for i, s in enumerate(new_ids)}
+    groups = []
+    for component in nx.connected_components(graph):
+        old = tuple(sorted((s for side, s in component if side == "old"), key=old_pos.__getitem__))
+        new = tuple(sorted((s for side, s in component if side == "new"), key=new_pos.__getitem__))
+        groups.append((old, new))
+    groups.sort(key=lambda g: (old_pos[g[0][0]] if g[0] else len(old_ids) + new_pos[g[1][0]]))
+    return groups
+
+
+def suggest_matches(as_is: ProcedureVersion, to_be: ProcedureVersion,
+                    groups: Iterable[tuple[tuple[str, ...], tuple[str, ...]]]) -> list[Suggestion]:
+    """Suggested matches between unmatched as-is steps and unmatched to-be steps.
+
+    Each unmatched step appears in at most one suggestion, the most similar first.
+    """
+    groups = list(groups)
+    lonely_old = [as_is.step(g[0][0]) for g in groups if not g[1]]
+    lonely_new = [to_be.step(g[1][0]) for g in groups if not g[0]]
+    candidates: list[Suggestion] = []
+    for old in lonely_old:
+        for new in lonely_new:
+            by_name = difflib.SequenceMatcher(None, old.name, new.name).ratio()
+            by_id = difflib.SequenceMatcher(None, old.id, new.id).ratio()
+            similarity, reason = max((by_name, "similar names"), (by_id, "similar ids"))
+            if similarity >= SUGGESTION_CUTOFF:
+                candidates.append(Suggestion(old.id, new.id, round(similarity, 3),
+                                             f"{reason}: '{old.name}' / '{new.name}'"))
+    candidates.sort(key=lambda s: (-s.similarity, s.as_is_step, s.to_be_step))
+    taken_old: set[str] = set()
+    taken_new: set[str] = set()
+    chosen = []
+    for suggestion in candidates:
+        if suggestion.as_is_step in taken_old or suggestion.to_be_step in taken_new:
+            continue
+        taken_old.add(suggestion.as_is_step)
+        taken_new.add(suggestion.to_be_step)
+        chosen.append(suggestion)
+    return chosen
+
+
+def _forward_graph(model: ProcedureVersion) -> nx.DiGraph[str]:
+    """The flow graph without the flows that close a loop (back edges of a depth-first
+    search from the start, in file order), so that "before" and "after" are defined."""
+    graph: nx.DiGraph[str] = nx.DiGraph()
+    graph.add_nodes_from(s.id for s in model.steps)
+    successors = {s.id: [f.target for f in model.outgoing(s.id)] for s in model.steps}
+    on_path: set[str] = set()
+    done: set[str] = set()
+    stack: list[tuple[str, int]] = [(model.start.id, 0)]
+    on_path.add(model.start.id)
+    while stack:
+        node, i = stack.pop()
+        if i < len(successors[node]):
+            stack.append((node, i + 1))
+            nxt = successors[node][i]
+            if nxt in on_path:
+                continue  # a back edge: the loop's way back
+            graph.add_edge(node, nxt)
+            if nxt not in done:
+                on_path.add(nxt)
+                stack.append((nxt, 0))
+        else:
+            on_path.discard(node)
+            done.add(node)
+    return graph
+
+
+def _order(model: ProcedureVersion, steps: tuple[str, ...], group_of: dict[str, int],
+           skip: set[int]) -> tuple[set[int], set[int]]:
+    """Groups of the steps before and after ``steps`` (loops cut), ignoring ``skip``."""
+    graph = _forward_graph(model)
+    before: set[int] = set()
+    after: set[int] = set()
+    for step_id in steps:
+        before |= {group_of[s] for s in nx.ancestors(graph, step_id)}
+        after |= {group_of[s] for s in nx.descendants(graph, step_id)}
+    return before - skip, after - skip
+
+
+def _moved(as_is: ProcedureVersion, to_be: ProcedureVersion, old: tuple[str, ...],
+           new: tuple[str, ...], group_of_old: dict[str, int], group_of_new: dict[str, int],
+           one_sided: set[int]) -> bool:
+    """True when the kept steps before or after a group differ between the versions.
+
+    Only work moves: a group without tasks (start, end, gateways) is never moved.
+    Eliminated and added steps do not count, so removing a neighbour is not a move.
+    """
+    if not any(as_is.step(s).is_activity for s in old) or \
+            not any(to_be.step(s).is_activity for s in new):
+        return False
+    skip = one_sided | {group_of_old[old[0]]}
+    return _order(as_is, old, group_of_old, skip) != _order(to_be, new, group_of_new, skip)
+
+
+def _rationale(texts: Iterable[str | None]) -> str | None:
+    unique: list[str] = []
+    for text in texts:
+        if text and text.strip() not in unique:
+            unique.append(text.strip())
+    return " / ".join(unique) if unique else None
+
+
+def require_same_procedure(as_is: ProcedureVersion, to_be: ProcedureVersion,
+                           files: tuple[str, str] | None = None) -> None:
+    """Refuse to compare versions of two different procedures (the one check shared by
+    :func:`diff`, the diff diagram and the command line).
+
+    Args:
+        as_is: the old side.
+        to_be: the new side.
+        files: the files the versions were read from, named in the message when given.
+
+    Raises:
+        DiffError: the procedure ids differ.
+    """
+    if as_is.id == to_be.id:
+        return
+    where = ("", "") if files is None else (f" in {files[0]}", f" in {files[1]}")
+    raise DiffError(f"cannot diff two different procedures: '{as_is.id}' ({as_is.version})"
+                    f"{where[0]} and '{to_be.id}' ({to_be.version}){where[1]}")
+
+
+def diff(as_is: ProcedureVersion, to_be: ProcedureVersion) -> ChangeSet:
+    """The change set from ``as_is`` to ``to_be``.
+
+    Args:
+        as_is: the version as it runs today.
+        to_be: the redesigned version (with ``replaces`` and ``eliminated`` lineage).
+
+    Returns:
+        The :class:`ChangeSet`; see the module docstring for the rules.
+
+    Raises:
+        DiffError: the versions are of two different procedures.
+        AnalysisError: expected counts of a version cannot be computed.
+    """
+    require_same_procedure(as_is, to_be)
+    before, after = measure(as_is), measure(to_be)
+    groups = match_groups(as_is, to_be)
+    group_of_old = {s: i for i, (old, _) in enumerate(groups) for s in old}
+    group_of_new = {s: i for i, (_, new) in enumerate(groups) for s in new}
+    one_sided = {i for i, (old, new) in enumerate(groups) if not old or not new}
+    elimination = {e.step: e.rationale for e in to_be.eliminated}
+    old_ids = {s.id for s in as_is.steps}
+
+    set_warnings: list[str] = []
+    for step in to_be.steps:
+        for replaced in step.replaces:
+            if replaced not in old_ids:
+                set_warnings.append(f"to-be step '{step.id}' replaces '{replaced}', which the "
+                                    "as-is does not have; ignored")
+    for elim in to_be.eliminated:
+        if elim.step in group_of_old and groups[group_of_old[elim.step]][1]:
+            set_warnings.append(f"as-is step '{elim.step}' is listed as eliminated but the to-be "
+                                "still has it or replaces it; treated as matched")
+
+    changes: list[Change] = []
+    for old, new in groups:
+        moved = bool(old and new) and _moved(as_is, to_be, old, new, group_of_old, group_of_new,
+                                             one_sided)
+        cls = classify(as_is, to_be, old, new, moved=moved)
+        savings = Measures.sum(before.step_per_year(s) for s in old) - \
+            Measures.sum(after.step_per_year(s) for s in new)
+        warnings: list[str] = []
+        if cls.kind is ChangeKind.ELIMINATE:
+            rationale = _rationale(elimination.get(s) for s in old)
+            if not all(s in elimination for s in old):
+                warnings.append("as-is step disappears without being listed under `eliminated`")
+        else:
+            rationale = _rationale(to_be.step(s).rationale for s in new)
+        if cls.kind is ChangeKind.MODIFIED:
+            warnings.append("changed, but not by eliminating, combining, rearranging or "
+                            "simplifying: " + "; ".join(cls.details))
+        if cls.kind is not ChangeKind.UNCHANGED and rationale is None:
+            warnings.append("no rationale given for this change (audit)")
+        changes.append(Change(cls.kind, cls.also, old, new, savings, rationale, tuple(warnings),
+                              cls.details, cls.combine))
+    changes.sort(key=lambda c: _KIND_ORDER[c.kind])  # stable: keeps step order within a kind
+    return ChangeSet(as_is.id, before, after, tuple(changes),
+                     tuple(suggest_matches(as_is, to_be, groups)), tuple(set_warnings))

@@ -1,0 +1,264 @@
+"""Per-case and per-year measures of a procedure version, from the expected counts.
+
+Every measure is a sum over steps of (expected executions × the step's amount), so a
+version's total is exactly the sum of its steps' contributions. The diff relies on this:
+attributing every step to one change makes the changes' savings add up to the
+difference of the two versions' totals.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+from bpr.analysis.graph import counter_entries, expected_visits, handoffs_into
+from models.procedure import ActorKind, HeldBy, ProcedureVersion, Step, StepKind
+
+__all__ = ["MEASURE_NAMES", "Measures", "Metrics", "measure", "step_measures"]
+
+MEASURE_NAMES: tuple[str, ...] = (
+    "resident_minutes",
+    "travel_minutes",
+    "system_minutes",
+    "external_minutes",
+    "counter_visits",
+    "in_person_steps",
+    "paper_steps",
+    "sheets",
+    "seals",
+    "signatures",
+    "transcriptions",
+    "cash_payments",
+    "handoffs",
+    "attachments",
+    "attachments_held_by_government",
+    "delay_days",
+)
+"""The scalar measures, in display order (staff minutes per actor are kept apart)."""
+
+_GOVERNMENT = (HeldBy.MUNICIPALITY, HeldBy.OTHER_GOVERNMENT)
+
+
+def _sorted(mapping: Mapping[str, float]) -> dict[str, float]:
+    # A plain dict (not a MappingProxyType) so that results pickle for process pools.
+    return dict(sorted(mapping.items()))
+
+
+@dataclass(frozen=True)
+class Measures:
+    """Additive measures of a step, a change or a whole version (per case or per year).
+
+    Attributes:
+        resident_minutes: working minutes of resident actors (travel included).
+        travel_minutes: the part of ``resident_minutes`` spent on ``travel`` steps.
+        staff_minutes: minutes per staff or approver actor id.
+        system_minutes: minutes of system actors (not staff time).
+        external_minutes: minutes of external actors (doctors, other agencies).
+        counter_visits: entries into an in-person segment (来庁 / 対面 visits).
+        in_person_steps: executions of in-person steps.
+        paper_steps: executions of steps that write or handle paper.
+        sheets: sheets of paper used.
+        seals: seals (押印) affixed.
+        signatures: handwritten signatures (自署).
+        transcriptions: re-typings from one medium to another (転記).
+        cash_payments: cash payments.
+        handoffs: hand-offs of the case between actors.
+        attachments: attached documents.
+        attachments_held_by_government: attachments whose information the municipality
+            or another government body already holds (once-only candidates).
+        delay_days: expected elapsed days of delays, summed over steps (not a lead time
+            when branches run in parallel).
+    """
+
+    resident_minutes: float = 0.0
+    travel_minutes: float = 0.0
+    staff_minutes: Mapping[str, float] = field(default_factory=dict)
+    system_minutes: float = 0.0
+    external_minutes: float = 0.0
+    counter_visits: float = 0.0
+    in_person_steps: float = 0.0
+    paper_steps: float = 0.0
+    sheets: float = 0.0
+    seals: float = 0.0
+    signatures: float = 0.0
+    transcriptions: float = 0.0
+    cash_payments: float = 0.0
+    handoffs: float = 0.0
+    attachments: float = 0.0
+    attachments_held_by_government: float = 0.0
+    delay_days: float = 0.0
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "staff_minutes", _sorted(self.staff_minutes))
+
+    @classmethod
+    def zero(cls) -> Measures:
+        """All measures 0."""
+        return cls()
+
+    @staticmethod
+    def sum(items: Iterable[Measures]) -> Measures:
+        """The sum of ``items`` (zero when empty)."""
+        total = Measures()
+        for item in items:
+            total = total + item
+        return total
+
+    @property
+    def staff_minutes_total(self) -> float:
+        """Minutes of all staff and approver actors."""
+        return math.fsum(self.staff_minutes.values())
+
+    def _combine(self, other: Measures, sign: float) -> Measures:
+        values = {name: getattr(self, name) + sign * getattr(other, name) for name in MEASURE_NAMES}
+        staff = dict(self.staff_minutes)
+        for actor, minutes in other.staff_minutes.items():
+            staff[actor] = staff.get(actor, 0.0) + sign * minutes
+        return Measures(staff_minutes=staff, **values)
+
+    def __add__(self, other: Measures) -> Measures:
+        return self._combine(other, 1.0)
+
+    def __sub__(self, other: Measures) -> Measures:
+        return self._combine(other, -1.0)
+
+    def scaled(self, factor: float) -> Measures:
+        """Every measure multiplied by ``factor`` (e.g. the annual volume)."""
+        values = {name: getattr(self, name) * factor for name in MEASURE_NAMES}
+        return Measures(staff_minutes={a: m * factor for a, m in self.staff_minutes.items()},
+                        **values)
+
+    def as_dict(self, *, hours: bool = False) -> dict[str, float]:
+        """A flat view: scalar measures, ``staff_minutes_total`` and ``staff_minutes[<actor>]``.
+
+        Args:
+            hours: give ``*_hours`` (minutes / 60) instead of ``*_minutes``.
+        """
+        def key(name: str) -> str:
+            return name.replace("_minutes", "_hours") if hours else name
+
+        scale = 1 / 60 if hours else 1.0
+        out: dict[str, float] = {}
+        for name in MEASURE_NAMES:
+            value = getattr(self, name)
+            out[key(name)] = value * scale if name.endswith("_minutes") else value
+        out[key("staff_minutes_total")] = self.staff_minutes_total * scale
+        for actor, minutes in self.staff_minutes.items():
+            out[f"{key('staff_minutes')}[{actor}]"] = minutes * scale
+        return out
+
+    def isclose(self, other: Measures, *, rel: float = 1e-9, abs_: float = 1e-6) -> bool:
+        """True when every measure (and every actor's staff minutes) agrees."""
+        mine, theirs = self.as_dict(), other.as_dict()
+        keys = set(mine) | set(theirs)
+        return all(math.isclose(mine.get(k, 0.0), theirs.get(k, 0.0), rel_tol=rel, abs_tol=abs_)
+                   for k in keys)
+
+
+@dataclass(frozen=True)
+class Metrics:
+    """The measures of one procedure version.
+
+    Attributes:
+        procedure: procedure id.
+        version: version label (as-is, to-be, ...).
+        annual_volume: applications per year.
+        visits: expected executions per case of every step.
+        per_step: per-case measures of every step (they sum to ``per_case``).
+        per_case: per-case totals.
+        per_year: ``per_case`` × ``annual_volume``.
+    """
+
+    procedure: str
+    version: str
+    annual_volume: float
+    visits: Mapping[str, float]
+    per_step: Mapping[str, Measures]
+    per_case: Measures
+    per_year: Measures
+
+    def step_per_year(self, step_id: str) -> Measures:
+        """Per-year measures of one step.
+
+        Raises:
+            KeyError: no such step.
+        """
+        return self.per_step[step_id].scaled(self.annual_volume)
+
+
+def step_measures(model: ProcedureVersion, step: Step, visits: float, entries: float,
+                  handoffs: float) -> Measures:
+    """Per-case measures of one step.
+
+    Args:
+        model: the version the step belongs to (for its actors).
+        step: the step.
+        visits: its expected executions per case.
+        entries: expected counter visits (segment entries) at this step per case.
+        handoffs: expected hand-offs into this step per case.
+
+    Returns:
+        The step's contribution to every measure. Only tasks consume actor minutes;
+        facts (paper, seal, ...) count per execution of the step that carries them.
+    """
+    minutes = visits * step.duration.mean if step.kind is StepKind.TASK else 0.0
+    kind = model.actor(step.actor).kind if step.actor else None
+    values: dict[str, float] = {}
+    staff: dict[str, float] = {}
+    if minutes:
+        if kind is ActorKind.RESIDENT:
+            values["resident_minutes"] = minutes
+            if step.travel:
+                values["travel_minutes"] = minutes
+        elif kind in (ActorKind.STAFF, ActorKind.APPROVER):
+            assert step.actor is not None
+            staff[step.actor] = minutes
+        elif kind is ActorKind.SYSTEM:
+            values["system_minutes"] = minutes
+        elif kind is ActorKind.EXTERNAL:
+            values["external_minutes"] = minutes
+    flags = {"in_person_steps": step.in_person, "paper_steps": step.paper, "seals": step.seal,
+             "signatures": step.signature, "transcriptions": step.transcription,
+             "cash_payments": step.cash}
+    for name, on in flags.items():
+        if on:
+            values[name] = visits
+    if step.sheets:
+        values["sheets"] = visits * step.sheets
+    if step.attachments:
+        values["attachments"] = visits * len(step.attachments)
+        held = sum(1 for a in step.attachments if a.held_by in _GOVERNMENT)
+        if held:
+            values["attachments_held_by_government"] = visits * held
+    if step.delay is not None:
+        values["delay_days"] = visits * step.delay.mean
+    if entries:
+        values["counter_visits"] = entries
+    if handoffs:
+        values["handoffs"] = handoffs
+    return Measures(staff_minutes=staff, **values)
+
+
+def measure(model: ProcedureVersion) -> Metrics:
+    """Measure a procedure version per case and per year.
+
+    Args:
+        model: a validated procedure version.
+
+    Returns:
+        Its :class:`Metrics`.
+
+    Raises:
+        AnalysisError: the expected visits cannot be computed.
+    """
+    visits = expected_visits(model)
+    entries = counter_entries(model, visits)
+    handoffs = handoffs_into(model, visits)
+    per_step = {s.id: step_measures(model, s, visits[s.id], entries.get(s.id, 0.0),
+                                    handoffs.get(s.id, 0.0)) for s in model.steps}
+    per_case = Measures.sum(per_step.values())
+    return Metrics(procedure=model.id, version=model.version, annual_volume=model.annual_volume,
+                   visits=visits, per_step=per_step,
+                   per_case=per_case, per_year=per_case.scaled(model.annual_volume))
+

@@ -1,0 +1,1 @@
+"""Interoperability: BPMN 2.0 and Prosimos."""

@@ -1,0 +1,1 @@
+"""Procedure models: reading YAML, validating, canonical form, lineage, the catalog."""

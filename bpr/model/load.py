@@ -1,0 +1,247 @@
+"""Loading procedure models from YAML with located, complete error reports.
+
+The loader reads a file, refuses anything dangerous or malformed before building a
+model, validates the shape with pydantic and the graph with :mod:`bpr.model.structure`, and
+returns a :class:`~models.procedure.ProcedureVersion` — or raises
+:class:`~bpr.errors.InvalidModelError` listing *every* problem found, each with file,
+line, column, procedure id, step id, field and the bad value. Nothing half-loaded is
+ever returned.
+
+Limits (documented in the README):
+
+* a model file may be at most :data:`MAX_FILE_BYTES` (1 MiB); the largest catalog file
+  is under 30 KiB;
+* YAML aliases (``*name``) are refused, which rules out "billion laughs" expansion;
+  anchors alone are harmless but pointless, so they are refused too;
+* nesting deeper than :data:`MAX_DEPTH` is refused.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from bpr.errors import InvalidModelError, Problem
+from bpr.model.files import decode_utf8, read_limited
+from bpr.model.structure import structural_problems
+from bpr.model.yaml_reader import MAX_DEPTH, MAX_FILE_BYTES, Located, Path_, read_yaml, suggest
+from models.procedure import (
+    Actor,
+    Attachment,
+    ChannelChoice,
+    Elimination,
+    Exponential,
+    Fixed,
+    Flow,
+    LogNormal,
+    ProcedureVersion,
+    Step,
+    Triangular,
+    Uniform,
+)
+
+__all__ = [
+    "MAX_DEPTH",
+    "MAX_FILE_BYTES",
+    "Located",
+    "iter_model_files",
+    "load_located",
+    "load_procedure",
+    "load_procedure_text",
+    "pydantic_message",
+    "suggest",
+]
+
+_FOLDER_HINT = "give a version file such as as-is.yaml; `validate DIR` and `diff DIR` take a folder"
+
+# --------------------------------------------------------------------------- validation
+
+_DISTRIBUTIONS: tuple[type[BaseModel], ...] = (Fixed, Uniform, Triangular, Exponential, LogNormal)
+
+
+def _fields_of(model: type[BaseModel]) -> list[str]:
+    return [f.alias or name for name, f in model.model_fields.items()]
+
+
+def _model_at(path: Path_) -> list[str]:
+    """Field names valid in the mapping at ``path`` (for "did you mean" on unknown keys)."""
+    shape = tuple("#" if isinstance(p, int) else p for p in path)
+    table: dict[tuple[str, ...], type[BaseModel] | tuple[type[BaseModel], ...]] = {
+        (): ProcedureVersion,
+        ("actors", "#"): Actor,
+        ("steps", "#"): Step,
+        ("steps", "#", "attachments", "#"): Attachment,
+        ("steps", "#", "duration"): _DISTRIBUTIONS,
+        ("steps", "#", "delay"): _DISTRIBUTIONS,
+        ("flows", "#"): Flow,
+        ("channel_choice",): ChannelChoice,
+        ("eliminated", "#"): Elimination,
+    }
+    found = table.get(shape)
+    if found is None:
+        return []
+    models = found if isinstance(found, tuple) else (found,)
+    names: list[str] = []
+    for m in models:
+        names += [n for n in _fields_of(m) if n not in names]
+    return names
+
+
+def _data_path(located: Located, loc: Sequence[str | int]) -> Path_:
+    """Map a pydantic error location onto a path that exists in the data.
+
+    Pydantic inserts union tags (``fixed``, ``function-before[...]``) that are not in the
+    data; they are dropped.
+    """
+    path: list[str | int] = []
+    node = located.data
+    for part in loc:
+        if isinstance(node, dict) and isinstance(part, str) and part in node:
+            node = node[part]
+            path.append(part)
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            node = node[part]
+            path.append(part)
+        elif isinstance(node, dict) and isinstance(part, str) and part not in node:
+            # A missing field or an unknown tag: keep field names of the model, drop tags.
+            if not part.startswith(("function-", "tagged-union")) and part not in (
+                "fixed", "uniform", "triangular", "exponential", "lognormal", "float", "int"):
+                path.append(part)
+                node = None
+    return tuple(path)
+
+
+def pydantic_message(err: Mapping[str, Any]) -> str:
+    """The message of one pydantic error in our wording (shared by every YAML loader)."""
+    if err["type"] == "finite_number":
+        return "must be a finite number"
+    return str(err["msg"]).removeprefix("Value error, ")
+
+
+def _pydantic_problems(located: Located, error: ValidationError) -> list[Problem]:
+    problems: list[Problem] = []
+    seen: set[tuple[Path_, str]] = set()
+    for err in error.errors(include_url=False):
+        loc = tuple(err["loc"])
+        path = _data_path(located, loc)
+        kind = err["type"]
+        msg = pydantic_message(err)
+        parameter = err.get("ctx", {}).get("parameter")
+        if kind == "too_large" and parameter and isinstance(located.get(path), dict):
+            path = (*path, str(parameter))  # the distribution parameter over the limit
+        if kind == "extra_forbidden":
+            field = str(loc[-1])
+            parent = path[:-1] if path and path[-1] == field else path
+            hint = suggest(field, _model_at(parent))
+            problem = located.problem((*parent, field), f"unknown field '{field}'",
+                                      show_value=False, hint=hint, key=True)
+        elif kind == "missing":
+            problem = located.problem(path, "required field is missing", show_value=False)
+        elif kind == "union_tag_invalid":
+            problem = located.problem((*path, "dist"), "unknown distribution",
+                                      hint=suggest(str(located.get((*path, "dist"))),
+                                                   ["fixed", "uniform", "triangular",
+                                                    "exponential", "lognormal"]))
+        elif kind == "enum" or kind == "literal_error":
+            expected = err.get("ctx", {}).get("expected", "")
+            value = located.get(path)
+            options = [o.strip().strip("'") for o in str(expected).replace(" or ", ",").split(",")]
+            hint = suggest(str(value), [o for o in options if o]) if isinstance(value, str) else None
+            problem = located.problem(path, f"must be one of {expected}", hint=hint)
+        else:
+            problem = located.problem(path, msg)
+        key = (path, problem.message)
+        if key not in seen:
+            seen.add(key)
+            problems.append(problem)
+    return problems
+
+
+def validate_located(located: Located) -> ProcedureVersion:
+    """Validate plain located data into a model, reporting every problem found.
+
+    Raises:
+        InvalidModelError: the data is not a valid procedure version.
+    """
+    if not isinstance(located.data, dict):
+        kind = "empty" if located.data is None else type(located.data).__name__
+        raise InvalidModelError([Problem(located.file, 1, 1,
+                                         f"a model file must be a YAML mapping, got {kind}")])
+    problems: list[Problem] = []
+    model: ProcedureVersion | None = None
+    try:
+        model = ProcedureVersion.model_validate(located.data)
+    except ValidationError as error:
+        problems += _pydantic_problems(located, error)
+    # Graph checks run on the raw data so that they are reported together with shape
+    # errors; they skip parts that are too broken to interpret.
+    problems += structural_problems(located)
+    if problems or model is None:
+        problems.sort(key=lambda p: (p.line, p.column))
+        raise InvalidModelError(problems)
+    return model
+
+
+def load_procedure_text(text: str, file: str = "<string>") -> ProcedureVersion:
+    """Load a procedure version from YAML text.
+
+    Args:
+        text: the YAML document.
+        file: the name to use in error messages.
+
+    Returns:
+        The validated procedure version.
+
+    Raises:
+        InvalidModelError: with every problem found, each located.
+    """
+    if len(text.encode("utf-8", errors="replace")) > MAX_FILE_BYTES:
+        raise InvalidModelError([Problem(file, 0, 0, f"file is larger than the limit of "
+                                         f"{MAX_FILE_BYTES} bytes")])
+    return validate_located(read_yaml(text, file, kind="model file"))
+
+
+def load_procedure(path: str | Path) -> ProcedureVersion:
+    """Load a procedure version from a YAML file.
+
+    Raises:
+        InvalidModelError: the file is too large, not UTF-8, not YAML or not a valid model.
+    """
+    return load_located(path)[0]
+
+
+def load_located(path: str | Path) -> tuple[ProcedureVersion, Located]:
+    """Like :func:`load_procedure`, also returning the located raw data (for checks that
+    span files, such as lineage, and must point into this one)."""
+    path = Path(path)
+    file = str(path)
+    text = decode_utf8(read_limited(path, kind="model file", limit=MAX_FILE_BYTES,
+                                    folder_hint=_FOLDER_HINT), file)
+    if "\x00" in text:
+        raise InvalidModelError([Problem(file, 0, 0, "file contains NUL bytes: not a YAML file")])
+    located = read_yaml(text, file, kind="model file")
+    return validate_located(located), located
+
+
+def iter_model_files(paths: Sequence[str | Path]) -> Iterator[Path]:
+    """Model files under ``paths``: files as given, directories searched recursively for
+    ``*.yaml``/``*.yml`` (skipping ``catalog.yaml`` and the ``scenarios`` folder, which are
+    not procedure versions), in sorted order."""
+    for p in paths:
+        p = Path(p)
+        if p.is_dir():
+            for f in sorted([*p.rglob("*.yaml"), *p.rglob("*.yml")]):
+                if f.name == "catalog.yaml" or "scenarios" in f.relative_to(p).parts[:-1] or \
+                        f.name.startswith("weights"):
+                    continue
+                yield f
+        else:
+            yield p
+
+
+def as_mapping(value: Any) -> Mapping[str, Any]:
+    """``value`` if it is a mapping, else an empty one (for defensive raw-data walks)."""
+    return value if isinstance(value, dict) else {}

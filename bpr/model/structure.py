@@ -1,0 +1,252 @@
+"""Structural checks of a procedure graph: references, probabilities, start/end, reachability.
+
+The checks run on the *raw* data read from YAML (see :class:`bpr.model.load.Located`), not on a
+validated model, so that they can be reported together with shape errors. Parts too
+broken to interpret (a step without an id, a flow whose ``from`` is not a string) are
+skipped here: the shape validation already reports them.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from typing import Any
+
+import networkx as nx
+
+from bpr.errors import Problem
+from bpr.model.yaml_reader import Located, suggest
+
+__all__ = ["PROBABILITY_TOLERANCE", "structural_problems"]
+
+PROBABILITY_TOLERANCE = 1e-6
+"""How far the probabilities leaving a choice may be from summing to 1."""
+
+_EVENT_OR_GATEWAY = {"start", "end", "choice", "and-split", "and-join"}
+
+
+def _items(value: Any) -> list[tuple[int, dict[str, Any]]]:
+    if not isinstance(value, list):
+        return []
+    return [(i, v) for i, v in enumerate(value) if isinstance(v, dict)]
+
+
+def structural_problems(located: Located) -> list[Problem]:
+    """Every structural problem of the procedure graph in ``located``.
+
+    Returns:
+        Problems in no particular order (the caller sorts them by position).
+    """
+
+    data = located.data
+    problems: list[Problem] = []
+
+    # Actors ----------------------------------------------------------------------------
+    actor_ids: list[str] = []
+    for i, actor in _items(data.get("actors")):
+        aid = actor.get("id")
+        if isinstance(aid, str):
+            if aid in actor_ids:
+                problems.append(located.problem(("actors", i, "id"), "duplicate actor id"))
+            actor_ids.append(aid)
+
+    # Steps -----------------------------------------------------------------------------
+    steps: dict[str, dict[str, Any]] = {}
+    step_index: dict[str, int] = {}
+    for i, step in _items(data.get("steps")):
+        sid = step.get("id")
+        if not isinstance(sid, str):
+            continue
+        if sid in steps:
+            problems.append(located.problem(("steps", i, "id"), "duplicate step id"))
+            continue
+        steps[sid] = step
+        step_index[sid] = i
+        kind = step.get("kind", "task")
+        actor_ref = step.get("actor")
+        if isinstance(actor_ref, str):
+            if actor_ref not in actor_ids:
+                problems.append(located.problem(("steps", i, "actor"), "unknown actor",
+                                                hint=suggest(actor_ref, actor_ids)))
+        elif actor_ref is None and kind == "task":
+            problems.append(located.problem(("steps", i), "a task needs an `actor`",
+                                            show_value=False))
+        if kind in _EVENT_OR_GATEWAY and kind != "end":
+            dur = step.get("duration")
+            if dur not in (None, 0) and not (isinstance(dur, dict) and dur.get("value") == 0):
+                problems.append(located.problem(("steps", i, "duration"),
+                                                f"a {kind} step takes no time; remove `duration`",
+                                                show_value=False))
+
+    step_ids = list(steps)
+
+    # Flows -----------------------------------------------------------------------------
+    out_flows: dict[str, list[tuple[int, dict[str, Any]]]] = defaultdict(list)
+    in_count: dict[str, int] = defaultdict(int)
+    graph: nx.DiGraph[str] = nx.DiGraph()
+    graph.add_nodes_from(step_ids)
+    seen_pairs: set[tuple[str, str]] = set()
+    broken_references = False
+    for i, flow in _items(data.get("flows")):
+        ends_ok = True
+        for end in ("from", "to"):
+            ref = flow.get(end)
+            if isinstance(ref, str) and ref not in steps:
+                problems.append(located.problem(("flows", i, end), "unknown step",
+                                                hint=suggest(ref, step_ids)))
+                ends_ok = False
+            elif not isinstance(ref, str):
+                ends_ok = False
+        broken_references |= not ends_ok
+        if not ends_ok:
+            # Keep a flow with a known source in its choice so that the probabilities are
+            # still checked against the flows the user wrote.
+            if isinstance(flow.get("from"), str) and flow["from"] in steps and isinstance(
+                    flow.get("to"), str):
+                out_flows[flow["from"]].append((i, flow))
+            continue
+        source, target = flow["from"], flow["to"]
+        if (source, target) in seen_pairs:
+            problems.append(located.problem(("flows", i), f"duplicate flow {source} -> {target}",
+                                            show_value=False))
+            continue
+        seen_pairs.add((source, target))
+        out_flows[source].append((i, flow))
+        in_count[target] += 1
+        p = flow.get("probability")
+        if not (isinstance(p, int | float) and not isinstance(p, bool) and p == 0):
+            graph.add_edge(source, target)
+
+    # Per-step flow rules --------------------------------------------------------------
+    for sid, step in steps.items():
+        i = step_index[sid]
+        kind = step.get("kind", "task")
+        outs = out_flows.get(sid, [])
+        n_in = in_count.get(sid, 0)
+        here = ("steps", i, "id")
+        if kind == "start" and n_in:
+            problems.append(located.problem(here, "a start step cannot have incoming flows"))
+        if kind == "end" and outs:
+            problems.append(located.problem(here, "an end step cannot have outgoing flows"))
+        if kind != "end" and not outs:
+            problems.append(located.problem(here, "step has no outgoing flow and is not an end "
+                                            "(add a flow, or make it `kind: end`)"))
+        if kind == "and-split":
+            if len(outs) < 2:
+                problems.append(located.problem(here, "an and-split needs at least 2 outgoing flows"))
+            for fi, flow in outs:
+                if flow.get("probability") is not None:
+                    problems.append(located.problem(("flows", fi, "probability"),
+                                                    "flows out of an and-split all run; "
+                                                    "remove `probability`"))
+            continue
+        if kind == "and-join" and n_in < 2:
+            problems.append(located.problem(here, "an and-join needs at least 2 incoming flows"))
+        if len(outs) == 1:
+            fi, flow = outs[0]
+            p = flow.get("probability")
+            if isinstance(p, int | float) and not isinstance(p, bool) and math.isfinite(p) and \
+                    not math.isclose(p, 1.0, abs_tol=PROBABILITY_TOLERANCE):
+                problems.append(located.problem(("flows", fi, "probability"),
+                                                "the only flow out of a step must have "
+                                                "probability 1 (or none)"))
+        elif len(outs) > 1:
+            total = 0.0
+            complete = True
+            for fi, flow in outs:
+                p = flow.get("probability")
+                if p is None:
+                    problems.append(located.problem(("flows", fi), f"flow {sid} -> {flow['to']} "
+                                                    "leaves a choice and needs a `probability`",
+                                                    show_value=False))
+                    complete = False
+                elif isinstance(p, int | float) and not isinstance(p, bool) and math.isfinite(p):
+                    total += float(p)
+                else:
+                    complete = False  # a non-number or non-finite value is reported on its own
+            if complete and not math.isclose(total, 1.0, abs_tol=PROBABILITY_TOLERANCE):
+                problems.append(located.problem(("flows", outs[0][0], "probability"),
+                                                f"probabilities of the flows leaving '{sid}' sum to "
+                                                f"{total:g}, not 1", value=round(total, 9)))
+
+    # Start, end, reachability, loops ---------------------------------------------------
+    starts = [sid for sid, s in steps.items() if s.get("kind") == "start"]
+    ends = [sid for sid, s in steps.items() if s.get("kind") == "end"]
+    if steps and not starts:
+        problems.append(located.problem(("steps",), "no start step: mark the first step "
+                                        "`kind: start`", show_value=False))
+    if len(starts) > 1:
+        for sid in starts[1:]:
+            problems.append(located.problem(("steps", step_index[sid], "kind"),
+                                            f"more than one start step (first is '{starts[0]}')"))
+    if steps and not ends:
+        problems.append(located.problem(("steps",), "no end step: mark the last step(s) "
+                                        "`kind: end`", show_value=False))
+    if starts and ends and not broken_references:
+        # With broken references every reachability message would be a consequence of
+        # them; the user fixes the references first.
+        dead_ends = {sid for sid, s in steps.items() if s.get("kind") != "end" and not out_flows.get(sid)}
+        problems += _reachability(located, graph, starts[0], ends, step_index, dead_ends)
+
+    # Channel choice --------------------------------------------------------------------
+    choice = data.get("channel_choice")
+    if isinstance(choice, dict):
+        cstep, online = choice.get("step"), choice.get("online")
+        if isinstance(cstep, str) and cstep not in steps:
+            problems.append(located.problem(("channel_choice", "step"), "unknown step",
+                                            hint=suggest(cstep, step_ids)))
+        elif isinstance(cstep, str):
+            targets = [f["to"] for _, f in out_flows.get(cstep, [])]
+            if len(targets) < 2:
+                problems.append(located.problem(("channel_choice", "step"),
+                                                "the channel choice must be a step with at least "
+                                                "two outgoing flows"))
+            elif steps[cstep].get("kind") == "and-split":
+                problems.append(located.problem(("channel_choice", "step"),
+                                                "the channel choice must be an exclusive choice, "
+                                                "not an and-split"))
+            if isinstance(online, str) and online not in targets:
+                problems.append(located.problem(("channel_choice", "online"),
+                                                f"not a successor of '{cstep}'",
+                                                hint=suggest(online, targets)))
+    return problems
+
+
+def _reachability(located: Located, graph: nx.DiGraph[str], start: str, ends: list[str],
+                  step_index: dict[str, int], dead_ends: set[str]) -> list[Problem]:
+    problems: list[Problem] = []
+    reachable = nx.descendants(graph, start) | {start}
+    for sid in graph.nodes:
+        if sid not in reachable:
+            problems.append(located.problem(("steps", step_index[sid], "id"),
+                                            f"step is unreachable from the start '{start}'"))
+    reverse = graph.reverse(copy=False)
+    finishing: set[str] = set(ends)
+    for end in ends:
+        finishing |= nx.descendants(reverse, end)
+    stuck = [sid for sid in graph.nodes if sid in reachable and sid not in finishing]
+    if not stuck:
+        return problems
+    stuck_set = set(stuck)
+    in_trap: set[str] = set()
+    # A loop with no exit: a strongly connected group of stuck steps with more than one
+    # step (or a self-loop) from which no flow leaves the group.
+    for component in nx.strongly_connected_components(graph.subgraph(stuck_set)):
+        group = set(component)
+        if len(group) == 1:
+            node = next(iter(group))
+            if not graph.has_edge(node, node):
+                continue
+        exits = [t for s in group for t in graph.successors(s) if t not in group]
+        if all(t in stuck_set for t in exits):
+            names = ", ".join(sorted(group, key=lambda s: step_index[s]))
+            first = min(group, key=lambda s: step_index[s])
+            problems.append(located.problem(("steps", step_index[first], "id"),
+                                            f"loop with no exit: {names} never reach an end",
+                                            show_value=False))
+            in_trap |= group
+    for sid in stuck:
+        if sid not in in_trap and sid not in dead_ends:
+            problems.append(located.problem(("steps", step_index[sid], "id"),
+                                            "step cannot reach an end step"))
+    return problems

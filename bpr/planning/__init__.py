@@ -1,0 +1,1 @@
+"""Planning: ranking for onlining, weights, the national survey."""

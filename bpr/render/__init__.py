@@ -1,0 +1,1 @@
+"""Rendering: diagrams, the auditors' report, its publication and verification, safe output files."""

@@ -1,0 +1,491 @@
+"""Swimlane diagrams of one procedure version (Graphviz ``dot``), deterministic to the byte.
+
+One lane (cluster) per actor in model order; step shapes by kind; the analog facts of each
+step shown as coloured badges (紙, 押印, 対面, 転記, ...) and explained in a legend;
+probabilities on the flows leaving a choice; a footer with the procedure id, the version
+and the SHA-256 of the canonical model (:func:`bpr.model.canonical.content_hash`), so an auditor
+can tie a picture to the exact model it shows.
+
+Every text that comes from a model is written into Graphviz HTML-like labels through
+:func:`html_text`, which escapes markup *and* Graphviz's own backslash escapes (``\\N``,
+``\\E``, ...), so a step name such as ``"]; evil [`` or ``<b>`` is drawn literally. Node
+names are step ids (restricted by the model to ``[A-Za-z0-9_.-]``); lanes are numbered.
+
+The graph is built from the model's ordered tuples only, so the same model gives the same
+DOT text, and ``dot`` gives the same SVG and PNG bytes. PDF files carry a creation date,
+which :func:`render` replaces with a fixed one of the same length.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+
+import graphviz
+
+from bpr.errors import TetsuzukiError
+from bpr.model.canonical import content_hash
+from models.procedure import ActorKind, Channel, ProcedureVersion, Step, StepKind
+
+__all__ = [
+    "ATTACHMENT_BADGE",
+    "BADGES",
+    "FONT",
+    "Badge",
+    "DiagramFormat",
+    "Lane",
+    "LegendItem",
+    "RenderError",
+    "add_lanes",
+    "badges",
+    "diagram",
+    "diagram_source",
+    "flow_label",
+    "html_lines",
+    "html_text",
+    "legend_and_footer",
+    "new_graph",
+    "percent",
+    "render",
+    "render_source",
+    "step_label",
+    "step_node",
+    "title_label",
+    "wrap",
+]
+
+FONT = "IPAGothic"
+"""Font family for all text: IPA Gothic (Debian ``fonts-ipafont-gothic``) has the kanji."""
+
+
+class DiagramFormat(StrEnum):
+    """Output formats of a rendered diagram."""
+
+    SVG = "svg"
+    PNG = "png"
+    PDF = "pdf"
+
+
+class RenderError(TetsuzukiError):
+    """Graphviz could not render a diagram (``dot`` missing or failed)."""
+
+
+@dataclass(frozen=True)
+class Badge:
+    """An analog fact drawn as a coloured badge on a step.
+
+    Attributes:
+        field: the :class:`~models.procedure.Step` field that turns the badge on.
+        text: what the badge says.
+        colour: its background colour.
+        meaning: the legend's explanation.
+    """
+
+    field: str
+    text: str
+    colour: str
+    meaning: str
+
+
+BADGES: tuple[Badge, ...] = (
+    Badge("paper", "紙", "#fde68a", "紙の書類を書く・扱う"),
+    Badge("seal", "押印", "#fca5a5", "押印が必要"),
+    Badge("signature", "自署", "#f9a8d4", "自署が必要"),
+    Badge("in_person", "対面", "#93c5fd", "本人の来庁・対面が必要"),
+    Badge("transcription", "転記", "#c4b5fd", "別の媒体から再入力する"),
+    Badge("cash", "現金", "#fdba74", "現金で支払う"),
+    Badge("original_paper", "原本", "#d6d3d1", "原本の提示が必要"),
+    Badge("travel", "移動", "#a5f3fc", "申請者が役所へ往復する"),
+)
+"""The badges, in the order they appear on a step and in the legend."""
+
+ATTACHMENT_BADGE = Badge("attachments", "添付", "#bbf7d0", "添付書類（数）")
+
+_ANALOG_FIELDS = ("paper", "seal", "signature", "in_person", "transcription", "cash", "original_paper")
+ANALOG_FILL = "#fff4e5"
+DIGITAL_FILL = "#e6f0fb"
+PLAIN_FILL = "#ffffff"
+LANE_FILLS = ("#f6f6f6", "#ececec")
+
+_CHANNEL_TEXT = {
+    Channel.COUNTER: "窓口", Channel.MAIL: "郵送", Channel.PHONE: "電話", Channel.ONLINE: "オンライン",
+    Channel.SYSTEM: "システム", Channel.ON_SITE: "現地", Channel.INTERNAL: "庁内", Channel.NONE: "",
+}
+_ACTOR_KIND_TEXT = {
+    ActorKind.RESIDENT: "申請者", ActorKind.STAFF: "職員", ActorKind.APPROVER: "決裁者",
+    ActorKind.SYSTEM: "システム", ActorKind.EXTERNAL: "外部",
+}
+_VERSION_TEXT = {"as-is": "現行（as-is）", "to-be": "見直し後（to-be）"}
+
+_WRAP_COLUMNS = 26  # display columns per line of a step name (a kanji is 2 columns)
+_NO_LINE_START = frozenset("）)」』】〕］]、。，．,.・ー～ぁぃぅぇぉっゃゅょァィゥェォッャュョ")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+# --------------------------------------------------------------------------- text
+
+
+def _width(char: str) -> int:
+    return 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
+
+
+def wrap(text: str, columns: int = _WRAP_COLUMNS) -> list[str]:
+    """Split ``text`` into lines of at most ``columns`` display columns (kanji count 2),
+    keeping explicit line breaks. Deterministic and independent of the locale."""
+    lines: list[str] = []
+    for paragraph in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
+        line, used = "", 0
+        for char in paragraph:
+            w = _width(char)
+            if used + w > columns and line and char not in _NO_LINE_START:
+                lines.append(line)
+                line, used = "", 0
+            line += char
+            used += w
+        lines.append(line)
+    return lines
+
+
+def html_text(text: str) -> str:
+    """``text`` made safe inside a Graphviz HTML-like label, drawn literally.
+
+    Markup characters become entities; backslashes are doubled because Graphviz expands
+    ``\\N``, ``\\E``, ``\\G``, ``\\L`` even inside HTML labels; control characters other
+    than line breaks (which callers turn into ``<BR/>``) become U+FFFD, as they are not
+    allowed in SVG.
+    """
+    text = text.replace("\t", " ")
+    text = _CONTROL.sub("\ufffd", text)
+    return html.escape(text, quote=True).replace("\\", "\\\\")
+
+
+def html_lines(text: str, columns: int = _WRAP_COLUMNS) -> str:
+    """:func:`html_text` of ``text`` wrapped to ``columns``, lines joined by ``<BR/>``."""
+    return '<BR ALIGN="CENTER"/>'.join(html_text(line) for line in wrap(text, columns))
+
+
+def _minutes(value: float) -> str:
+    return f"{value:.0f}" if abs(value - round(value)) < 0.05 else f"{value:.1f}"
+
+
+def percent(probability: float) -> str:
+    """A probability as a short percentage: 0.15 -> ``15%``, 0.125 -> ``12.5%``."""
+    text = f"{probability * 100:.1f}".removesuffix(".0")
+    return f"{text}%"
+
+
+# --------------------------------------------------------------------------- pieces
+
+
+def badges(step: Step) -> list[Badge]:
+    """The badges a step shows, in :data:`BADGES` order, then attachments with their count."""
+    found = [b for b in BADGES if getattr(step, b.field)]
+    if step.attachments:
+        n = len(step.attachments)
+        found.append(Badge("attachments", f"{ATTACHMENT_BADGE.text}{n}", ATTACHMENT_BADGE.colour,
+                           ATTACHMENT_BADGE.meaning))
+    return found
+
+
+def step_fill(step: Step) -> str:
+    """Fill colour: warm for steps with analog facts, blue for online/system, else white."""
+    if any(getattr(step, f) for f in _ANALOG_FIELDS):
+        return ANALOG_FILL
+    if step.channel in (Channel.ONLINE, Channel.SYSTEM):
+        return DIGITAL_FILL
+    return PLAIN_FILL
+
+
+def _meta(step: Step) -> str:
+    parts = [_CHANNEL_TEXT[step.channel]] if _CHANNEL_TEXT[step.channel] else []
+    if step.is_activity:
+        parts.append(f"{_minutes(step.duration.mean)}分")
+    if step.delay is not None:
+        parts.append(f"待ち{_minutes(step.delay.mean)}日")
+    return " · ".join(parts)
+
+
+def step_label(step: Step, *, marker: tuple[str, str] | None = None) -> str:
+    """The HTML-like label of a step: optional change marker (text, colour), the wrapped
+    name, a row of badges, and channel · mean minutes · mean waiting days."""
+    rows: list[str] = []
+    name = html_lines(step.name, _WRAP_COLUMNS if step.is_activity else 20)
+    if step.kind is StepKind.CHOICE:
+        name = f"×<BR/>{name}"
+    elif step.kind in (StepKind.AND_SPLIT, StepKind.AND_JOIN):
+        name = f"＋<BR/>{name}"
+    if marker is not None:
+        text, colour = marker
+        name = f'<FONT COLOR="{colour}"><B>[{html_text(text)}]</B></FONT> {name}'
+    rows.append(f"<TR><TD>{name}</TD></TR>")
+    found = badges(step)
+    if found:
+        cells = "".join(f'<TD BGCOLOR="{b.colour}">{html_text(b.text)}</TD>' for b in found)
+        rows.append('<TR><TD><TABLE BORDER="0" CELLBORDER="0" CELLSPACING="2" CELLPADDING="2">'
+                    f"<TR>{cells}</TR></TABLE></TD></TR>")
+    meta = _meta(step)
+    if meta:
+        rows.append(f'<TR><TD><FONT POINT-SIZE="10" COLOR="#444444">{html_text(meta)}</FONT></TD></TR>')
+    return f'<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="1">{"".join(rows)}</TABLE>>'
+
+
+def step_shape(step: Step) -> dict[str, str]:
+    """Graphviz node attributes giving the shape of a step by its kind."""
+    if step.kind is StepKind.START:
+        return {"shape": "oval", "style": "filled", "penwidth": "1.5"}
+    if step.kind is StepKind.END:
+        return {"shape": "oval", "style": "filled", "peripheries": "2"}
+    if step.kind in (StepKind.CHOICE, StepKind.AND_SPLIT, StepKind.AND_JOIN):
+        return {"shape": "diamond", "style": "filled", "margin": "0.02"}
+    return {"shape": "box", "style": "rounded,filled"}
+
+
+def flow_label(label: str | None, probability: float | None) -> str | None:
+    """The HTML-like label of a flow: its condition and its probability, or ``None``."""
+    parts = []
+    if label:
+        parts.append(html_lines(label, 20))
+    if probability is not None:
+        parts.append(f"<B>{percent(probability)}</B>")
+    if not parts:
+        return None
+    return "<" + "<BR/>".join(parts) + ">"
+
+
+def lane_label(name: str, kind: ActorKind, headcount: int) -> str:
+    """The HTML-like label of a swimlane: actor name, kind and headcount for people."""
+    extra = _ACTOR_KIND_TEXT[kind]
+    if kind in (ActorKind.STAFF, ActorKind.APPROVER):
+        extra += f" {headcount}人"
+    return f'<<B>{html_lines(name, 40)}</B> <FONT POINT-SIZE="10">（{html_text(extra)}）</FONT>>'
+
+
+LegendItem = tuple[str, str, str]
+"""A legend entry: (sample text, colour, meaning). The colour is the sample's background
+for badges and fills, its text colour for change markers (see ``_legend_cell``)."""
+
+
+def _legend_cell(item: LegendItem, *, text_colour: bool) -> str:
+    sample, colour, meaning = item
+    if text_colour:
+        return (f'<TD ALIGN="LEFT"><FONT COLOR="{colour}"><B>{html_text(sample)}</B></FONT> '
+                f"{html_text(meaning)}</TD>")
+    return (f'<TD ALIGN="LEFT" BGCOLOR="{colour}"><B>{html_text(sample)}</B></TD>'
+            f'<TD ALIGN="LEFT">{html_text(meaning)}</TD>')
+
+
+def _legend_row(cells: list[str], missing_items: int) -> str:
+    return "<TR>" + "".join(cells) + "<TD></TD><TD></TD>" * missing_items + "</TR>"
+
+
+def legend_and_footer(model: ProcedureVersion, *, extra: Sequence[LegendItem] = (),
+                      footer: str | None = None) -> str:
+    """The graph label: a legend table and the footer line (id, version, SHA-256).
+
+    Args:
+        model: the version the footer names.
+        extra: change markers for the diff diagram, drawn in their colour.
+        footer: replaces the default footer text.
+    """
+    per_row = 4
+    width = per_row * 2
+    rows = [f'<TR><TD COLSPAN="{width}" ALIGN="LEFT"><B>凡例</B></TD></TR>']
+    shapes: list[LegendItem] = [
+        ("( )", PLAIN_FILL, "開始 ／ 二重枠は終了"), ("[ ]", PLAIN_FILL, "作業（角丸の箱）"),
+        ("◇×", PLAIN_FILL, "分岐（排他）: 矢印に条件と確率"), ("◇＋", PLAIN_FILL, "並行の分岐・合流"),
+        ("作業", ANALOG_FILL, "アナログの事実がある作業"),
+        ("作業", DIGITAL_FILL, "オンライン・システムの作業"),
+        ("帯", LANE_FILLS[0], "担当者ごとのレーン"),
+        ("下段", PLAIN_FILL, "経路 · 平均作業分 · 平均待ち日数"),
+    ]
+    marks: list[LegendItem] = [(b.text, b.colour, b.meaning) for b in (*BADGES, ATTACHMENT_BADGE)]
+    for group in (shapes, marks):
+        for start in range(0, len(group), per_row):
+            chunk = group[start:start + per_row]
+            cells = [_legend_cell(i, text_colour=False) for i in chunk]
+            rows.append(_legend_row(cells, per_row - len(chunk)))
+    for start in range(0, len(extra), per_row):
+        chunk = list(extra[start:start + per_row])
+        cells = [_legend_cell(i, text_colour=True).replace("<TD ", '<TD COLSPAN="2" ', 1) for i in chunk]
+        rows.append(_legend_row(cells, per_row - len(chunk)))
+    text = footer if footer is not None else (
+        f"手続ID: {model.id}　版: {model.version}　SHA-256: {content_hash(model)}")
+    rows.append(f'<TR><TD COLSPAN="{width}" ALIGN="LEFT"><FONT POINT-SIZE="10">{html_text(text)}</FONT>'
+                "</TD></TR>")
+    return ('<<TABLE BORDER="1" COLOR="#999999" CELLBORDER="0" CELLSPACING="2" CELLPADDING="3">'
+            + "".join(rows) + "</TABLE>>")
+
+
+def title_label(model: ProcedureVersion, suffix: str | None = None) -> str:
+    """The HTML-like title: the procedure's official name and its version."""
+    version = suffix or _VERSION_TEXT.get(model.version, model.version)
+    return (f'<<FONT POINT-SIZE="18"><B>{html_lines(model.name, 80)}</B></FONT><BR/>'
+            f'<FONT POINT-SIZE="12">{html_text(version)}</FONT>>')
+
+
+# --------------------------------------------------------------------------- graph
+
+
+def new_graph(name: str) -> graphviz.Digraph:
+    """An empty left-to-right graph with the CJK font on graph, nodes and edges."""
+    graph = graphviz.Digraph(name=name)
+    graph.attr("graph", rankdir="TB", fontname=FONT, fontsize="12", labelloc="b", labeljust="l",
+               nodesep="0.3", ranksep="0.45", newrank="true", compound="true", bgcolor="white",
+               pad="0.3", outputorder="edgesfirst")
+    graph.attr("node", fontname=FONT, fontsize="12", fillcolor=PLAIN_FILL, color="#333333",
+               margin="0.12,0.06")
+    graph.attr("edge", fontname=FONT, fontsize="10", color="#333333", arrowsize="0.7")
+    return graph
+
+
+Lane = tuple[str, ActorKind, int, list[tuple[str, dict[str, str]]]]
+"""A swimlane: actor name, actor kind, headcount, and its nodes as (node name, attributes)."""
+
+
+def add_lanes(body: graphviz.Digraph, lanes: Sequence[Lane], *, first: Sequence[str],
+              last: Sequence[str]) -> None:
+    """Add one cluster per lane, side by side in the given order and all as tall as the
+    whole flow.
+
+    Each lane gets an invisible head node above the ``first`` nodes (start events) and an
+    invisible tail node below the ``last`` nodes (end events); heads share one rank and
+    tails another, so every lane runs from the top of the flow to its bottom. The
+    left-to-right order of the lanes is the one ``dot`` finds with the fewest crossings
+    (it does not honour a requested cluster order); it is deterministic, and every lane
+    is labelled with its actor.
+    """
+    for index, (name, kind, headcount, nodes) in enumerate(lanes):
+        with body.subgraph(name=f"cluster_lane{index}") as lane:
+            lane.attr(label=lane_label(name, kind, headcount), labeljust="c", labelloc="t",
+                      style="filled", fillcolor=LANE_FILLS[index % 2], color="#bbbbbb", fontsize="12")
+            lane.node(f"lane{index}_head", label="", shape="point", style="invis", width="0", height="0")
+            for node_name, attrs in nodes:
+                lane.node(node_name, **attrs)
+            lane.node(f"lane{index}_tail", label="", shape="point", style="invis", width="0", height="0")
+    if not lanes:
+        return
+    heads = [f"lane{i}_head" for i in range(len(lanes))]
+    tails = [f"lane{i}_tail" for i in range(len(lanes))]
+    for group, members in (("lane_heads", heads), ("lane_tails", tails)):
+        with body.subgraph(name=group) as same:
+            same.attr(rank="same")
+            for member in members:
+                same.node(member)
+    for node in first:
+        body.edge(heads[0], node, style="invis", weight="0")
+    for node in last:
+        body.edge(node, tails[0], style="invis", weight="0")
+
+
+def step_node(step: Step, **overrides: str) -> dict[str, str]:
+    """Node attributes of a step: label, shape, fill; ``overrides`` win."""
+    attrs = {"label": step_label(step), **step_shape(step), "fillcolor": step_fill(step),
+             "tooltip": step.id}
+    attrs.update(overrides)
+    return attrs
+
+
+def diagram(model: ProcedureVersion) -> graphviz.Digraph:
+    """The swimlane diagram of one procedure version as a Graphviz graph.
+
+    Args:
+        model: a procedure version (validated by :mod:`bpr.model.load`).
+
+    Returns:
+        The graph; :func:`diagram_source` gives its DOT text, :func:`render` its bytes.
+    """
+    graph = new_graph(model.id)
+    graph.attr(label=legend_and_footer(model))
+    lanes = []
+    for actor in model.actors:
+        nodes = [(s.id, step_node(s)) for s in model.steps if s.actor == actor.id]
+        lanes.append((actor.name, actor.kind, actor.headcount, nodes))
+    with graph.subgraph(name="cluster_procedure") as body:
+        body.attr(label=title_label(model), labelloc="t", labeljust="c", color="white",
+                  style="solid", fontsize="12")
+        add_lanes(body, lanes, first=[s.id for s in model.steps if s.kind is StepKind.START],
+                  last=[s.id for s in model.steps if s.kind is StepKind.END])
+        for step in model.steps:  # steps without an actor (gateways) sit outside the lanes
+            if step.actor is None or all(step.actor != a.id for a in model.actors):
+                body.node(step.id, **step_node(step))
+    for flow in model.flows:
+        attrs = {}
+        label = flow_label(flow.label, flow.probability)
+        if label is not None:
+            attrs["label"] = label
+        graph.edge(flow.source, flow.target, **attrs)
+    return graph
+
+
+def diagram_source(model: ProcedureVersion) -> str:
+    """The DOT text of :func:`diagram` (what the golden-file tests compare)."""
+    return diagram(model).source
+
+
+# --------------------------------------------------------------------------- rendering
+
+_PDF_DATE = re.compile(rb"/(CreationDate|ModDate) \(D:(\d{14})([^)]*)\)")
+
+
+def _fixed_pdf_dates(data: bytes) -> bytes:
+    # Same length as the original, so the PDF's cross-reference offsets stay valid.
+    return _PDF_DATE.sub(lambda m: b"/" + m.group(1) + b" (D:20000101000000" + m.group(3) + b")", data)
+
+
+def _with_graph_attribute(source: str, attribute: str) -> str:
+    # Appended as the graph's last statement, so it overrides earlier settings only.
+    return source.rstrip().removesuffix("}") + f"\t{attribute}\n}}\n"
+
+
+def _pipe(source: str, fmt: DiagramFormat) -> bytes:
+    try:
+        data: bytes = graphviz.Source(source).pipe(format=fmt.value, engine="dot", quiet=True)
+    except graphviz.ExecutableNotFound as exc:
+        raise RenderError("Graphviz `dot` is not installed (Debian: apt-get install graphviz)") from exc
+    except graphviz.CalledProcessError as exc:
+        stderr = exc.stderr.decode("utf-8", "replace") if isinstance(exc.stderr, bytes) else str(exc.stderr)
+        raise RenderError(f"Graphviz failed: {stderr.strip()}") from exc
+    return data
+
+
+def render_source(source: str, fmt: DiagramFormat | str = DiagramFormat.SVG, *, dpi: int = 110) -> bytes:
+    """Render DOT text with ``dot``.
+
+    Args:
+        source: DOT text.
+        fmt: ``svg``, ``png`` or ``pdf``.
+        dpi: resolution of PNG output (SVG and PDF are vector and ignore it).
+
+    Returns:
+        The file's bytes, identical for identical input.
+
+    Raises:
+        RenderError: ``dot`` is not installed or failed.
+    """
+    fmt = DiagramFormat(fmt)
+    if fmt is DiagramFormat.PNG:
+        source = _with_graph_attribute(source, f"dpi={int(dpi)}")
+    try:
+        data = _pipe(source, fmt)
+    except RenderError as first:
+        # Graphviz sometimes fails to route curved edges between clusters ("triangulation
+        # failed"); straight edges always route. Deterministic: same input, same fallback.
+        if "triangulation" not in str(first) and "Pshortestpath" not in str(first):
+            raise
+        data = _pipe(_with_graph_attribute(source, "splines=line"), fmt)
+    if fmt is DiagramFormat.PDF:
+        data = _fixed_pdf_dates(data)
+    return data
+
+
+def render(graph: graphviz.Digraph, fmt: DiagramFormat | str = DiagramFormat.SVG) -> bytes:
+    """Render a graph built by :func:`diagram` (or the diff diagram) to bytes.
+
+    Raises:
+        RenderError: ``dot`` is not installed or failed.
+    """
+    return render_source(graph.source, fmt)

@@ -1,0 +1,247 @@
+"""Publishing the auditors' report: the file and store I/O around :mod:`bpr.render.report`.
+
+:func:`publish_report` reads the sources (:func:`bpr.render.report.read_sources`) and the
+simulation results of the results store (:func:`stored_simulation`), builds the report
+and writes it into a folder (:func:`write_report`). Both ``tetsuzuki report`` and the
+``analyze-catalog`` flow call it; ``tetsuzuki verify`` reads a folder back with
+:func:`read_folder`. The building and the comparison stay pure in :mod:`bpr.render.report` and
+:mod:`bpr.render.verify`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from bpr.model.catalog import builtin_root
+from bpr.render.output_files import write_files
+from bpr.render.report import MANIFEST, ReportError, build_site, read_sources, sha256
+
+__all__ = [
+    "LeftFile",
+    "Published",
+    "publish_report",
+    "read_folder",
+    "report_workers",
+    "stored_simulation",
+    "write_report",
+]
+
+
+def read_folder(folder: Path) -> dict[str, bytes]:
+    """Every file under ``folder``: relative path (``/`` separated) -> bytes, sorted."""
+    return {p.relative_to(folder).as_posix(): p.read_bytes()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@dataclass(frozen=True)
+class LeftFile:
+    """A file :func:`write_report` found in the folder and left there, and why."""
+
+    path: str
+    reason: str
+
+
+def _entries(folder: Path) -> set[str]:
+    """Relative paths of everything under ``folder`` that is not a folder (files, links,
+    devices), without following symbolic links."""
+    found: set[str] = set()
+    for top, dirs, names in os.walk(folder, followlinks=False):
+        base = Path(top).relative_to(folder)
+        found.update((base / n).as_posix() for n in names)
+        found.update((base / d).as_posix() for d in dirs if os.path.islink(os.path.join(top, d)))
+    return found
+
+
+def _outside(root: Path, relative: object, *, follow_last: bool) -> str | None:
+    """Why ``relative`` (a path from a manifest, or of a report file) does not name a file
+    inside ``root``, or ``None`` when it does. With ``follow_last`` a symbolic link as the
+    last part counts too (for files that may be removed); without, only the folders on the
+    way (a link there is replaced, not written through)."""
+    if not isinstance(relative, str) or not relative:
+        return "is not a relative path"
+    parts = relative.split("/")
+    if relative.startswith("/") or "\\" in relative or "\0" in relative or \
+            any(part in ("", ".", "..") for part in parts):
+        return "is not a plain relative path inside the folder (absolute, '..', '.' or empty parts)"
+    target = root.joinpath(*PurePosixPath(relative).parts)
+    real_root = root.resolve()
+    resolved = target.resolve() if follow_last else target.parent.resolve() / target.name
+    if not resolved.is_relative_to(real_root):
+        return f"leads outside the folder through a symbolic link (to {resolved})"
+    return None
+
+
+def write_report(out_dir: Path, files: dict[str, bytes]) -> list[LeftFile]:
+    """Write the report ``files`` into ``out_dir``, replacing an earlier report there, all
+    or nothing.
+
+    Every file is written to a temporary file beside its place first, then all are
+    renamed into place, ``manifest.json`` last (:func:`bpr.render.output_files.write_files`);
+    when any write or rename fails, the renames made are undone, so the folder holds the
+    earlier report as it was (still verifiable), or nothing new. Only then are the files
+    of the earlier report that the new one does not have removed, and only those whose
+    bytes still have the hash the earlier manifest recorded; nothing outside ``out_dir``
+    is ever written or removed.
+
+    Returns:
+        The files left in the folder: those that belong to neither report, and files of
+        the earlier report that were changed since or could not be removed.
+
+    Raises:
+        ReportError: ``out_dir`` is a file, or a non-empty folder that holds no report, or
+            its ``manifest.json`` lists a path outside it (absolute, with ``..`` or through
+            a symbolic link), or a folder of the report is a link to outside it.
+        OutputError: a file could not be written (the folder is left as it was).
+    """
+    if os.path.lexists(out_dir) and not out_dir.is_dir():
+        raise ReportError(f"{out_dir} is a file, not a folder")
+    present = _entries(out_dir) if out_dir.is_dir() else set()
+    manifest_file = out_dir / MANIFEST
+    recorded: dict[str, Any] = {}
+    if present:
+        if MANIFEST not in present:
+            raise ReportError(f"{out_dir} is not empty and holds no {MANIFEST}: refusing to write a "
+                              "report into it (choose an empty or new folder)")
+        try:
+            listed = json.loads(manifest_file.read_bytes().decode("utf-8")).get("files", {})
+        except (OSError, ValueError, AttributeError):
+            listed = {}
+        recorded = dict(listed) if isinstance(listed, dict) else {}
+        for path in recorded:
+            why = _outside(out_dir, path, follow_last=True)
+            if why is not None:
+                raise ReportError(
+                    f"{manifest_file} lists {path!r}, which {why}: refusing to write the report "
+                    f"(that manifest was not written by `tetsuzuki report`; remove it or choose "
+                    f"another folder)")
+    for path in files:
+        why = _outside(out_dir, path, follow_last=False)
+        if why is not None:
+            raise ReportError(f"{out_dir / path} {why}: refusing to write the report")
+    order = [p for p in files if p != MANIFEST] + [p for p in files if p == MANIFEST]
+    write_files([(out_dir.joinpath(*p.split("/")), files[p]) for p in order], follow_symlinks=False)
+    left = [LeftFile(p, "is not part of the report; `tetsuzuki verify` will name it")
+            for p in sorted(present - set(files) - set(recorded))]
+    for stale in sorted(set(recorded) - set(files)):
+        reason = _remove_stale(out_dir.joinpath(*stale.split("/")), recorded[stale])
+        if reason is not None:
+            left.append(LeftFile(stale, reason))
+    return sorted(left, key=lambda f: f.path)
+
+
+def _remove_stale(target: Path, recorded_hash: object) -> str | None:
+    """Remove a file of the earlier report if its bytes are those the earlier manifest
+    recorded; else (or when it cannot be removed) say why it was left."""
+    try:
+        mode = os.lstat(target).st_mode
+        if not stat.S_ISREG(mode):
+            return "was listed by the earlier report but is not a regular file; not removed"
+        if sha256(target.read_bytes()) != recorded_hash:
+            return ("was listed by the earlier report but changed since; not removed "
+                    "(`tetsuzuki verify` will name it)")
+        target.unlink()
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        return f"was listed by the earlier report but cannot be removed ({exc.strerror or exc})"
+    return None
+
+
+def report_workers(requested: int, procedures: int) -> int:
+    """Processes to build a report of ``procedures`` procedures with: ``requested`` when
+    positive; for 0, one per CPU, at most 8 and at most one per 8 procedures."""
+    if requested > 0:
+        return requested
+    return max(1, min(os.cpu_count() or 1, 8, procedures // 8))
+
+
+def stored_simulation(which: str, database_url: str | None = None
+                      ) -> tuple[dict[str, list[dict[str, Any]]] | None, int | None]:
+    """Simulation results for the report from the results store.
+
+    Args:
+        which: ``latest`` (the newest completed simulation run, if the store exists and
+            has one), ``none``, or a run id.
+        database_url: the store; default :func:`models.store.database.default_url`.
+
+    Returns:
+        (rows per procedure id, run id), or (None, None) without results.
+
+    Raises:
+        ReportError: a run id was given that the store does not have as completed.
+    """
+    if which == "none":
+        return None, None
+    from bpr.sim.results import ReplicationResult
+    from bpr.sim.tables import simulation_rows
+    from models.store.database import DATABASE_URL_ENV, RunStatus, Store, default_url
+
+    url = database_url or default_url()
+    if database_url is None and DATABASE_URL_ENV not in os.environ and url.startswith("sqlite:///") and \
+            not Path(url.removeprefix("sqlite:///")).is_file():
+        if which == "latest":
+            return None, None  # no store yet: do not create one just to read nothing
+        raise ReportError(f"no results store at {url}")
+    store = Store(url)
+    try:
+        if which == "latest":
+            run_id = store.latest_completed_run("simulate")
+            if run_id is None:
+                return None, None
+        else:
+            try:
+                run_id = int(which)
+            except ValueError:
+                raise ReportError(f"--simulation takes latest, none or a run id, not {which!r}") \
+                    from None
+            if store.run(run_id).status != RunStatus.COMPLETED:
+                raise ReportError(f"simulation run {run_id} is not completed")
+        results = [ReplicationResult.model_validate(rep)
+                   for row in store.simulation_results(run_id)
+                   for rep in row.results["replications"]]
+    finally:
+        store.close()
+    return simulation_rows(results), run_id
+
+
+@dataclass(frozen=True)
+class Published:
+    """What :func:`publish_report` did.
+
+    Attributes:
+        files: the report's files, as written.
+        left: files found in the folder and left there (see :func:`write_report`).
+        simulation_run: the results store's simulation run shown, or ``None``.
+        errors: procedure id -> the model errors its page shows, for invalid models.
+        catalog_error: why the catalog could not be read, if so.
+        procedures: the procedures folder read.
+    """
+
+    files: dict[str, bytes]
+    left: list[LeftFile]
+    simulation_run: int | None
+    errors: dict[str, tuple[str, ...]]
+    catalog_error: str | None
+    procedures: Path
+
+
+def publish_report(out_dir: Path, procedures: Path | None = None, workers: int = 0,
+                   simulation: str = "latest", database_url: str | None = None) -> Published:
+    """Build the report (with stored simulation results) and write it to ``out_dir``.
+
+    Raises:
+        ReportError: see :func:`write_report` and :func:`stored_simulation`.
+        OutputError: the report could not be written (``out_dir`` is left as it was).
+    """
+    root = procedures or builtin_root()
+    sources = read_sources(root)
+    rows, run_id = stored_simulation(simulation, database_url)
+    built = build_site(sources, rows, workers=report_workers(workers, len(sources.procedures)),
+                       simulation_run=run_id)
+    left = write_report(out_dir, built.files)
+    return Published(built.files, left, run_id, built.errors, built.catalog_error, root)

@@ -1,0 +1,1 @@
+"""The results store (SQLAlchemy) and its Alembic migrations."""

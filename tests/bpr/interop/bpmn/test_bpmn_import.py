@@ -1,0 +1,192 @@
+"""Importing BPMN 2.0: the MIWG reference models, the mapping rules, located errors."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from bpr.errors import InvalidModelError
+from bpr.interop.bpmn.bpmn_import import import_bpmn, import_bpmn_bytes
+from models.procedure import ActorKind, Channel, StepKind
+
+MIWG = ("A.1.0", "A.2.0", "A.2.1", "A.3.0", "A.4.0", "A.4.1")
+
+
+def _miwg(shared: Path, name: str) -> Path:
+    return shared / "bpmn" / "miwg-reference" / f"{name}.bpmn"
+
+
+@pytest.mark.parametrize("name", MIWG)
+def test_every_miwg_reference_model_imports(shared_dir: Path, name: str) -> None:
+    result = import_bpmn(_miwg(shared_dir, name))
+    model = result.model
+    assert sum(s.kind is StepKind.START for s in model.steps) == 1
+    assert any(s.kind is StepKind.END for s in model.steps)
+    # Every task of the imported process keeps its (normalised) name.
+    assert {"Task 1", "Task 2"} <= {s.name for s in model.steps}
+
+
+def test_a10_is_a_straight_line_of_three_tasks(shared_dir: Path) -> None:
+    model = import_bpmn(_miwg(shared_dir, "A.1.0")).model
+    assert [s.name for s in model.steps] == ["Start Event", "Task 1", "Task 2", "Task 3", "End Event"]
+    assert len(model.flows) == 4
+
+
+def test_gateway_without_probabilities_gets_equal_shares_and_a_warning(shared_dir: Path) -> None:
+    result = import_bpmn(_miwg(shared_dir, "A.2.0"))
+    choices = [s for s in result.model.steps if s.kind is StepKind.CHOICE]
+    assert choices
+    for choice in choices:
+        shares = [f.probability for f in result.model.outgoing(choice.id)]
+        assert shares == pytest.approx([1 / len(shares)] * len(shares))
+    assert any("no probability" in w.message for w in result.warnings)
+
+
+def test_labels_are_normalised(shared_dir: Path) -> None:
+    a30 = import_bpmn(_miwg(shared_dir, "A.3.0")).model
+    assert "Collapsed Sub-Process" in {s.name for s in a30.steps}  # was "Collapsed&#10;Sub-Process"
+    a41 = import_bpmn(_miwg(shared_dir, "A.4.1")).model
+    assert "Task 1" in {s.name for s in a41.steps}  # was "Task 1 "
+
+
+def test_boundary_events_become_alternative_exits(shared_dir: Path) -> None:
+    result = import_bpmn(_miwg(shared_dir, "A.3.0"))
+    model = result.model
+    sub = next(s for s in model.steps if s.name == "Collapsed Sub-Process")
+    targets = {model.step(f.target).name for f in model.outgoing(sub.id)}
+    assert targets == {"Task 2", "Task 3", "Task 4"}
+
+
+def test_expanded_sub_process_is_flattened(shared_dir: Path) -> None:
+    result = import_bpmn(_miwg(shared_dir, "A.4.1"), process="sid-54D696FD-DEDC-45F3-99DB-1404DA433FC4")
+    names = [s.name for s in result.model.steps]
+    assert "Task 4" in names  # inside "Expanded Sub-Process 1"
+    assert "Expanded Sub-Process 1" not in names
+    task3 = next(s for s in result.model.steps if s.name == "Task 3")
+    assert any("flattened" in w.message for w in result.warnings)
+    # Task 3 leads, through the sub-process's start event, to Task 4.
+    reachable = {result.model.step(f.target).name for f in result.model.flows
+                 if f.source in {task3.id} | {x.target for x in result.model.outgoing(task3.id)}}
+    assert "Task 4" in reachable
+
+
+def test_ignored_elements_are_reported_by_id(shared_dir: Path) -> None:
+    result = import_bpmn(_miwg(shared_dir, "A.4.1"))
+    ignored = {note.element for note in result.ignored}
+    assert {"sid-96EF2D8F-C322-42B1-8C08-0DA05524C904",      # message flows
+            "sid-D0B859BF-CBFB-4B35-BBC8-BCA308F6455C",
+            "sid-54D696FD-DEDC-45F3-99DB-1404DA433FC4"} <= ignored  # the other pool
+
+
+def test_lanes_and_task_types_give_actors_and_channels(bpmn_doc: Callable[[str], bytes]) -> None:
+    doc = bpmn_doc("""\
+        <bpmn:process id="p" name="Test">
+          <bpmn:laneSet id="ls">
+            <bpmn:lane id="L1" name="申請者"><bpmn:flowNodeRef>s</bpmn:flowNodeRef>
+              <bpmn:flowNodeRef>u</bpmn:flowNodeRef></bpmn:lane>
+            <bpmn:lane id="L2" name="Core system"><bpmn:flowNodeRef>svc</bpmn:flowNodeRef>
+              <bpmn:flowNodeRef>scr</bpmn:flowNodeRef></bpmn:lane>
+            <bpmn:lane id="L3" name="Clerk"><bpmn:flowNodeRef>snd</bpmn:flowNodeRef>
+              <bpmn:flowNodeRef>e</bpmn:flowNodeRef></bpmn:lane>
+          </bpmn:laneSet>
+          <bpmn:startEvent id="s"/>
+          <bpmn:userTask id="u" name="Apply"/>
+          <bpmn:serviceTask id="svc" name="Check"/>
+          <bpmn:scriptTask id="scr" name="Compute"/>
+          <bpmn:sendTask id="snd" name="Send notice"/>
+          <bpmn:endEvent id="e"/>
+          <bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="u"/>
+          <bpmn:sequenceFlow id="f2" sourceRef="u" targetRef="svc"/>
+          <bpmn:sequenceFlow id="f3" sourceRef="svc" targetRef="scr"/>
+          <bpmn:sequenceFlow id="f4" sourceRef="scr" targetRef="snd"/>
+          <bpmn:sequenceFlow id="f5" sourceRef="snd" targetRef="e"/>
+        </bpmn:process>
+    """)
+    model = import_bpmn_bytes(doc, "t.bpmn").model
+    kinds = {a.name: a.kind for a in model.actors}
+    assert kinds == {"申請者": ActorKind.RESIDENT, "Core system": ActorKind.SYSTEM,
+                     "Clerk": ActorKind.STAFF}
+    channel = {s.name: s.channel for s in model.steps}
+    assert channel["Apply"] is Channel.INTERNAL
+    assert channel["Check"] is Channel.SYSTEM and channel["Compute"] is Channel.SYSTEM
+    assert channel["Send notice"] is Channel.MAIL
+    assert model.step("svc").actor == "L2"
+
+
+def test_our_extension_gives_facts_and_camunda_overrides(bpmn_doc: Callable[[str], bytes]) -> None:
+    doc = bpmn_doc("""\
+        <bpmn:process id="p" name="Test">
+          <bpmn:startEvent id="s"/>
+          <bpmn:task id="t" name="Write the form">
+            <bpmn:extensionElements>
+              <tz:properties><tz:property name="paper" value="true"/>
+                <tz:property name="sheets" value="1"/>
+                <tz:property name="duration" value='{"dist":"fixed","value":10}'/></tz:properties>
+              <camunda:properties><camunda:property name="sheets" value="3"/>
+                <camunda:property name="rationale" value="true"/></camunda:properties>
+            </bpmn:extensionElements>
+          </bpmn:task>
+          <bpmn:endEvent id="e"/>
+          <bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="t"/>
+          <bpmn:sequenceFlow id="f2" sourceRef="t" targetRef="e"/>
+        </bpmn:process>
+    """)
+    step = import_bpmn_bytes(doc, "t.bpmn").model.step("t")
+    assert step.paper and step.duration.mean == 10
+    assert step.sheets == 3            # edited in Camunda Modeler: wins
+    assert step.rationale == "true"    # a text field stays text
+
+
+def test_invalid_probability_is_located_at_the_sequence_flow_line(
+        bpmn_doc: Callable[[str], bytes]) -> None:
+    doc = bpmn_doc("""\
+        <bpmn:process id="p" name="Test">
+          <bpmn:startEvent id="s"/>
+          <bpmn:exclusiveGateway id="g"/>
+          <bpmn:task id="a" name="A"/>
+          <bpmn:task id="b" name="B"/>
+          <bpmn:endEvent id="e"/>
+          <bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="g"/>
+          <bpmn:sequenceFlow id="f2" sourceRef="g" targetRef="a">
+            <bpmn:extensionElements><tz:properties>
+              <tz:property name="probability" value="0.7"/></tz:properties></bpmn:extensionElements>
+          </bpmn:sequenceFlow>
+          <bpmn:sequenceFlow id="f3" sourceRef="g" targetRef="b">
+            <bpmn:extensionElements><tz:properties>
+              <tz:property name="probability" value="0.7"/></tz:properties></bpmn:extensionElements>
+          </bpmn:sequenceFlow>
+          <bpmn:sequenceFlow id="f4" sourceRef="a" targetRef="e"/>
+          <bpmn:sequenceFlow id="f5" sourceRef="b" targetRef="e"/>
+        </bpmn:process>
+    """)
+    # Two header lines, then the process: sequence flow f2 starts on line 10, column 3.
+    with pytest.raises(InvalidModelError, match=r"t.bpmn:10:3: error .*sum to 1.4, not 1"):
+        import_bpmn_bytes(doc, "t.bpmn")
+
+
+def test_sub_process_without_start_event_is_rejected(bpmn_doc: Callable[[str], bytes]) -> None:
+    doc = bpmn_doc("""\
+        <bpmn:process id="p">
+          <bpmn:startEvent id="s"/>
+          <bpmn:subProcess id="sp" name="Inner">
+            <bpmn:task id="x" name="X"/>
+          </bpmn:subProcess>
+          <bpmn:endEvent id="e"/>
+          <bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="sp"/>
+          <bpmn:sequenceFlow id="f2" sourceRef="sp" targetRef="e"/>
+        </bpmn:process>
+    """)
+    with pytest.raises(InvalidModelError, match=r"t.bpmn:5:3: .*sub-process 'sp' has no start event"):
+        import_bpmn_bytes(doc, "t.bpmn")
+
+
+def test_unknown_process_id_lists_the_processes(shared_dir: Path) -> None:
+    with pytest.raises(InvalidModelError, match=r"no process with id 'nope' \(processes: WFP-6-1, WFP-6-2\)"):
+        import_bpmn(_miwg(shared_dir, "A.4.0"), process="nope")
+
+
+def test_a_file_that_is_not_bpmn_is_rejected() -> None:
+    with pytest.raises(InvalidModelError, match="root element is not <definitions>"):
+        import_bpmn_bytes(b"<html><body/></html>", "page.html")

@@ -1,0 +1,281 @@
+"""Publishing the report safely (bpr.render.publish.write_report and the `report` / `verify`
+commands): all or nothing, nothing outside OUT_DIR, invalid models named, non-reports
+refused by `verify`."""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+import bpr.render.output_files
+from bpr.render.output_files import OutputError
+from bpr.render.publish import LeftFile, read_folder, write_report
+from bpr.render.report import MANIFEST, ReportError, build_report, read_sources, sha256
+from bpr.render.verify import verify_report
+from tests.bpr.render.test_output_files import listing, run
+from tests.bpr.render.test_report import make_procedures
+
+
+@pytest.fixture(scope="module")
+def procedures(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return make_procedures(tmp_path_factory.mktemp("procedures"), broken=False)
+
+
+@pytest.fixture(scope="module")
+def site(procedures: Path) -> dict[str, bytes]:
+    return build_report(read_sources(procedures))
+
+
+@pytest.fixture(scope="module")
+def changed_site(procedures: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
+    """The report of the same procedures after a source changed (a catalog volume)."""
+    root = tmp_path_factory.mktemp("changed") / "procedures"
+    shutil.copytree(procedures, root)
+    catalog = root / "catalog.yaml"
+    text = catalog.read_text(encoding="utf-8")
+    catalog.write_text(text.replace("annual_volume: 10\n", "annual_volume: 11\n"), encoding="utf-8")
+    files = build_report(read_sources(root))
+    assert files[MANIFEST] != build_report(read_sources(procedures))[MANIFEST]
+    return files
+
+
+@pytest.fixture
+def written(site: dict[str, bytes], tmp_path: Path) -> Path:
+    out = tmp_path / "report"
+    write_report(out, site)
+    return out
+
+
+def fail_nth(monkeypatch: pytest.MonkeyPatch, name: str, n: int) -> None:
+    """Make the n-th call of ``os.<name>`` in bpr.render.output_files (fsync: writing a file;
+    replace: renaming it into place) fail, as a full disk or an immutable file would."""
+    real = getattr(os, name)
+    calls = {"n": 0}
+
+    def failing(*args: object) -> object:
+        calls["n"] += 1
+        if calls["n"] == n:
+            raise OSError(errno.ENOSPC if name == "fsync" else errno.EPERM, "simulated failure")
+        return real(*args)
+
+    monkeypatch.setattr(bpr.render.output_files.os, name, failing)
+
+
+# --------------------------------------------------------------------------- H4: all or nothing
+
+
+@pytest.mark.parametrize("name, n", [("fsync", 1), ("fsync", 4), ("replace", 1), ("replace", 5),
+                                     ("replace", 9)])
+def test_a_failure_half_way_leaves_the_earlier_report_verifiable(
+        written: Path, procedures: Path, changed_site: dict[str, bytes],
+        monkeypatch: pytest.MonkeyPatch, name: str, n: int) -> None:
+    before = listing(written)
+    assert len(changed_site) >= 6
+    fail_nth(monkeypatch, name, n)
+    with pytest.raises(OutputError, match="simulated failure"):
+        write_report(written, changed_site)
+    monkeypatch.undo()
+    assert listing(written) == before  # no page, manifest or temporary file changed or left
+    assert verify_report(read_folder(written), read_sources(procedures)).ok
+
+
+def test_a_failed_new_report_leaves_nothing(tmp_path: Path, site: dict[str, bytes],
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    fail_nth(monkeypatch, "replace", 3)
+    with pytest.raises(OutputError):
+        write_report(tmp_path / "new" / "report", site)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_the_manifest_is_renamed_into_place_last(tmp_path: Path, site: dict[str, bytes],
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    renamed: list[str] = []
+    real = os.replace
+
+    def replace(src: str, dst: str) -> None:
+        renamed.append(Path(dst).name)
+        real(src, dst)
+
+    monkeypatch.setattr(bpr.render.output_files.os, "replace", replace)
+    write_report(tmp_path / "report", site)
+    assert renamed[-1] == MANIFEST and renamed.count(MANIFEST) == 1
+    assert len(renamed) == len(site)
+
+
+def test_cli_report_failure_is_an_error_and_the_old_report_still_verifies(
+        tmp_path: Path, procedures: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    out = tmp_path / "rep"
+    code, _, err = run(["report", str(out), "--procedures", str(procedures), "--workers", "1",
+                        "--simulation", "none"], capsys, monkeypatch)
+    assert code == 0, err
+    changed = tmp_path / "procedures"
+    shutil.copytree(procedures, changed)
+    page = changed / "other" / "golden-lanes" / "to-be.yaml"
+    page.write_text(page.read_text(encoding="utf-8") + "\n# changed\n", encoding="utf-8")
+    fail_nth(monkeypatch, "replace", 4)
+    code, out_text, err = run(["report", str(out), "--procedures", str(changed), "--workers", "1",
+                               "--simulation", "none"], capsys, monkeypatch)
+    assert code == 1 and out_text == ""
+    assert err.startswith(f"error: cannot write {out}/") and err.endswith(": simulated failure\n")
+    assert "Traceback" not in err
+    code, out_text, err = run(["verify", str(out), "--procedures", str(procedures), "--workers", "1"],
+                              capsys, monkeypatch)
+    assert code == 0, out_text + err
+    assert "changed:" not in out_text
+
+
+# --------------------------------------------------------------------------- H5: inside OUT_DIR only
+
+
+def _plant(out: Path, files: dict[str, str]) -> Path:
+    out.mkdir(parents=True, exist_ok=True)
+    manifest = {"format": "tetsuzuki-report/1", "files": files, "sources": {}}
+    (out / MANIFEST).write_text(json.dumps(manifest), encoding="utf-8")
+    return out
+
+
+def test_the_path_traversal_attack_is_refused(tmp_path: Path, site: dict[str, bytes]) -> None:
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious", encoding="utf-8")
+    out = _plant(tmp_path / "out", {"../victim.txt": "00", "mine.txt": "00"})
+    (out / "mine.txt").write_text("mine", encoding="utf-8")
+    with pytest.raises(ReportError, match=r"lists '\.\./victim\.txt'.*refusing"):
+        write_report(out, site)
+    assert victim.read_text(encoding="utf-8") == "precious"
+    assert sorted(p.name for p in out.iterdir()) == [MANIFEST, "mine.txt"]
+
+
+def test_the_attack_through_the_cli_changes_nothing(tmp_path: Path, procedures: Path,
+                                                    capsys: pytest.CaptureFixture[str],
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    victim = tmp_path / "trav" / "victim.txt"
+    victim.parent.mkdir()
+    victim.write_text("precious", encoding="utf-8")
+    out = _plant(tmp_path / "trav" / "out", {"../victim.txt": sha256(b"precious"), "mine.txt": "00"})
+    (out / "mine.txt").write_text("mine", encoding="utf-8")
+    code, _, err = run(["report", str(out), "--procedures", str(procedures), "--workers", "1",
+                        "--simulation", "none"], capsys, monkeypatch)
+    assert code == 1
+    assert err.startswith(f"error: {out / MANIFEST} lists '../victim.txt'")
+    assert victim.read_text(encoding="utf-8") == "precious"
+    assert sorted(p.name for p in out.iterdir()) == [MANIFEST, "mine.txt"]
+
+
+@pytest.mark.parametrize("path", ["/etc/passwd", "a/../../victim.txt", "./x", "a//b", "", "a\\..\\b"])
+def test_manifest_paths_that_are_not_plain_relative_paths_are_refused(
+        tmp_path: Path, site: dict[str, bytes], path: str) -> None:
+    out = _plant(tmp_path / "out", {path: "00"})
+    with pytest.raises(ReportError, match="refusing"):
+        write_report(out, site)
+    assert [p.name for p in out.iterdir()] == [MANIFEST]
+
+
+def test_a_symbolic_link_to_outside_is_refused(tmp_path: Path, site: dict[str, bytes]) -> None:
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious", encoding="utf-8")
+    # The link's target has the hash the manifest records: only the link check stops it.
+    out = _plant(tmp_path / "out", {"link.txt": sha256(b"precious")})
+    (out / "link.txt").symlink_to(victim)
+    with pytest.raises(ReportError, match=r"lists 'link\.txt', which leads outside the folder"):
+        write_report(out, site)
+    assert victim.read_text(encoding="utf-8") == "precious"
+    assert (out / "link.txt").is_symlink()
+
+
+def test_a_linked_folder_to_outside_is_refused(tmp_path: Path, site: dict[str, bytes]) -> None:
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious", encoding="utf-8")
+    out = _plant(tmp_path / "out", {"up/victim.txt": sha256(b"precious")})
+    (out / "up").symlink_to(tmp_path, target_is_directory=True)
+    with pytest.raises(ReportError, match="leads outside the folder"):
+        write_report(out, site)
+    assert victim.read_text(encoding="utf-8") == "precious"
+
+
+def test_report_folders_linked_to_outside_are_not_written_through(tmp_path: Path,
+                                                                  site: dict[str, bytes]) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    out = _plant(tmp_path / "out", {})
+    (out / "diagrams").symlink_to(elsewhere, target_is_directory=True)
+    with pytest.raises(ReportError, match=r"diagrams/.*leads outside the folder"):
+        write_report(out, site)
+    assert list(elsewhere.iterdir()) == []
+
+
+def test_only_unchanged_files_of_the_earlier_report_are_removed(written: Path,
+                                                               site: dict[str, bytes]) -> None:
+    edited = written / "procedures" / "golden-lanes.html"
+    edited.write_bytes(edited.read_bytes() + b"<!-- my note -->")
+    (written / "notes.txt").write_text("mine", encoding="utf-8")
+    smaller = build_report_without(site, "golden-lanes")
+    left = write_report(written, smaller)
+    assert edited.is_file()  # changed since: kept
+    assert not (written / "diagrams" / "golden-lanes.as-is.svg").exists()  # unchanged: removed
+    assert [(f.path, f.reason.split(";")[0]) for f in left] == [
+        ("notes.txt", "is not part of the report"),
+        ("procedures/golden-lanes.html", "was listed by the earlier report but changed since")]
+    assert all(isinstance(f, LeftFile) for f in left)
+
+
+def build_report_without(site: dict[str, bytes], proc_id: str) -> dict[str, bytes]:
+    """``site`` without one procedure's files, with a manifest to match."""
+    files = {k: v for k, v in site.items() if proc_id not in k and k != MANIFEST}
+    manifest = json.loads(site[MANIFEST])
+    manifest["files"] = {k: sha256(v) for k, v in sorted(files.items())}
+    files[MANIFEST] = json.dumps(manifest).encode("utf-8")
+    return files
+
+
+# --------------------------------------------------------------------------- M11: invalid models
+
+
+def test_report_with_an_invalid_model_writes_it_and_exits_1(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    procedures = make_procedures(tmp_path / "procedures")  # with other/broken (a `seel` typo)
+    out = tmp_path / "rep"
+    code, out_text, err = run(["report", str(out), "--procedures", str(procedures), "--workers", "1",
+                               "--simulation", "none"], capsys, monkeypatch)
+    assert code == 1
+    assert out_text.startswith(f"wrote {len(read_folder(out))} files to {out}")
+    assert f"error: broken has model errors (see {out / 'procedures' / 'broken.html'}):\n" in err
+    assert f"  {procedures / 'other/broken/as-is.yaml'}:" in err and "'seel'" in err
+    assert err.endswith("FAILED: 1 procedure with invalid models; the report shows the errors\n")
+    assert "golden-lanes" not in err and "child-allowance-claim" not in err
+    assert (out / "procedures" / "broken.html").is_file()
+    code, out_text, err = run(["verify", str(out), "--procedures", str(procedures), "--workers", "1"],
+                              capsys, monkeypatch)
+    assert code == 0, out_text + err
+
+
+# --------------------------------------------------------------------------- M5 / L3: verify of a non-report
+
+
+def test_verify_refuses_a_folder_without_manifest_at_once(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_rebuild(*args: object, **kwargs: object) -> None:
+        raise AssertionError("verify rebuilt the report of a folder that is no report")
+
+    monkeypatch.setattr("bpr.cli.report_cmd.verify_report", no_rebuild)
+    (tmp_path / "notrep").mkdir()
+    (tmp_path / "notrep" / "a.txt").write_text("a", encoding="utf-8")
+    (tmp_path / "empty").mkdir()
+    for name in ("notrep", "empty"):
+        code, out_text, err = run(["verify", str(tmp_path / name)], capsys, monkeypatch)
+        assert (code, out_text) == (1, "")
+        assert err == f"error: {tmp_path / name} has no manifest.json: not a tetsuzuki report\n"
+
+
+def test_verify_of_a_file_says_it_is_a_file(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "as-is.yaml").write_text("x", encoding="utf-8")
+    code, _, err = run(["verify", str(tmp_path / "as-is.yaml")], capsys, monkeypatch)
+    assert (code, err) == (1, f"error: {tmp_path / 'as-is.yaml'} is a file, not a report folder\n")
+    code, _, err = run(["verify", str(tmp_path / "nope")], capsys, monkeypatch)
+    assert (code, err) == (1, f"error: no such folder: {tmp_path / 'nope'}\n")
