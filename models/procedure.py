@@ -24,12 +24,15 @@ from pydantic_core import PydanticCustomError
 
 __all__ = [
     "MAX_ANNUAL_VOLUME",
+    "MAX_ATTRIBUTE_COMBINATIONS",
     "MAX_DELAY_DAYS",
     "MAX_DURATION_MINUTES",
     "MAX_SEASONALITY_WEIGHT",
     "Actor",
     "ActorKind",
     "Attachment",
+    "AttributeName",
+    "AttributeValue",
     "Category",
     "Channel",
     "ChannelChoice",
@@ -45,6 +48,7 @@ __all__ = [
     "StepKind",
     "Triangular",
     "Uniform",
+    "VisitKind",
 ]
 
 
@@ -203,6 +207,23 @@ class Category(StrEnum):
     OTHER = "other"
 
 
+AttributeName = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=40)]
+"""A case attribute's name: lower-case ASCII, digits and ``_`` (e.g. ``channel``)."""
+AttributeValue = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$", max_length=40)]
+"""A value of a case attribute (e.g. ``online``)."""
+MAX_ATTRIBUTE_COMBINATIONS = 4096
+"""Largest number of attribute combinations of a version (the product of the numbers of
+values): the exact analysis solves one linear system per combination."""
+
+
+class VisitKind(StrEnum):
+    """How an in-person step meets the resident."""
+
+    WALK_IN = "walk-in"
+    APPOINTMENT = "appointment"
+    HOME = "home"
+
+
 class ActorKind(StrEnum):
     """What kind of participant an actor (swimlane) is."""
 
@@ -322,6 +343,23 @@ class Step(_Strict):
         False, description="Law keeps this step as it is (in person, on paper, on site)."
     )
     attachments: tuple[Attachment, ...] = Field((), description="Documents attached at this step.")
+    visit: VisitKind | None = Field(
+        None,
+        description="How an in-person step meets the resident: `walk-in` (queues at the counter; "
+        "the default for in-person steps), `appointment` (a booked slot in office hours, no queue "
+        "beyond the slot) or `home` (staff travel to the resident: no resident travel, not a "
+        "counter visit).",
+    )
+    resident: Literal["waits"] | None = Field(
+        None,
+        description="`waits`: the resident stays (at the counter, or at home for a home visit) "
+        "while this step is done, so it belongs to the same visit as the in-person steps around it.",
+    )
+    required_by: str | None = Field(
+        None, min_length=1,
+        description="Legal basis of this step's analog requirement (法令名 条), e.g. "
+        "介護保険法施行規則83条の6; only such steps are アナログ規制 findings.",
+    )
     replaces: tuple[str, ...] = Field(
         (), description="To-be only: ids of the as-is steps this step takes over."
     )
@@ -347,6 +385,10 @@ class Step(_Strict):
     def _consistent(self) -> Step:
         if self.sheets and not self.paper:
             raise ValueError("`sheets` is set but `paper` is false")
+        if self.visit is not None and not self.in_person:
+            raise ValueError("`visit` is set but `in_person` is false (only in-person steps are visits)")
+        if self.visit is VisitKind.HOME and self.travel:
+            raise ValueError("a home visit (`visit: home`) has no resident travel: remove `travel`")
         return self
 
     @property
@@ -368,6 +410,12 @@ class Flow(_Strict):
         "must sum to 1 per step. Omitted for a single flow or an and-split.",
     )
     label: str | None = Field(None, description="Condition shown on the arrow, e.g. 不備あり.")
+    when: dict[AttributeName, AttributeValue | tuple[AttributeValue, ...]] | None = Field(
+        None,
+        description="Guard on case attributes: the flow is open only to cases whose attributes "
+        "have these values (a value or a list of values per attribute), e.g. "
+        "`{channel: online}`. Among the flows open to a case, `probability` still splits it.",
+    )
 
 
 class ChannelChoice(_Strict):
@@ -406,12 +454,35 @@ class ProcedureVersion(_Strict):
     actors: tuple[Actor, ...] = Field(min_length=1, description="Participants (swimlanes).")
     steps: tuple[Step, ...] = Field(min_length=2, description="Steps, in reading order.")
     flows: tuple[Flow, ...] = Field(min_length=1, description="Sequence flows between steps.")
+    attributes: dict[AttributeName, dict[AttributeValue, Annotated[float, Field(ge=0, le=1)]]] = Field(
+        default_factory=dict,
+        description="Case attributes drawn once per case at arrival, independently: for each "
+        "attribute its values and their probabilities (summing to 1), e.g. "
+        "`channel: {online: 0.6, counter: 0.4}`. Flows are guarded by them with `when`. The "
+        "attribute `channel` with the value `online` is what a scenario's online share overrides.",
+    )
     channel_choice: ChannelChoice | None = Field(
         None, description="The online-or-paper choice a scenario may override (to-be)."
     )
     eliminated: tuple[Elimination, ...] = Field(
         (), description="To-be only: as-is steps no longer done, each with a rationale."
     )
+
+    @field_validator("attributes")
+    @classmethod
+    def _attribute_distributions(cls, value: dict[str, dict[str, float]]) -> dict[str, dict[str, float]]:
+        combinations = 1
+        for name, values in value.items():
+            if not values:
+                raise ValueError(f"attribute '{name}' has no values")
+            total = sum(values.values())
+            if abs(total - 1.0) > 1e-6:
+                raise ValueError(f"the probabilities of attribute '{name}' sum to {total:.6g}, not 1")
+            combinations *= len(values)
+        if combinations > MAX_ATTRIBUTE_COMBINATIONS:
+            raise ValueError(f"{combinations} attribute combinations: at most "
+                             f"{MAX_ATTRIBUTE_COMBINATIONS} are allowed")
+        return value
 
     @field_validator("seasonality")
     @classmethod

@@ -33,9 +33,17 @@ def _normalise(value: Any) -> Any:
     return value
 
 
+_ADDED_EMPTY = ("attributes",)
+
+
 def canonical_data(model: ProcedureVersion) -> dict[str, Any]:
     """The model as plain JSON-ready data with all defaults filled in."""
     data = model.model_dump(mode="json", by_alias=True, exclude_none=True)
+    # Fields added after models were first hashed are left out while empty, so that a
+    # model that does not use them keeps its content hash.
+    for added in _ADDED_EMPTY:
+        if data.get(added) in ({}, []):
+            del data[added]
     result: dict[str, Any] = _normalise(data)
     return result
 
