@@ -20,6 +20,7 @@ from bpr.cli import (
     bpmn_cmd,  # noqa: F401
     catalog_cmd,  # noqa: F401
     models_cmd,  # noqa: F401
+    plan_cmd,  # noqa: F401
     rank_cmd,  # noqa: F401
     report_cmd,  # noqa: F401
     run_cmd,  # noqa: F401
