@@ -40,8 +40,17 @@ from bpr.sim import (
 from bpr.sim.compiled import channel_kind, check_fits, online_share_of
 from models.procedure import ProcedureVersion
 
-__all__ = ["check_scenario", "comparison_rows", "default_scenario", "model_files",
-           "paired_heading", "scenarios_for", "simulate", "strict_json"]
+__all__ = [
+    "check_scenario",
+    "city_models",
+    "comparison_rows",
+    "default_scenario",
+    "model_files",
+    "paired_heading",
+    "scenarios_for",
+    "simulate",
+    "strict_json",
+]
 
 _VERSION_ORDER = {"as-is": 0, "to-be": 1}
 
@@ -182,8 +191,10 @@ def _advance(progress: Progress, task: TaskID, _replication: int) -> None:
 
 @app.command()
 def simulate(
-    target: Annotated[Path, typer.Argument(help="A model file, or a procedure folder (as-is and "
-                                           "to-be side by side).", exists=True)],
+    target: Annotated[Path | None, typer.Argument(
+        help="A model file, or a procedure folder (as-is and to-be side by side); with --city, "
+        "the folder of procedures making up the city (default: the built-in catalog).",
+        exists=True, show_default=False)] = None,
     scenario_file: Annotated[Path | None, typer.Option(
         "--scenario", help="Scenario YAML (default: procedures/scenarios/default.yaml).",
         exists=True, dir_okay=False)] = None,
@@ -201,9 +212,19 @@ def simulate(
     seed: Annotated[int | None, typer.Option(help="Base random seed.", min=0)] = None,
     fmt: Annotated[Format, typer.Option("--format", help="table or json (markdown, csv too).")]
     = Format.TABLE,
+    city_file: Annotated[Path | None, typer.Option(
+        "--city", help="City scenario YAML (e.g. procedures/scenarios/city.yaml): simulate every "
+        "procedure's as-is, then to-be, through the city's shared pools in one event loop; "
+        "monthly arrivals, counter waiting, utilisation per pool and backlog, paired.",
+        exists=True, dir_okay=False)] = None,
 ) -> None:
     """Simulate applications through a procedure and show each metric's mean and 95% CI; for
     a folder's two versions also the paired difference (same applicants in each replication)."""
+    if city_file is not None:
+        _simulate_city(city_file, target, replications, years, seed, fmt)
+        return
+    if target is None:
+        raise SimulationError("give a model file or a procedure folder to simulate (or --city)")
     scenario = load_scenario(scenario_file) if scenario_file else default_scenario()
     scenario = scenario.with_overrides(
         online_share=online_share, replications=replications, seed=seed,
@@ -245,3 +266,80 @@ def simulate(
              f"{scenario.start} + {scenario.horizon_days} days, {scenario.replications} "
              "replications, mean ± 95% CI half-width")
     emit(comparison_rows(summaries, paired), fmt, title=title)
+
+
+def city_models(folder: Path) -> tuple[list[ProcedureVersion], list[ProcedureVersion]]:
+    """The as-is and the to-be of every procedure folder under ``folder`` (a procedure
+    with only one of them contributes that one to both sides: it is unchanged).
+
+    Raises:
+        SimulationError: no procedure found.
+    """
+    pairs: dict[Path, dict[str, Path]] = {}
+    for f in iter_model_files([folder]):
+        if f.stem in ("as-is", "to-be"):
+            pairs.setdefault(f.parent, {})[f.stem] = f
+    if not pairs:
+        raise SimulationError(f"no as-is or to-be model files under {folder}")
+    as_is, to_be = [], []
+    for files in (pairs[k] for k in sorted(pairs)):
+        first = load_procedure(files.get("as-is") or files["to-be"])
+        as_is.append(first)
+        to_be.append(load_procedure(files["to-be"]) if "to-be" in files else first)
+    return as_is, to_be
+
+
+def _simulate_city(city_file: Path, target: Path | None, replications: int | None,
+                   years: float | None, seed: int | None, fmt: Format) -> None:
+    from bpr.sim.city import (
+        CITY_MEASURES,
+        city_paired_differences,
+        city_summary,
+        load_city_scenario,
+        simulate_city_replication,
+    )
+
+    city = load_city_scenario(city_file)
+    scenario = city.scenario.with_overrides(
+        replications=replications, seed=seed,
+        horizon_days=max(1, round(years * 365)) if years is not None else None)
+    city = city.model_copy(update={"scenario": scenario})
+    folder = target
+    if folder is None:
+        resource = importlib.resources.files("procedures")
+        with importlib.resources.as_file(resource) as path:
+            folder = Path(path)
+    as_is_models, to_be_models = city_models(folder)
+    progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                        TimeElapsedColumn(), console=Console(stderr=True),
+                        disable=fmt is not Format.TABLE)
+    runs: dict[str, list[Any]] = {}
+    with progress:
+        for label, models in (("as-is", as_is_models), ("to-be", to_be_models)):
+            task = progress.add_task(f"city {city.name} {label}", total=scenario.replications)
+            runs[label] = []
+            for r in range(scenario.replications):
+                runs[label].append(simulate_city_replication(models, city, r, label))
+                progress.advance(task)
+    first, second = city_summary(runs["as-is"]), city_summary(runs["to-be"])
+    paired = city_paired_differences(runs["as-is"], runs["to-be"])
+    if fmt is Format.JSON:
+        sys.stdout.write(strict_json({
+            "city": city.model_dump(mode="json"),
+            "procedures": [m.id for m in as_is_models],
+            "measures": CITY_MEASURES,
+            "as-is": {k: v.model_dump(mode="json") for k, v in first.items()},
+            "to-be": {k: v.model_dump(mode="json") for k, v in second.items()},
+            "paired_differences": {k: v.model_dump(mode="json") for k, v in paired.items()}}))
+        return
+    rows = []
+    for key in first:
+        measure, month = key.split("@")
+        rows.append({"month": month, "measure": measure, "as-is": _cell(first.get(key)),
+                     "to-be": _cell(second.get(key)),
+                     paired_heading("as-is", "to-be"): _cell(paired.get(key))})
+    rows.sort(key=lambda row: (row["month"], list(first).index(f"{row['measure']}@{row['month']}")))
+    title = (f"City {city.name}: {len(as_is_models)} procedures, {scenario.start} + "
+             f"{scenario.horizon_days} days, {scenario.replications} replications, mean ± 95% CI "
+             "half-width; paired: the same applicants in both versions")
+    emit(rows, fmt, title=title)

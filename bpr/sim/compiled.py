@@ -144,6 +144,8 @@ class CompiledModel:
     channel_others: list[int] = field(default_factory=list)
     channel_cumulative: list[float] = field(default_factory=list)
     presence: list[int] = field(default_factory=list)
+    channels: dict[int, tuple[int, list[int], list[float]]] = field(default_factory=dict)
+    """Channel choice step -> (online flow position, other positions, their cumulative)."""
     home_travel: list[Distribution | None] = field(default_factory=list)  # one way, per step
     attributes: list[Attribute] = field(default_factory=list)
     radix: list[int] = field(default_factory=list)          # combination = Σ index × radix
@@ -420,6 +422,7 @@ def compile_model(model: ProcedureVersion, scenario: Scenario) -> CompiledModel:
         cm.channel_online = online
         cm.channel_others = [j for j in range(len(outs)) if j != online]
         cm.channel_cumulative = _cumulative([probabilities[j] for j in cm.channel_others])
+        cm.channels[s] = (cm.channel_online, cm.channel_others, cm.channel_cumulative)
     return cm
 
 

@@ -348,8 +348,7 @@ def _run(cm: CompiledModel, streams: StepStreams, office: OfficeCalendar,
     successors, cumulative = cm.successors, cm.cumulative
     resident, office_free, joins_needed = cm.resident, cm.office_free, cm.joins_needed
     presence = cm.presence
-    channel_online, channel_others, channel_cum = cm.channel_online, cm.channel_others, \
-        cm.channel_cumulative
+    channels = cm.channels
     guarded_table, open_flows = cm.guarded_table, cm.open_flows
     executions = raw.executions
     counter_waits, counter_wait_days = raw.counter_waits, raw.counter_wait_days
@@ -507,6 +506,7 @@ def _run(cm: CompiledModel, streams: StepStreams, office: OfficeCalendar,
                 i += 1
             j = positions[i]
         elif r == CHANNEL:
+            channel_online, channel_others, channel_cum = channels[s]
             if case[_ONLINE]:
                 j = channel_online
             else:
