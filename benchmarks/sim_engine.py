@@ -57,7 +57,7 @@ def run_simpy(model: ProcedureVersion, cases: int) -> tuple[int, float, float]:
 
     scenario = scenario_for(model, cases)
     cm = compile_model(model, scenario)
-    root = replication_seed(scenario.seed, model.id, "simpy", scenario.name, 0)
+    root = replication_seed(scenario.seed, model.id, scenario.name, 0)
     window_end = scenario.warmup_days + scenario.horizon_days
     office = office_calendar(scenario, window_end + scenario.drain_days + 30)
     plan = ArrivalPlan(office.origin, scenario.warmup_days, window_end, model.annual_volume,

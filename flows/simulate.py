@@ -24,7 +24,7 @@ from pydantic import Field
 
 from bpr.errors import SimulationError
 from bpr.sim import Scenario, load_scenario, simulate_batch, summarise
-from bpr.sim.compiled import check_fits
+from bpr.sim.compiled import channel_kind, check_fits
 from bpr.sim.results import ReplicationResult
 from bpr.sim.tables import group_replications
 from flows.common import LoadedVersion, catalog_ids, code_version, load_catalog_versions, recorded_run
@@ -71,7 +71,8 @@ def scenario_variants(base: Scenario, online_shares: tuple[float, ...], *,
                       has_channel_choice: bool) -> list[Scenario]:
     """The scenarios a version is simulated under.
 
-    A version with a channel choice gets one scenario per online share (named
+    A version with a channel (a ``channel`` case attribute or a channel choice) gets one
+    scenario per online share (named
     ``<base>-online-<share>``); a version without one (a paper as-is) cannot be affected by
     the share and is simulated once, under the base scenario. The variants are validated
     either way, so a share outside [0, 1] is refused whatever the version.
@@ -81,7 +82,11 @@ def scenario_variants(base: Scenario, online_shares: tuple[float, ...], *,
     """
     variants = [base.with_overrides(online_share=share, name=f"{base.name}-online-{share:g}")
                 for share in online_shares]
-    return variants if has_channel_choice and variants else [base]
+    if has_channel_choice and variants:
+        return variants
+    # A version without a channel keeps its own routes: a share in the base scenario does
+    # not apply to it (the engine refuses a share it cannot apply).
+    return [base.model_copy(update={"online_share": None}) if base.online_share is not None else base]
 
 
 def check_sweep(versions: list[LoadedVersion], base: Scenario, online_shares: tuple[float, ...],
@@ -110,7 +115,7 @@ def plan_tasks(versions: list[LoadedVersion], base: Scenario, online_shares: tup
                               (base.burst.applications if base.burst else 0))
         batch_size = max(1, min(replications, math.ceil(target_cases / per_replication)))
         for scenario in scenario_variants(base, online_shares,
-                                          has_channel_choice=loaded.model.channel_choice is not None):
+                                          has_channel_choice=channel_kind(loaded.model) is not None):
             for batch, first in enumerate(range(0, replications, batch_size)):
                 reps = tuple(range(first, min(replications, first + batch_size)))
                 tasks.append(SimTask(loaded, scenario, batch, reps))

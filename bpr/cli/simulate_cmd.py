@@ -26,12 +26,31 @@ from bpr.cli.output import Format, emit
 from bpr.errors import SimulationError
 from bpr.model.lineage import load_pair
 from bpr.model.load import iter_model_files, load_procedure
-from bpr.sim import METRICS, Estimate, Scenario, Summary, load_scenario, simulate_batch, summarise
-from bpr.sim.compiled import check_fits
+from bpr.sim import (
+    METRICS,
+    Estimate,
+    ReplicationResult,
+    Scenario,
+    Summary,
+    load_scenario,
+    paired_differences,
+    simulate_batch,
+    summarise,
+)
+from bpr.sim.compiled import channel_kind, check_fits, online_share_of
 from models.procedure import ProcedureVersion
 
-__all__ = ["check_scenario", "comparison_rows", "default_scenario", "model_files", "simulate",
-           "strict_json"]
+__all__ = [
+    "check_scenario",
+    "city_models",
+    "comparison_rows",
+    "default_scenario",
+    "model_files",
+    "paired_heading",
+    "scenarios_for",
+    "simulate",
+    "strict_json",
+]
 
 _VERSION_ORDER = {"as-is": 0, "to-be": 1}
 
@@ -87,9 +106,11 @@ def strict_json(payload: Any) -> str:
         raise SimulationError(f"internal error: a result is not a finite number ({exc})") from None
 
 
-def comparison_rows(summaries: list[Summary]) -> list[dict[str, Any]]:
+def comparison_rows(summaries: list[Summary],
+                    paired: dict[str, Estimate] | None = None) -> list[dict[str, Any]]:
     """One row per metric with each version's mean ± 95% half-width side by side and, for
-    two versions, the relative change of the second against the first."""
+    two versions, the relative change of the second against the first and, when given,
+    the paired difference (second − first) with its own 95% half-width."""
     names: list[str] = []
     for s in summaries:
         names += [k for k in s.metrics if k not in names]
@@ -101,8 +122,44 @@ def comparison_rows(summaries: list[Summary]) -> list[dict[str, Any]]:
             row[s.version] = _cell(s.metrics.get(name))
         if len(summaries) == 2:
             row["change"] = _change(*(s.metrics.get(name) for s in summaries))
+            if paired is not None:
+                row[paired_heading(summaries[0].version, summaries[1].version)] = \
+                    _cell(paired.get(name))
         rows.append(row)
     return rows
+
+
+def paired_heading(first: str, second: str) -> str:
+    """The column heading of paired differences, e.g. ``to-be − as-is (paired)``."""
+    return f"{second} − {first} (paired)"
+
+
+def scenarios_for(scenario: Scenario, models: list[ProcedureVersion]) -> list[Scenario]:
+    """The scenario each model is simulated under: the online share applies to versions
+    with a ``channel`` attribute (or a legacy channel choice) only.
+
+    When the scenario sets an online share and some of several versions have no channel
+    (a paper as-is beside an online to-be), the share applies to the others only, and a
+    note on standard error says so.
+
+    Raises:
+        ScenarioError: the scenario sets an online share and no version can take it
+            (names the version).
+    """
+    if scenario.online_share is None:
+        return [scenario] * len(models)
+    takes = [channel_kind(m) is not None for m in models]
+    if not any(takes) or len(models) == 1:
+        for model in models:
+            online_share_of(model, scenario)  # raises, naming the version
+    without = scenario.model_copy(update={"online_share": None})
+    skipped = [m for m, t in zip(models, takes, strict=True) if not t]
+    if skipped:
+        print(f"note: the online share {scenario.online_share:g} applies to "
+              f"{', '.join(m.version for m, t in zip(models, takes, strict=True) if t)} only; "
+              f"{', '.join(f'{m.id} ({m.version})' for m in skipped)} has no channel attribute "
+              "and keeps its own routes", file=sys.stderr)
+    return [scenario if t else without for t in takes]
 
 
 def check_scenario(scenario: Scenario, models: list[ProcedureVersion]) -> None:
@@ -134,14 +191,18 @@ def _advance(progress: Progress, task: TaskID, _replication: int) -> None:
 
 @app.command()
 def simulate(
-    target: Annotated[Path, typer.Argument(help="A model file, or a procedure folder (as-is and "
-                                           "to-be side by side).", exists=True)],
+    target: Annotated[Path | None, typer.Argument(
+        help="A model file, or a procedure folder (as-is and to-be side by side); with --city, "
+        "the folder of procedures making up the city (default: the built-in catalog).",
+        exists=True, show_default=False)] = None,
     scenario_file: Annotated[Path | None, typer.Option(
         "--scenario", help="Scenario YAML (default: procedures/scenarios/default.yaml).",
         exists=True, dir_okay=False)] = None,
     online_share: Annotated[float | None, typer.Option(
-        help="Share of applications made online (overrides the scenario and the model's channel "
-        "choice).", min=0.0, max=1.0)] = None,
+        help="Share of applications made online: overrides the scenario and the probability of "
+        "the `channel: online` case attribute (or the legacy channel choice). A version without a "
+        "channel is an error; in a folder, the share applies to the versions that have one.",
+        min=0.0, max=1.0)] = None,
     replications: Annotated[int | None, typer.Option(
         help="Number of replications.", min=1, max=10_000,
         show_default="the scenario's replications, 10 in default.yaml")] = None,
@@ -151,8 +212,19 @@ def simulate(
     seed: Annotated[int | None, typer.Option(help="Base random seed.", min=0)] = None,
     fmt: Annotated[Format, typer.Option("--format", help="table or json (markdown, csv too).")]
     = Format.TABLE,
+    city_file: Annotated[Path | None, typer.Option(
+        "--city", help="City scenario YAML (e.g. procedures/scenarios/city.yaml): simulate every "
+        "procedure's as-is, then to-be, through the city's shared pools in one event loop; "
+        "monthly arrivals, counter waiting, utilisation per pool and backlog, paired.",
+        exists=True, dir_okay=False)] = None,
 ) -> None:
-    """Simulate applications through a procedure and show each metric's mean and 95% CI."""
+    """Simulate applications through a procedure and show each metric's mean and 95% CI; for
+    a folder's two versions also the paired difference (same applicants in each replication)."""
+    if city_file is not None:
+        _simulate_city(city_file, target, replications, years, seed, fmt)
+        return
+    if target is None:
+        raise SimulationError("give a model file or a procedure folder to simulate (or --city)")
     scenario = load_scenario(scenario_file) if scenario_file else default_scenario()
     scenario = scenario.with_overrides(
         online_share=online_share, replications=replications, seed=seed,
@@ -166,22 +238,108 @@ def simulate(
     else:
         models = [load_procedure(f) for f in files]
     check_scenario(scenario, models)
+    per_model = scenarios_for(scenario, models)
     progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                         TimeElapsedColumn(), console=Console(stderr=True),
                         disable=fmt is not Format.TABLE)
     summaries: list[Summary] = []
+    batches: list[list[ReplicationResult]] = []
     with progress:
-        for model in models:
+        for model, model_scenario in zip(models, per_model, strict=True):
             task = progress.add_task(f"{model.id} {model.version}", total=scenario.replications)
-            results = simulate_batch(model, scenario, range(scenario.replications),
+            results = simulate_batch(model, model_scenario, range(scenario.replications),
                                      progress=partial(_advance, progress, task))
+            batches.append(results)
             summaries.append(summarise(results))
+    paired = paired_differences(batches[0], batches[1]) if len(batches) == 2 else None
     if fmt is Format.JSON:
-        sys.stdout.write(strict_json({
+        payload: dict[str, Any] = {
             "scenario": scenario.model_dump(mode="json"),
-            "summaries": [s.model_dump(mode="json") for s in summaries]}))
+            "summaries": [s.model_dump(mode="json") for s in summaries]}
+        if paired is not None:
+            payload["paired_differences"] = {
+                "first": models[0].version, "second": models[1].version,
+                "metrics": {k: v.model_dump(mode="json") for k, v in paired.items()}}
+        sys.stdout.write(strict_json(payload))
         return
     title = (f"{models[0].name} ({models[0].id}) — scenario {scenario.name}, "
              f"{scenario.start} + {scenario.horizon_days} days, {scenario.replications} "
              "replications, mean ± 95% CI half-width")
-    emit(comparison_rows(summaries), fmt, title=title)
+    emit(comparison_rows(summaries, paired), fmt, title=title)
+
+
+def city_models(folder: Path) -> tuple[list[ProcedureVersion], list[ProcedureVersion]]:
+    """The as-is and the to-be of every procedure folder under ``folder`` (a procedure
+    with only one of them contributes that one to both sides: it is unchanged).
+
+    Raises:
+        SimulationError: no procedure found.
+    """
+    pairs: dict[Path, dict[str, Path]] = {}
+    for f in iter_model_files([folder]):
+        if f.stem in ("as-is", "to-be"):
+            pairs.setdefault(f.parent, {})[f.stem] = f
+    if not pairs:
+        raise SimulationError(f"no as-is or to-be model files under {folder}")
+    as_is, to_be = [], []
+    for files in (pairs[k] for k in sorted(pairs)):
+        first = load_procedure(files.get("as-is") or files["to-be"])
+        as_is.append(first)
+        to_be.append(load_procedure(files["to-be"]) if "to-be" in files else first)
+    return as_is, to_be
+
+
+def _simulate_city(city_file: Path, target: Path | None, replications: int | None,
+                   years: float | None, seed: int | None, fmt: Format) -> None:
+    from bpr.sim.city import (
+        CITY_MEASURES,
+        city_paired_differences,
+        city_summary,
+        load_city_scenario,
+        simulate_city_replication,
+    )
+
+    city = load_city_scenario(city_file)
+    scenario = city.scenario.with_overrides(
+        replications=replications, seed=seed,
+        horizon_days=max(1, round(years * 365)) if years is not None else None)
+    city = city.model_copy(update={"scenario": scenario})
+    folder = target
+    if folder is None:
+        resource = importlib.resources.files("procedures")
+        with importlib.resources.as_file(resource) as path:
+            folder = Path(path)
+    as_is_models, to_be_models = city_models(folder)
+    progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                        TimeElapsedColumn(), console=Console(stderr=True),
+                        disable=fmt is not Format.TABLE)
+    runs: dict[str, list[Any]] = {}
+    with progress:
+        for label, models in (("as-is", as_is_models), ("to-be", to_be_models)):
+            task = progress.add_task(f"city {city.name} {label}", total=scenario.replications)
+            runs[label] = []
+            for r in range(scenario.replications):
+                runs[label].append(simulate_city_replication(models, city, r, label))
+                progress.advance(task)
+    first, second = city_summary(runs["as-is"]), city_summary(runs["to-be"])
+    paired = city_paired_differences(runs["as-is"], runs["to-be"])
+    if fmt is Format.JSON:
+        sys.stdout.write(strict_json({
+            "city": city.model_dump(mode="json"),
+            "procedures": [m.id for m in as_is_models],
+            "measures": CITY_MEASURES,
+            "as-is": {k: v.model_dump(mode="json") for k, v in first.items()},
+            "to-be": {k: v.model_dump(mode="json") for k, v in second.items()},
+            "paired_differences": {k: v.model_dump(mode="json") for k, v in paired.items()}}))
+        return
+    rows = []
+    for key in first:
+        measure, month = key.split("@")
+        rows.append({"month": month, "measure": measure, "as-is": _cell(first.get(key)),
+                     "to-be": _cell(second.get(key)),
+                     paired_heading("as-is", "to-be"): _cell(paired.get(key))})
+    rows.sort(key=lambda row: (row["month"], list(first).index(f"{row['measure']}@{row['month']}")))
+    title = (f"City {city.name}: {len(as_is_models)} procedures, {scenario.start} + "
+             f"{scenario.horizon_days} days, {scenario.replications} replications, mean ± 95% CI "
+             "half-width; paired: the same applicants in both versions")
+    emit(rows, fmt, title=title)

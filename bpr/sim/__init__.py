@@ -11,7 +11,15 @@ procedures, scenarios and batches of replications) lives in ``flows/``::
 """
 
 from bpr.sim.engine import simulate_batch, simulate_replication
-from bpr.sim.results import METRICS, ActorResult, Estimate, ReplicationResult, Summary, summarise
+from bpr.sim.results import (
+    METRICS,
+    ActorResult,
+    Estimate,
+    ReplicationResult,
+    Summary,
+    paired_differences,
+    summarise,
+)
 from bpr.sim.scenario import (
     Burst,
     OfficeHours,
@@ -33,6 +41,7 @@ __all__ = [
     "Summary",
     "load_scenario",
     "load_scenario_text",
+    "paired_differences",
     "simulate_batch",
     "simulate_replication",
     "summarise",

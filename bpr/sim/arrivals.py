@@ -29,13 +29,27 @@ an error; a window with no demand simply gets no arrivals.
 **Burst.** ``applications`` extra arrivals over the burst's days (uniform or decreasing
 linearly), split between the channels by the online share; its counter part arrives on
 the open days among the burst's days.
+
+**Sampling: the same applicants whatever the online share.** The simulated days are cut
+into segments (the days of each calendar month, and the burst). A segment has an online
+intensity Λ_on (everyone online) and a counter intensity Λ_c (everyone at the counter);
+for a whole month they are equal. The segment draws N ~ Poisson(max(Λ_on, Λ_c))
+*applicants*; each has a channel uniform u (online when u < online share), a time
+uniform placed by the inverse distribution function of its channel's intensity over the
+segment (piecewise constant by hour, so exact), and a keep uniform that thins the
+channel with the smaller intensity (a partial month). That is an exact sample of the two
+Poisson processes, and because N and the uniforms do not depend on the online share or
+on the version, the as-is and the to-be of a procedure see the same applicants; a
+higher online share turns some counter applicants into online ones and changes nothing
+else. Each applicant also carries one uniform per case attribute (stream
+``attribute:<name>``), so attribute draws are shared too.
 """
 
 from __future__ import annotations
 
 import calendar
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 import numpy as np
@@ -44,10 +58,11 @@ from bpr.errors import SimulationError
 from bpr.sim.calendar import MINUTES_PER_DAY, OfficeCalendar
 from bpr.sim.scenario import Burst
 
-__all__ = ["CHUNK_DAYS", "ArrivalPlan", "daily_intensity", "generate_arrivals", "iter_arrivals"]
+__all__ = ["CHANNEL", "ArrivalChunk", "ArrivalPlan", "ArrivalStreams", "daily_intensity",
+           "generate_arrivals", "iter_arrivals"]
 
-CHUNK_DAYS = 28
-"""Days of arrivals drawn at a time, so that memory does not grow with the horizon."""
+CHANNEL = "channel"
+"""The case attribute whose value ``online`` makes an application arrive at any hour."""
 
 
 @dataclass(frozen=True)
@@ -64,6 +79,8 @@ class ArrivalPlan:
         counter_profile: 24 hourly weights for counter applications.
         online_profile: 24 hourly weights for online applications.
         burst: extra applications, or ``None``.
+        attributes: names of the case attributes to draw a uniform for, per applicant
+            (``channel`` is always drawn: it decides online or counter).
     """
 
     origin: date
@@ -75,6 +92,48 @@ class ArrivalPlan:
     counter_profile: Sequence[float]
     online_profile: Sequence[float]
     burst: Burst | None = None
+    attributes: tuple[str, ...] = ()
+
+
+class ArrivalStreams:
+    """The random streams of the arrival process, by purpose (``arrivals``, ``arrival-time``,
+    ``arrival-keep``, ``attribute:<name>``).
+
+    Args:
+        factory: makes the generator of a purpose, e.g. ``partial(stream, root)``; each is
+            made once.
+    """
+
+    def __init__(self, factory: Callable[[str], np.random.Generator]) -> None:
+        self._factory = factory
+        self._made: dict[str, np.random.Generator] = {}
+
+    @classmethod
+    def single(cls, rng: np.random.Generator) -> ArrivalStreams:
+        """Every purpose drawing from the one generator ``rng`` (no common random numbers)."""
+        return cls(lambda _name: rng)
+
+    def __call__(self, purpose: str) -> np.random.Generator:
+        """The generator of ``purpose``."""
+        if purpose not in self._made:
+            self._made[purpose] = self._factory(purpose)
+        return self._made[purpose]
+
+
+@dataclass
+class ArrivalChunk:
+    """Arrivals of some consecutive days, in increasing time order.
+
+    Attributes:
+        times: arrival clock minutes.
+        online: whether each application is made online.
+        uniforms: per attribute name (``channel`` included), each applicant's uniform; the
+            channel uniform of an online applicant is below the online share.
+    """
+
+    times: np.ndarray
+    online: np.ndarray
+    uniforms: dict[str, np.ndarray] = field(default_factory=dict)
 
 
 def _hour_bins(profile: Sequence[float], open_minute: float,
@@ -107,19 +166,49 @@ def _burst_days(burst: Burst, origin: date, days: int) -> np.ndarray:
     return weights / total
 
 
-def _place(rng: np.random.Generator, daily: np.ndarray, hourly: np.ndarray, lo: np.ndarray,
-           hi: np.ndarray) -> np.ndarray:
-    """Arrival times (clock minutes) for daily expected counts spread by hourly weights."""
-    counts = rng.poisson(np.outer(daily, hourly)).ravel()
-    cells = np.repeat(np.arange(counts.size), counts)
-    day, hour = np.divmod(cells, 24)
-    width = hi[hour] - lo[hour]
-    result: np.ndarray = day * MINUTES_PER_DAY + lo[hour] + rng.random(cells.size) * width
-    return result
-
-
 _DAYS_IN_MONTH = np.array([31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31], dtype=float)
 """Days of each month in a year of 365 days (the normaliser of the seasonality)."""
+
+
+def _intensities(plan: ArrivalPlan, office: OfficeCalendar,
+                 strict: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Expected counter applications per day if everyone came to the counter, and online
+    ones if everyone applied online (days ``0 .. window_end_day - 1``).
+
+    Raises:
+        SimulationError: ``strict`` and a month with demand has no open day.
+    """
+    days = plan.window_end_day
+    dates = [plan.origin + timedelta(days=i) for i in range(days)]
+    season = np.asarray(plan.seasonality if plan.seasonality is not None else [1.0] * 12, dtype=float)
+    per_day = plan.annual_volume * season / float(season @ _DAYS_IN_MONTH)
+    online = per_day[np.array([d.month - 1 for d in dates], dtype=int)] if days else np.zeros(0)
+    counter = np.zeros(days)
+    if plan.annual_volume <= 0:
+        return counter, online
+    # Spread each calendar month's counter demand over the open days of that month.
+    months: dict[tuple[int, int], list[int]] = {}
+    for i, d in enumerate(dates):
+        months.setdefault((d.year, d.month), []).append(i)
+    for (year, month), indices in months.items():
+        if per_day[month - 1] <= 0:
+            continue
+        first = date(year, month, 1)
+        length = calendar.monthrange(year, month)[1]
+        open_days = sum(office.is_open_day(first + timedelta(days=k)) for k in range(length))
+        if open_days == 0:
+            if strict:
+                raise SimulationError(
+                    f"counter applications are expected in {year:04d}-{month:02d} (online share "
+                    f"{plan.online_share:g}) but the office is not open on any day of that month; "
+                    "open it on some days (calendar.weekdays, calendar.open_dates) or raise "
+                    "online_share")
+            continue
+        per_open_day = per_day[month - 1] * length / open_days
+        for i in indices:
+            if office.open_days[i]:
+                counter[i] = per_open_day
+    return counter, online
 
 
 def daily_intensity(plan: ArrivalPlan, office: OfficeCalendar) -> tuple[np.ndarray, np.ndarray]:
@@ -135,39 +224,12 @@ def daily_intensity(plan: ArrivalPlan, office: OfficeCalendar) -> tuple[np.ndarr
         SimulationError: counter applications are expected in a month in which the office
             is never open.
     """
-    days = plan.window_end_day
-    dates = [plan.origin + timedelta(days=i) for i in range(days)]
-    season = np.asarray(plan.seasonality if plan.seasonality is not None else [1.0] * 12, dtype=float)
-    per_day = plan.annual_volume * season / float(season @ _DAYS_IN_MONTH)
-    total = per_day[np.array([d.month - 1 for d in dates], dtype=int)] if days else np.zeros(0)
     share = plan.online_share
-    online = total * share
-    counter = np.zeros(days)
-    if share >= 1.0 or plan.annual_volume <= 0:
-        return counter, online
-    # Spread each calendar month's counter demand over the open days of that month.
-    months: dict[tuple[int, int], list[int]] = {}
-    for i, d in enumerate(dates):
-        months.setdefault((d.year, d.month), []).append(i)
-    for (year, month), indices in months.items():
-        if per_day[month - 1] <= 0:
-            continue
-        first = date(year, month, 1)
-        length = calendar.monthrange(year, month)[1]
-        open_days = sum(office.is_open_day(first + timedelta(days=k)) for k in range(length))
-        if open_days == 0:
-            raise SimulationError(
-                f"counter applications are expected in {year:04d}-{month:02d} (online share "
-                f"{share:g}) but the office is not open on any day of that month; open it on some "
-                "days (calendar.weekdays, calendar.open_dates) or raise online_share")
-        per_open_day = per_day[month - 1] * (1 - share) * length / open_days
-        for i in indices:
-            if office.open_days[i]:
-                counter[i] = per_open_day
-    return counter, online
+    counter, online = _intensities(plan, office, strict=share < 1.0)
+    return counter * (1 - share), online * share
 
 
-def generate_arrivals(rng: np.random.Generator, plan: ArrivalPlan,
+def generate_arrivals(rng: np.random.Generator | ArrivalStreams, plan: ArrivalPlan,
                       office: OfficeCalendar) -> tuple[np.ndarray, np.ndarray]:
     """All arrivals of a replication at once (see :func:`iter_arrivals`).
 
@@ -181,21 +243,85 @@ def generate_arrivals(rng: np.random.Generator, plan: ArrivalPlan,
     chunks = list(iter_arrivals(rng, plan, office))
     if not chunks:
         return np.zeros(0), np.zeros(0, dtype=bool)
-    return np.concatenate([c[0] for c in chunks]), np.concatenate([c[1] for c in chunks])
+    return np.concatenate([c.times for c in chunks]), np.concatenate([c.online for c in chunks])
 
 
-def iter_arrivals(rng: np.random.Generator, plan: ArrivalPlan,
-                  office: OfficeCalendar) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-    """Sample the arrivals of a replication, :data:`CHUNK_DAYS` days at a time.
+class _Segment:
+    """Days sharing one draw of applicants: the cells (day, hour) of both channels."""
+
+    def __init__(self, first_day: int, counter: np.ndarray, online: np.ndarray,
+                 counter_hours: tuple[np.ndarray, np.ndarray, np.ndarray],
+                 online_hours: tuple[np.ndarray, np.ndarray, np.ndarray]) -> None:
+        self.first_day = first_day
+        self.counter = self._cells(counter, counter_hours)
+        self.online = self._cells(online, online_hours)
+
+    @staticmethod
+    def _cells(daily: np.ndarray, hours: tuple[np.ndarray, np.ndarray, np.ndarray]
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+        weights, lo, hi = hours
+        cells = np.outer(daily, weights).ravel()
+        cumulative = np.cumsum(cells)
+        total = float(cumulative[-1]) if cells.size else 0.0
+        return cumulative, np.tile(lo, daily.size), np.tile(hi - lo, daily.size), total
+
+    def place(self, cells: tuple[np.ndarray, np.ndarray, np.ndarray, float],
+              u: np.ndarray) -> np.ndarray:
+        """Clock minutes of applicants with time uniforms ``u`` (inverse distribution
+        function of the piecewise-constant intensity)."""
+        cumulative, lo, width, total = cells
+        x = u * total
+        cell = np.minimum(np.searchsorted(cumulative, x, side="right"), cumulative.size - 1)
+        below = np.where(cell > 0, cumulative[cell - 1], 0.0)
+        mass = cumulative[cell] - below
+        frac = np.where(mass > 0, (x - below) / np.where(mass > 0, mass, 1.0), 0.0)
+        day = cell // 24 + self.first_day
+        result: np.ndarray = day * MINUTES_PER_DAY + lo[cell] + np.clip(frac, 0.0, 1.0) * width[cell]
+        return result
+
+    def sample(self, streams: ArrivalStreams, share: float,
+               attributes: Sequence[str]) -> ArrivalChunk:
+        """The segment's applicants (unsorted)."""
+        on_total, c_total = self.online[3], self.counter[3]
+        most = max(on_total, c_total)
+        n = int(streams("arrivals").poisson(most)) if most > 0 else 0
+        channel = streams(f"attribute:{CHANNEL}").random(n)
+        when = streams("arrival-time").random(n)
+        keep_u = streams("arrival-keep").random(n)
+        uniforms = {name: streams(f"attribute:{name}").random(n) for name in attributes
+                    if name != CHANNEL}
+        online = channel < share
+        keep = keep_u * most < np.where(online, on_total, c_total)
+        times = np.empty(n)
+        if online.any():
+            times[online] = self.place(self.online, when[online])
+        if (~online).any():
+            times[~online] = self.place(self.counter, when[~online])
+        uniforms[CHANNEL] = channel
+        return ArrivalChunk(times[keep], online[keep], {k: v[keep] for k, v in uniforms.items()})
+
+
+def _merge(parts: list[ArrivalChunk]) -> ArrivalChunk:
+    times = np.concatenate([p.times for p in parts])
+    order = np.argsort(times, kind="stable")
+    names = parts[0].uniforms.keys()
+    return ArrivalChunk(times[order], np.concatenate([p.online for p in parts])[order],
+                        {k: np.concatenate([p.uniforms[k] for p in parts])[order] for k in names})
+
+
+def iter_arrivals(rng: np.random.Generator | ArrivalStreams, plan: ArrivalPlan,
+                  office: OfficeCalendar) -> Iterator[ArrivalChunk]:
+    """Sample the arrivals of a replication, one calendar month at a time.
 
     Args:
-        rng: the arrivals' random stream.
+        rng: the arrival streams (:class:`ArrivalStreams`, for common random numbers
+            between versions), or one generator for everything.
         plan: what shapes the rate.
         office: the office calendar (counter arrivals only when it is open).
 
     Yields:
-        ``(times, online)`` per chunk of days: arrival clock minutes in increasing order
-        (chunks follow each other in time) and, for each, whether it is made online.
+        One :class:`ArrivalChunk` per calendar month of simulated days (chunks follow each
+        other in time), the burst's applicants merged into their months.
 
     Raises:
         SimulationError: the online share is outside [0, 1]; counter applications are
@@ -203,36 +329,43 @@ def iter_arrivals(rng: np.random.Generator, plan: ArrivalPlan,
             simulated days, or has counter applications and no open day; the counter profile
             has no weight inside opening hours.
     """
+    streams = rng if isinstance(rng, ArrivalStreams) else ArrivalStreams.single(rng)
     share = plan.online_share
     if not 0.0 <= share <= 1.0:
         raise SimulationError(f"the online share must be between 0 and 1, got {share}")
     days = plan.window_end_day
-    counter_daily, online_daily = daily_intensity(plan, office)
+    counter_daily, online_daily = _intensities(plan, office, strict=share < 1.0)
+    counter_hours = _hour_bins(plan.counter_profile, office.open_minute, office.close_minute)
+    online_hours = _hour_bins(plan.online_profile, 0.0, MINUTES_PER_DAY)
+    if share < 1 and counter_daily.sum() > 0 and counter_hours[0].sum() == 0:
+        raise SimulationError("the counter arrival profile has no weight inside opening hours "
+                              f"({office.open_minute / 60:g}h-{office.close_minute / 60:g}h)")
+    burst: ArrivalChunk | None = None
     if plan.burst is not None and plan.burst.applications > 0:
         spread = _burst_days(plan.burst, plan.origin, days)
         counter_spread = spread * np.asarray(office.open_days[:days], dtype=float)
         if counter_spread.sum() > 0:
-            counter_daily = counter_daily + counter_spread / counter_spread.sum() * \
-                plan.burst.applications * (1 - share)
+            counter_spread = counter_spread / counter_spread.sum()
         elif share < 1:
             raise SimulationError(f"the office is closed on every day of the burst from "
                                   f"{plan.burst.start} ({plan.burst.days} days), so its counter "
                                   "applications cannot arrive; lengthen the burst or open the office "
                                   "on one of its days (calendar.open_dates)")
-        online_daily = online_daily + spread * plan.burst.applications * share
-
-    counter_hours, counter_lo, counter_hi = _hour_bins(plan.counter_profile, office.open_minute,
-                                                       office.close_minute)
-    if counter_daily.sum() > 0 and counter_hours.sum() == 0:
-        raise SimulationError("the counter arrival profile has no weight inside opening hours "
-                              f"({office.open_minute / 60:g}h-{office.close_minute / 60:g}h)")
-    online_hours, online_lo, online_hi = _hour_bins(plan.online_profile, 0.0, MINUTES_PER_DAY)
-    for first in range(0, days, CHUNK_DAYS):
-        part = slice(first, min(first + CHUNK_DAYS, days))
-        counter_times = _place(rng, counter_daily[part], counter_hours, counter_lo, counter_hi)
-        online_times = _place(rng, online_daily[part], online_hours, online_lo, online_hi)
-        times = np.concatenate([counter_times, online_times]) + first * MINUTES_PER_DAY
-        online = np.concatenate([np.zeros(counter_times.size, dtype=bool),
-                                 np.ones(online_times.size, dtype=bool)])
-        order = np.argsort(times, kind="stable")
-        yield times[order], online[order]
+        burst = _Segment(0, counter_spread * plan.burst.applications,
+                         spread * plan.burst.applications, counter_hours, online_hours
+                         ).sample(streams, share, plan.attributes)
+        burst = _merge([burst])
+    first = 0
+    while first < days:
+        d = plan.origin + timedelta(days=first)
+        month_end = (d.replace(day=calendar.monthrange(d.year, d.month)[1]) - plan.origin).days + 1
+        last = min(month_end, days)
+        parts = [_Segment(first, counter_daily[first:last], online_daily[first:last], counter_hours,
+                          online_hours).sample(streams, share, plan.attributes)]
+        if burst is not None:
+            inside = (burst.times >= first * MINUTES_PER_DAY) & (burst.times < last * MINUTES_PER_DAY)
+            if inside.any():
+                parts.append(ArrivalChunk(burst.times[inside], burst.online[inside],
+                                          {k: v[inside] for k, v in burst.uniforms.items()}))
+        yield _merge(parts)
+        first = last

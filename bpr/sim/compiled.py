@@ -4,6 +4,12 @@ The engine's inner loop looks steps up by integer index in plain Python lists (f
 than attribute access on pydantic models), and draws random numbers from iterators over
 pre-drawn numpy blocks (:func:`sampler`), so that numpy is called once per few thousand
 draws rather than once per draw.
+
+Case attributes are compiled to value indices: a case's attribute *combination* is one
+integer (mixed radix over the attributes), and a choice whose flows are guarded (``when``)
+looks up, per combination, the flows open to the case and their cumulative
+probabilities. The attribute ``channel`` lists ``online`` first, so that a case whose
+channel uniform is below the online share is online (see :mod:`bpr.sim.arrivals`).
 """
 
 from __future__ import annotations
@@ -28,18 +34,28 @@ from models.procedure import (
     StepKind,
     Triangular,
     Uniform,
+    VisitKind,
 )
 
 __all__ = [
     "BLOCK",
+    "HOME_TRAVEL_DEFAULT_MINUTES",
+    "Attribute",
     "CompiledModel",
     "Kind",
     "Pool",
+    "Presence",
     "Route",
+    "channel_kind",
     "check_fits",
     "compile_model",
+    "online_share_of",
     "sampler",
 ]
+
+HOME_TRAVEL_DEFAULT_MINUTES = 30.0
+"""Staff travel to a resident's home, one way, when the scenario does not say
+(``home_visit_travel_minutes``); an assumption for a municipality of 100,000."""
 
 BLOCK = 4096
 """Random numbers drawn per numpy call."""
@@ -63,6 +79,26 @@ class Route:
     CHOICE = 2   # exclusive choice by probability
     SPLIT = 3    # and-split: all flows
     CHANNEL = 4  # the channel choice: online cases take the online flow
+    GUARDED = 5  # exclusive choice among the flows open to the case's attributes
+
+
+class Presence:
+    """How a task stands to the resident's visits (see :mod:`bpr.sim.engine`)."""
+
+    NONE = 0         # the resident is not there: ends a visit
+    WALK_IN = 1      # in person at the counter, queueing
+    APPOINTMENT = 2  # in person at the counter at a booked slot: no queue
+    HOME = 3         # staff at the resident's home
+    WAITS = 4        # staff work the resident stays for: keeps a visit open
+
+
+@dataclass(frozen=True)
+class Attribute:
+    """A case attribute as the engine draws it: values and cumulative probabilities."""
+
+    name: str
+    values: tuple[str, ...]
+    cumulative: tuple[float, ...]
 
 
 @dataclass(frozen=True)
@@ -107,6 +143,51 @@ class CompiledModel:
     channel_online: int = -1        # index in successors of the channel step
     channel_others: list[int] = field(default_factory=list)
     channel_cumulative: list[float] = field(default_factory=list)
+    presence: list[int] = field(default_factory=list)
+    channels: dict[int, tuple[int, list[int], list[float]]] = field(default_factory=dict)
+    """Channel choice step -> (online flow position, other positions, their cumulative)."""
+    home_travel: list[Distribution | None] = field(default_factory=list)  # one way, per step
+    attributes: list[Attribute] = field(default_factory=list)
+    radix: list[int] = field(default_factory=list)          # combination = Σ index × radix
+    channel_attribute: int = -1                             # index of `channel`, or -1
+    guards: dict[int, list[tuple[list[tuple[int, frozenset[int]]], float | None]]] = \
+        field(default_factory=dict)                         # step -> per flow (guard, probability)
+    guarded_table: dict[int, dict[int, tuple[list[float], list[int]]]] = field(default_factory=dict)
+
+    def open_flows(self, step: int, combination: int) -> tuple[list[float], list[int]]:
+        """Cumulative probabilities and successor positions of the flows of a guarded
+        choice open to a case with attribute ``combination`` (memoised).
+
+        Among the open flows, one may omit its probability and takes the rest of 1; the
+        probabilities are then normalised (a single open flow is always taken).
+
+        Raises:
+            SimulationError: no flow is open to the combination (an invalid model).
+        """
+        table = self.guarded_table.setdefault(step, {})
+        found = table.get(combination)
+        if found is not None:
+            return found
+        values = [(combination // self.radix[a]) % len(self.attributes[a].values)
+                  for a in range(len(self.attributes))]
+        open_positions: list[int] = []
+        probabilities: list[float | None] = []
+        for position, (guard, probability) in enumerate(self.guards[step]):
+            if all(values[a] in allowed for a, allowed in guard):
+                open_positions.append(position)
+                probabilities.append(probability)
+        if not open_positions:
+            case = {self.attributes[a].name: self.attributes[a].values[v] for a, v in enumerate(values)}
+            raise SimulationError(f"{self.procedure} ({self.version}): no flow out of step "
+                                  f"'{self.step_ids[step]}' is open to a case with {case}")
+        missing = [i for i, p in enumerate(probabilities) if p is None]
+        given = sum(p for p in probabilities if p is not None)
+        rest = max(0.0, 1.0 - given)
+        filled = [p if p is not None else (rest / len(missing) if len(missing) else 0.0)
+                  for p in probabilities]
+        result = (_cumulative(filled), open_positions)
+        table[combination] = result
+        return result
 
 
 def sampler(dist: Distribution, rng: np.random.Generator, scale: float = 1.0) -> Iterator[float]:
@@ -162,6 +243,62 @@ def _cumulative(probabilities: list[float]) -> list[float]:
     return out
 
 
+def channel_kind(model: ProcedureVersion) -> str | None:
+    """How ``model`` splits online from other applications: ``"attribute"`` (a ``channel``
+    case attribute), ``"choice"`` (the legacy ``channel_choice`` marker) or ``None``."""
+    if "channel" in model.attributes:
+        return "attribute"
+    if model.channel_choice is not None:
+        return "choice"
+    return None
+
+
+def online_share_of(model: ProcedureVersion, scenario: Scenario) -> float:
+    """The share of ``model``'s applications made online under ``scenario``: the scenario's
+    ``online_share`` when set, else the model's own (``channel: online`` probability, or the
+    probability of the channel choice's online flow), else 0.
+
+    Raises:
+        ScenarioError: the scenario sets an online share and the version has no ``channel``
+            attribute with an ``online`` value (nor a legacy channel choice) to apply it to.
+    """
+    kind = channel_kind(model)
+    share = scenario.online_share
+    if share is not None:
+        if kind is None or (kind == "attribute" and "online" not in model.attributes["channel"]):
+            what = ("its channel attribute has no value 'online'" if kind else
+                    "it has no `channel` case attribute (nor a channel choice)")
+            raise scenario.error(("online_share",), f"the online share {share:g} cannot be applied "
+                                 f"to {model.id} ({model.version}): {what}")
+        return share
+    if kind == "attribute":
+        return model.attributes["channel"].get("online", 0.0)
+    if kind == "choice":
+        choice = model.channel_choice
+        assert choice is not None
+        for f in model.outgoing(choice.step):
+            if f.target == choice.online:
+                return f.probability or 0.0
+    return 0.0
+
+
+def _attributes(model: ProcedureVersion, share: float) -> list[Attribute]:
+    """The model's attributes for the engine; ``channel`` lists ``online`` first with the
+    online share, the other values scaled to the rest in proportion."""
+    out = []
+    for name, distribution in model.attributes.items():
+        values = list(distribution)
+        probabilities = [distribution[v] for v in values]
+        if name == "channel" and "online" in distribution:
+            others = [v for v in values if v != "online"]
+            weights = [distribution[v] for v in others]
+            total = sum(weights)
+            scaled = [(w / total if total > 0 else 1.0 / len(others)) * (1 - share) for w in weights]
+            values, probabilities = ["online", *others], [share, *scaled]
+        out.append(Attribute(name, tuple(values), tuple(_cumulative(probabilities))))
+    return out
+
+
 def check_fits(model: ProcedureVersion, scenario: Scenario) -> None:
     """Check that ``scenario`` can be applied to ``model``: every actor whose headcount it
     sets is a staff or approver pool of the model.
@@ -187,15 +324,17 @@ def compile_model(model: ProcedureVersion, scenario: Scenario) -> CompiledModel:
 
     Args:
         model: a validated procedure version.
-        scenario: supplies headcount overrides, travel time and the online share.
+        scenario: supplies headcount overrides, travel times and the online share.
 
     Returns:
         The compiled model.
 
     Raises:
-        ScenarioError: the scenario does not fit the model (see :func:`check_fits`).
+        ScenarioError: the scenario does not fit the model (see :func:`check_fits` and
+            :func:`online_share_of`).
     """
     check_fits(model, scenario)
+    share = online_share_of(model, scenario)
     actors = {a.id: a for a in model.actors}
     pools: list[Pool] = []
     pool_index: dict[str, int] = {}
@@ -212,7 +351,15 @@ def compile_model(model: ProcedureVersion, scenario: Scenario) -> CompiledModel:
         procedure=model.id, version=model.version, step_ids=list(index), kind=[], actor=[], pool=[],
         office_free=[], resident=[], in_person=[], durations=[], delays=[], route=[], successors=[],
         cumulative=[], joins_needed=[], paper=[], sheets=[], seal=[], signature=[],
-        transcription=[], pools=pools, start=index[model.start.id], online_share=0.0)
+        transcription=[], pools=pools, start=index[model.start.id], online_share=share)
+    cm.attributes = _attributes(model, share)
+    radix = 1
+    for attribute in cm.attributes:
+        cm.radix.append(radix)
+        radix *= len(attribute.values)
+    names = [a.name for a in cm.attributes]
+    cm.channel_attribute = names.index("channel") if "channel" in names else -1
+    home_travel = scenario.home_visit_travel_minutes
     for step in model.steps:
         actor = actors.get(step.actor or "")
         kind = kinds.get(step.kind, Kind.FREE)
@@ -224,8 +371,18 @@ def compile_model(model: ProcedureVersion, scenario: Scenario) -> CompiledModel:
         cm.office_free.append(kind == Kind.FREE and actor is not None and actor.works_office_hours)
         is_resident = actor is not None and actor.kind is ActorKind.RESIDENT and step.is_activity
         present = step.in_person and step.is_activity
-        cm.resident.append((2 if step.travel else 1) if is_resident else (3 if present else 0))
-        cm.in_person.append(step.in_person)
+        waits = step.resident == "waits" and step.is_activity and not present
+        cm.resident.append((2 if step.travel else 1) if is_resident else
+                           (3 if present else 4 if waits else 0))
+        cm.in_person.append(present)
+        if present:
+            visit = step.visit or VisitKind.WALK_IN
+            cm.presence.append({VisitKind.WALK_IN: Presence.WALK_IN,
+                                VisitKind.APPOINTMENT: Presence.APPOINTMENT,
+                                VisitKind.HOME: Presence.HOME}[visit])
+        else:
+            cm.presence.append(Presence.WAITS if waits else Presence.NONE)
+        cm.home_travel.append(home_travel if present and step.visit is VisitKind.HOME else None)
         travel = scenario.travel_minutes if step.travel and scenario.travel_minutes is not None else None
         cm.durations.append(travel if travel is not None else step.duration)
         cm.delays.append(step.delay)
@@ -233,10 +390,15 @@ def compile_model(model: ProcedureVersion, scenario: Scenario) -> CompiledModel:
         cm.successors.append([index[f.target] for f in outs])
         probabilities = [f.probability if f.probability is not None else 1.0 for f in outs]
         cm.cumulative.append(_cumulative(probabilities) if len(outs) > 1 else [1.0] * len(outs))
+        guarded = any(f.when for f in outs)
         if not outs:
             cm.route.append(Route.NONE)
         elif step.kind is StepKind.AND_SPLIT:
             cm.route.append(Route.SPLIT)
+        elif guarded:
+            cm.route.append(Route.GUARDED)
+            cm.guards[len(cm.route) - 1] = [(_guard(cm.attributes, f.when or {}), f.probability)
+                                            for f in outs]
         elif len(outs) == 1:
             cm.route.append(Route.SINGLE)
         else:
@@ -249,8 +411,7 @@ def compile_model(model: ProcedureVersion, scenario: Scenario) -> CompiledModel:
         cm.transcription.append(step.transcription and step.is_activity)
 
     choice = model.channel_choice
-    share = scenario.online_share
-    if choice is not None:
+    if choice is not None and cm.route[index[choice.step]] != Route.GUARDED:
         s = index[choice.step]
         outs = model.outgoing(choice.step)
         targets = [f.target for f in outs]
@@ -261,7 +422,19 @@ def compile_model(model: ProcedureVersion, scenario: Scenario) -> CompiledModel:
         cm.channel_online = online
         cm.channel_others = [j for j in range(len(outs)) if j != online]
         cm.channel_cumulative = _cumulative([probabilities[j] for j in cm.channel_others])
-        if share is None:
-            share = probabilities[online]
-    cm.online_share = share if share is not None else 0.0
+        cm.channels[s] = (cm.channel_online, cm.channel_others, cm.channel_cumulative)
     return cm
+
+
+def _guard(attributes: list[Attribute], when: dict[str, str | tuple[str, ...]]
+           ) -> list[tuple[int, frozenset[int]]]:
+    """A flow's ``when`` as (attribute position, allowed value indices) pairs."""
+    position = {a.name: i for i, a in enumerate(attributes)}
+    guard = []
+    for name, allowed in when.items():
+        wanted = {allowed} if isinstance(allowed, str) else set(allowed)
+        if name not in position:
+            raise SimulationError(f"a flow is guarded by the unknown case attribute '{name}'")
+        values = attributes[position[name]].values
+        guard.append((position[name], frozenset(i for i, v in enumerate(values) if v in wanted)))
+    return guard

@@ -29,11 +29,26 @@ Semantics (also in the README):
   arrived for that case;
 * counter waiting is the working time of the pool between the resident's arrival at an
   in-person step and the start of service (a resident arriving after closing comes back
-  at opening; the night is not waiting).
+  at opening; the night is not waiting);
+* case attributes are drawn once per case at arrival (:mod:`bpr.sim.arrivals`); a choice
+  whose flows are guarded (``when``) takes one of the flows open to the case's attributes,
+  by their probabilities;
+* visits: a visit starts at an in-person task when the resident is not already there and
+  lasts over consecutive in-person tasks at the same place and tasks marked
+  ``resident: waits`` (gateways in between do not end it); any other task ends it.
+  ``walk-in`` and ``appointment`` visits are counter visits; ``home`` visits are not;
+* an ``appointment`` step is served at the booked slot, which is the next moment a member
+  of the pool is free for it in office hours (first come, first booked): the time until
+  the slot is lead time, not counter waiting, and the staff time is consumed as usual;
+* a ``home`` step adds the staff's round trip (twice the scenario's
+  ``home_visit_travel_minutes``, default 30 minutes each way) to the staff time; the
+  resident neither travels nor queues;
+* the resident waits (queue and service) through a ``resident: waits`` step.
 """
 
 from __future__ import annotations
 
+import bisect
 import calendar
 import heapq
 import itertools
@@ -41,24 +56,36 @@ import math
 from array import array
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 import numpy as np
 
-from bpr.sim.arrivals import ArrivalPlan, iter_arrivals
+from bpr.sim.arrivals import ArrivalChunk, ArrivalPlan, ArrivalStreams, iter_arrivals
 from bpr.sim.calendar import MINUTES_PER_DAY, AlwaysCalendar, OfficeCalendar, WorkCalendar, closed_dates
-from bpr.sim.compiled import CompiledModel, Kind, Route, compile_model, sampler, uniforms
+from bpr.sim.compiled import (
+    CompiledModel,
+    Kind,
+    Presence,
+    Route,
+    compile_model,
+    sampler,
+    uniforms,
+)
 from bpr.sim.results import ActorResult, ReplicationResult
 from bpr.sim.scenario import Scenario
 from bpr.sim.seeds import replication_seed, stream
 from models.procedure import ProcedureVersion
 
-__all__ = ["office_calendar", "simulate_batch", "simulate_replication"]
+__all__ = ["Arrival", "StepStreams", "case_arrivals", "office_calendar", "simulate_batch",
+           "simulate_replication", "step_streams"]
 
 _DONE, _CONTINUE = 0, 1
 # Fields of a case record (a list, for speed).
-_ARRIVAL, _WORK, _WAIT, _TRAVEL, _VISITS, _TOKENS, _COHORT, _ONLINE, _JOINS, _PRESENT = range(10)
+(_ARRIVAL, _WORK, _WAIT, _TRAVEL, _VISITS, _TOKENS, _COHORT, _ONLINE, _JOINS, _PRESENT, _COMBINATION,
+ _HOME, _APPOINTMENTS, _SOURCE) = range(14)
 _CALENDAR_MARGIN_DAYS = 30
 
 
@@ -94,8 +121,9 @@ def simulate_replication(model: ProcedureVersion, scenario: Scenario, replicatio
     Args:
         model: a validated procedure version (not modified).
         scenario: the conditions.
-        replication: replication number; with the scenario's seed, the procedure id, the
-            version and the scenario name it determines every random number.
+        replication: replication number; with the scenario's seed, the procedure id and the
+            scenario name it determines every random number — not the version, so the
+            versions of a procedure are paired (common random numbers, :mod:`bpr.sim.seeds`).
         keep_cases: also return per-case columns (``case_table``).
         compiled: the model already compiled for this scenario (saves time in batches).
 
@@ -104,24 +132,17 @@ def simulate_replication(model: ProcedureVersion, scenario: Scenario, replicatio
 
     Raises:
         SimulationError: the scenario does not fit the model (unknown actor in a headcount
-            override, counter arrivals with an office that never opens, ...).
+            override, an online share for a version without a channel, counter arrivals
+            with an office that never opens, ...).
     """
     cm = compiled if compiled is not None else compile_model(model, scenario)
-    root = replication_seed(scenario.seed, model.id, model.version, scenario.name, replication)
+    root = replication_seed(scenario.seed, model.id, scenario.name, replication)
     window_start = scenario.warmup_days
     window_end = window_start + scenario.horizon_days
     stop_day = window_end + scenario.drain_days
     office = office_calendar(scenario, stop_day + _CALENDAR_MARGIN_DAYS)
-    burst = scenario.burst
-    if burst is not None and burst.procedures and model.id not in burst.procedures:
-        burst = None
-    plan = ArrivalPlan(
-        origin=office.origin, window_start_day=window_start, window_end_day=window_end,
-        annual_volume=model.annual_volume, seasonality=model.seasonality,
-        online_share=cm.online_share, counter_profile=scenario.counter_profile,
-        online_profile=scenario.online_profile, burst=burst)
-    arrivals = iter_arrivals(stream(root, "arrivals"), plan, office)
-    raw = _run(cm, root, office, arrivals, window_start * MINUTES_PER_DAY,
+    incoming = case_arrivals(model, cm, scenario, root, office, cm.start)
+    raw = _run(cm, step_streams(cm, root), office, incoming, window_start * MINUTES_PER_DAY,
                window_end * MINUTES_PER_DAY, stop_day * MINUTES_PER_DAY, keep_cases)
     return _result(cm, scenario, replication, root, office, raw)
 
@@ -154,6 +175,92 @@ def simulate_batch(model: ProcedureVersion, scenario: Scenario, replications: It
     return results
 
 
+Arrival = tuple[float, int, bool, int, int]
+"""An arriving case: (clock minute, start step, online, attribute combination, source)."""
+
+
+def case_arrivals(model: ProcedureVersion, cm: CompiledModel, scenario: Scenario,
+                  root: np.random.SeedSequence, office: OfficeCalendar, start: int,
+                  source: int = 0) -> Iterator[Arrival]:
+    """The cases of ``model`` arriving in one replication, in time order.
+
+    Args:
+        model: the procedure version (volume, seasonality).
+        cm: its compiled form (online share, attributes).
+        scenario: the conditions (period, profiles, burst).
+        root: the replication's seed sequence (:func:`bpr.sim.seeds.replication_seed`).
+        office: the office calendar.
+        start: the step cases enter first (an index into the event loop's step lists).
+        source: a number the event loop keeps with each case (the procedure in a city).
+
+    Returns:
+        An iterator of :data:`Arrival` tuples.
+
+    Raises:
+        SimulationError: see :func:`bpr.sim.arrivals.iter_arrivals` (on first use).
+    """
+    burst = scenario.burst
+    if burst is not None and burst.procedures and model.id not in burst.procedures:
+        burst = None
+    plan = ArrivalPlan(
+        origin=office.origin, window_start_day=scenario.warmup_days,
+        window_end_day=scenario.warmup_days + scenario.horizon_days,
+        annual_volume=model.annual_volume, seasonality=model.seasonality,
+        online_share=cm.online_share, counter_profile=scenario.counter_profile,
+        online_profile=scenario.online_profile, burst=burst,
+        attributes=tuple(a.name for a in cm.attributes))
+    chunks = iter_arrivals(ArrivalStreams(partial(stream, root)), plan, office)
+    return _cases(chunks, cm, start, source)
+
+
+def _cases(chunks: Iterator[ArrivalChunk], cm: CompiledModel, start: int,
+           source: int) -> Iterator[Arrival]:
+    for chunk in chunks:
+        n = chunk.times.size
+        combination = np.zeros(n, dtype=np.int64)
+        for a, attribute in enumerate(cm.attributes):
+            u = chunk.uniforms[attribute.name]
+            index = np.minimum(np.searchsorted(np.asarray(attribute.cumulative), u, side="right"),
+                               len(attribute.values) - 1)
+            combination += index * cm.radix[a]
+        for t, online, combo in zip(chunk.times.tolist(), chunk.online.tolist(),
+                                    combination.tolist(), strict=True):
+            yield (t, start, online, combo, source)
+
+
+@dataclass
+class StepStreams:
+    """Pre-drawn random numbers of each step (by step index): durations, delays (minutes),
+    choice uniforms and the staff's one-way travel of home visits."""
+
+    durations: list[Iterator[float]]
+    delays: list[Iterator[float] | None]
+    draws: list[Iterator[float] | None]
+    home_travel: list[Iterator[float] | None]
+
+    def extend(self, other: StepStreams) -> None:
+        """Append the streams of another model's steps (a city's merged model)."""
+        self.durations += other.durations
+        self.delays += other.delays
+        self.draws += other.draws
+        self.home_travel += other.home_travel
+
+
+def step_streams(cm: CompiledModel, root: np.random.SeedSequence) -> StepStreams:
+    """The step streams of ``cm``, keyed by step id (identical steps of two versions draw
+    identical numbers)."""
+    return StepStreams(
+        durations=[sampler(d, stream(root, f"duration:{sid}"))
+                   for sid, d in zip(cm.step_ids, cm.durations, strict=True)],
+        delays=[sampler(d, stream(root, f"delay:{sid}"), MINUTES_PER_DAY) if d is not None else None
+                for sid, d in zip(cm.step_ids, cm.delays, strict=True)],
+        draws=[uniforms(stream(root, f"choice:{sid}"))
+               if r in (Route.CHOICE, Route.CHANNEL, Route.GUARDED) else None
+               for sid, r in zip(cm.step_ids, cm.route, strict=True)],
+        home_travel=[sampler(d, stream(root, f"home-travel:{sid}")) if d is not None else None
+                     for sid, d in zip(cm.step_ids, cm.home_travel, strict=True)])
+
+
 class _Raw:
     """Counters filled by the event loop.
 
@@ -161,35 +268,63 @@ class _Raw:
     percentiles; the per-case columns only when ``keep_cases`` is asked for.
     """
 
-    def __init__(self, n_steps: int, n_pools: int, days: int, keep_cases: bool) -> None:
+    def __init__(self, n_steps: int, n_pools: int, days: int, stop_days: int,
+                 keep_cases: bool) -> None:
         self.executions = [0] * n_steps
         self.busy = [0.0] * n_pools
         self.lead = array("d")
         self.counter_waits = array("d")
-        self.totals = [0.0, 0.0, 0.0, 0.0]  # working, waiting, travel minutes; visits
+        self.counter_wait_days = array("d")
+        # working, waiting, travel minutes; counter visits, home visits, appointment visits
+        self.totals = [0.0, 0.0, 0.0, 0.0, 0.0, 0.0]
         self.columns: dict[str, array[float]] | None = {
-            name: array("d") for name in ("arrival_minute", "working", "waiting", "travel", "visits")
+            name: array("d") for name in _COLUMNS
         } if keep_cases else None
         self.arrived = 0
         self.cases = 0
         self.completed = 0
         self.completed_per_day = [0] * days
+        self.arrivals_per_day = [0] * (stop_days + 2)   # every case, warm-up included
+        self.done_per_day = [0] * (stop_days + 2)
         self.backlog_end = 0
         self.wip_area = 0.0
+        self.busy_per_month: list[list[float]] | None = None
 
 
-def _arrival_stream(chunks: Iterator[tuple[np.ndarray, np.ndarray]]) -> Iterator[tuple[float, bool]]:
-    for times, online in chunks:
-        yield from zip(times.tolist(), online.tolist(), strict=True)
+_COLUMNS = ("arrival_minute", "working", "waiting", "travel", "visits")
 
 
-def _run(cm: CompiledModel, root: np.random.SeedSequence, office: OfficeCalendar,
-         arrivals: Iterator[tuple[np.ndarray, np.ndarray]], ws: float, we: float,
-         stop: float, keep_cases: bool) -> _Raw:
-    """The event loop. Locals are bound for speed; see the module docstring."""
+def _finished(case: list[Any], s: int, t: float) -> None:
+    """Stands in for the event loop's closures once it has finished (see ``_run``)."""
+    raise RuntimeError("the event loop has finished")
+
+
+def _spread(busy: list[float], bounds: list[float], lo: float, hi: float) -> None:
+    """Add the worked interval [lo, hi) to the months whose worked-time bounds it overlaps
+    (``bounds[m]`` .. ``bounds[m + 1]`` is month m)."""
+    m = bisect.bisect_right(bounds, lo) - 1
+    while hi > lo and 0 <= m < len(busy):
+        top = bounds[m + 1]
+        part = (hi if hi < top else top) - lo
+        if part > 0:
+            busy[m] += part
+        lo = top
+        m += 1
+
+
+def _run(cm: CompiledModel, streams: StepStreams, office: OfficeCalendar,
+         incoming: Iterator[Arrival], ws: float, we: float, stop: float, keep_cases: bool,
+         month_bounds: list[float] | None = None) -> _Raw:
+    """The event loop. Locals are bound for speed; see the module docstring.
+
+    ``month_bounds`` (clock minutes of month starts, and the end of the last) also collects
+    each pool's busy minutes per month (a city's monthly utilisation).
+    """
     n_steps = len(cm.step_ids)
-    raw = _Raw(n_steps, len(cm.pools), int(we // MINUTES_PER_DAY) + 1, keep_cases)
+    raw = _Raw(n_steps, len(cm.pools), int(we // MINUTES_PER_DAY) + 1,
+               int(stop // MINUTES_PER_DAY), keep_cases)
     totals, columns, completed_per_day = raw.totals, raw.columns, raw.completed_per_day
+    arrivals_per_day, done_per_day = raw.arrivals_per_day, raw.done_per_day
     always = AlwaysCalendar()
     calendars: list[WorkCalendar] = [office if p.office_hours else always for p in cm.pools]
     pool_worked = [c.worked for c in calendars]
@@ -197,30 +332,34 @@ def _run(cm: CompiledModel, root: np.random.SeedSequence, office: OfficeCalendar
     pool_finish = [c.finish_at for c in calendars]
     worked_ws = [c.worked(ws) for c in calendars]
     worked_we = [c.worked(we) for c in calendars]
+    month_worked: list[list[float]] = []
+    busy_month: list[list[float]] = []
+    if month_bounds is not None:
+        month_worked = [[c.worked(b) for b in month_bounds] for c in calendars]
+        busy_month = raw.busy_per_month = [[0.0] * (len(month_bounds) - 1) for _ in cm.pools]
     free = [p.headcount for p in cm.pools]
     queues: list[deque[tuple[list[Any], int, float]]] = [deque() for _ in cm.pools]
     busy = raw.busy
     office_worked, office_start, office_finish = office.worked, office.start_at, office.finish_at
 
-    durations = [sampler(d, stream(root, f"duration:{sid}"))
-                 for sid, d in zip(cm.step_ids, cm.durations, strict=True)]
-    delays = [sampler(d, stream(root, f"delay:{sid}"), MINUTES_PER_DAY) if d is not None else None
-              for sid, d in zip(cm.step_ids, cm.delays, strict=True)]
-    draws = [uniforms(stream(root, f"choice:{sid}")) if r in (Route.CHOICE, Route.CHANNEL) else None
-             for sid, r in zip(cm.step_ids, cm.route, strict=True)]
+    durations, delays, draws, home_travel = streams.durations, streams.delays, streams.draws, \
+        streams.home_travel
     kind, pool, route_kind = cm.kind, cm.pool, cm.route
     successors, cumulative = cm.successors, cm.cumulative
-    resident, in_person, office_free, joins_needed = cm.resident, cm.in_person, cm.office_free, \
-        cm.joins_needed
-    channel_online, channel_others, channel_cum = cm.channel_online, cm.channel_others, \
-        cm.channel_cumulative
+    resident, office_free, joins_needed = cm.resident, cm.office_free, cm.joins_needed
+    presence = cm.presence
+    channels = cm.channels
+    guarded_table, open_flows = cm.guarded_table, cm.open_flows
     executions = raw.executions
-    counter_waits = raw.counter_waits
+    counter_waits, counter_wait_days = raw.counter_waits, raw.counter_wait_days
     heap: list[tuple[float, int, int, list[Any], int]] = []
     push, pop = heapq.heappush, heapq.heappop
     sequence = itertools.count()
     POOL, FREE, END, JOIN = Kind.POOL, Kind.FREE, Kind.END, Kind.JOIN
-    SINGLE, CHOICE, CHANNEL, SPLIT = Route.SINGLE, Route.CHOICE, Route.CHANNEL, Route.SPLIT
+    SINGLE, CHOICE, CHANNEL, SPLIT, GUARDED = Route.SINGLE, Route.CHOICE, Route.CHANNEL, \
+        Route.SPLIT, Route.GUARDED
+    WALK_IN, APPOINTMENT, HOME, WAITS = Presence.WALK_IN, Presence.APPOINTMENT, Presence.HOME, \
+        Presence.WAITS
     state = {"in_system": 0, "last": ws}
 
     def wip(t: float, change: int) -> None:
@@ -231,31 +370,42 @@ def _run(cm: CompiledModel, root: np.random.SeedSequence, office: OfficeCalendar
 
     def start_job(case: list[Any], s: int, worked_request: float, t: float, p: int) -> None:
         d = next(durations[s])
+        staff = d
+        trip = home_travel[s]
+        if trip is not None:
+            staff += 2 * next(trip)
         w = pool_worked[p](t)
-        finish = pool_finish[p](w + d) if d > 0 else pool_start[p](w)
+        finish = pool_finish[p](w + staff) if staff > 0 else pool_start[p](w)
         lo = w if w > worked_ws[p] else worked_ws[p]
-        hi = w + d if w + d < worked_we[p] else worked_we[p]
+        hi = w + staff if w + staff < worked_we[p] else worked_we[p]
         if hi > lo:
             busy[p] += hi - lo
-        if in_person[s]:
-            waited = w - worked_request
-            case[_WAIT] += waited
+        if busy_month:
+            _spread(busy_month[p], month_worked[p], w, w + staff)
+        if resident[s] >= 3:
             case[_WORK] += d
-            if case[_COHORT]:
-                counter_waits.append(waited)
+            mode = presence[s]
+            if mode == WALK_IN or mode == WAITS:
+                waited = w - worked_request
+                case[_WAIT] += waited
+                if mode == WALK_IN and case[_COHORT]:
+                    counter_waits.append(waited)
+                    counter_wait_days.append(t // MINUTES_PER_DAY)
         push(heap, (finish, next(sequence), _DONE, case, s))
 
     def complete(case: list[Any], t: float) -> None:
+        done_per_day[int(t // MINUTES_PER_DAY)] += 1
         if case[_COHORT]:
             raw.lead.append((t - case[_ARRIVAL]) / MINUTES_PER_DAY)
             totals[0] += case[_WORK]
             totals[1] += case[_WAIT]
             totals[2] += case[_TRAVEL]
             totals[3] += case[_VISITS]
+            totals[4] += case[_HOME]
+            totals[5] += case[_APPOINTMENTS]
             if columns is not None:
-                for name, value in zip(("arrival_minute", "working", "waiting", "travel", "visits"),
-                                       (case[_ARRIVAL], case[_WORK], case[_WAIT], case[_TRAVEL],
-                                        case[_VISITS]), strict=True):
+                for name, value in zip(_COLUMNS, (case[_ARRIVAL], case[_WORK], case[_WAIT],
+                                                  case[_TRAVEL], case[_VISITS]), strict=True):
                     columns[name].append(value)
         if t < we:
             raw.backlog_end -= 1
@@ -269,14 +419,23 @@ def _run(cm: CompiledModel, root: np.random.SeedSequence, office: OfficeCalendar
             executions[s] += 1
         k = kind[s]
         if k >= POOL:
-            # A counter visit starts at an in-person task unless the case's previous task
-            # was in person too (gateways between them do not end a visit).
-            if in_person[s]:
-                if not case[_PRESENT]:
-                    case[_VISITS] += 1
-                    case[_PRESENT] = True
+            # A visit starts at an in-person task unless the resident is already there (the
+            # previous task was in person at the same place, or one the resident waits for;
+            # gateways between them do not end a visit). Any other task ends it.
+            mode = presence[s]
+            if mode:
+                if mode != WAITS:
+                    place = 2 if mode == HOME else 1
+                    if case[_PRESENT] != place:
+                        case[_PRESENT] = place
+                        if place == 1:
+                            case[_VISITS] += 1
+                            if mode == APPOINTMENT:
+                                case[_APPOINTMENTS] += 1
+                        else:
+                            case[_HOME] += 1
             elif case[_PRESENT]:
-                case[_PRESENT] = False
+                case[_PRESENT] = 0
         if k == POOL:
             p = pool[s]
             if free[p]:
@@ -292,6 +451,9 @@ def _run(cm: CompiledModel, root: np.random.SeedSequence, office: OfficeCalendar
                 case[_TRAVEL] += d
             elif role:
                 case[_WORK] += d
+            trip = home_travel[s]
+            if trip is not None:
+                d += 2 * next(trip)
             if office_free[s]:
                 w = office_worked(t)
                 finish = office_finish(w + d) if d > 0 else office_start(w)
@@ -332,7 +494,19 @@ def _run(cm: CompiledModel, root: np.random.SeedSequence, office: OfficeCalendar
             j = 0
             while u >= cum[j]:
                 j += 1
+        elif r == GUARDED:
+            table = guarded_table.get(s)
+            found = table.get(case[_COMBINATION]) if table is not None else None
+            if found is None:
+                found = open_flows(s, case[_COMBINATION])
+            cum, positions = found
+            u = next(draws[s])  # type: ignore[arg-type]
+            i = 0
+            while u >= cum[i]:
+                i += 1
+            j = positions[i]
         elif r == CHANNEL:
+            channel_online, channel_others, channel_cum = channels[s]
             if case[_ONLINE]:
                 j = channel_online
             else:
@@ -351,42 +525,51 @@ def _run(cm: CompiledModel, root: np.random.SeedSequence, office: OfficeCalendar
             return
         enter(case, successors[s][j], t)
 
-    incoming = _arrival_stream(arrivals)
-    next_arrival, next_online = next(incoming, (math.inf, False))
-    start = cm.start
-    while True:
-        if heap and heap[0][0] <= next_arrival:
-            t, _, event, case, s = pop(heap)
-            if t > stop:
+    next_arrival, first, next_online, next_combination, next_source = next(
+        incoming, (math.inf, 0, False, 0, 0))
+    try:
+        while True:
+            if heap and heap[0][0] <= next_arrival:
+                t, _, event, case, s = pop(heap)
+                if t > stop:
+                    break
+                if event == _DONE:
+                    p = pool[s]
+                    queue = queues[p]
+                    if queue:
+                        waiting, s2, worked_request = queue.popleft()
+                        start_job(waiting, s2, worked_request, t, p)
+                    else:
+                        free[p] += 1
+                    later = delays[s]
+                    if later is not None:
+                        d = next(later)
+                        if d > 0:
+                            push(heap, (t + d, next(sequence), _CONTINUE, case, s))
+                            continue
+                route(case, s, t)
+            elif next_arrival < math.inf:
+                t = next_arrival
+                cohort = t >= ws
+                case = [t, 0.0, 0.0, 0.0, 0, 1, cohort, next_online, None, 0, next_combination,
+                        0, 0, next_source]
+                start = first
+                next_arrival, first, next_online, next_combination, next_source = next(
+                    incoming, (math.inf, 0, False, 0, 0))
+                raw.cases += 1
+                raw.arrived += cohort
+                raw.backlog_end += 1
+                arrivals_per_day[int(t // MINUTES_PER_DAY)] += 1
+                wip(t, +1)
+                enter(case, start, t)
+            else:
                 break
-            if event == _DONE:
-                p = pool[s]
-                queue = queues[p]
-                if queue:
-                    waiting, s2, worked_request = queue.popleft()
-                    start_job(waiting, s2, worked_request, t, p)
-                else:
-                    free[p] += 1
-                later = delays[s]
-                if later is not None:
-                    d = next(later)
-                    if d > 0:
-                        push(heap, (t + d, next(sequence), _CONTINUE, case, s))
-                        continue
-            route(case, s, t)
-        elif next_arrival < math.inf:
-            t = next_arrival
-            cohort = t >= ws
-            case = [t, 0.0, 0.0, 0.0, 0, 1, cohort, next_online, None, False]
-            next_arrival, next_online = next(incoming, (math.inf, False))
-            raw.cases += 1
-            raw.arrived += cohort
-            raw.backlog_end += 1
-            wip(t, +1)
-            enter(case, start, t)
-        else:
-            break
-    wip(we, 0)
+        wip(we, 0)
+    finally:
+        # enter and route refer to each other through their closures: a reference cycle
+        # that would keep the replication's queues, heap and cases alive until the cycle
+        # collector runs. Clearing the cells breaks it, so memory is freed on return.
+        enter = route = _finished
     return raw
 
 
@@ -402,7 +585,7 @@ def _result(cm: CompiledModel, scenario: Scenario, replication: int, root: np.ra
                               ("signatures", cm.signature), ("transcriptions", cm.transcription))
     }
     finished = len(raw.lead)
-    work, wait, travel, visits = raw.totals
+    work, wait, travel, visits, home_visits, appointment_visits = raw.totals
 
     def per_case(total: float) -> float | None:
         return total / finished if finished else None
@@ -435,6 +618,8 @@ def _result(cm: CompiledModel, scenario: Scenario, replication: int, root: np.ra
         "resident_hours": (work + wait + travel) / 60.0 / years,
         "staff_hours": sum(a.hours for a in actors),
         "counter_visits": visits / years,
+        "home_visits": home_visits / years,
+        "appointment_visits": appointment_visits / years,
         **per_year,
     }
     for a in actors:

@@ -34,7 +34,7 @@ from pydantic import (
 
 from bpr.errors import InvalidModelError, Problem, SimulationError
 from bpr.model.load import MAX_FILE_BYTES, Located, read_yaml, suggest
-from models.procedure import Distribution, _number_is_fixed
+from models.procedure import Distribution, Fixed, _number_is_fixed
 
 __all__ = [
     "DEFAULT_COUNTER_PROFILE",
@@ -176,6 +176,10 @@ class Scenario(_Strict):
         description="Share of applications made online; overrides the model's channel choice.")
     travel_minutes: Distribution | None = Field(
         None, description="Resident's round trip per counter visit; replaces `travel` steps' duration.")
+    home_visit_travel_minutes: Distribution = Field(
+        default_factory=lambda: Fixed(value=30.0),
+        description="Staff travel to a resident's home, one way, for a `visit: home` step: twice "
+        "this is added to the staff time of the step (default 30 minutes each way, an assumption).")
     headcount: dict[str, int] = Field(
         default_factory=dict, description="Staff per actor id, overriding the model's headcount.")
     burst: Burst | None = Field(None, description="An optional burst of applications.")
@@ -185,7 +189,8 @@ class Scenario(_Strict):
     _source: Located | None = PrivateAttr(None)
     """Where the scenario was read from (for located errors); not part of its value."""
 
-    _coerce_travel = field_validator("travel_minutes", mode="before")(_number_is_fixed)
+    _coerce_travel = field_validator("travel_minutes", "home_visit_travel_minutes",
+                                     mode="before")(_number_is_fixed)
 
     def __eq__(self, other: object) -> bool:
         """Scenarios are equal when their values are; where they were read from does not

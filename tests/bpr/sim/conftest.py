@@ -15,7 +15,8 @@ from tests.conftest import EXAMPLE
 
 def queue_model(servers: int, mean_service: float, annual_volume: float,
                 calendar: str = "always") -> ProcedureVersion:
-    """One staff pool of ``servers`` serving residents in person, exponential service."""
+    """One staff pool of ``servers`` serving residents in person, exponential service;
+    every application online (``channel: online``), so arrivals come around the clock."""
     return load_procedure_text(f"""
 id: queue
 name: 待ち行列
@@ -23,6 +24,8 @@ version: test
 category: other
 annual_volume: {annual_volume}
 volume_source: "assumption: test"
+attributes:
+  channel: {{online: 1.0}}
 actors:
   - {{id: resident, name: 申請者, kind: resident}}
   - {{id: counter, name: 窓口, kind: staff, headcount: {servers}, calendar: {calendar}}}

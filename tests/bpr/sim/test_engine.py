@@ -145,6 +145,8 @@ version: test
 category: other
 annual_volume: 2000
 volume_source: "assumption: test"
+attributes:
+  channel: {online: 0.5, counter: 0.5}
 actors:
   - {id: resident, name: 申請者, kind: resident}
   - {id: clerk, name: 係, kind: staff, headcount: 200}
@@ -243,6 +245,8 @@ def test_staff_hours_are_the_work_done(as_is: ProcedureVersion) -> None:
 
 
 def test_same_seed_same_results_different_seeds_differ(as_is: ProcedureVersion) -> None:
+    """The seed is (scenario seed, procedure, scenario, replication): the version label is
+    not part of it, so two versions of a procedure are paired (common random numbers)."""
     scenario = Scenario(name="seeds")
     first = simulate_replication(as_is, scenario, 3)
     again = simulate_replication(as_is, scenario, 3)
@@ -250,7 +254,9 @@ def test_same_seed_same_results_different_seeds_differ(as_is: ProcedureVersion) 
     assert simulate_replication(as_is, scenario, 4).metrics != first.metrics
     assert simulate_replication(as_is, scenario.with_overrides(seed=7), 3).metrics != first.metrics
     other_version = as_is.model_copy(update={"version": "as-is-2"})
-    assert simulate_replication(other_version, scenario, 3).metrics != first.metrics
+    assert simulate_replication(other_version, scenario, 3).metrics == first.metrics
+    other_procedure = as_is.model_copy(update={"id": "another-procedure"})
+    assert simulate_replication(other_procedure, scenario, 3).metrics != first.metrics
 
 
 def test_results_survive_json_and_summarise(as_is: ProcedureVersion) -> None:

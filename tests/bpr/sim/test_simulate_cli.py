@@ -54,8 +54,9 @@ def test_table_with_no_cases_leaves_undefined_statistics_blank() -> None:
     result = runner.invoke(app, [*EMPTY, "--format", "csv"])
     assert result.exit_code == 0, result.output
     rows = {line.split(",")[0]: line.split(",")[1:] for line in result.stdout.splitlines()}
-    assert rows["counter_wait_minutes_mean"] == ["", "", ""]      # as-is, to-be, change
-    assert rows["lead_time_days_mean"] == ["", "", ""]
+    # as-is, to-be, change, to-be − as-is (paired)
+    assert rows["counter_wait_minutes_mean"] == ["", "", "", ""]
+    assert rows["lead_time_days_mean"] == ["", "", "", ""]
     assert rows["arrived"][:2] == ["0.000 ± 0.000", "0.000 ± 0.000"]
 
 
@@ -154,3 +155,38 @@ def test_a_folder_pairing_two_procedures_is_refused_before_simulating(tmp_path: 
     assert result.returncode == 1
     assert f"{folder / 'to-be.yaml'}:" in result.stderr + result.stdout
     assert "different procedures" in result.stderr + result.stdout
+
+
+def test_a_folder_shows_the_paired_difference_in_the_table_and_in_json() -> None:
+    args = ["simulate", str(EXAMPLE), "--years", "0.3", "--replications", "3"]
+    table = runner.invoke(app, [*args, "--format", "csv"])
+    assert table.exit_code == 0, table.output
+    header, *lines = table.stdout.splitlines()
+    assert header.split(",") == ["metric", "as-is", "to-be", "change", "to-be − as-is (paired)"]
+    rows = {line.split(",")[0]: line.split(",")[1:] for line in lines}
+    assert rows["arrived"][3] == "0.000 ± 0.000"   # the same applicants in both versions
+    result = runner.invoke(app, [*args, "--format", "json"])
+    payload = json.loads(result.stdout, parse_constant=_refuse_constant)
+    paired = payload["paired_differences"]
+    assert (paired["first"], paired["second"]) == ("as-is", "to-be")
+    staff = paired["metrics"]["staff_hours"]
+    as_is, to_be = (s["metrics"]["staff_hours"]["mean"] for s in payload["summaries"])
+    assert staff["mean"] == pytest.approx(to_be - as_is) and staff["n"] == 3
+
+
+def test_an_online_share_for_a_version_without_a_channel_is_an_error_naming_it() -> None:
+    proc = _cli("simulate", str(EXAMPLE / "as-is.yaml"), "--online-share", "0.5", "--replications", "1")
+    assert proc.returncode == 1
+    assert "online share 0.5 cannot be applied to child-allowance-claim (as-is)" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_in_a_folder_the_online_share_applies_to_the_version_with_a_channel() -> None:
+    result = runner.invoke(app, ["simulate", str(EXAMPLE), "--online-share", "1", "--years", "0.1",
+                                 "--replications", "2", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    assert "note: the online share 1 applies to to-be only; child-allowance-claim (as-is) has no " \
+           "channel attribute" in result.stderr
+    payload = json.loads(result.stdout, parse_constant=_refuse_constant)
+    as_is, to_be = (s["metrics"]["counter_visits"]["mean"] for s in payload["summaries"])
+    assert as_is > 0 and to_be == 0
