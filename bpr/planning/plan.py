@@ -11,9 +11,15 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from bpr.planning.figures import DEFAULT_FTE_HOURS, FIGURES, FigureSet, add_figures, version_figures
+from bpr.sim.city import CityResult, city_paired_differences, city_summary
+from bpr.sim.results import Estimate
 from models.procedure import ProcedureVersion
 
-__all__ = ["GROUPS", "Plan", "PlanGroup", "PlanProcedure", "build_plan", "plan_rows"]
+__all__ = ["GROUPS", "PEAK_MEASURES", "PeakMonth", "Plan", "PlanGroup", "PlanProcedure", "build_plan",
+           "peak_month", "peak_rows", "plan_rows"]
+
+PEAK_MEASURES = ("arrivals", "counter_wait_mean", "counter_wait_p90", "backlog_end")
+"""The city simulation's monthly measures shown for the peak month."""
 
 GROUPS = ("municipal", "prefectural", "total")
 """The groups of a plan: who handles the procedures, and all of them."""
@@ -77,16 +83,65 @@ class Plan:
     groups: tuple[PlanGroup, ...]
     fte_hours: float
     online_share: float | None
+    peak: PeakMonth | None = None
 
+
+@dataclass(frozen=True)
+class PeakMonth:
+    """The city's peak month from a paired simulation of all procedures' as-is and to-be.
+
+    The peak month is the observed month with the most applications (the same month for
+    both versions: they see the same applicants).
+
+    Attributes:
+        city: the city scenario's name.
+        seed: its seed.
+        replications: paired replications simulated.
+        month: ``YYYY-MM``.
+        as_is: per measure (:data:`PEAK_MEASURES`), the as-is estimate in that month.
+        to_be: the same for the to-be.
+        difference: the paired difference to-be − as-is with its own 95% interval.
+    """
+
+    city: str
+    seed: int
+    replications: int
+    month: str
+    as_is: dict[str, Estimate]
+    to_be: dict[str, Estimate]
+    difference: dict[str, Estimate]
+
+
+def peak_month(city: str, seed: int, as_is: Sequence[CityResult],
+               to_be: Sequence[CityResult]) -> PeakMonth:
+    """The peak month of a paired city simulation (see :class:`PeakMonth`).
+
+    Raises:
+        ValueError: no replications, or no observed month.
+    """
+    if not as_is or not to_be or not as_is[0].months:
+        raise ValueError("the city simulation has no replication or no observed month")
+    before, after = city_summary(as_is), city_summary(to_be)
+    paired = city_paired_differences(as_is, to_be)
+    months = as_is[0].months
+    month = max(months, key=lambda m: (before[f"arrivals@{m}"].mean or 0.0, m))
+
+    def pick(summary: dict[str, Estimate]) -> dict[str, Estimate]:
+        return {k: summary[f"{k}@{month}"] for k in PEAK_MEASURES if f"{k}@{month}" in summary}
+
+    return PeakMonth(city, seed, len({r.replication for r in as_is}), month, pick(before),
+                     pick(after), pick(paired))
 
 def build_plan(pairs: Iterable[tuple[str, str, str, ProcedureVersion, ProcedureVersion]], *,
-               fte_hours: float = DEFAULT_FTE_HOURS, online_share: float | None = None) -> Plan:
+               fte_hours: float = DEFAULT_FTE_HOURS, online_share: float | None = None,
+               peak: PeakMonth | None = None) -> Plan:
     """The plan of ``(procedure id, name, level, as-is, to-be)`` pairs.
 
     Args:
         pairs: the procedures, with both versions already evaluated at the wanted shares.
         fte_hours: working hours of one full-time equivalent per year.
         online_share: recorded in the result (the caller applied it to the versions).
+        peak: the peak month of the city simulation, when one was run.
 
     Raises:
         ValueError: ``fte_hours`` is not positive.
@@ -102,7 +157,7 @@ def build_plan(pairs: Iterable[tuple[str, str, str, ProcedureVersion, ProcedureV
             continue
         groups.append(PlanGroup(group, len(members), add_figures(p.as_is for p in members),
                                 add_figures(p.to_be for p in members)))
-    return Plan(procedures, tuple(groups), fte_hours, online_share)
+    return Plan(procedures, tuple(groups), fte_hours, online_share, peak)
 
 
 def plan_rows(plan: Plan, figures: Sequence[str] = FIGURES) -> list[dict[str, object]]:
@@ -116,4 +171,20 @@ def plan_rows(plan: Plan, figures: Sequence[str] = FIGURES) -> list[dict[str, ob
             rows.append({"group": group.group, "figure": name, "as_is": before,
                          "to_be": group.to_be[name], "saved": saved[name],
                          "saved_share": saved[name] / before if before else None})
+    return rows
+
+
+def peak_rows(peak: PeakMonth) -> list[dict[str, object]]:
+    """One row per peak-month measure: as-is and to-be means, the paired difference and its
+    95% interval."""
+    rows: list[dict[str, object]] = []
+    for name in PEAK_MEASURES:
+        if name not in peak.as_is:
+            continue
+        diff = peak.difference.get(name)
+        rows.append({"month": peak.month, "measure": name, "as_is": peak.as_is[name].mean,
+                     "to_be": peak.to_be[name].mean,
+                     "difference": diff.mean if diff else None,
+                     "difference_low": diff.low if diff else None,
+                     "difference_high": diff.high if diff else None})
     return rows
