@@ -8,6 +8,7 @@ import math
 import sys
 from functools import partial
 from pathlib import Path
+from collections.abc import Sequence
 from typing import Annotated, Any
 
 import typer
@@ -27,11 +28,16 @@ from bpr.errors import SimulationError
 from bpr.model.lineage import load_pair
 from bpr.model.load import iter_model_files, load_procedure
 from bpr.sim import METRICS, Estimate, Scenario, Summary, load_scenario, simulate_batch, summarise
+from bpr.sim.results import ReplicationResult
 from bpr.sim.compiled import check_fits
 from models.procedure import ProcedureVersion
 
-__all__ = ["check_scenario", "comparison_rows", "default_scenario", "model_files", "simulate",
-           "strict_json"]
+__all__ = ["MAX_UNFINISHED_SHARE", "check_scenario", "comparison_rows", "default_scenario",
+           "model_files", "simulate", "strict_json", "unfinished_report"]
+
+MAX_UNFINISHED_SHARE = 0.01
+"""Default of ``--max-unfinished-share``: the share of the observed period's cases that may
+still be open after the drain period before ``simulate`` exits 1."""
 
 _VERSION_ORDER = {"as-is": 0, "to-be": 1}
 
@@ -128,6 +134,53 @@ def check_scenario(scenario: Scenario, models: list[ProcedureVersion]) -> None:
         check_fits(model, scenario)
 
 
+def unfinished_report(results: Sequence[ReplicationResult], max_share: float,
+                      drain_days: int) -> tuple[str | None, bool]:
+    """Judge the cases of the observed period that did not finish.
+
+    Every case that arrived in the observed period had at least ``drain_days`` after it to
+    finish (the engine's ``unfinished`` metric counts those still open when the simulation
+    stopped). A share above ``max_share`` means cases get stuck (an and-join that waits
+    forever, a loop almost never left), not that they arrived late. More completions than
+    arrivals (a negative ``unfinished``) means cases reach an end more than once.
+
+    Args:
+        results: the replications of one procedure version.
+        max_share: the largest acceptable share of unfinished cases.
+        drain_days: the scenario's drain period; with 0 the late arrivals are open by design
+            and nothing is judged.
+
+    Returns:
+        (the line to print on standard error, or ``None`` when every case finished; whether
+        the share is above ``max_share``).
+    """
+    if not results:
+        return None, False
+    arrived = sum(r.metrics.get("arrived", 0.0) or 0.0 for r in results) / len(results) * \
+        results[0].years
+    unfinished = sum(r.metrics.get("unfinished", 0.0) or 0.0 for r in results) / len(results)
+    first = results[0]
+    name = f"{first.procedure} {first.version}"
+    if drain_days == 0:
+        return (f"note: {name}: {unfinished:,.1f} of {arrived:,.1f} cases per replication still "
+                "open at the end; not judged, the scenario has no drain period (drain_days: 0)"
+                if unfinished > 0 else None), False
+    if unfinished == 0 or arrived == 0:
+        return None, False
+    share = abs(unfinished) / arrived
+    too_many = share > max_share
+    label = "error" if too_many else "warning"
+    if unfinished < 0:
+        what = (f"{-unfinished:,.1f} more completions than the {arrived:,.1f} cases that arrived "
+                f"({share:.1%}), per replication: cases reach an end more than once")
+    else:
+        what = (f"{unfinished:,.1f} of {arrived:,.1f} cases per replication ({share:.1%}) did not "
+                f"finish within the {drain_days} drain days after the observed period")
+    limit = f"; more than --max-unfinished-share {max_share:.1%}" if too_many else ""
+    return (f"{label}: {name}: {what}{limit}; check the model with `tetsuzuki validate` "
+            "(soundness, loop exits)"), too_many
+
+
 def _advance(progress: Progress, task: TaskID, _replication: int) -> None:
     progress.advance(task)
 
@@ -151,8 +204,15 @@ def simulate(
     seed: Annotated[int | None, typer.Option(help="Base random seed.", min=0)] = None,
     fmt: Annotated[Format, typer.Option("--format", help="table or json (markdown, csv too).")]
     = Format.TABLE,
+    max_unfinished_share: Annotated[float, typer.Option(
+        help="Exit 1 when a larger share of the observed period's cases is still open after the "
+        "scenario's drain period (they never finish: an unsound model or a loop almost never "
+        "left).", min=0.0, max=1.0)] = MAX_UNFINISHED_SHARE,
 ) -> None:
-    """Simulate applications through a procedure and show each metric's mean and 95% CI."""
+    """Simulate applications through a procedure and show each metric's mean and 95% CI.
+
+    Cases of the observed period still open after the drain period are reported on standard
+    error; above ``--max-unfinished-share`` of them the command exits 1 after the results."""
     scenario = load_scenario(scenario_file) if scenario_file else default_scenario()
     scenario = scenario.with_overrides(
         online_share=online_share, replications=replications, seed=seed,
@@ -170,18 +230,30 @@ def simulate(
                         TimeElapsedColumn(), console=Console(stderr=True),
                         disable=fmt is not Format.TABLE)
     summaries: list[Summary] = []
+    verdicts: list[tuple[str | None, bool]] = []
     with progress:
         for model in models:
             task = progress.add_task(f"{model.id} {model.version}", total=scenario.replications)
             results = simulate_batch(model, scenario, range(scenario.replications),
                                      progress=partial(_advance, progress, task))
             summaries.append(summarise(results))
+            verdicts.append(unfinished_report(results, max_unfinished_share,
+                                              scenario.drain_days))
+    _report_unfinished(verdicts)
     if fmt is Format.JSON:
         sys.stdout.write(strict_json({
             "scenario": scenario.model_dump(mode="json"),
             "summaries": [s.model_dump(mode="json") for s in summaries]}))
-        return
-    title = (f"{models[0].name} ({models[0].id}) — scenario {scenario.name}, "
-             f"{scenario.start} + {scenario.horizon_days} days, {scenario.replications} "
-             "replications, mean ± 95% CI half-width")
-    emit(comparison_rows(summaries), fmt, title=title)
+    else:
+        title = (f"{models[0].name} ({models[0].id}) — scenario {scenario.name}, "
+                 f"{scenario.start} + {scenario.horizon_days} days, {scenario.replications} "
+                 "replications, mean ± 95% CI half-width")
+        emit(comparison_rows(summaries), fmt, title=title)
+    if any(too_many for _, too_many in verdicts):
+        raise typer.Exit(1)
+
+
+def _report_unfinished(verdicts: list[tuple[str | None, bool]]) -> None:
+    for line, _ in verdicts:
+        if line is not None:
+            print(line, file=sys.stderr)
