@@ -420,7 +420,7 @@ class _Explorer:
     def _unsafe(self, marking: int, t: int, twice: int) -> Finding:
         seq = self.sequence(marking, t)
         place = self.places_of(twice)[0]
-        holder, parents = self._origins(seq[:-1])
+        holder = self._origins(seq[:-1])[0]
         split = self._split_between(seq, holder[place], len(seq) - 1, self._origins(seq)[1])
         of = f" of and-split '{split}'" if split else ""
         if place == SINK:
@@ -428,11 +428,12 @@ class _Explorer:
             message = (f"two branches{of} each reach an end (the second at '{step}'): a case "
                        "finishes twice; join the branches with an and-join before the end")
         else:
-            target = place.split("->")[1]
-            message = (f"two branches{of} meet at '{target}', which is not an and-join: the "
-                       f"flow {place.replace('->', ' → ')} would carry two tokens of one case; "
-                       "join the branches with an and-join")
-        return Finding(FindingKind.UNSAFE, "error", split or place.split("->")[1], message,
+            meet = self.net.transitions[seq[-1]].step
+            message = (f"two branches{of} meet at '{meet}', which is not an and-join: it runs once "
+                       f"per branch and the flow {place.replace('->', ' → ')} would carry two "
+                       "tokens of one case; join the branches with an and-join")
+        return Finding(FindingKind.UNSAFE, "error", split or self.net.transitions[seq[-1]].step,
+                       message,
                        self._steps(seq))
 
     def _stuck(self, marking: int) -> Finding:

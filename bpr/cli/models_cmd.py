@@ -8,9 +8,9 @@ from typing import Annotated, Any
 
 import typer
 
+from bpr.analysis.soundness import soundness_problems
 from bpr.cli.app import app
 from bpr.cli.output import Format, emit
-from bpr.analysis.soundness import soundness_problems
 from bpr.errors import InvalidModelError, Problem, TetsuzukiError
 from bpr.model.canonical import content_hash
 from bpr.model.lineage import AS_IS_FILE, TO_BE_FILE, label_problems, lineage_problems, sort_problems

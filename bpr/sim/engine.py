@@ -175,6 +175,7 @@ class _Raw:
         self.completed = 0
         self.completed_per_day = [0] * days
         self.backlog_end = 0
+        self.stuck = 0
         self.wip_area = 0.0
 
 
@@ -318,6 +319,8 @@ def _run(cm: CompiledModel, root: np.random.SeedSequence, office: OfficeCalendar
             if count < joins_needed[s]:
                 arrived[s] = count
                 case[_TOKENS] -= 1
+                if not case[_TOKENS] and case[_COHORT]:
+                    raw.stuck += 1  # every branch waits at a join: it can never finish
                 return
             arrived[s] = 0
         route(case, s, t)
@@ -421,6 +424,7 @@ def _result(cm: CompiledModel, scenario: Scenario, replication: int, root: np.ra
         "completed": raw.completed / years,
         "backlog_end": float(raw.backlog_end),
         "unfinished": float(raw.arrived - finished),
+        "stuck": float(raw.stuck),
         "lead_time_days_mean": _mean(raw.lead),
         "lead_time_days_p50": _percentile(raw.lead, 50),
         "lead_time_days_p90": _percentile(raw.lead, 90),
