@@ -71,9 +71,10 @@ __all__ = [
     "workflow_net",
 ]
 
-MAX_MARKINGS = 200_000
+MAX_MARKINGS = 100_000
 """Largest number of reachable markings explored before the check gives up with a warning
-(the largest catalog model has 119; the whole catalog takes about 0.1 s)."""
+(the largest catalog model has 119 and the whole catalog takes about 0.1 s; 100,000
+markings take a few seconds)."""
 MAX_EXPECTED_VISITS = 1_000.0
 """A step expected to run more often than this per case is in a loop whose exit probability
 is below 1/1,000 per round: a warning."""
