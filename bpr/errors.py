@@ -37,6 +37,7 @@ class Problem:
         field: dotted path of the field concerned (``steps[3].seal``), if any.
         value: the bad value as written (shortened), if any.
         hint: a suggestion such as "did you mean 'seal'?", if any.
+        severity: ``"error"`` (the model is refused) or ``"warning"`` (reported, accepted).
     """
 
     file: str
@@ -48,14 +49,17 @@ class Problem:
     field: str | None = None
     value: str | None = None
     hint: str | None = None
+    severity: str = "error"
 
     def __str__(self) -> str:
-        """``file:line:column: error [procedure, step] field 'f': message (got v); hint``.
+        """``file:line:column: error [procedure, step] field 'f': message (got v); hint``
+        (``warning`` instead of ``error`` for a warning).
 
         A problem of the whole file (line 0: it cannot be read, is too large, ...) has no
         position to show: ``file: message``.
         """
-        where = f"{self.file}:{self.line}:{self.column}: error" if self.line else f"{self.file}:"
+        where = f"{self.file}:{self.line}:{self.column}: {self.severity}" if self.line else \
+            f"{self.file}:" + (" warning:" if self.severity == "warning" else "")
         context = []
         if self.procedure:
             context.append(f"procedure {self.procedure}")
@@ -79,6 +83,7 @@ class Problem:
             "value": self.value,
             "message": self.message,
             "hint": self.hint,
+            "severity": self.severity,
         }
 
 

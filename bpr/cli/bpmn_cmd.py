@@ -12,7 +12,9 @@ from typing import Annotated
 
 import typer
 
+from bpr.analysis.soundness import soundness_problems
 from bpr.cli.app import app
+from bpr.errors import InvalidModelError
 from bpr.interop.bpmn import export_bpmn, import_bpmn
 from bpr.model.canonical import content_hash
 from bpr.model.dump import procedure_yaml
@@ -42,8 +44,15 @@ def bpmn_import(
     version: Annotated[str | None, typer.Option(help="Version label (default: as stored, "
                                                 "else as-is).")] = None,
 ) -> None:
-    """Import a BPMN process as a procedure model; list what was approximated or left out."""
+    """Import a BPMN process as a procedure model; list what was approximated or left out.
+
+    A process that is not sound (an exclusive branch into a parallel join, parallel branches
+    never joined, ...) is refused, located at its BPMN elements; nothing is written."""
     result = import_bpmn(file, process=process, version=version)
+    checked = soundness_problems(result.model, result.located, file=str(file))
+    errors = [p for p in checked if p.severity == "error"]
+    if errors:
+        raise InvalidModelError(errors)
     header = f"Imported from {file.name} by `tetsuzuki bpmn import`."
     if result.warnings or result.ignored:
         header += "\nCheck the notes printed at import: approximations and ignored elements."
@@ -52,6 +61,8 @@ def bpmn_import(
         _say(f"warning: {file}:{note}")
     for note in result.ignored:
         _say(f"ignored: {file}:{note}")
+    for problem in checked:
+        _say(str(problem))
     _say(f"wrote {output}: {result.model.id} ({result.model.version}), "
          f"{len(result.model.steps)} steps, sha256 {content_hash(result.model)[:12]}")
 

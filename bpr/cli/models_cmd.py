@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
+from bpr.analysis.soundness import soundness_problems
 from bpr.cli.app import app
 from bpr.cli.output import Format, emit
 from bpr.errors import InvalidModelError, Problem, TetsuzukiError
@@ -49,8 +50,10 @@ def _other_kind(file: Path) -> str | None:
 def validate_paths(paths: list[Path]) -> list[dict[str, Any]]:
     """Validate every model file under ``paths``; as-is/to-be pairs in one folder also get
     their lineage checked, and files named as-is.yaml / to-be.yaml their version label
-    (:func:`bpr.model.lineage.pair_problems`, as ``diff`` does). Returns one result row per file,
-    its problems sorted by position."""
+    (:func:`bpr.model.lineage.pair_problems`, as ``diff`` does), and every valid model its
+    soundness (:func:`bpr.analysis.soundness.soundness_problems`). Returns one result row per
+    file, its problems sorted by position; a file is valid when none of them is an error
+    (warnings are reported but accepted)."""
     results: list[dict[str, Any]] = []
     loaded: dict[Path, tuple[ProcedureVersion, Located]] = {}
     for file in iter_model_files(paths):
@@ -67,7 +70,8 @@ def validate_paths(paths: list[Path]) -> list[dict[str, Any]]:
             loaded[file] = (model, located)
             row.update(procedure=model.id, version=model.version, steps=len(model.steps),
                        valid=True, sha256=content_hash(model))
-            row["problems"] = label_problems(file, model, located)
+            row["problems"] = [*label_problems(file, model, located),
+                               *soundness_problems(model, located)]
         results.append(row)
     by_file = {r["file"]: r for r in results}
     for file, (model, located) in loaded.items():
@@ -78,12 +82,12 @@ def validate_paths(paths: list[Path]) -> list[dict[str, Any]]:
             by_file[str(file)]["problems"] += lineage_problems(partner[0], model, located)
     for row in results:
         row["problems"] = sort_problems(row["problems"])
-        row["valid"] = row["valid"] and not row["problems"]
+        row["valid"] = row["valid"] and all(p.severity != "error" for p in row["problems"])
     return results
 
 
 PROBLEM_COLUMNS = ("file", "line", "column", "procedure", "step", "field", "value", "message",
-                   "hint")
+                   "hint", "severity")
 """Columns of ``validate --format csv``: one row per problem."""
 
 
@@ -92,9 +96,10 @@ def validate(
     paths: Annotated[list[Path], typer.Argument(help="Model files or folders (searched recursively).")],
     fmt: Annotated[Format, typer.Option(
         "--format", help="table, json, markdown, or csv (one row per problem: "
-        "file,line,column,procedure,step,field,value,message,hint).")] = Format.TABLE,
+        "file,line,column,procedure,step,field,value,message,hint,severity).")] = Format.TABLE,
 ) -> None:
-    """Validate procedure models; exit 0 when all are valid, 1 otherwise."""
+    """Validate procedure models (shape, graph, lineage and soundness); exit 0 when all are
+    valid (warnings allowed), 1 otherwise."""
     for p in paths:
         if not p.exists():
             print(f"error: no such file or folder: {p}", file=sys.stderr)
@@ -112,14 +117,21 @@ def validate(
                 assert isinstance(problem, Problem)
                 print(str(problem))
         rows = [{"file": r["file"], "procedure": r["procedure"], "version": r["version"],
-                 "steps": r["steps"], "status": "valid" if r["valid"] else
-                 f"INVALID ({len(r['problems'])})", "sha256": (r["sha256"] or "")[:12]}
+                 "steps": r["steps"], "status": _status(r), "sha256": (r["sha256"] or "")[:12]}
                 for r in results]
         emit(rows, fmt, title=f"{sum(r['valid'] for r in results)} of {len(results)} model "
              "files valid")
     if not results:
         print("error: no model files found", file=sys.stderr)
     raise typer.Exit(0 if ok else 1)
+
+
+def _status(row: dict[str, Any]) -> str:
+    """``valid``, ``valid (N warnings)`` or ``INVALID (N)``."""
+    if not row["valid"]:
+        return f"INVALID ({len(row['problems'])})"
+    warnings = len(row["problems"])
+    return f"valid ({warnings} warning{'s' if warnings > 1 else ''})" if warnings else "valid"
 
 
 def _facts(step: Any) -> str:

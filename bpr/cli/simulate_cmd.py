@@ -6,6 +6,7 @@ import importlib.resources
 import json
 import math
 import sys
+from collections.abc import Sequence
 from functools import partial
 from pathlib import Path
 from typing import Annotated, Any
@@ -21,6 +22,7 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
+from bpr.analysis.soundness import FindingKind, check_soundness
 from bpr.cli.app import app
 from bpr.cli.output import Format, emit
 from bpr.errors import SimulationError
@@ -41,6 +43,7 @@ from bpr.sim.compiled import channel_kind, check_fits, online_share_of
 from models.procedure import ProcedureVersion
 
 __all__ = [
+    "MAX_UNFINISHED_SHARE",
     "check_scenario",
     "city_models",
     "comparison_rows",
@@ -50,7 +53,12 @@ __all__ = [
     "scenarios_for",
     "simulate",
     "strict_json",
+    "unfinished_report",
 ]
+
+MAX_UNFINISHED_SHARE = 0.01
+"""Default of ``--max-unfinished-share``: the share of the observed period's cases that may
+never finish before ``simulate`` exits 1 (see :func:`unfinished_report`)."""
 
 _VERSION_ORDER = {"as-is": 0, "to-be": 1}
 
@@ -185,6 +193,57 @@ def check_scenario(scenario: Scenario, models: list[ProcedureVersion]) -> None:
         check_fits(model, scenario)
 
 
+def unfinished_report(results: Sequence[ReplicationResult], max_share: float,
+                      drain_days: int, *, low_exit_loop: bool = False) -> tuple[str | None, bool]:
+    """Judge the cases of the observed period that did not finish.
+
+    Every case of the observed period had at least ``drain_days`` after it to finish; the
+    engine counts those still open when it stopped (``unfinished``) and, among them, those
+    that can never finish because every branch waits at an and-join (``stuck``). A sound
+    model with a long-tailed lead time legitimately leaves a few cases open (the catalog's
+    largest share is 3.5%, a payment loop), so the share judged is:
+
+    * the stuck cases, always;
+    * all unfinished cases when the model has a loop that is almost never left
+      (``low_exit_loop``, see :mod:`bpr.analysis.soundness`): those cases never finish
+      either.
+
+    Args:
+        results: the replications of one procedure version.
+        max_share: the largest acceptable share of cases that never finish.
+        drain_days: the scenario's drain period (named in the message).
+        low_exit_loop: the model has a loop whose exit probability is below 1/1,000.
+
+    Returns:
+        (the line to print on standard error, or ``None`` when every case finished; whether
+        the share judged is above ``max_share``).
+    """
+    if not results:
+        return None, False
+    n = len(results)
+    arrived = sum(r.metrics.get("arrived") or 0.0 for r in results) / n * results[0].years
+    unfinished = sum(r.metrics.get("unfinished") or 0.0 for r in results) / n
+    stuck = sum(r.metrics.get("stuck") or 0.0 for r in results) / n
+    if unfinished <= 0 or arrived <= 0:
+        return None, False
+    judged = unfinished if low_exit_loop else stuck
+    too_many = judged / arrived > max_share
+    name = f"{results[0].procedure} {results[0].version}"
+    why = []
+    if stuck:
+        why.append(f"{stuck:,.1f} ({stuck / arrived:.1%}) stuck for ever: every branch waits at an "
+                   "and-join")
+    if low_exit_loop:
+        why.append("the model has a loop that is almost never left")
+    because = f" — {'; '.join(why)}" if why else " (long lead times; a longer drain_days " \
+        "lets them finish)"
+    limit = (f"; more than --max-unfinished-share {max_share:.1%} never finish, check the model "
+             "with `tetsuzuki validate`") if too_many else ""
+    return (f"{'error' if too_many else 'warning'}: {name}: {unfinished:,.1f} of {arrived:,.1f} "
+            f"cases per replication ({unfinished / arrived:.1%}) did not finish within the "
+            f"{drain_days} drain days after the observed period{because}{limit}"), too_many
+
+
 def _advance(progress: Progress, task: TaskID, _replication: int) -> None:
     progress.advance(task)
 
@@ -217,9 +276,17 @@ def simulate(
         "procedure's as-is, then to-be, through the city's shared pools in one event loop; "
         "monthly arrivals, counter waiting, utilisation per pool and backlog, paired.",
         exists=True, dir_okay=False)] = None,
+    max_unfinished_share: Annotated[float, typer.Option(
+        help="Exit 1 when a larger share of the observed period's cases never finishes: stuck "
+        "at an and-join, or caught in a loop almost never left (unfinished after the drain "
+        "period).", min=0.0, max=1.0)] = MAX_UNFINISHED_SHARE,
 ) -> None:
     """Simulate applications through a procedure and show each metric's mean and 95% CI; for
-    a folder's two versions also the paired difference (same applicants in each replication)."""
+    a folder's two versions also the paired difference (same applicants in each replication).
+
+    Cases of the observed period still open after the drain period are reported on standard
+    error; when more than ``--max-unfinished-share`` of them can never finish (see
+    :func:`unfinished_report`) the command exits 1 after showing the results."""
     if city_file is not None:
         _simulate_city(city_file, target, replications, years, seed, fmt)
         return
@@ -244,6 +311,7 @@ def simulate(
                         disable=fmt is not Format.TABLE)
     summaries: list[Summary] = []
     batches: list[list[ReplicationResult]] = []
+    verdicts: list[tuple[str | None, bool]] = []
     with progress:
         for model, model_scenario in zip(models, per_model, strict=True):
             task = progress.add_task(f"{model.id} {model.version}", total=scenario.replications)
@@ -251,7 +319,12 @@ def simulate(
                                      progress=partial(_advance, progress, task))
             batches.append(results)
             summaries.append(summarise(results))
+            loops = any(f.kind is FindingKind.LOW_EXIT_LOOP
+                        for f in check_soundness(model).findings)
+            verdicts.append(unfinished_report(results, max_unfinished_share,
+                                              scenario.drain_days, low_exit_loop=loops))
     paired = paired_differences(batches[0], batches[1]) if len(batches) == 2 else None
+    _report_unfinished(verdicts)
     if fmt is Format.JSON:
         payload: dict[str, Any] = {
             "scenario": scenario.model_dump(mode="json"),
@@ -261,11 +334,19 @@ def simulate(
                 "first": models[0].version, "second": models[1].version,
                 "metrics": {k: v.model_dump(mode="json") for k, v in paired.items()}}
         sys.stdout.write(strict_json(payload))
-        return
-    title = (f"{models[0].name} ({models[0].id}) — scenario {scenario.name}, "
-             f"{scenario.start} + {scenario.horizon_days} days, {scenario.replications} "
-             "replications, mean ± 95% CI half-width")
-    emit(comparison_rows(summaries, paired), fmt, title=title)
+    else:
+        title = (f"{models[0].name} ({models[0].id}) — scenario {scenario.name}, "
+                 f"{scenario.start} + {scenario.horizon_days} days, {scenario.replications} "
+                 "replications, mean ± 95% CI half-width")
+        emit(comparison_rows(summaries, paired), fmt, title=title)
+    if any(too_many for _, too_many in verdicts):
+        raise typer.Exit(1)
+
+
+def _report_unfinished(verdicts: list[tuple[str | None, bool]]) -> None:
+    for line, _ in verdicts:
+        if line is not None:
+            print(line, file=sys.stderr)
 
 
 def city_models(folder: Path) -> tuple[list[ProcedureVersion], list[ProcedureVersion]]:

@@ -287,6 +287,7 @@ class _Raw:
         self.arrivals_per_day = [0] * (stop_days + 2)   # every case, warm-up included
         self.done_per_day = [0] * (stop_days + 2)
         self.backlog_end = 0
+        self.stuck = 0
         self.wip_area = 0.0
         self.busy_per_month: list[list[float]] | None = None
 
@@ -480,6 +481,8 @@ def _run(cm: CompiledModel, streams: StepStreams, office: OfficeCalendar,
             if count < joins_needed[s]:
                 arrived[s] = count
                 case[_TOKENS] -= 1
+                if not case[_TOKENS] and case[_COHORT]:
+                    raw.stuck += 1  # every branch waits at a join: it can never finish
                 return
             arrived[s] = 0
         route(case, s, t)
@@ -604,6 +607,7 @@ def _result(cm: CompiledModel, scenario: Scenario, replication: int, root: np.ra
         "completed": raw.completed / years,
         "backlog_end": float(raw.backlog_end),
         "unfinished": float(raw.arrived - finished),
+        "stuck": float(raw.stuck),
         "lead_time_days_mean": _mean(raw.lead),
         "lead_time_days_p50": _percentile(raw.lead, 50),
         "lead_time_days_p90": _percentile(raw.lead, 90),

@@ -43,6 +43,8 @@ METRICS: dict[str, str] = {
     "completed": "cases completed in the observed period, per year",
     "backlog_end": "cases in progress at the end of the observed period",
     "unfinished": "cases of the observed period still open when the simulation stopped",
+    "stuck": "cases of the observed period that can never finish: every branch waits at an "
+    "and-join",
     "lead_time_days_mean": "lead time from application to end, calendar days, mean per case",
     "lead_time_days_p50": "lead time, median",
     "lead_time_days_p90": "lead time, 90th percentile",

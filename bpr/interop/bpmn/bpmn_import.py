@@ -91,11 +91,13 @@ class ImportNote:
 
 @dataclass(frozen=True)
 class BpmnImport:
-    """A procedure version read from BPMN, with what was approximated and left out."""
+    """A procedure version read from BPMN, with what was approximated and left out, and the
+    located data it was validated from (positions are BPMN lines, for later checks)."""
 
     model: ProcedureVersion
     warnings: tuple[ImportNote, ...] = ()
     ignored: tuple[ImportNote, ...] = ()
+    located: Located | None = None
 
 
 @dataclass
@@ -677,4 +679,4 @@ def _import_tree(tree: etree._ElementTree, file: str, process_id: str | None,
     reader.fill_probabilities()
     located = _build(reader, root, process, file, version)
     model = validate_located(located)
-    return BpmnImport(model, tuple(reader.warnings), tuple(reader.ignored))
+    return BpmnImport(model, tuple(reader.warnings), tuple(reader.ignored), located)

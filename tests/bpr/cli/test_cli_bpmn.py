@@ -46,3 +46,24 @@ def test_prosimos_export_writes_bpmn_and_json(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert load_procedure(tmp_path / "back.yaml").annual_volume > 0
     assert (tmp_path / "scenario.yaml").read_text(encoding="utf-8").strip()
+
+
+def test_bpmn_import_refuses_an_unsound_process_at_its_bpmn_lines(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    from tests.bpr.analysis.test_soundness import XOR_INTO_JOIN, model_yaml
+
+    source = tmp_path / "bad.yaml"
+    source.write_text(model_yaml(*XOR_INTO_JOIN), encoding="utf-8")
+    bpmn = tmp_path / "bad.bpmn"
+    assert runner.invoke(app, ["bpmn", "export", str(source), "-o", str(bpmn)]).exit_code == 0
+    output = tmp_path / "back.yaml"
+    proc = subprocess.run([sys.executable, "-c", "from bpr.cli import main; main()", "bpmn",
+                           "import", str(bpmn), "-o", str(output)],
+                          capture_output=True, text=True, check=False)
+    assert proc.returncode == 1
+    assert f"error: {bpmn}:" in proc.stderr
+    assert "exclusive choice 'check' feeds and-join 'join' on one branch only" in proc.stderr
+    assert f"(path: start ({bpmn}:" in proc.stderr
+    assert not output.exists()

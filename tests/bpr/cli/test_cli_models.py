@@ -77,3 +77,19 @@ def test_console_script_is_installed() -> None:
     completed = subprocess.run([str(exe), "validate", str(EXAMPLE)], capture_output=True, text=True,
                                check=False)
     assert completed.returncode == 0, completed.stderr
+
+
+def test_validate_refuses_an_unsound_model_and_names_the_path(tmp_path: Path) -> None:
+    from tests.bpr.analysis.test_soundness import LOW_EXIT_LOOP, XOR_INTO_JOIN, model_yaml
+
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(model_yaml(*XOR_INTO_JOIN), encoding="utf-8")
+    result = CliRunner().invoke(app, ["validate", str(bad)])
+    assert result.exit_code == 1
+    assert f"{bad}:15:5: error [procedure t, step check]" in result.output
+    assert f"(path: start ({bad}:10:5) → check ({bad}:15:5)" in result.output
+    loop = tmp_path / "loop.yaml"
+    loop.write_text(model_yaml(*LOW_EXIT_LOOP), encoding="utf-8")
+    result = CliRunner().invoke(app, ["validate", str(loop)])
+    assert result.exit_code == 0, result.output
+    assert f"{loop}:15:5: warning" in result.output and "valid (1 warning)" in result.output
