@@ -19,17 +19,26 @@ from bpr.cli.output import Format, emit
 from bpr.model.catalog import CATALOG_FILE, builtin_root, catalog_versions, load_catalog
 from bpr.model.lineage import load_catalog_pair
 from bpr.planning.figures import DEFAULT_FTE_HOURS
-from bpr.planning.plan import Plan, build_plan, plan_rows
+from bpr.planning.plan import PeakMonth, Plan, build_plan, peak_month, peak_rows, plan_rows
+from models.procedure import ProcedureVersion
 
-__all__ = ["PLAN_COLUMNS", "load_plan", "plan_payload"]
+__all__ = ["PEAK_COLUMNS", "PLAN_COLUMNS", "city_peak", "load_plan", "plan_payload"]
+
+PEAK_COLUMNS = ("month", "measure", "as_is", "to_be", "difference", "difference_low", "difference_high")
+"""Columns of the peak-month table."""
+
+DEFAULT_PLAN_REPLICATIONS = 3
+"""Paired city replications ``plan`` simulates unless told otherwise (a city year of the
+catalog takes a few seconds per replication and version)."""
 
 PLAN_COLUMNS = ("group", "figure", "as_is", "to_be", "saved", "saved_share")
 """Columns of the plan table (one row per group and figure)."""
 
 
-def load_plan(catalog_path: Path | None = None, *, fte_hours: float = DEFAULT_FTE_HOURS) -> Plan:
-    """The plan of a catalog (the built-in one by default): every procedure with both
-    versions, each pair checked as ``rank`` checks it.
+def load_pairs(catalog_path: Path | None = None
+               ) -> list[tuple[str, str, str, ProcedureVersion, ProcedureVersion]]:
+    """``(id, name, level, as-is, to-be)`` of every catalog procedure with both versions,
+    each pair checked as ``rank`` checks it (the built-in catalog by default).
 
     Raises:
         InvalidModelError: the catalog or a version is invalid or disagrees with the catalog.
@@ -43,7 +52,28 @@ def load_plan(catalog_path: Path | None = None, *, fte_hours: float = DEFAULT_FT
             continue
         as_is, to_be = load_catalog_pair(entry, catalog_file, as_is_path, to_be_path)
         pairs.append((entry.id, entry.name, entry.level.value, as_is, to_be))
-    return build_plan(pairs, fte_hours=fte_hours)
+    return pairs
+
+
+def city_peak(pairs: list[tuple[str, str, str, ProcedureVersion, ProcedureVersion]],
+              city_file: Path | None, replications: int, online_share: float | None) -> PeakMonth:
+    """The peak month of a paired city simulation of all the pairs' as-is and to-be
+    (``city_file``: a city scenario; ``None``: the built-in ``scenarios/city.yaml``)."""
+    from bpr.sim.city import load_city_scenario, simulate_city
+
+    city = load_city_scenario(city_file if city_file is not None
+                              else builtin_root() / "scenarios" / "city.yaml")
+    scenario = city.scenario.with_overrides(replications=replications, online_share=online_share)
+    city = city.model_copy(update={"scenario": scenario})
+    runs = range(scenario.replications)
+    as_is = simulate_city([p[3] for p in pairs], city, runs, "as-is")
+    to_be = simulate_city([p[4] for p in pairs], city, runs, "to-be")
+    return peak_month(city.name, scenario.seed, as_is, to_be)
+
+
+def load_plan(catalog_path: Path | None = None, *, fte_hours: float = DEFAULT_FTE_HOURS) -> Plan:
+    """The plan of a catalog without simulation (see :func:`load_pairs`)."""
+    return build_plan(load_pairs(catalog_path), fte_hours=fte_hours)
 
 
 def _rounded(value: object) -> object:
@@ -64,6 +94,12 @@ def plan_payload(plan: Plan) -> dict[str, Any]:
         "procedures": [{"procedure": p.procedure, "name": p.name, "level": p.level,
                         "as_is": dict(p.as_is.values), "to_be": dict(p.to_be.values)}
                        for p in plan.procedures],
+        "peak_month": None if plan.peak is None else {
+            "city": plan.peak.city, "seed": plan.peak.seed, "replications": plan.peak.replications,
+            "month": plan.peak.month,
+            "as_is": {k: v.model_dump(mode="json") for k, v in plan.peak.as_is.items()},
+            "to_be": {k: v.model_dump(mode="json") for k, v in plan.peak.to_be.items()},
+            "difference": {k: v.model_dump(mode="json") for k, v in plan.peak.difference.items()}},
     }
 
 
@@ -74,10 +110,29 @@ def plan_command(
     fte_hours: Annotated[float, typer.Option(
         "--fte-hours", min=1, max=8784,
         help="Working hours of one full-time equivalent per year.")] = DEFAULT_FTE_HOURS,
+    scenario: Annotated[Path | None, typer.Option(
+        "--scenario", exists=True, dir_okay=False,
+        help="City scenario for the peak month (default: the built-in scenarios/city.yaml).")] = None,
+    replications: Annotated[int, typer.Option(
+        min=2, max=1000, help="Paired city replications for the peak month.")] = DEFAULT_PLAN_REPLICATIONS,
+    simulation: Annotated[bool, typer.Option(
+        "--simulation/--no-simulation", help="Simulate the city for the peak month's counter "
+        "waiting (a few seconds per replication).")] = True,
     fmt: Annotated[Format, typer.Option("--format", help="table, json, csv or markdown.")] = Format.TABLE,
 ) -> None:
-    """The planner's figures for the catalog: paper remaining, staff time freed, as-is against to-be."""
-    plan = load_plan(catalog, fte_hours=fte_hours)
+    """The planner's figures for the catalog: paper remaining, staff time freed, peak-month waiting."""
+    pairs = load_pairs(catalog)
+    peak = city_peak(pairs, scenario, replications, None) if simulation else None
+    plan = build_plan(pairs, fte_hours=fte_hours, peak=peak)
     rows = [{k: _rounded(v) for k, v in row.items()} for row in plan_rows(plan)]
-    emit(rows, fmt, title=f"plan: {len(plan.procedures)} procedures, FTE = {fte_hours:g} h/year",
-         columns=PLAN_COLUMNS, payload=plan_payload(plan))
+    if fmt is Format.JSON:
+        emit(rows, fmt, payload=plan_payload(plan))
+        return
+    emit(rows, fmt, title=f"plan: {len(plan.procedures)} procedures, FTE = {fte_hours:g} h/year "
+         "(exact expected values per year)", columns=PLAN_COLUMNS)
+    if plan.peak is not None and fmt is not Format.CSV:
+        peak_title = (f"peak month {plan.peak.month} (most applications), city {plan.peak.city}, "
+                      f"seed {plan.peak.seed}, {plan.peak.replications} paired replications; "
+                      "counter waiting in minutes; difference = to-be − as-is with its 95% interval")
+        emit([{k: _rounded(v) for k, v in row.items()} for row in peak_rows(plan.peak)], fmt,
+             title=peak_title, columns=PEAK_COLUMNS)
