@@ -49,6 +49,7 @@ __all__ = [
     "check",
     "digital_share",
     "is_analog",
+    "share_avoiding",
     "stage",
 ]
 
@@ -133,9 +134,23 @@ def digital_share(model: ProcedureVersion) -> float:
     Solved like the expected visits on the graph with analog steps removed; with
     exclusive choices it is exactly the probability of an all-digital path.
     """
+    return share_avoiding(model, {s.id for s in model.steps if is_analog(s)})
+
+
+def share_avoiding(model: ProcedureVersion, avoid: set[str]) -> float:
+    """Share of cases that reach an end step without passing any step of ``avoid``.
+
+    Args:
+        model: a validated version.
+        avoid: ids of the steps a case must not pass.
+
+    Returns:
+        A probability in 0..1 (the expected visits of the end steps on the graph
+        without ``avoid``).
+    """
     ids = [s.id for s in model.steps]
     index = {sid: i for i, sid in enumerate(ids)}
-    analog = {s.id for s in model.steps if is_analog(s)}
+    analog = avoid
     if model.start.id in analog:
         return 0.0
     fan_in = {s.id: len(model.incoming(s.id)) for s in model.steps if s.kind is StepKind.AND_JOIN}

@@ -50,13 +50,17 @@ def test_profile_of_a_pure_elimination_is_all_e() -> None:
     assert profile.share == pytest.approx({E: 1.0, C: 0.0, R: 0.0, S: 0.0})
 
 
-def test_profile_shares_sum_to_one_and_match_the_changes() -> None:
+def test_profile_shares_sum_to_one_and_the_kinds_add_up_to_the_total() -> None:
     changeset = diff(load_procedure(EXAMPLE / "as-is.yaml"), load_procedure(EXAMPLE / "to-be.yaml"))
     profile = ecrs_profile(changeset)
     assert sum(profile.share.values()) == pytest.approx(1.0)
     for kind in ChangeKind:
-        expected = sum((c.savings.resident_minutes + c.savings.staff_minutes_total) / 60
-                       for c in changeset.changes if c.kind is kind)
+        expected = sum((c.savings_of(kind).resident_minutes + c.savings_of(kind).staff_minutes_total)
+                       / 60 for c in changeset.changes)
         assert profile.hours[kind] == pytest.approx(expected)
-    assert profile.by_measure["seals"][S] + profile.by_measure["seals"][C] == pytest.approx(
-        changeset.total_savings().seals)
+    # Nothing is left outside E, C, R, S: the four add up to the total, exactly.
+    assert all(profile.hours[k] == 0 for k in (ChangeKind.ADDED, ChangeKind.MODIFIED,
+                                              ChangeKind.UNCHANGED))
+    assert sum(profile.hours[k] for k in ECRS_KINDS) == pytest.approx(profile.total_hours, abs=1e-9)
+    # Every seal saved is a seal eliminated.
+    assert profile.by_measure["seals"][E] == pytest.approx(changeset.total_savings().seals)
