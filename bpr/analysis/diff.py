@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 import networkx as nx
 
 from bpr.analysis.ecrs import ECRS_KINDS, ChangeKind, classify, split_savings
-from bpr.analysis.metrics import Measures, Metrics, measure
+from bpr.analysis.metrics import Measures, Metrics, StepCounts, measure, step_counts
 from bpr.errors import DiffError
 from models.procedure import ProcedureVersion
 
@@ -132,6 +132,9 @@ class ChangeSet:
             E, C, R, S, A, M, U order, then by step order.
         suggestions: possible matches, never applied.
         warnings: warnings about the pair as a whole.
+        as_is_counts: raw and per-case step counts of the as-is (``None`` when built
+            without them).
+        to_be_counts: the same for the to-be.
     """
 
     procedure: str
@@ -140,6 +143,8 @@ class ChangeSet:
     changes: tuple[Change, ...]
     suggestions: tuple[Suggestion, ...]
     warnings: tuple[str, ...]
+    as_is_counts: StepCounts | None = None
+    to_be_counts: StepCounts | None = None
 
     @property
     def changed(self) -> tuple[Change, ...]:
@@ -376,4 +381,5 @@ def diff(as_is: ProcedureVersion, to_be: ProcedureVersion) -> ChangeSet:
                               details, cls.combine, split.by_kind, split.eliminated))
     changes.sort(key=lambda c: _KIND_ORDER[c.kind])  # stable: keeps step order within a kind
     return ChangeSet(as_is.id, before, after, tuple(changes),
-                     tuple(suggest_matches(as_is, to_be, groups)), tuple(set_warnings))
+                     tuple(suggest_matches(as_is, to_be, groups)), tuple(set_warnings),
+                     step_counts(as_is, before), step_counts(to_be, after))

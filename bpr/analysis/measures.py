@@ -17,7 +17,7 @@ when its rule holds for at least one change, and it names the steps that show it
   or a seal left;
 * **電子通知** (``e-notice``): a change whose as-is steps send or print paper (a staff,
   approver or system step with paper or on the mail channel) and whose to-be steps
-  include a staff or system step on the online channel;
+  include a system step on the online channel (the office's system delivers it);
 * **公金受取口座** (``public-funds-account``): an attachment about the account the money
   is paid into (its name contains 振込 or 受取口座) is asked for less often per year;
 * **プッシュ型** (``push-type``): the share of cases in which the resident does no work
@@ -153,7 +153,7 @@ def _e_notice(pair: _Pair, change: Change) -> AppliedMeasure | None:
                    and (step.paper or step.channel is Channel.MAIL)]
     online = [s for s in change.to_be_steps
               if pair.to_be.step(s).channel is Channel.ONLINE
-              and pair.kind(pair.to_be, pair.to_be.step(s)) in (ActorKind.STAFF, ActorKind.SYSTEM)]
+              and pair.kind(pair.to_be, pair.to_be.step(s)) is ActorKind.SYSTEM]
     if not sends_paper or not online:
         return None
     return _make("e-notice", tuple(online),
