@@ -46,10 +46,9 @@ So every saving lands in exactly one of E, C, R, S, and the four add up to the t
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
-
-from collections.abc import Mapping
 
 from bpr.analysis.metrics import Measures, Metrics
 from models.procedure import Channel, ProcedureVersion, Step
