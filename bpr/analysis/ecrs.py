@@ -30,9 +30,11 @@ in another form:
   executions in its to-be steps) / executions in its as-is steps`` (per year, clipped to
   0..1); a channel shift that sends part of the cases online thus eliminates the travel
   and visits of exactly the share that shifted;
-* the time (resident and staff hours) of an as-is step is shared equally among its
-  analog facts; the eliminated share of each fact's part is E, as far as the change
-  saves that time (per actor, never more than the change's saving);
+* the time (resident and staff hours) of an as-is step is shared in equal parts among
+  its analog facts and the work itself; a trip (``travel``) or a re-typing
+  (``transcription``) *is* the work, so such a step's time goes with that fact whole.
+  The eliminated share of each fact's part is E, as far as the change saves that time
+  (per actor, never more than the change's saving);
 * every decrease of an analog count (paper steps, sheets, seals, signatures, re-typings,
   in-person steps, counter visits, cash payments, attachments) is E;
 * what is left of the change's saving goes to its step-level kind when that is C, R or
@@ -322,7 +324,7 @@ def split_savings(as_is: ProcedureVersion, to_be: ProcedureVersion, before: Metr
         for actor, minutes in measures.staff_minutes.items():
             staff[actor] = staff.get(actor, 0.0) + part * minutes
     e_resident = _clip(resident, savings.resident_minutes)
-    values = {name: _clip(getattr(savings, name), getattr(savings, name)) for name in _COUNTS}
+    values = {name: max(getattr(savings, name), 0.0) for name in _COUNTS}
     e_part = Measures(
         resident_minutes=e_resident,
         travel_minutes=min(_clip(travel, savings.travel_minutes), e_resident),
