@@ -342,6 +342,11 @@ class Step(_Strict):
     legally_required: bool = Field(
         False, description="Law keeps this step as it is (in person, on paper, on site)."
     )
+    required_by: str | None = Field(
+        None, min_length=1,
+        description="The law that requires this step's seal, signature, in-person presence or "
+        "original paper, as 法令名 条 (e.g. 介護保険法施行規則83条の6); only such steps are "
+        "reported as アナログ規制.")
     attachments: tuple[Attachment, ...] = Field((), description="Documents attached at this step.")
     visit: VisitKind | None = Field(
         None,

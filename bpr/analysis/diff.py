@@ -24,19 +24,21 @@ gateways never move.
 Savings: each change's savings per year are the per-year measures of its as-is steps
 minus those of its to-be steps (:mod:`bpr.analysis.metrics`). Every step belongs to exactly one
 change, so the savings of all changes add up to the difference of the two versions'
-totals, for every measure.
+totals, for every measure. Each change's savings are then split into E, C, R and S at
+the level of facts (:func:`bpr.analysis.ecrs.split_savings`), so the totals by kind add up
+to the same difference too.
 """
 
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 
 import networkx as nx
 
-from bpr.analysis.ecrs import ChangeKind, classify
-from bpr.analysis.metrics import Measures, Metrics, measure
+from bpr.analysis.ecrs import ECRS_KINDS, ChangeKind, classify, split_savings
+from bpr.analysis.metrics import Measures, Metrics, StepCounts, measure, step_counts
 from bpr.errors import DiffError
 from models.procedure import ProcedureVersion
 
@@ -70,6 +72,11 @@ class Change:
         warnings: audit warnings (no rationale, silently dropped step, ...).
         details: what changed, one short phrase each.
         combine: ``merge``, ``split`` or ``regroup`` when C applies.
+        by_kind: the savings split into E, C, R, S at the level of facts (they add up to
+            ``savings``); empty only for a change built without it.
+        eliminated_facts: executions per year of each analog fact (``paper``, ``seal``,
+            ``signature``, ``transcription``, ``attachments``, ``in_person``, ``travel``,
+            ``cash``, ``original_paper``) that no longer happen.
     """
 
     kind: ChangeKind
@@ -81,6 +88,12 @@ class Change:
     warnings: tuple[str, ...]
     details: tuple[str, ...]
     combine: str | None = None
+    by_kind: Mapping[ChangeKind, Measures] = field(default_factory=dict)
+    eliminated_facts: Mapping[str, float] = field(default_factory=dict)
+
+    def savings_of(self, kind: ChangeKind) -> Measures:
+        """The part of the savings that falls to ``kind`` (zero when none does)."""
+        return self.by_kind.get(kind, Measures())
 
     @property
     def label(self) -> str:
@@ -119,6 +132,9 @@ class ChangeSet:
             E, C, R, S, A, M, U order, then by step order.
         suggestions: possible matches, never applied.
         warnings: warnings about the pair as a whole.
+        as_is_counts: raw and per-case step counts of the as-is (``None`` when built
+            without them).
+        to_be_counts: the same for the to-be.
     """
 
     procedure: str
@@ -127,6 +143,8 @@ class ChangeSet:
     changes: tuple[Change, ...]
     suggestions: tuple[Suggestion, ...]
     warnings: tuple[str, ...]
+    as_is_counts: StepCounts | None = None
+    to_be_counts: StepCounts | None = None
 
     @property
     def changed(self) -> tuple[Change, ...]:
@@ -138,7 +156,13 @@ class ChangeSet:
         return Measures.sum(c.savings for c in self.changes)
 
     def by_kind(self) -> dict[ChangeKind, Measures]:
-        """Savings per year by primary kind, for every kind (zero when absent)."""
+        """Savings per year by kind at the level of facts, for every kind: E, C, R and S
+        add up to :meth:`total_savings`; A, M and U are always zero."""
+        return {k: Measures.sum(c.savings_of(k) for c in self.changes) for k in ChangeKind}
+
+    def by_step_kind(self) -> dict[ChangeKind, Measures]:
+        """Savings per year by each change's step-level (primary) kind, for every kind:
+        the rules before facts were split out (unchanged steps keep their savings in U)."""
         return {k: Measures.sum(c.savings for c in self.changes if c.kind is k) for k in ChangeKind}
 
 
@@ -344,8 +368,18 @@ def diff(as_is: ProcedureVersion, to_be: ProcedureVersion) -> ChangeSet:
                             "simplifying: " + "; ".join(cls.details))
         if cls.kind is not ChangeKind.UNCHANGED and rationale is None:
             warnings.append("no rationale given for this change (audit)")
+        split = split_savings(as_is, to_be, before, after, old, new, cls.kind, savings)
+        details = cls.details
+        if split.eliminated and cls.kind is not ChangeKind.ELIMINATE:
+            details += ("eliminated facts: " + ", ".join(
+                f"{fact} {count:.0f}/yr" for fact, count in split.eliminated.items()),)
+        if cls.kind not in ECRS_KINDS and any(
+                not m.isclose(Measures()) for k, m in split.by_kind.items()
+                if k is ChangeKind.REARRANGE):
+            details += ("savings from a change of the flow count as Rearrange",)
         changes.append(Change(cls.kind, cls.also, old, new, savings, rationale, tuple(warnings),
-                              cls.details, cls.combine))
+                              details, cls.combine, split.by_kind, split.eliminated))
     changes.sort(key=lambda c: _KIND_ORDER[c.kind])  # stable: keeps step order within a kind
     return ChangeSet(as_is.id, before, after, tuple(changes),
-                     tuple(suggest_matches(as_is, to_be, groups)), tuple(set_warnings))
+                     tuple(suggest_matches(as_is, to_be, groups)), tuple(set_warnings),
+                     step_counts(as_is, before), step_counts(to_be, after))

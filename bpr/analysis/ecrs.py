@@ -6,8 +6,9 @@ A change is a group of as-is steps and the to-be steps that took them over (see
 * **E**liminate: as-is steps with no counterpart in the to-be;
 * **C**ombine: several as-is steps became one to-be step (*merge*), one became several
   (*split*), or several became several (*regroup*);
-* **R**earrange: the actor, the channel (the place: counter, mail, online, ...) or the
-  position in the flow changed;
+* **R**earrange: the actor, the place (counter, mail, phone, online, on-site) or the
+  position in the flow changed. A channel that changes only between ``none``,
+  ``internal`` and ``system`` is no change of place, so no Rearrange by itself;
 * **S**implify: the step got shorter (mean minutes or delay days), or lost paper, sheets,
   a seal, a signature, in-person presence, re-typing, cash, travel, an original paper or
   attachments;
@@ -19,17 +20,52 @@ A change is a group of as-is steps and the to-be steps that took them over (see
 
 A change with several kinds is classified by the first in E, C, R, S order and lists the
 others in ``also``.
+
+**Savings at the level of facts** (:func:`split_savings`). On top of the step-level kind,
+every analog fact of the as-is (:data:`ANALOG_FACTS`) that no longer happens is an
+Eliminate of that fact with its yearly saving, even when the step that carried it survives
+in another form:
+
+* per fact, the share eliminated in a change is ``(executions in its as-is steps −
+  executions in its to-be steps) / executions in its as-is steps`` (per year, clipped to
+  0..1); a channel shift that sends part of the cases online thus eliminates the travel
+  and visits of exactly the share that shifted;
+* the time (resident and staff hours) of an as-is step is shared in equal parts among
+  its analog facts and the work itself; a trip (``travel``) or a re-typing
+  (``transcription``) *is* the work, so such a step's time goes with that fact whole.
+  The eliminated share of each fact's part is E, as far as the change saves that time
+  (per actor, never more than the change's saving);
+* every decrease of an analog count (paper steps, sheets, seals, signatures, re-typings,
+  in-person steps, counter visits, cash payments, attachments) is E;
+* what is left of the change's saving goes to its step-level kind when that is C, R or
+  S; a change that is none of them (added, modified, or unchanged steps whose visits
+  changed because the flow around them changed) is a change of the flow: Rearrange;
+* a step-level Eliminate is E entirely.
+
+So every saving lands in exactly one of E, C, R, S, and the four add up to the total.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
-from models.procedure import ProcedureVersion, Step
+from bpr.analysis.metrics import Measures, Metrics
+from models.procedure import Channel, ProcedureVersion, Step
 
-__all__ = ["ECRS_KINDS", "ChangeKind", "Classification", "classify"]
+__all__ = [
+    "ANALOG_FACTS",
+    "ECRS_KINDS",
+    "NON_PLACE_CHANNELS",
+    "ChangeKind",
+    "Classification",
+    "FactSplit",
+    "classify",
+    "fact_executions",
+    "split_savings",
+]
 
 
 class ChangeKind(StrEnum):
@@ -46,6 +82,14 @@ class ChangeKind(StrEnum):
 
 ECRS_KINDS = (ChangeKind.ELIMINATE, ChangeKind.COMBINE, ChangeKind.REARRANGE, ChangeKind.SIMPLIFY)
 """The four kinds of the ECRS principle, in order of precedence."""
+
+NON_PLACE_CHANNELS = frozenset({Channel.NONE, Channel.INTERNAL, Channel.SYSTEM})
+"""Channels that are no place the resident or a document goes to: moving between them is
+not a Rearrange."""
+
+ANALOG_FACTS = ("paper", "seal", "signature", "transcription", "attachments", "in_person",
+                "travel", "cash", "original_paper")
+"""The analog facts whose disappearance is an Eliminate (see :func:`split_savings`)."""
 
 _FACTS = {
     "paper": "paper", "seal": "seal", "signature": "signature", "in_person": "in-person",
@@ -116,8 +160,8 @@ def classify(as_is: ProcedureVersion, to_be: ProcedureVersion, as_is_steps: tupl
 
     old_actors = {s.actor for s in old if s.is_activity}
     new_actors = {s.actor for s in new if s.is_activity}
-    old_channels = {s.channel.value for s in old}
-    new_channels = {s.channel.value for s in new}
+    old_channels = {s.channel.value for s in old if s.channel not in NON_PLACE_CHANNELS}
+    new_channels = {s.channel.value for s in new if s.channel not in NON_PLACE_CHANNELS}
     rearranged = False
     if old_actors != new_actors and old_actors and new_actors:
         rearranged = True
@@ -125,7 +169,8 @@ def classify(as_is: ProcedureVersion, to_be: ProcedureVersion, as_is_steps: tupl
                        f"{', '.join(sorted(a or '' for a in new_actors))}")
     if old_channels != new_channels:
         rearranged = True
-        details.append(f"channel: {', '.join(sorted(old_channels))} → {', '.join(sorted(new_channels))}")
+        details.append(f"channel: {', '.join(sorted(old_channels)) or 'none'} → "
+                       f"{', '.join(sorted(new_channels)) or 'none'}")
     if moved and not combine:
         rearranged = True
         details.append("position in the flow changed")
@@ -170,3 +215,125 @@ def classify(as_is: ProcedureVersion, to_be: ProcedureVersion, as_is_steps: tupl
     if worse:
         return Classification(ChangeKind.MODIFIED, (), tuple(details), None)
     return Classification(ChangeKind.UNCHANGED, (), tuple(details), None)
+
+
+def fact_executions(step: Step, per_year: float) -> dict[str, float]:
+    """Executions per year of each analog fact of ``step`` (only the facts it has).
+
+    Args:
+        step: the step.
+        per_year: its expected executions per year (visits per case × annual volume).
+
+    Returns:
+        ``{fact: executions}`` for the facts of :data:`ANALOG_FACTS` the step carries;
+        ``attachments`` counts documents, ``original_paper`` the step's own original
+        plus its original attachments.
+    """
+    out: dict[str, float] = {}
+    for fact in ("paper", "seal", "signature", "transcription", "in_person", "travel", "cash"):
+        if getattr(step, fact):
+            out[fact] = per_year
+    if step.attachments:
+        out["attachments"] = per_year * len(step.attachments)
+    originals = int(step.original_paper) + sum(1 for a in step.attachments if a.original)
+    if originals:
+        out["original_paper"] = per_year * originals
+    return out
+
+
+@dataclass(frozen=True)
+class FactSplit:
+    """The savings of one change split by kind, and the analog facts it eliminates.
+
+    Attributes:
+        by_kind: savings per year by ECRS kind (only E, C, R, S; E only when the change
+            eliminates something); they add up to the change's savings, measure by measure.
+        eliminated: executions per year of each analog fact that no longer happen.
+    """
+
+    by_kind: Mapping[ChangeKind, Measures]
+    eliminated: Mapping[str, float]
+
+
+_COUNTS = ("counter_visits", "in_person_steps", "paper_steps", "sheets", "seals", "signatures",
+           "transcriptions", "cash_payments", "attachments", "attachments_held_by_government")
+"""Analog counts of :class:`~bpr.analysis.metrics.Measures` whose decrease is E."""
+
+
+_WHOLE_STEP = ("travel", "transcription")
+"""Facts that are the step's whole work (a trip, a re-typing), not an attribute of it."""
+
+
+def _executions(model: ProcedureVersion, metrics: Metrics, steps: tuple[str, ...]
+                ) -> dict[str, float]:
+    total: dict[str, float] = {}
+    for step_id in steps:
+        per_year = metrics.visits[step_id] * metrics.annual_volume
+        for fact, count in fact_executions(model.step(step_id), per_year).items():
+            total[fact] = total.get(fact, 0.0) + count
+    return total
+
+
+def _clip(candidate: float, saving: float) -> float:
+    """The part of ``saving`` that ``candidate`` accounts for: 0..max(saving, 0)."""
+    return min(max(candidate, 0.0), max(saving, 0.0))
+
+
+def split_savings(as_is: ProcedureVersion, to_be: ProcedureVersion, before: Metrics,
+                  after: Metrics, as_is_steps: tuple[str, ...], to_be_steps: tuple[str, ...],
+                  kind: ChangeKind, savings: Measures) -> FactSplit:
+    """Split one change's savings into E, C, R and S at the level of facts.
+
+    Args:
+        as_is: the as-is version.
+        to_be: the to-be version.
+        before: metrics of the as-is.
+        after: metrics of the to-be.
+        as_is_steps: ids of the change's as-is steps.
+        to_be_steps: ids of its to-be steps.
+        kind: its step-level kind (from :func:`classify`).
+        savings: its savings per year (as-is steps minus to-be steps).
+
+    Returns:
+        The :class:`FactSplit`; the rules are in the module docstring.
+
+    Raises:
+        KeyError: a step id is not in its version.
+    """
+    old = _executions(as_is, before, as_is_steps)
+    new = _executions(to_be, after, to_be_steps)
+    eliminated = {f: old[f] - new.get(f, 0.0) for f in ANALOG_FACTS
+                  if f in old and old[f] - new.get(f, 0.0) > 1e-9}
+    if kind is ChangeKind.ELIMINATE:
+        return FactSplit({ChangeKind.ELIMINATE: savings}, eliminated)
+    share = {f: min(count / old[f], 1.0) for f, count in eliminated.items()}
+    resident = travel = 0.0
+    staff: dict[str, float] = {}
+    for step_id in as_is_steps:
+        facts = fact_executions(as_is.step(step_id), 1.0)
+        if not facts:
+            continue
+        whole = [f for f in facts if f in _WHOLE_STEP]
+        if whole:
+            part = max(share.get(f, 0.0) for f in whole)
+        else:
+            part = math.fsum(share.get(f, 0.0) for f in facts) / (len(facts) + 1)
+        measures = before.step_per_year(step_id)
+        resident += part * measures.resident_minutes
+        travel += part * measures.travel_minutes
+        for actor, minutes in measures.staff_minutes.items():
+            staff[actor] = staff.get(actor, 0.0) + part * minutes
+    e_resident = _clip(resident, savings.resident_minutes)
+    values = {name: max(getattr(savings, name), 0.0) for name in _COUNTS}
+    e_part = Measures(
+        resident_minutes=e_resident,
+        travel_minutes=min(_clip(travel, savings.travel_minutes), e_resident),
+        staff_minutes={a: _clip(m, savings.staff_minutes.get(a, 0.0)) for a, m in staff.items()},
+        **values)
+    rest_kind = kind if kind in ECRS_KINDS else ChangeKind.REARRANGE
+    rest = savings - e_part
+    by_kind: dict[ChangeKind, Measures] = {}
+    if not e_part.isclose(Measures()):
+        by_kind[ChangeKind.ELIMINATE] = e_part
+    by_kind[rest_kind] = rest  # kept even when ~0, so that the parts add up exactly
+    return FactSplit(by_kind, eliminated)

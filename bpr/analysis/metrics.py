@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from bpr.analysis.graph import counter_entries, expected_visits, handoffs_into
 from models.procedure import ActorKind, HeldBy, ProcedureVersion, Step, StepKind
 
-__all__ = ["MEASURE_NAMES", "Measures", "Metrics", "measure", "step_measures"]
+__all__ = ["MEASURE_NAMES", "Measures", "Metrics", "StepCounts", "measure", "step_counts",
+           "step_measures"]
 
 MEASURE_NAMES: tuple[str, ...] = (
     "resident_minutes",
@@ -262,3 +263,38 @@ def measure(model: ProcedureVersion) -> Metrics:
                    visits=visits, per_step=per_step,
                    per_case=per_case, per_year=per_case.scaled(model.annual_volume))
 
+
+
+@dataclass(frozen=True)
+class StepCounts:
+    """Steps of a version as drawn, and as a case goes through them.
+
+    A to-be that keeps a paper route beside the online one may draw more steps than its
+    as-is and still be shorter for the average case: the per-case figures weight every
+    step by its expected executions.
+
+    Attributes:
+        tasks: task steps in the model.
+        paper_steps: steps with ``paper`` in the model.
+        tasks_per_case: expected task executions per case (path-weighted).
+        paper_steps_per_case: expected executions of paper steps per case.
+    """
+
+    tasks: int
+    paper_steps: int
+    tasks_per_case: float
+    paper_steps_per_case: float
+
+    def as_dict(self) -> dict[str, float]:
+        """``{field: value}`` with the per-case figures rounded to 4 places."""
+        return {"tasks": self.tasks, "paper_steps": self.paper_steps,
+                "tasks_per_case": round(self.tasks_per_case, 4) + 0.0,
+                "paper_steps_per_case": round(self.paper_steps_per_case, 4) + 0.0}
+
+
+def step_counts(model: ProcedureVersion, result: Metrics) -> StepCounts:
+    """The raw and the path-weighted step counts of ``model`` (measured as ``result``)."""
+    tasks = [s for s in model.steps if s.kind is StepKind.TASK]
+    return StepCounts(tasks=len(tasks), paper_steps=sum(1 for s in model.steps if s.paper),
+                      tasks_per_case=math.fsum(result.visits[s.id] for s in tasks),
+                      paper_steps_per_case=result.per_case.paper_steps)

@@ -7,8 +7,14 @@ Findings concern one step each and carry a severity. The rules (also in the READ
   channel are *medium*; phone is *low*.
 * **once only** (ワンスオンリー): an attachment held by the municipality is *high*, by
   another government body *medium* (it needs 情報連携); a legally required one is *low*.
-* **analog rules** (アナログ規制): a seal is *high*; a handwritten signature, an in-person
-  step and an original paper are *medium*.
+* **analog rules** (アナログ規制), only where the step names the law that requires them
+  (``required_by``): a seal is *high*; a handwritten signature, an in-person step and an
+  original paper are *medium*. Without ``required_by`` the same facts are digital-first
+  findings (a seal *high*, a signature or an original paper *medium*); an in-person step
+  gets none of its own (the counter visit where it starts is the finding);
+* **書かない窓口**: a staff step at the counter that no resident hand-writing precedes is
+  staff filling in the form for the resident: its paper and signature are *info*, not a
+  finding against the resident.
 * **online but re-typed**: a transcription reachable from a step on the online channel is
   *high*: the data arrived digitally and is typed again.
 
@@ -46,9 +52,11 @@ __all__ = [
     "Severity",
     "Stage",
     "StageAssessment",
+    "assisted_steps",
     "check",
     "digital_share",
     "is_analog",
+    "share_avoiding",
     "stage",
 ]
 
@@ -133,9 +141,23 @@ def digital_share(model: ProcedureVersion) -> float:
     Solved like the expected visits on the graph with analog steps removed; with
     exclusive choices it is exactly the probability of an all-digital path.
     """
+    return share_avoiding(model, {s.id for s in model.steps if is_analog(s)})
+
+
+def share_avoiding(model: ProcedureVersion, avoid: set[str]) -> float:
+    """Share of cases that reach an end step without passing any step of ``avoid``.
+
+    Args:
+        model: a validated version.
+        avoid: ids of the steps a case must not pass.
+
+    Returns:
+        A probability in 0..1 (the expected visits of the end steps on the graph
+        without ``avoid``).
+    """
     ids = [s.id for s in model.steps]
     index = {sid: i for i, sid in enumerate(ids)}
-    analog = {s.id for s in model.steps if is_analog(s)}
+    analog = avoid
     if model.start.id in analog:
         return 0.0
     fan_in = {s.id: len(model.incoming(s.id)) for s in model.steps if s.kind is StepKind.AND_JOIN}
@@ -197,6 +219,21 @@ def _online_reach(model: ProcedureVersion) -> set[str]:
     return reach
 
 
+def assisted_steps(model: ProcedureVersion) -> set[str]:
+    """Staff steps at the counter that no resident step with paper or a signature can
+    precede: staff fill in the form for the resident (書かない窓口)."""
+    kinds = {a.id: a.kind for a in model.actors}
+    graph: nx.DiGraph[str] = nx.DiGraph()
+    graph.add_nodes_from(s.id for s in model.steps)
+    graph.add_edges_from((f.source, f.target) for f in model.flows)
+    handwriting = {s.id for s in model.steps if kinds.get(s.actor or "") is ActorKind.RESIDENT
+                   and (s.paper or s.signature)}
+    return {s.id for s in model.steps
+            if s.kind is StepKind.TASK and s.channel is Channel.COUNTER
+            and kinds.get(s.actor or "") is ActorKind.STAFF
+            and not (nx.ancestors(graph, s.id) & handwriting)}
+
+
 def check(model: ProcedureVersion) -> list[Finding]:
     """Findings of a version against the digital principles and analog rules.
 
@@ -209,6 +246,7 @@ def check(model: ProcedureVersion) -> list[Finding]:
     visits = expected_visits(model)
     entries = counter_entries(model, visits)
     after_online = _online_reach(model)
+    assisted_ids = assisted_steps(model)
     order = {s.id: i for i, s in enumerate(model.steps)}
     findings: list[Finding] = []
     for step in model.steps:
@@ -227,10 +265,15 @@ def check(model: ProcedureVersion) -> list[Finding]:
                 f"the resident must come in person ({entries[step.id]:.2f} visits per case start here)")
         if step.cash:
             add(Principle.DIGITAL_FIRST, Severity.HIGH, "cash", "payment in cash")
+        assisted = step.id in assisted_ids
         if step.paper:
             sheets = f" ({step.sheets} sheet{'s' if step.sheets > 1 else ''})" if step.sheets else ""
-            add(Principle.DIGITAL_FIRST, Severity.MEDIUM, "paper",
-                f"a paper document is written or handled{sheets}")
+            if assisted:
+                add(Principle.DIGITAL_FIRST, Severity.INFO, "assisted-paper",
+                    f"staff fill in the form for the resident (書かない窓口){sheets}")
+            else:
+                add(Principle.DIGITAL_FIRST, Severity.MEDIUM, "paper",
+                    f"a paper document is written or handled{sheets}")
         if step.channel is Channel.MAIL:
             add(Principle.DIGITAL_FIRST, Severity.MEDIUM, "mail", "postal mail in the path")
         if step.channel is Channel.PHONE:
@@ -252,17 +295,27 @@ def check(model: ProcedureVersion) -> list[Finding]:
                 severity = Severity.LOW
             add(Principle.ONCE_ONLY, severity, f"held-by-{attachment.held_by.value}",
                 f"attachment '{attachment.name}' is already held by {holder}")
-        if step.seal:
-            add(Principle.ANALOG_RULE, Severity.HIGH, "seal", "a seal (押印) is required")
-        if step.signature:
-            add(Principle.ANALOG_RULE, Severity.MEDIUM, "signature",
-                "a handwritten signature (自署) is required")
-        if step.in_person:
-            add(Principle.ANALOG_RULE, Severity.MEDIUM, "in-person", "presence in person (対面) is required")
         originals = [a.name for a in step.attachments if a.original]
+        law = step.required_by
+        analog: list[tuple[Severity, str, str]] = []
+        if step.seal:
+            analog.append((Severity.HIGH, "seal", "a seal (押印) is required"))
+        if step.signature and not assisted:
+            analog.append((Severity.MEDIUM, "signature", "a handwritten signature (自署) is required"))
+        if step.in_person and law:
+            analog.append((Severity.MEDIUM, "in-person", "presence in person (対面) is required"))
         if step.original_paper or originals:
             what = f" ({', '.join(originals)})" if originals else ""
-            add(Principle.ANALOG_RULE, Severity.MEDIUM, "original-paper",
-                f"an original paper document must be presented{what}")
+            analog.append((Severity.MEDIUM, "original-paper",
+                           f"an original paper document must be presented{what}"))
+        for severity, rule, message in analog:
+            if law:
+                add(Principle.ANALOG_RULE, severity, rule, f"{message} by {law}")
+            else:
+                add(Principle.DIGITAL_FIRST, severity, rule,
+                    f"{message}, with no law named (`required_by`): digital first asks to drop it")
+        if step.signature and assisted:
+            add(Principle.DIGITAL_FIRST, Severity.INFO, "assisted-signature",
+                "the resident signs a form staff filled in (書かない窓口)")
     findings.sort(key=lambda f: (_SEVERITY_ORDER[f.severity], order.get(f.step or "", -1)))
     return findings

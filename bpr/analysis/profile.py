@@ -1,4 +1,8 @@
-"""A procedure's ECRS profile: where the savings of a change set come from, by kind."""
+"""A procedure's ECRS profile: where the savings of a change set come from, by kind.
+
+The savings are split at the level of facts (:func:`bpr.analysis.ecrs.split_savings`), so
+every hour saved lands in exactly one of E, C, R, S and the four add up to the total.
+"""
 
 from __future__ import annotations
 
@@ -17,9 +21,12 @@ class EcrsProfile:
     """Where a redesign's savings come from.
 
     Attributes:
-        hours: resident + staff hours saved per year, by kind (every kind present).
+        hours: resident + staff hours saved per year, by kind (every kind present; A, M
+            and U are always 0, and E + C + R + S is the total).
         share: each ECRS kind's share of the gross savings in hours:
             ``max(hours_k, 0) / Σ_{E,C,R,S} max(hours, 0)``; all 0 when nothing is saved.
+            When no kind is negative, ``share_k × total = hours_k``.
+        total_hours: resident + staff hours saved per year by the whole change set.
         by_measure: per-year savings of every measure (``Measures.as_dict(hours=True)``
             names), by kind.
     """
@@ -27,6 +34,7 @@ class EcrsProfile:
     hours: Mapping[ChangeKind, float]
     share: Mapping[ChangeKind, float]
     by_measure: Mapping[str, Mapping[ChangeKind, float]]
+    total_hours: float = 0.0
 
 
 def ecrs_profile(changeset: ChangeSet) -> EcrsProfile:
@@ -39,4 +47,6 @@ def ecrs_profile(changeset: ChangeSet) -> EcrsProfile:
     for kind, measures in by_kind.items():
         for name, value in measures.as_dict(hours=True).items():
             by_measure.setdefault(name, {})[kind] = value
-    return EcrsProfile(hours, share, by_measure)
+    total = changeset.total_savings()
+    return EcrsProfile(hours, share, by_measure,
+                       (total.resident_minutes + total.staff_minutes_total) / 60)

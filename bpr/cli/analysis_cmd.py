@@ -10,8 +10,16 @@ import typer
 
 from bpr.analysis.diff import ChangeSet, diff, require_same_procedure
 from bpr.analysis.ecrs import ECRS_KINDS, ChangeKind
-from bpr.analysis.metrics import Measures, measure
-from bpr.analysis.payloads import DIFF_COLUMNS, SHORT_NAMES, changeset_payload, metrics_payload, step_rows
+from bpr.analysis.measures import AppliedMeasure, applied_measures
+from bpr.analysis.metrics import Measures, StepCounts, measure, step_counts
+from bpr.analysis.payloads import (
+    DIFF_COLUMNS,
+    SHORT_NAMES,
+    changeset_payload,
+    hours,
+    metrics_payload,
+    step_rows,
+)
 from bpr.analysis.principles import check as check_principles
 from bpr.analysis.principles import stage
 from bpr.analysis.profile import ecrs_profile
@@ -31,6 +39,7 @@ __all__ = [
     "print_diff",
     "print_metrics",
     "resolve_pair",
+    "step_count_rows",
 ]
 
 FormatOption = Annotated[Format, typer.Option(
@@ -58,6 +67,10 @@ def print_metrics(model: ProcedureVersion, fmt: Format, *, steps: bool = False) 
             for k in per_year]
     emit(rows, fmt, title=f"{model.name} ({model.id}, {model.version}): "
          f"{model.annual_volume:g} cases per year")
+    if fmt is not Format.CSV:
+        _gap(fmt)
+        emit(step_count_rows([(model.version, step_counts(model, result))]), fmt,
+             title="steps: in the model and per case (path-weighted)")
     if steps:
         _gap(fmt)
         emit(step_rows(model, result), fmt, title="per step (per year)")
@@ -149,6 +162,19 @@ def load_diff_pair(first: Path, second: Path | None, *, allow_any_order: bool = 
     return old, new
 
 
+def step_count_rows(counts: list[tuple[str, StepCounts]]) -> list[dict[str, Any]]:
+    """One row per version: task and paper steps as drawn and per case (path-weighted)."""
+    return [{"version": label, "tasks": c.tasks, "tasks_per_case": round(c.tasks_per_case, 2),
+             "paper_steps": c.paper_steps,
+             "paper_steps_per_case": round(c.paper_steps_per_case, 2)} for label, c in counts]
+
+
+def _kind_cells(by_kind: dict[ChangeKind, Measures]) -> dict[str, float]:
+    """Resident + staff hours by ECRS kind (the columns ``E_h`` … ``S_h``)."""
+    return {f"{k.value}_h": round(round(hours(by_kind.get(k, Measures())), 6), 2) + 0.0
+            for k in ECRS_KINDS}
+
+
 def _savings_cells(savings: Measures) -> dict[str, float]:
     # Rounding to 6 places first removes float noise, so that a sum of changes and a
     # difference of totals that agree to 1e-9 also print the same 2-decimal figure.
@@ -163,7 +189,9 @@ def _clip(text: str, width: int | None) -> str:
 
 def diff_rows(changeset: ChangeSet, *, width: int | None = None) -> list[dict[str, Any]]:
     """Rows of the change table: every change except unchanged ones without savings,
-    then a TOTAL row over *all* changes.
+    then a TOTAL row over *all* changes. Each row splits its resident + staff hours into
+    ``E_h``, ``C_h``, ``R_h``, ``S_h`` (at the level of facts; they add up to
+    ``resident_h + staff_h``).
 
     Args:
         changeset: the change set.
@@ -176,10 +204,12 @@ def diff_rows(changeset: ChangeSet, *, width: int | None = None) -> list[dict[st
             continue
         rows.append({"kind": change.kind.value, "also": "".join(k.value for k in change.also),
                      "change": change.label, **_savings_cells(change.savings),
+                     **_kind_cells(dict(change.by_kind)),
                      "rationale": _clip(change.rationale or "", width),
                      "warnings": "; ".join(change.warnings)})
     rows.append({"kind": "", "also": "", "change": "TOTAL",
-                 **_savings_cells(changeset.total_savings()), "rationale": "", "warnings": ""})
+                 **_savings_cells(changeset.total_savings()), **_kind_cells(changeset.by_kind()),
+                 "rationale": "", "warnings": ""})
     return rows
 
 
@@ -200,15 +230,18 @@ def diff_cmd(
     TOTAL row).
     """
     old, new = load_diff_pair(as_is, to_be, allow_any_order=allow_any_order)
-    print_diff(diff(old, new), fmt)
+    changeset = diff(old, new)
+    print_diff(changeset, fmt, applied=applied_measures(old, new, changeset))
 
 
-def print_diff(changeset: ChangeSet, fmt: Format) -> None:
+def print_diff(changeset: ChangeSet, fmt: Format,
+               applied: tuple[AppliedMeasure, ...] | None = None) -> None:
     """Print a change set as ``tetsuzuki diff`` does: the change table with its TOTAL row,
-    the per-year totals of both versions and their difference, the ECRS profile, the
-    suggested matches and the warnings."""
+    the per-year totals of both versions and their difference, the steps per case, the
+    ECRS profile, the BPR measures applied (when given), the suggested matches and the
+    warnings."""
     if fmt is Format.JSON:
-        emit([], fmt, payload=changeset_payload(changeset))
+        emit([], fmt, payload=changeset_payload(changeset, applied))
         return
     width = 48 if fmt is Format.TABLE else None
     emit(diff_rows(changeset, width=width), fmt, title=f"{changeset.procedure}: "
@@ -221,12 +254,22 @@ def print_diff(changeset: ChangeSet, fmt: Format) -> None:
                                                          changeset.to_be.per_year)}]
     _gap(fmt)
     emit(totals, fmt, title="per-year totals (difference = TOTAL of the changes)")
+    if changeset.as_is_counts is not None and changeset.to_be_counts is not None:
+        _gap(fmt)
+        emit(step_count_rows([(changeset.as_is.version, changeset.as_is_counts),
+                              (changeset.to_be.version, changeset.to_be_counts)]), fmt,
+             title="steps: in the model and per case (path-weighted)")
     profile = ecrs_profile(changeset)
     _gap(fmt)
-    emit([{"kind": k.value, "hours_saved": round(profile.hours[k], 1),
-           "share": f"{profile.share[k]:.0%}" if k in ECRS_KINDS else ""} for k in ChangeKind
-          if k in ECRS_KINDS or abs(profile.hours[k]) > 1e-9], fmt,
-         title="ECRS profile (resident + staff hours per year)")
+    emit([*({"kind": k.value, "hours_saved": round(profile.hours[k], 1),
+             "share": f"{profile.share[k]:.0%}"} for k in ECRS_KINDS),
+          {"kind": "TOTAL", "hours_saved": round(profile.total_hours, 1), "share": ""}], fmt,
+         title="ECRS profile (resident + staff hours per year; analog facts that no longer "
+         "happen are E)")
+    if applied:
+        _gap(fmt)
+        emit([{"measure": m.label, "key": m.key, "steps": ", ".join(m.steps),
+               "evidence": m.evidence} for m in applied], fmt, title="BPR measures applied")
     if changeset.suggestions:
         _gap(fmt)
         emit([{"as_is_step": s.as_is_step, "to_be_step": s.to_be_step,

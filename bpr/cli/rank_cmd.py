@@ -58,8 +58,9 @@ class OutputFormat(StrEnum):
 TABLE_COLUMNS = ("rank", "procedure", "score", "benefit", "feasibility", "effort",
                  "annual_volume", "resident_hours_saved", "staff_hours_saved",
                  "counter_visits_avoided", "paper_steps_removed", "seals_removed",
-                 "transcriptions_removed", "source")
-"""Columns of the terminal table and Markdown ranking: enough to recompute the score."""
+                 "transcriptions_removed", "source", "measures")
+"""Columns of the terminal table and Markdown ranking: enough to recompute the score, and
+the BPR measures each to-be applies."""
 
 SENSITIVITY_COLUMNS = ("best_rank", "worst_rank", "most_sensitive_to")
 

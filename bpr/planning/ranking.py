@@ -25,6 +25,7 @@ from collections.abc import Iterable, Mapping, Sequence
 
 from bpr.analysis.diff import diff
 from bpr.analysis.ecrs import ChangeKind
+from bpr.analysis.measures import applied_measures
 from bpr.analysis.metrics import Metrics
 from bpr.planning.weights import Weights
 from models.procedure import ProcedureVersion, StepKind
@@ -107,6 +108,8 @@ class Candidate:
         to_be: per-year figures of the to-be version.
         legal: constraints the law keeps in the to-be.
         changes: number of changes of each kind (E, C, R, S, A, M).
+        measures: names of the BPR measures the to-be applies
+            (:func:`bpr.analysis.measures.applied_measures`), in their report order.
     """
 
     procedure: str
@@ -117,6 +120,7 @@ class Candidate:
     to_be: YearFigures
     legal: LegalConstraints
     changes: Mapping[ChangeKind, int] = dataclasses.field(default_factory=dict)
+    measures: tuple[str, ...] = ()
 
 
 @dataclasses.dataclass(frozen=True)
@@ -276,7 +280,8 @@ def candidate(as_is: ProcedureVersion, to_be: ProcedureVersion, *,
     else:
         source, before, after = simulated
     return Candidate(procedure=as_is.id, name=as_is.name, annual_volume=volume, source=source,
-                     as_is=before, to_be=after, legal=legal_constraints(to_be), changes=counts)
+                     as_is=before, to_be=after, legal=legal_constraints(to_be), changes=counts,
+                     measures=tuple(m.label for m in applied_measures(as_is, to_be, changeset)))
 
 
 # --------------------------------------------------------------------------- scoring

@@ -22,9 +22,10 @@ RANK_COLUMNS = (
     "resident_hours_saved", "resident_minutes_saved_per_case", "staff_hours_saved",
     "staff_hours_saved_by_actor", "counter_visits_avoided", "paper_steps_removed",
     "seals_removed", "transcriptions_removed", "legal_in_person", "legal_original_paper",
-    "fixed_attachments", "changes", "source")
+    "fixed_attachments", "changes", "source", "measures")
 """Columns of the CSV/XLSX/JSON ranking (plus best_rank, worst_rank, most_sensitive_to with
-``--sensitivity``)."""
+``--sensitivity``). ``measures`` names the BPR measures the to-be applies, joined by
+``; ``."""
 
 _KIND_ORDER = (ChangeKind.ELIMINATE, ChangeKind.COMBINE, ChangeKind.REARRANGE,
                ChangeKind.SIMPLIFY, ChangeKind.ADDED, ChangeKind.MODIFIED)
@@ -135,6 +136,7 @@ def rank_rows(ranked: list[Ranked], ranges: list[RankRange] | None = None) -> li
             "changes": " ".join(f"{k.value}{c.changes[k]}" for k in _KIND_ORDER
                                 if c.changes.get(k)),
             "source": c.source,
+            "measures": "; ".join(c.measures),
         }
         if c.procedure in by_id:
             rr = by_id[c.procedure]

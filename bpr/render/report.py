@@ -44,7 +44,8 @@ from markupsafe import Markup
 
 from bpr.analysis.diff import ChangeSet, diff
 from bpr.analysis.ecrs import ECRS_KINDS
-from bpr.analysis.metrics import Metrics, measure
+from bpr.analysis.measures import applied_measures
+from bpr.analysis.metrics import Metrics, measure, step_counts
 from bpr.analysis.principles import Finding, StageAssessment, check, stage
 from bpr.analysis.profile import EcrsProfile, ecrs_profile
 from bpr.errors import InvalidModelError, TetsuzukiError
@@ -330,13 +331,33 @@ def _changes(changes: ChangeSet, as_is: ProcedureVersion, to_be: ProcedureVersio
             "staff_hours": number(saved.staff_minutes_total / 60),
             "visits": number(saved.counter_visits), "paper": number(saved.paper_steps),
             "seals": number(saved.seals),
+            "split": " / ".join(
+                f"{k.value} {number((m.resident_minutes + m.staff_minutes_total) / 60)}"
+                for k, m in change.by_kind.items()
+                if abs(m.resident_minutes + m.staff_minutes_total) > 1e-6) or "—",
         })
     return rows
 
 
 def _profile(profile: EcrsProfile) -> list[dict[str, str]]:
-    return [{"letter": k.value, "kind": _KIND[k.value], "hours": number(profile.hours.get(k, 0.0)),
-             "share": number(100 * profile.share.get(k, 0.0))} for k in ECRS_KINDS]
+    return [*({"letter": k.value, "kind": _KIND[k.value], "hours": number(profile.hours.get(k, 0.0)),
+               "share": number(100 * profile.share.get(k, 0.0))} for k in ECRS_KINDS),
+            {"letter": "", "kind": "計", "hours": number(profile.total_hours), "share": "100"}]
+
+
+def _step_counts(as_is: _Version | None, to_be: _Version | None) -> list[dict[str, str]]:
+    """Task and paper steps as drawn and per case (path-weighted), as-is and to-be."""
+    counts = {label: step_counts(v.model, v.metrics) if v and v.model and v.metrics else None
+              for label, v in (("as_is", as_is), ("to_be", to_be))}
+    rows = []
+    for label, drawn, per_case in (("作業の数", "tasks", "tasks_per_case"),
+                                   ("紙を扱う作業の数", "paper_steps", "paper_steps_per_case")):
+        row = {"label": label}
+        for side, c in counts.items():
+            row[side] = str(getattr(c, drawn)) if c else "—"
+            row[f"{side}_per_case"] = number(getattr(c, per_case), 2) if c else "—"
+        rows.append(row)
+    return rows
 
 
 def _simulation_rows(rows: Sequence[Mapping[str, Any]]) -> tuple[list[str], list[list[str]]]:
@@ -485,6 +506,7 @@ def _procedure_page(env: Environment, proc: ProcedureSources, sim: list[dict[str
             files[f"diagrams/{proc.id}.{label}.svg"] = (v.svg + "\n").encode("utf-8")
     changes: list[dict[str, Any]] = []
     profile: list[dict[str, str]] = []
+    measures: list[dict[str, str]] = []
     set_warnings: list[str] = []
     suggestions: list[str] = []
     diff_svg: str | None = None
@@ -497,6 +519,9 @@ def _procedure_page(env: Environment, proc: ProcedureSources, sim: list[dict[str
         else:
             changes = _changes(changeset, as_is.model, to_be.model)
             profile = _profile(ecrs_profile(changeset))
+            measures = [{"label": m.label, "steps": ", ".join(m.steps) or "—",
+                         "evidence": m.evidence}
+                        for m in applied_measures(as_is.model, to_be.model, changeset)]
             set_warnings = list(changeset.warnings)
             suggestions = [f"{s.as_is_step} ↔ {s.to_be_step}（類似度 {number(s.similarity, 2)}）: {s.reason}"
                            for s in changeset.suggestions]
@@ -524,6 +549,7 @@ def _procedure_page(env: Environment, proc: ProcedureSources, sim: list[dict[str
         "metrics": _metric_rows(as_is.metrics if as_is else None, to_be.metrics if to_be else None, names),
         "findings": {"as-is": _findings(as_is), "to-be": _findings(to_be)},
         "stage": {"as-is": _stage(as_is), "to-be": _stage(to_be)},
+        "step_counts": _step_counts(as_is, to_be), "measures": measures,
         "changes": changes, "profile": profile, "set_warnings": set_warnings,
         "suggestions": suggestions, "sim_columns": sim_columns, "sim_rows": sim_rows,
         "simulation_given": simulation_given, "generator": generator_versions(), "root": "../",

@@ -6,7 +6,7 @@ import pytest
 
 from bpr.analysis.metrics import MEASURE_NAMES, Measures, measure
 from bpr.model.load import load_procedure
-from tests.bpr.analysis.analysis_models import build, chain, step
+from tests.bpr.analysis.analysis_models import build, chain, gateway, step
 from tests.conftest import EXAMPLE
 
 
@@ -107,3 +107,20 @@ def test_measures_arithmetic_keeps_actors_apart() -> None:
     assert dict(diff.staff_minutes) == {"clerk": 5, "office": -2}
     assert (diff + b).isclose(a)
     assert set(MEASURE_NAMES) <= set(a.as_dict())
+
+
+def test_step_counts_per_case_weight_steps_by_their_path() -> None:
+    # Two routes drawn side by side: four tasks in the model, but a case runs two.
+    from bpr.analysis.metrics import step_counts
+
+    model = build([gateway("route"), step("online", "resident", 5, channel="online"),
+                   step("write", "resident", 10, paper=True), step("check", "clerk", 5),
+                   step("file", "clerk", 2, paper=True)],
+                  [("start", "route"), ("route", "online", 0.75), ("route", "write", 0.25),
+                   ("online", "check"), ("write", "check"), ("check", "file"), ("file", "end")])
+    counts = step_counts(model, measure(model))
+    assert (counts.tasks, counts.paper_steps) == (4, 2)
+    assert counts.tasks_per_case == pytest.approx(3.0)
+    assert counts.paper_steps_per_case == pytest.approx(1.25)
+    assert counts.as_dict() == {"tasks": 4, "paper_steps": 2, "tasks_per_case": 3.0,
+                                "paper_steps_per_case": 1.25}

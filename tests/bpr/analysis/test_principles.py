@@ -20,8 +20,8 @@ def test_digital_first_findings_for_paper_mail_cash_and_counter_visits() -> None
     assert (Principle.DIGITAL_FIRST, Severity.MEDIUM, "paper") in _rules(findings, "write")
     assert (Principle.DIGITAL_FIRST, Severity.MEDIUM, "mail") in _rules(findings, "post")
     assert (Principle.DIGITAL_FIRST, Severity.HIGH, "cash") in _rules(findings, "pay")
-    assert (Principle.DIGITAL_FIRST, Severity.HIGH, "counter-visit") in _rules(findings, "counter")
-    assert (Principle.ANALOG_RULE, Severity.MEDIUM, "in-person") in _rules(findings, "counter")
+    # The visit is the finding; with no law named, being in person is no アナログ規制.
+    assert _rules(findings, "counter") == {(Principle.DIGITAL_FIRST, Severity.HIGH, "counter-visit")}
 
 
 def test_once_only_flags_attachments_the_government_holds() -> None:
@@ -35,13 +35,40 @@ def test_once_only_flags_attachments_the_government_holds() -> None:
     assert "住民票の写し" in findings[0].message
 
 
-def test_analog_rules_seal_signature_original() -> None:
-    model = build([step("a", "resident", seal=True, signature=True, original_paper=True)],
-                  chain("a"))
-    rules = _rules(check(model), "a")
-    assert (Principle.ANALOG_RULE, Severity.HIGH, "seal") in rules
-    assert (Principle.ANALOG_RULE, Severity.MEDIUM, "signature") in rules
-    assert (Principle.ANALOG_RULE, Severity.MEDIUM, "original-paper") in rules
+def test_analog_rules_only_where_a_law_requires_them() -> None:
+    law = "介護保険法施行規則83条の6"
+    model = build([step("a", "resident", seal=True, signature=True, original_paper=True,
+                        required_by=law),
+                   step("b", "clerk", in_person=True, channel="counter", required_by=law),
+                   step("c", "resident", seal=True, signature=True, original_paper=True)],
+                  chain("a", "b", "c"))
+    findings = check(model)
+    assert _rules(findings, "a") == {(Principle.ANALOG_RULE, Severity.HIGH, "seal"),
+                                     (Principle.ANALOG_RULE, Severity.MEDIUM, "signature"),
+                                     (Principle.ANALOG_RULE, Severity.MEDIUM, "original-paper")}
+    assert (Principle.ANALOG_RULE, Severity.MEDIUM, "in-person") in _rules(findings, "b")
+    assert all(law in f.message for f in findings if f.principle is Principle.ANALOG_RULE)
+    # The same facts without a law are digital-first findings, never アナログ規制.
+    assert _rules(findings, "c") == {(Principle.DIGITAL_FIRST, Severity.HIGH, "seal"),
+                                     (Principle.DIGITAL_FIRST, Severity.MEDIUM, "signature"),
+                                     (Principle.DIGITAL_FIRST, Severity.MEDIUM, "original-paper")}
+
+
+def test_staff_filling_the_form_at_the_counter_is_no_finding_against_the_resident() -> None:
+    model = build([step("reception", "clerk", channel="counter", in_person=True),
+                   step("assisted", "clerk", channel="counter", in_person=True, paper=True,
+                        signature=True, name="職員が申請書を作成する（書かない窓口）")],
+                  chain("reception", "assisted"))
+    rules = _rules(check(model), "assisted")
+    assert rules == {(Principle.DIGITAL_FIRST, Severity.INFO, "assisted-paper"),
+                     (Principle.DIGITAL_FIRST, Severity.INFO, "assisted-signature")}
+
+
+def test_paper_at_the_counter_after_the_resident_wrote_is_a_finding() -> None:
+    model = build([step("write", "resident", paper=True),
+                   step("receive", "clerk", channel="counter", in_person=True, paper=True)],
+                  chain("write", "receive"))
+    assert (Principle.DIGITAL_FIRST, Severity.MEDIUM, "paper") in _rules(check(model), "receive")
 
 
 def test_online_but_retyped() -> None:

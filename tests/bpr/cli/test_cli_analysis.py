@@ -146,3 +146,82 @@ def test_readme_commands_run() -> None:
         args = [str(ROOT / a) if a.startswith("procedures/") else a for a in command[1:]]
         result = runner.invoke(app, args)
         assert result.exit_code == 0, (command, result.output)
+
+
+def _md_rows(output: str) -> list[list[str]]:
+    return [[c.strip() for c in line.split("|")[1:-1]] for line in output.splitlines()
+            if line.startswith("| ")]
+
+
+def _number(cell: str) -> float:
+    return float(cell.replace(",", ""))
+
+
+def test_diff_splits_every_row_into_e_c_r_s_hours() -> None:
+    result = runner.invoke(app, ["diff", str(EXAMPLE), "--format", "markdown"])
+    assert result.exit_code == 0, result.output
+    rows = _md_rows(result.output)
+    header = rows[0]
+    for column in ("E_h", "C_h", "R_h", "S_h"):
+        assert column in header
+    at = {name: header.index(name) for name in header}
+    for row in rows[1:]:
+        if len(row) != len(header) or row[0] == "kind":
+            break
+        split = sum(_number(row[at[k]]) for k in ("E_h", "C_h", "R_h", "S_h"))
+        assert split == pytest.approx(_number(row[at["resident_h"]]) + _number(row[at["staff_h"]]),
+                                      abs=0.03), row
+    # The data entry replaced by an import is an elimination of the re-typing.
+    data_entry = next(r for r in rows if r[2] == "data-entry → import-data")
+    assert _number(data_entry[at["E_h"]]) == pytest.approx(68.33)
+    # The trip kept for counter applicants saves for those who went online: E, not U.
+    travel = next(r for r in rows if r[2] == "travel")
+    assert _number(travel[at["E_h"]]) == pytest.approx(_number(travel[at["resident_h"]]))
+
+
+def test_diff_shows_steps_per_case_the_profile_total_and_the_measures() -> None:
+    result = runner.invoke(app, ["diff", str(EXAMPLE), "--format", "markdown"])
+    text = result.output
+    assert "## steps: in the model and per case (path-weighted)" in text
+    assert "| to-be | 12 | 6.86 | 2 | 0.80 |" in text
+    profile = text.split("## ECRS profile")[1].split("##")[0]
+    rows = {r[0]: r for r in _md_rows(profile)}
+    assert set(rows) >= {"E", "C", "R", "S", "TOTAL"} and "U" not in rows
+    assert sum(_number(rows[k][1]) for k in "ECRS") == pytest.approx(_number(rows["TOTAL"][1]),
+                                                                   abs=0.2)
+    assert "## BPR measures applied" in text and "| 書かない窓口 | no-handwriting-counter |" in text
+
+
+def test_diff_json_has_the_split_the_facts_and_the_measures() -> None:
+    data = _json(["diff", str(EXAMPLE), "--format", "json"])
+    changes = data["changes"]
+    assert isinstance(changes, list)
+    data_entry = next(c for c in changes if c["label"] == "data-entry → import-data")
+    assert data_entry["kind"] == "R"  # the step-level kind is kept
+    assert data_entry["eliminated_facts"] == {"transcription": 410.0}
+    assert set(data_entry["hours_by_kind"]) <= {"E", "C", "R", "S"}
+    as_is, to_be = data["as_is"], data["to_be"]
+    assert isinstance(as_is, dict) and isinstance(to_be, dict)
+    assert as_is["step_counts"]["tasks_per_case"] > to_be["step_counts"]["tasks_per_case"]
+    measures = data["measures_applied"]
+    assert isinstance(measures, list)
+    assert {m["key"] for m in measures} >= {"data-import", "e-approval", "online-application"}
+    assert all(set(m) == {"key", "label", "steps", "evidence"} for m in measures)
+
+
+def test_metrics_show_steps_per_case() -> None:
+    data = _json(["metrics", str(PROCEDURES / "long-term-care" / "care-certification-renewal"
+                                 / "to-be.yaml"), "--format", "json"])
+    counts = data["step_counts"]
+    assert isinstance(counts, dict)
+    assert counts["tasks"] == 32 and counts["tasks_per_case"] == pytest.approx(19.2045, abs=1e-4)
+
+
+def test_renewal_draws_more_steps_but_runs_fewer_per_case() -> None:
+    folder = PROCEDURES / "long-term-care" / "care-certification-renewal"
+    data = _json(["diff", str(folder), "--format", "json"])
+    as_is, to_be = data["as_is"], data["to_be"]
+    assert isinstance(as_is, dict) and isinstance(to_be, dict)
+    assert to_be["step_counts"]["tasks"] > as_is["step_counts"]["tasks"]
+    assert round(as_is["step_counts"]["tasks_per_case"], 1) == 20.4
+    assert round(to_be["step_counts"]["tasks_per_case"], 1) == 19.2
