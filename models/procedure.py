@@ -360,11 +360,6 @@ class Step(_Strict):
         description="`waits`: the resident stays (at the counter, or at home for a home visit) "
         "while this step is done, so it belongs to the same visit as the in-person steps around it.",
     )
-    required_by: str | None = Field(
-        None, min_length=1,
-        description="Legal basis of this step's analog requirement (法令名 条), e.g. "
-        "介護保険法施行規則83条の6; only such steps are アナログ規制 findings.",
-    )
     replaces: tuple[str, ...] = Field(
         (), description="To-be only: ids of the as-is steps this step takes over."
     )
