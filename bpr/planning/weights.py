@@ -173,7 +173,7 @@ def load_weights_text(text: str, file: str = "<string>") -> Weights:
     if not isinstance(data, dict):
         raise InvalidModelError([Problem(file, 1, 1, "a weights file must be a YAML mapping, got "
                                          f"{type(data).__name__}")])
-    problems = [located.problem((name,), f"'{name}' was removed: {why}", show_value=False,
+    problems = [located.problem((name,), f"this weight was removed: {why}", show_value=False,
                                 key=True) for name, why in REMOVED.items() if name in data]
     try:
         weights = Weights.model_validate({k: v for k, v in data.items() if k not in REMOVED})
