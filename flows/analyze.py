@@ -129,10 +129,11 @@ def _markdown(rows: list[dict[str, Any]], run_id: int) -> str:
 
 
 def _ranking(grouped: dict[str, list[LoadedVersion]], store: Store) -> list[dict[str, Any]]:
-    """The onlining ranking of the analysed procedures (default weights), using the store's
-    completed simulation results where they exist, as `tetsuzuki rank` does."""
+    """The onlining ranking of the analysed procedures (default weights), with the simulated
+    counter waiting hours of the store's completed runs where they exist, as `tetsuzuki rank`
+    does."""
     from bpr.planning.ranking import candidate, rank
-    from bpr.planning.ranking_rows import rank_rows, simulated_figures
+    from bpr.planning.ranking_rows import rank_rows, simulated_waiting
     from bpr.planning.weights import load_weights
 
     candidates = []
@@ -142,7 +143,7 @@ def _ranking(grouped: dict[str, list[LoadedVersion]], store: Store) -> list[dict
             candidates.append(candidate(
                 by_label["as-is"].model, by_label["to-be"].model,
                 annual_volume=by_label["as-is"].entry.annual_volume,
-                simulated=simulated_figures(store.completed_results(pid))))
+                waiting=simulated_waiting(store.completed_results(pid))))
     return rank_rows(rank(candidates, load_weights())) if candidates else []
 
 

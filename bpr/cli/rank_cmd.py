@@ -1,9 +1,11 @@
 """``tetsuzuki rank`` (the catalog) and ``tetsuzuki survey rank FILE`` (the national survey).
 
 Both print a terminal table by default, or JSON, Markdown, CSV (UTF-8 with BOM) or XLSX
-(``--output FILE`` is required for the last two). ``rank`` reads simulation results from
-the results store only when the store already exists; otherwise, and for procedures
-without completed simulation results, it uses expected counts, and every row says which.
+(``--output FILE`` is required for the last two). Every figure of ``rank`` comes from
+expected counts (the same figures as ``metrics``, ``diff`` and ``plan``); when the results
+store already exists and holds a completed simulation run of a procedure, that run adds
+the residents' counter waiting hours (``waiting_hours_saved``), and the row's ``source``
+says so.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from bpr.errors import StorageError, TetsuzukiError
 from bpr.model.catalog import CATALOG_FILE, Catalog, builtin_root, catalog_versions, load_catalog
 from bpr.model.lineage import load_catalog_pair
 from bpr.planning.ranking import Candidate, candidate, rank, sensitivity
-from bpr.planning.ranking_rows import RANK_COLUMNS, rank_rows, round_figure, simulated_figures
+from bpr.planning.ranking_rows import RANK_COLUMNS, rank_rows, round_figure, simulated_waiting
 from bpr.planning.survey import SurveyRanked, filter_survey, parse_survey, rank_survey, read_survey
 from bpr.planning.weights import load_weights
 from bpr.render.output_files import write_file
@@ -56,7 +58,7 @@ class OutputFormat(StrEnum):
 
 
 TABLE_COLUMNS = ("rank", "procedure", "score", "benefit", "feasibility", "effort",
-                 "annual_volume", "resident_hours_saved", "staff_hours_saved",
+                 "annual_volume", "resident_hours_saved", "waiting_hours_saved", "staff_hours_saved",
                  "counter_visits_avoided", "paper_steps_removed", "seals_removed",
                  "transcriptions_removed", "source", "measures")
 """Columns of the terminal table and Markdown ranking: enough to recompute the score, and
@@ -105,8 +107,8 @@ def catalog_candidates(catalog: Catalog, root: Path | None = None, *, store: Any
         catalog: a loaded catalog.
         root: the folder of the catalog file, which its paths are relative to (``None``:
             built-in).
-        store: an open results store, or ``None`` for expected counts only.
-        online_share: passed to :func:`bpr.planning.ranking_rows.simulated_figures`.
+        store: an open results store (for the simulated waiting hours), or ``None``.
+        online_share: passed to :func:`bpr.planning.ranking_rows.simulated_waiting`.
         catalog_file: the catalog's file, named in messages (default: ``catalog.yaml`` in
             ``root``).
 
@@ -128,10 +130,10 @@ def catalog_candidates(catalog: Catalog, root: Path | None = None, *, store: Any
             skipped.append(entry.id)
             continue
         as_is, to_be = load_catalog_pair(entry, catalog_file, as_is_path, to_be_path)
-        simulated = (simulated_figures(store.completed_results(entry.id), online_share)
-                     if store else None)
+        waiting = (simulated_waiting(store.completed_results(entry.id), online_share)
+                   if store else None)
         candidates.append(candidate(as_is, to_be, annual_volume=entry.annual_volume,
-                                    simulated=simulated))
+                                    waiting=waiting))
         burdens[entry.id] = burden(as_is, to_be)
     groups = group_by_life_event(((e.id, [str(v) for v in e.life_events])
                                   for e in catalog.procedures), burdens)
@@ -147,7 +149,8 @@ def onestop_rows(groups: list[LifeEventGroup]) -> list[dict[str, Any]]:
 
 
 TERMINAL_HEADERS = {
-    "annual_volume": "volume", "resident_hours_saved": "resident_h", "staff_hours_saved":
+    "annual_volume": "volume", "resident_hours_saved": "resident_h",
+    "waiting_hours_saved": "waiting_h", "staff_hours_saved":
     "staff_h", "counter_visits_avoided": "visits", "paper_steps_removed": "paper",
     "seals_removed": "seals", "transcriptions_removed": "retyping", "feasibility": "feasib",
     "applications_as_is": "apps_as_is", "applications_to_be": "apps_to_be",
@@ -218,8 +221,8 @@ def rank_command(
         "--catalog", help="A catalog file instead of the built-in procedures/catalog.yaml.")
     ] = None,
     use_store: Annotated[bool, typer.Option(
-        "--store/--no-store", help="Use simulation results of the results store when it "
-        "exists (default) or expected counts only.")] = True,
+        "--store/--no-store", help="Add the simulated counter waiting hours of the results "
+        "store when it exists (default), or expected counts only.")] = True,
     online_share: Annotated[float | None, typer.Option(
         "--online-share", min=0, max=1, help="With simulation results: the to-be's online "
         "share to compare (default: the median share simulated).")] = None,
@@ -252,8 +255,8 @@ def rank_command(
     extra = SENSITIVITY_COLUMNS if with_sensitivity else ()
     payload = {"weights": weights.model_dump(mode="json"), "ranking": rows,
                "life_events": onestop}
-    title = (f"ranking (per year saved, as-is − to-be; resident hours include "
-             f"{weights.travel_minutes_per_visit:g} min travel per visit)")
+    title = ("ranking (per year saved, as-is − to-be; resident hours include the modelled "
+             "travel; waiting hours are simulated)")
     _write(fmt, output, [(title if fmt is OutputFormat.TABLE else "ranking", rows,
                           RANK_COLUMNS + extra, TABLE_COLUMNS + extra),
                          ("one-stop by life event", onestop, ONESTOP_COLUMNS, ONESTOP_COLUMNS)],

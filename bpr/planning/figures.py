@@ -2,7 +2,9 @@
 
 Every output that shows one of these figures — ``tetsuzuki plan``, ``rank``, ``diff`` and
 the report's summary page — takes it from :func:`version_figures` (through
-:func:`bpr.analysis.metrics.measure`), so the same label never means two computations.
+:func:`bpr.analysis.metrics.measure`), so the same label never means two computations
+(``diff``'s TOTAL row sums its changes' savings to the same numbers;
+``tests/test_figures_agree.py`` checks every output against the others).
 
 Definitions (per year = per case × the version's annual volume):
 

@@ -1,32 +1,39 @@
 """Ranking procedures for onlining: the planners' priorities, explained.
 
 For each procedure, the benefit of its to-be over its as-is per year (resident hours,
-counter visits × travel time, staff hours, paper, seals, re-typings), adjusted by
-feasibility (constraints the law keeps in the to-be) and effort (the changes of the
-ECRS change set)::
+counter waiting when simulated, staff hours, counter visits, paper, seals, re-typings),
+adjusted by feasibility (constraints the law keeps in the to-be) and effort (the changes of
+the ECRS change set)::
 
-    resident_hours = resident hours without travel steps + counter visits × travel time
-    benefit        = Σ benefit weight × (as-is − to-be) per year
+    saving[term]   = as-is − to-be of the same figure, per year
+    benefit        = Σ benefit weight × saving
     feasibility    = 1 / (1 + Σ feasibility weight × constraints kept)
     effort         = 1 + Σ effort weight × changes of that kind
     score          = benefit × feasibility / effort
 
-Figures per year come from expected counts (:func:`bpr.analysis.metrics.measure` × the catalog's
-annual volume, :func:`figures_from_metrics`) or from stored simulation results
-(:func:`figures_from_simulation`); every :class:`Ranked` row keeps the figures it came
-from and says which source. Weights are :class:`bpr.planning.weights.Weights`, never constants.
-Pure functions: no files, no store.
+One definition per figure: resident hours, staff hours, counter visits, seals and
+re-typings are :func:`bpr.planning.figures.version_figures` (what ``tetsuzuki plan`` shows)
+and paper steps are :class:`bpr.analysis.metrics.Metrics` ``per_year.paper_steps`` (what
+``metrics`` and ``diff`` show), all from :func:`bpr.analysis.metrics.measure` at the
+catalog's annual volume (:func:`year_figures`). Resident hours include the modelled travel
+steps. Stored simulation results never replace those figures: they add only what the
+expected counts cannot give, the residents' counter **waiting** hours per year
+(:func:`waiting_hours_from_simulation`), as a saving of its own. Every :class:`Ranked` row
+keeps the figures it came from and says which source. Weights are
+:class:`bpr.planning.weights.Weights`, never constants. Pure functions: no files, no store.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Iterable, Mapping, Sequence
 
 from bpr.analysis.diff import diff
 from bpr.analysis.ecrs import ChangeKind
 from bpr.analysis.measures import applied_measures
-from bpr.analysis.metrics import Metrics
+from bpr.analysis.metrics import Metrics, measure
+from bpr.planning.figures import version_figures
 from bpr.planning.weights import Weights
 from models.procedure import ProcedureVersion, StepKind
 
@@ -37,21 +44,22 @@ __all__ = [
     "LegalConstraints",
     "RankRange",
     "Ranked",
+    "SimulatedWaiting",
     "YearFigures",
     "candidate",
-    "figures_from_metrics",
-    "figures_from_simulation",
     "legal_constraints",
     "rank",
     "score",
     "sensitivity",
+    "waiting_hours_from_simulation",
+    "year_figures",
 ]
 
 EXPECTED = "expected counts"
 """Source label of figures computed from the models' expected counts."""
 
-BENEFIT_TERMS = ("resident_hours", "staff_hours", "counter_visits", "paper_steps", "seals",
-                 "transcriptions")
+BENEFIT_TERMS = ("resident_hours", "waiting_hours", "staff_hours", "counter_visits",
+                 "paper_steps", "seals", "transcriptions")
 """The savings that make up the benefit, in the order of :class:`bpr.planning.weights.BenefitWeights`."""
 
 _EFFORT_FIELDS: dict[ChangeKind, str] = {
@@ -62,28 +70,44 @@ _EFFORT_FIELDS: dict[ChangeKind, str] = {
 
 @dataclasses.dataclass(frozen=True)
 class YearFigures:
-    """What one version costs per year.
+    """What one version costs per year (names as in :data:`bpr.planning.figures.FIGURES`).
 
     Attributes:
-        resident_hours: resident hours without travel (steps, and waiting when simulated).
+        resident_hours: the residents' working hours, the modelled travel steps included.
         counter_visits: counter visits.
-        staff_hours: hours per staff or approver actor id.
-        paper_steps: steps handling paper.
+        staff_hours: hours of all staff and approver actors.
+        staff_hours_by_actor: hours per staff or approver actor id.
+        paper_steps: executions of steps handling paper.
         seals: seals (押印).
         transcriptions: re-typings (転記).
+        waiting_hours: the residents' counter waiting hours, simulated; ``None`` without
+            simulation results.
     """
 
     resident_hours: float
     counter_visits: float
-    staff_hours: Mapping[str, float]
+    staff_hours: float
+    staff_hours_by_actor: Mapping[str, float]
     paper_steps: float
     seals: float
     transcriptions: float
+    waiting_hours: float | None = None
 
-    @property
-    def staff_hours_total(self) -> float:
-        """Hours of all staff and approver actors."""
-        return sum(self.staff_hours.values())
+
+@dataclasses.dataclass(frozen=True)
+class SimulatedWaiting:
+    """Counter waiting hours per year of both versions, from one stored simulation run.
+
+    Attributes:
+        run: ``"simulation (run N)"``, followed by ``"; to-be <scenario>"`` when the
+            to-be's scenario differs from the as-is's.
+        as_is: waiting hours per year of the as-is (``None``: no case finished).
+        to_be: waiting hours per year of the to-be (``None``: no case finished).
+    """
+
+    run: str
+    as_is: float | None
+    to_be: float | None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -103,7 +127,8 @@ class Candidate:
         procedure: procedure id.
         name: official name.
         annual_volume: applications per year (the catalog's figure).
-        source: ``"expected counts"`` or ``"simulation (run N)"``.
+        source: ``"expected counts"``, or ``"expected counts; waiting: simulation (run N)"``
+            when the waiting hours come from a stored simulation run.
         as_is: per-year figures of the as-is version.
         to_be: per-year figures of the to-be version.
         legal: constraints the law keeps in the to-be.
@@ -130,8 +155,8 @@ class Ranked:
     Attributes:
         rank: 1 for the best score.
         candidate: the inputs.
-        savings: per year, as-is minus to-be, per benefit term (resident hours include the
-            visits' travel time).
+        savings: per year, as-is minus to-be, per benefit term (:data:`BENEFIT_TERMS`);
+            ``waiting_hours`` only when both versions have simulated waiting hours.
         staff_hours_saved: per year, per staff or approver actor.
         benefit: Σ benefit weight × saving.
         feasibility: 1 / (1 + Σ weight × constraint), in (0, 1].
@@ -168,68 +193,62 @@ class RankRange:
 # --------------------------------------------------------------------------- figures
 
 
-def figures_from_metrics(metrics: Metrics, annual_volume: float | None = None) -> YearFigures:
-    """Per-year figures from expected counts.
+def year_figures(model: ProcedureVersion, *, metrics: Metrics | None = None,
+                 annual_volume: float | None = None) -> YearFigures:
+    """Per-year figures of one version from its expected counts.
 
     Args:
-        metrics: :func:`bpr.analysis.metrics.measure` of a version.
+        model: a validated procedure version.
+        metrics: its :func:`bpr.analysis.metrics.measure` when already computed.
         annual_volume: cases per year; ``None`` uses the model's own volume.
 
     Returns:
-        Per-case measures × volume; resident hours exclude travel steps.
+        :func:`bpr.planning.figures.version_figures` (resident hours with the modelled
+        travel, staff hours, counter visits, seals, re-typings) and ``per_year`` paper steps
+        and staff hours per actor, at ``annual_volume``; no waiting hours.
+
+    Raises:
+        AnalysisError: the expected visits cannot be computed.
     """
-    volume = metrics.annual_volume if annual_volume is None else annual_volume
-    case = metrics.per_case
+    metrics = metrics if metrics is not None else measure(model)
+    if annual_volume is not None and annual_volume != metrics.annual_volume:
+        metrics = dataclasses.replace(metrics, annual_volume=annual_volume,
+                                      per_year=metrics.per_case.scaled(annual_volume))
+    planner = version_figures(model, metrics=metrics)
+    year = metrics.per_year
     return YearFigures(
-        resident_hours=(case.resident_minutes - case.travel_minutes) / 60 * volume,
-        counter_visits=case.counter_visits * volume,
-        staff_hours={a: m / 60 * volume for a, m in case.staff_minutes.items()},
-        paper_steps=case.paper_steps * volume,
-        seals=case.seals * volume,
-        transcriptions=case.transcriptions * volume)
+        resident_hours=planner["resident_hours"], counter_visits=planner["counter_visits"],
+        staff_hours=planner["staff_hours"],
+        staff_hours_by_actor={a: m / 60 for a, m in year.staff_minutes.items()},
+        paper_steps=year.paper_steps, seals=planner["seals"],
+        transcriptions=planner["transcriptions"])
 
 
-def _mean(values: Sequence[float]) -> float:
-    return sum(values) / len(values) if values else 0.0
-
-
-def figures_from_simulation(replications: Sequence[Mapping[str, object]]) -> YearFigures:
-    """Per-year figures from simulation replications (means over them).
+def waiting_hours_from_simulation(replications: Sequence[Mapping[str, object]]) -> float | None:
+    """The residents' counter waiting hours per year of one version, from simulation.
 
     Args:
-        replications: ``ReplicationResult`` JSON dicts (their ``metrics`` mapping is read:
-            ``resident_hours``, ``resident_minutes_mean``, ``resident_travel_minutes_mean``,
-            ``counter_visits``, ``paper_steps``, ``seals``, ``transcriptions`` and
-            ``hours:<actor>``).
+        replications: ``ReplicationResult`` JSON dicts; their ``metrics`` mapping is read:
+            ``resident_waiting_minutes_mean`` (per finished case) and ``arrived`` (per year).
 
     Returns:
-        Per-year figures; resident hours exclude the simulated travel (its share of the
-        resident minutes) and include counter waiting.
+        The mean over replications of waiting minutes per case × arrivals per year / 60;
+        ``None`` when no replication has both (no case finished).
 
     Raises:
         ValueError: no replications.
     """
     if not replications:
         raise ValueError("no simulation replications to read")
-    metrics = [m if isinstance(m := r.get("metrics"), Mapping) else {} for r in replications]
-
-    def get(m: Mapping[str, object], key: str) -> float:
-        value = m.get(key, 0.0)
-        return float(value) if isinstance(value, int | float) else 0.0
-
-    def non_travel(m: Mapping[str, object]) -> float:
-        per_case = get(m, "resident_minutes_mean")
-        share = get(m, "resident_travel_minutes_mean") / per_case if per_case > 0 else 0.0
-        return get(m, "resident_hours") * (1 - share)
-
-    actors = sorted({k.removeprefix("hours:") for m in metrics for k in m if k.startswith("hours:")})
-    return YearFigures(
-        resident_hours=_mean([non_travel(m) for m in metrics]),
-        counter_visits=_mean([get(m, "counter_visits") for m in metrics]),
-        staff_hours={a: _mean([get(m, f"hours:{a}") for m in metrics]) for a in actors},
-        paper_steps=_mean([get(m, "paper_steps") for m in metrics]),
-        seals=_mean([get(m, "seals") for m in metrics]),
-        transcriptions=_mean([get(m, "transcriptions") for m in metrics]))
+    hours: list[float] = []
+    for replication in replications:
+        metrics = replication.get("metrics")
+        if not isinstance(metrics, Mapping):
+            continue
+        waiting, arrived = metrics.get("resident_waiting_minutes_mean"), metrics.get("arrived")
+        if isinstance(waiting, int | float) and isinstance(arrived, int | float):
+            hours.append(waiting * arrived / 60)
+    return math.fsum(hours) / len(hours) if hours else None
 
 
 def legal_constraints(to_be: ProcedureVersion) -> LegalConstraints:
@@ -251,18 +270,20 @@ def legal_constraints(to_be: ProcedureVersion) -> LegalConstraints:
 
 def candidate(as_is: ProcedureVersion, to_be: ProcedureVersion, *,
               annual_volume: float | None = None,
-              simulated: tuple[str, YearFigures, YearFigures] | None = None) -> Candidate:
+              waiting: SimulatedWaiting | None = None) -> Candidate:
     """Build the inputs of a procedure's score from its two versions.
 
     Args:
         as_is: the as-is model.
         to_be: the to-be model.
         annual_volume: cases per year (the catalog's); ``None`` uses the as-is model's.
-        simulated: ``(source label, as-is figures, to-be figures)`` from stored simulation
-            results; ``None`` uses expected counts.
+        waiting: counter waiting hours of both versions from a stored simulation run
+            (:func:`bpr.planning.ranking_rows.simulated_waiting`); ``None``: no waiting
+            figure. It never changes the other figures.
 
     Returns:
-        The candidate, with change counts from :func:`bpr.analysis.diff.diff`.
+        The candidate: :func:`year_figures` of both versions (with the simulated waiting
+        hours when given), change counts from :func:`bpr.analysis.diff.diff`.
 
     Raises:
         DiffError: the versions cannot be compared.
@@ -273,22 +294,19 @@ def candidate(as_is: ProcedureVersion, to_be: ProcedureVersion, *,
     counts: dict[ChangeKind, int] = {}
     for change in changeset.changed:
         counts[change.kind] = counts.get(change.kind, 0) + 1
-    if simulated is None:
-        source = EXPECTED
-        before = figures_from_metrics(changeset.as_is, volume)
-        after = figures_from_metrics(changeset.to_be, volume)
-    else:
-        source, before, after = simulated
+    before = year_figures(as_is, metrics=changeset.as_is, annual_volume=volume)
+    after = year_figures(to_be, metrics=changeset.to_be, annual_volume=volume)
+    source = EXPECTED
+    if waiting is not None:
+        source = f"{EXPECTED}; waiting: {waiting.run}"
+        before = dataclasses.replace(before, waiting_hours=waiting.as_is)
+        after = dataclasses.replace(after, waiting_hours=waiting.to_be)
     return Candidate(procedure=as_is.id, name=as_is.name, annual_volume=volume, source=source,
                      as_is=before, to_be=after, legal=legal_constraints(to_be), changes=counts,
                      measures=tuple(m.label for m in applied_measures(as_is, to_be, changeset)))
 
 
 # --------------------------------------------------------------------------- scoring
-
-
-def _resident_hours_with_travel(figures: YearFigures, weights: Weights) -> float:
-    return figures.resident_hours + figures.counter_visits * weights.travel_minutes_per_visit / 60
 
 
 def score(item: Candidate, weights: Weights, rank_: int = 0) -> Ranked:
@@ -300,21 +318,25 @@ def score(item: Candidate, weights: Weights, rank_: int = 0) -> Ranked:
         rank_: the rank to record (set by :func:`rank`).
 
     Returns:
-        The row with savings, benefit, feasibility, effort and score.
+        The row with savings (as-is minus to-be of each figure; ``waiting_hours`` only when
+        both versions have one), benefit, feasibility, effort and score.
     """
     before, after = item.as_is, item.to_be
     savings = {
-        "resident_hours": (_resident_hours_with_travel(before, weights)
-                           - _resident_hours_with_travel(after, weights)),
-        "staff_hours": before.staff_hours_total - after.staff_hours_total,
+        "resident_hours": before.resident_hours - after.resident_hours,
+        "staff_hours": before.staff_hours - after.staff_hours,
         "counter_visits": before.counter_visits - after.counter_visits,
         "paper_steps": before.paper_steps - after.paper_steps,
         "seals": before.seals - after.seals,
         "transcriptions": before.transcriptions - after.transcriptions,
     }
-    actors = sorted(set(before.staff_hours) | set(after.staff_hours))
-    per_actor = {a: before.staff_hours.get(a, 0.0) - after.staff_hours.get(a, 0.0) for a in actors}
-    benefit = sum(getattr(weights.benefit, term) * savings[term] for term in BENEFIT_TERMS)
+    if before.waiting_hours is not None and after.waiting_hours is not None:
+        savings["waiting_hours"] = before.waiting_hours - after.waiting_hours
+    actors = sorted(set(before.staff_hours_by_actor) | set(after.staff_hours_by_actor))
+    per_actor = {a: before.staff_hours_by_actor.get(a, 0.0) - after.staff_hours_by_actor.get(a, 0.0)
+                 for a in actors}
+    benefit = sum(getattr(weights.benefit, term) * savings[term] for term in BENEFIT_TERMS
+                  if term in savings)
     f = weights.feasibility
     feasibility = 1 / (1 + f.legal_in_person * item.legal.in_person
                        + f.legal_original_paper * item.legal.original_paper

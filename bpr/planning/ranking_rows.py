@@ -1,10 +1,10 @@
-"""The onlining ranking as plain rows, and the stored simulation figures it may use.
+"""The onlining ranking as plain rows, and the stored simulation figure it may use.
 
 Pure: :func:`rank_rows` turns :func:`bpr.planning.ranking.rank` output into rows keyed by
 :data:`RANK_COLUMNS` (what ``tetsuzuki rank`` prints and the analysis flow stores);
-:func:`simulated_figures` picks, from a procedure's rows of the results store (already
-read by the caller), the per-year figures of the latest completed run that simulated both
-versions.
+:func:`simulated_waiting` picks, from a procedure's rows of the results store (already
+read by the caller), the counter waiting hours per year of both versions in the latest
+completed run that simulated both (the one figure the expected counts cannot give).
 """
 
 from __future__ import annotations
@@ -13,13 +13,14 @@ import re
 from typing import Any
 
 from bpr.analysis.ecrs import ChangeKind
-from bpr.planning.ranking import Ranked, RankRange, YearFigures, figures_from_simulation
+from bpr.planning.ranking import Ranked, RankRange, SimulatedWaiting, waiting_hours_from_simulation
 
-__all__ = ["RANK_COLUMNS", "rank_rows", "round_figure", "simulated_figures"]
+__all__ = ["RANK_COLUMNS", "rank_rows", "round_figure", "simulated_waiting"]
 
 RANK_COLUMNS = (
     "rank", "procedure", "name", "score", "benefit", "feasibility", "effort", "annual_volume",
-    "resident_hours_saved", "resident_minutes_saved_per_case", "staff_hours_saved",
+    "resident_hours_saved", "resident_minutes_saved_per_case", "waiting_hours_saved",
+    "staff_hours_saved",
     "staff_hours_saved_by_actor", "counter_visits_avoided", "paper_steps_removed",
     "seals_removed", "transcriptions_removed", "legal_in_person", "legal_original_paper",
     "fixed_attachments", "changes", "source", "measures")
@@ -65,9 +66,10 @@ def _to_be_scenario(base: str, available: list[str], online_share: float | None)
     return None
 
 
-def simulated_figures(results: list[Any], online_share: float | None = None
-                      ) -> tuple[str, YearFigures, YearFigures] | None:
-    """Per-year figures of the latest completed run that simulated both versions.
+def simulated_waiting(results: list[Any], online_share: float | None = None
+                      ) -> SimulatedWaiting | None:
+    """Counter waiting hours per year of both versions in the latest completed run that
+    simulated both.
 
     Args:
         results: :meth:`models.store.database.Store.completed_results` rows of one procedure (the
@@ -77,9 +79,9 @@ def simulated_figures(results: list[Any], online_share: float | None = None
             ``<base>-online-<share>``), the share to use; ``None`` takes the median one.
 
     Returns:
-        ``(source label, as-is figures, to-be figures)`` for the as-is under the
-        ``default`` scenario when the run has it (else the first scenario by name) and the
-        to-be under the same scenario or its online-share variant; the label is
+        :func:`bpr.planning.ranking.waiting_hours_from_simulation` of the as-is under the
+        ``default`` scenario when the run has it (else the first scenario by name) and of
+        the to-be under the same scenario or its online-share variant, labelled
         ``"simulation (run N)"``, followed by ``"; to-be <scenario>"`` when the to-be's
         scenario differs. ``None`` when no completed run has both.
     """
@@ -98,8 +100,8 @@ def simulated_figures(results: list[Any], online_share: float | None = None
                 continue
             label = f"simulation (run {run_id})" + ("" if paired == scenario
                                                     else f"; to-be {paired}")
-            return (label, figures_from_simulation(by_key[(scenario, "as-is")]),
-                    figures_from_simulation(by_key[(paired, "to-be")]))
+            return SimulatedWaiting(label, waiting_hours_from_simulation(by_key[(scenario, "as-is")]),
+                                    waiting_hours_from_simulation(by_key[(paired, "to-be")]))
     return None
 
 
@@ -111,7 +113,8 @@ def rank_rows(ranked: list[Ranked], ranges: list[RankRange] | None = None) -> li
         ranges: :func:`bpr.planning.ranking.sensitivity` output, to add best/worst rank columns.
 
     Returns:
-        Rows keyed by :data:`RANK_COLUMNS` (figures per year, rounded to 2 decimals).
+        Rows keyed by :data:`RANK_COLUMNS` (figures per year, rounded to 2 decimals;
+        ``waiting_hours_saved`` is ``None`` without simulated waiting hours).
     """
     by_id = {r.procedure: r for r in ranges or []}
     rows: list[dict[str, Any]] = []
@@ -124,6 +127,8 @@ def rank_rows(ranked: list[Ranked], ranges: list[RankRange] | None = None) -> li
             "resident_hours_saved": round_figure(r.savings["resident_hours"]),
             "resident_minutes_saved_per_case": round_figure(
                 r.savings["resident_hours"] * 60 / c.annual_volume if c.annual_volume else 0.0),
+            "waiting_hours_saved": (round_figure(r.savings["waiting_hours"])
+                                    if "waiting_hours" in r.savings else None),
             "staff_hours_saved": round_figure(r.savings["staff_hours"]),
             "staff_hours_saved_by_actor": {a: round_figure(h) for a, h in r.staff_hours_saved.items()},
             "counter_visits_avoided": round_figure(r.savings["counter_visits"]),

@@ -1,13 +1,14 @@
-"""Parameters of the rankings: weights and travel time, read from a YAML file.
+"""Parameters of the rankings: weights, read from a YAML file.
 
 The planners' priorities are data, not code: :class:`Weights` holds every weight of the
 catalog ranking (:mod:`bpr.planning.ranking`) and of the national survey ranking
-(:mod:`bpr.planning.survey`), and the travel time that turns an avoided counter visit into resident
-hours. The defaults are in ``procedures/weights.yaml`` (installed with the package);
+(:mod:`bpr.planning.survey`). The defaults are in ``procedures/weights.yaml`` (installed with the package);
 :func:`load_weights` reads that file or any other, and reports problems with file, line,
 field and the bad value, as the model loader does.
 
 A field left out of a weights file keeps its default, so a file may override one weight.
+A field that was removed (:data:`REMOVED`) is refused with the reason, so that an old file
+does not silently mean something else.
 """
 
 from __future__ import annotations
@@ -24,8 +25,8 @@ from bpr.model.files import read_text_limited
 from bpr.model.load import MAX_FILE_BYTES, pydantic_message, read_yaml, suggest
 
 __all__ = [
-    "MAX_TRAVEL_MINUTES",
     "MAX_WEIGHT",
+    "REMOVED",
     "WEIGHTS_FILE",
     "BenefitWeights",
     "EffortWeights",
@@ -43,8 +44,12 @@ WEIGHTS_FILE = "weights.yaml"
 MAX_WEIGHT = 1_000_000
 """Largest value of any weight: a million resident-hour equivalents per unit is far beyond
 any judgement, and keeps every score a finite number."""
-MAX_TRAVEL_MINUTES = 24 * 60
-"""Largest ``travel_minutes_per_visit``: a round trip of a whole day."""
+
+REMOVED: dict[str, str] = {
+    "travel_minutes_per_visit": "resident hours now include the modelled travel steps; weight "
+                                "counter visits with benefit.counter_visits",
+}
+"""Fields that weights files used to have -> why they were removed and what to use instead."""
 
 
 _Weight = Annotated[float, Field(ge=0, le=MAX_WEIGHT)]
@@ -59,11 +64,14 @@ class _Params(BaseModel):
 class BenefitWeights(_Params):
     """Value of one unit saved per year, in resident-hour equivalents."""
 
-    resident_hours: _Weight = Field(1.0, description="Per resident hour saved (travel "
-                                    "included through the travel time).")
+    resident_hours: _Weight = Field(1.0, description="Per resident hour saved (the model's "
+                                    "resident working time, its travel steps included).")
+    waiting_hours: _Weight = Field(1.0, description="Per resident hour of counter waiting "
+                                   "saved (simulated; counts only with simulation results).")
     staff_hours: _Weight = Field(1.0, description="Per staff or approver hour saved.")
     counter_visits: _Weight = Field(0.5, description="Per counter visit avoided, on top of "
-                                    "its travel time (taking time off work during office hours).")
+                                    "its modelled time (taking time off work during office "
+                                    "hours).")
     paper_steps: _Weight = Field(0.05, description="Per step handling paper removed.")
     seals: _Weight = Field(0.1, description="Per seal (押印) removed.")
     transcriptions: _Weight = Field(0.1, description="Per re-typing (転記) removed.")
@@ -108,10 +116,6 @@ class SurveyWeights(_Params):
 class Weights(_Params):
     """All ranking parameters."""
 
-    travel_minutes_per_visit: float = Field(
-        50.0, ge=0, le=MAX_TRAVEL_MINUTES, description="Resident's round trip per counter visit, "
-        "minutes (at most a day, 1,440); replaces the modelled travel steps when resident hours "
-        "are compared.")
     benefit: BenefitWeights = Field(default_factory=BenefitWeights,
                                     description="Value of each saving.")
     feasibility: FeasibilityWeights = Field(default_factory=FeasibilityWeights,
@@ -125,9 +129,8 @@ class Weights(_Params):
         """The catalog ranking's parameters as (dotted name, value): what sensitivity varies.
 
         Yields:
-            ``("travel_minutes_per_visit", v)`` then ``("benefit.resident_hours", v)``, ...
+            ``("benefit.resident_hours", v)``, ``("benefit.waiting_hours", v)``, ...
         """
-        yield "travel_minutes_per_visit", self.travel_minutes_per_visit
         for group in ("benefit", "feasibility", "effort"):
             params: BaseModel = getattr(self, group)
             for name in type(params).model_fields:
@@ -140,11 +143,6 @@ class Weights(_Params):
             KeyError: no such parameter.
         """
         group, _, field = name.partition(".")
-        if not field:
-            if group not in type(self).model_fields or group in ("benefit", "feasibility",
-                                                                 "effort", "survey"):
-                raise KeyError(name)
-            return self.model_copy(update={group: value})
         params = getattr(self, group, None)
         if not isinstance(params, _Params) or field not in type(params).model_fields:
             raise KeyError(name)
@@ -167,17 +165,19 @@ def load_weights_text(text: str, file: str = "<string>") -> Weights:
 
     Raises:
         InvalidModelError: the text is not YAML, not a mapping, or a weight is unknown,
-            negative or not a number; every problem is located.
+            removed (:data:`REMOVED`, the message says why), negative or not a number; every
+            problem is located.
     """
     located = read_yaml(text, file, kind="weights file")
     data = located.data if located.data is not None else {}
     if not isinstance(data, dict):
         raise InvalidModelError([Problem(file, 1, 1, "a weights file must be a YAML mapping, got "
                                          f"{type(data).__name__}")])
+    problems = [located.problem((name,), f"this weight was removed: {why}", show_value=False,
+                                key=True) for name, why in REMOVED.items() if name in data]
     try:
-        return Weights.model_validate(data)
+        weights = Weights.model_validate({k: v for k, v in data.items() if k not in REMOVED})
     except ValidationError as error:
-        problems: list[Problem] = []
         for err in error.errors(include_url=False):
             loc = tuple(err["loc"])
             if err["type"] == "extra_forbidden":
@@ -188,8 +188,10 @@ def load_weights_text(text: str, file: str = "<string>") -> Weights:
                                                 show_value=False, hint=hint, key=True))
             else:
                 problems.append(located.problem(loc, pydantic_message(err)))
+    if problems:
         problems.sort(key=lambda p: (p.line, p.column))
         raise InvalidModelError(problems) from None
+    return weights
 
 
 def load_weights(path: str | Path | None = None) -> Weights:

@@ -52,6 +52,7 @@ from bpr.errors import InvalidModelError, TetsuzukiError
 from bpr.model.canonical import content_hash
 from bpr.model.catalog import AS_IS_FILE, CATALOG_FILE, TO_BE_FILE, Catalog, CatalogEntry, load_catalog_text
 from bpr.model.load import load_procedure_text
+from bpr.planning.figures import version_figures
 from bpr.render.diagram import diagram, render
 from bpr.render.diagram_diff import diff_diagram, marker_text
 from models.procedure import ProcedureVersion
@@ -514,6 +515,9 @@ def _procedure_page(env: Environment, proc: ProcedureSources, sim: list[dict[str
     if as_is and to_be and as_is.model and to_be.model:
         try:
             changeset = diff(as_is.model, to_be.model)
+            # the planner's figures, one definition for every output (rank, plan, diff)
+            saved = version_figures(as_is.model, metrics=as_is.metrics).minus(
+                version_figures(to_be.model, metrics=to_be.metrics))
         except TetsuzukiError as exc:
             errors.append(f"diff failed: {exc}")
         else:
@@ -525,10 +529,9 @@ def _procedure_page(env: Environment, proc: ProcedureSources, sim: list[dict[str
             set_warnings = list(changeset.warnings)
             suggestions = [f"{s.as_is_step} ↔ {s.to_be_step}（類似度 {number(s.similarity, 2)}）: {s.reason}"
                            for s in changeset.suggestions]
-            total = changeset.total_savings()
-            savings = {"resident_hours": number(total.resident_minutes / 60),
-                       "staff_hours": number(total.staff_minutes_total / 60),
-                       "visits": number(total.counter_visits)}
+            savings = {"resident_hours": number(saved["resident_hours"]),
+                       "staff_hours": number(saved["staff_hours"]),
+                       "visits": number(saved["counter_visits"])}
             diff_svg = _inline(render(diff_diagram(as_is.model, to_be.model, changeset), "svg"))
             files[f"diagrams/{proc.id}.diff.svg"] = (diff_svg + "\n").encode("utf-8")
     model = next((v.model for v in (to_be, as_is) if v and v.model), None)

@@ -81,6 +81,7 @@ def benefit_sum(result: Any, weights: Weights) -> None:
     first = _rows(result)[0]
     b = weights.benefit
     expected = (b.resident_hours * first["resident_hours_saved"]
+                + b.waiting_hours * (first["waiting_hours_saved"] or 0.0)
                 + b.staff_hours * first["staff_hours_saved"]
                 + b.counter_visits * first["counter_visits_avoided"]
                 + b.paper_steps * first["paper_steps_removed"]

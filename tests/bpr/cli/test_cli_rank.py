@@ -19,7 +19,7 @@ from bpr.errors import TetsuzukiError
 from bpr.model import lineage
 from bpr.model.catalog import catalog_versions, load_catalog
 from bpr.model.load import Located, load_located
-from bpr.planning.ranking_rows import RANK_COLUMNS, simulated_figures
+from bpr.planning.ranking_rows import RANK_COLUMNS, simulated_waiting
 from models.procedure import ProcedureVersion
 from tests.bpr.planning.test_survey import HEADER, ROWS
 from tests.conftest import PROCEDURES
@@ -121,12 +121,14 @@ def test_rank_json_shows_the_figures_behind_each_score(small_catalog: Path, no_s
     for row in rows:
         assert set(RANK_COLUMNS) <= set(row)
         assert row["source"] == "expected counts"
+        assert row["waiting_hours_saved"] is None        # simulated only
         assert row["score"] == pytest.approx(row["benefit"] * row["feasibility"] / row["effort"],
                                              rel=0.01)
         assert row["staff_hours_saved"] == pytest.approx(
             sum(row["staff_hours_saved_by_actor"].values()), abs=0.05)
     assert rows[0]["annual_volume"] == 5000          # the catalog's volume (the models repeat it)
-    assert payload["weights"]["travel_minutes_per_visit"] == 50
+    assert payload["weights"]["benefit"]["waiting_hours"] == 1.0
+    assert "travel_minutes_per_visit" not in payload["weights"]
     events = {g["life_event"]: g for g in payload["life_events"]}
     assert events["birth"]["procedures"] == "child-allowance-claim"   # not-modelled left out
     assert events["disaster"]["applications_as_is"] == 1
@@ -212,11 +214,14 @@ def test_by_life_event_csv(small_catalog: Path, tmp_path: Path) -> None:
     assert float(rows[0]["visits_as_is"]) > float(rows[0]["visits_to_be"])
 
 
-def _replication(resident_hours: float, staff: float) -> dict[str, Any]:
-    return {"metrics": {"resident_hours": resident_hours, "resident_minutes_mean": 60.0,
+def _replication(waiting_hours: float, staff: float) -> dict[str, Any]:
+    """Stored replication metrics with ``waiting_hours`` of counter waiting per year (60
+    arrivals a year waiting that many minutes each); the other figures must not be used."""
+    return {"metrics": {"arrived": 60.0, "resident_waiting_minutes_mean": waiting_hours,
+                        "resident_hours": 10 * waiting_hours, "resident_minutes_mean": 60.0,
                         "resident_travel_minutes_mean": 0.0, "counter_visits": 10.0,
                         "paper_steps": 5.0, "seals": 1.0, "transcriptions": 0.0,
-                        f"hours:{'clerk'}": staff}}
+                        "hours:clerk": staff}}
 
 
 def test_simulation_results_of_the_latest_completed_run_are_used(small_catalog: Path,
@@ -238,12 +243,20 @@ def test_simulation_results_of_the_latest_completed_run_are_used(small_catalog: 
     rows = {r["procedure"]: r for r in _json(["rank", "--catalog", str(small_catalog),
                                               "--format", "json"])["ranking"]}
     simulated = rows["child-allowance-claim"]
-    assert simulated["source"] == "simulation (run 1)"     # run 2 failed: not used
-    assert simulated["resident_hours_saved"] == pytest.approx(900)
-    assert simulated["staff_hours_saved"] == pytest.approx(450)
+    # run 2 failed: not used
+    assert simulated["source"] == "expected counts; waiting: simulation (run 1)"
+    assert simulated["waiting_hours_saved"] == pytest.approx(900)
     assert rows["disaster-certificate"]["source"] == "expected counts"
-    no_sim = _json(["rank", "--catalog", str(small_catalog), "--format", "json", "--no-store"])
-    assert {r["source"] for r in no_sim["ranking"]} == {"expected counts"}
+    assert rows["disaster-certificate"]["waiting_hours_saved"] is None
+    no_sim = {r["procedure"]: r for r in _json(["rank", "--catalog", str(small_catalog),
+                                                "--format", "json", "--no-store"])["ranking"]}
+    assert {r["source"] for r in no_sim.values()} == {"expected counts"}
+    # the simulation adds its waiting hours and replaces none of the expected-count figures
+    expected = no_sim["child-allowance-claim"]
+    for column in ("resident_hours_saved", "staff_hours_saved", "counter_visits_avoided",
+                   "paper_steps_removed", "seals_removed", "transcriptions_removed"):
+        assert simulated[column] == expected[column], column
+    assert simulated["benefit"] == pytest.approx(expected["benefit"] + 900, abs=0.01)
 
 
 def test_simulated_figures_need_both_versions_in_one_run() -> None:
@@ -254,12 +267,11 @@ def test_simulated_figures_need_both_versions_in_one_run() -> None:
 
     rows = [Row(5, "as-is", "default", 1), Row(4, "as-is", "burst", 2), Row(4, "to-be", "burst", 3),
             Row(4, "as-is", "default", 4), Row(4, "to-be", "default", 5)]
-    found = simulated_figures(rows)
+    found = simulated_waiting(rows)
     assert found is not None
-    label, before, after = found
-    assert label == "simulation (run 4)"                    # run 5 has no to-be
-    assert (before.resident_hours, after.resident_hours) == (4, 5)   # default scenario first
-    assert simulated_figures([]) is None
+    assert found.run == "simulation (run 4)"                # run 5 has no to-be
+    assert (found.as_is, found.to_be) == (4, 5)             # default scenario first
+    assert simulated_waiting([]) is None
 
 
 def test_to_be_online_share_variants_pair_with_the_as_is() -> None:
@@ -271,13 +283,26 @@ def test_to_be_online_share_variants_pair_with_the_as_is() -> None:
     # what flows.simulate stores: a paper as-is once, a to-be per online share
     rows = [Row("as-is", "default", 1), Row("to-be", "default-online-0.3", 3),
             Row("to-be", "default-online-0.6", 6), Row("to-be", "default-online-0.9", 9)]
-    found = simulated_figures(rows)
+    found = simulated_waiting(rows)
     assert found is not None
-    assert found[0] == "simulation (run 3); to-be default-online-0.6"     # the median share
-    assert found[2].resident_hours == 6
-    chosen = simulated_figures(rows, online_share=0.9)
-    assert chosen is not None and chosen[2].resident_hours == 9
-    assert simulated_figures(rows, online_share=0.5) is None
+    assert found.run == "simulation (run 3); to-be default-online-0.6"     # the median share
+    assert found.to_be == 6
+    chosen = simulated_waiting(rows, online_share=0.9)
+    assert chosen is not None and chosen.to_be == 9
+    assert simulated_waiting(rows, online_share=0.5) is None
+
+
+def test_an_old_weights_file_is_refused_with_the_reason(small_catalog: Path,
+                                                         tmp_path: Path) -> None:
+    old = tmp_path / "old.yaml"
+    old.write_text("travel_minutes_per_visit: 50\nbenefit: {seals: 0.2}\n", encoding="utf-8")
+    result = runner.invoke(app, ["rank", "--catalog", str(small_catalog), "--weights", str(old)])
+    assert result.exit_code == 1
+    assert isinstance(result.exception, TetsuzukiError)
+    assert str(result.exception) == (
+        f"{old}:1:1: error field 'travel_minutes_per_visit': this weight was removed: "
+        "resident hours now include the modelled travel steps; weight counter visits with "
+        "benefit.counter_visits")
 
 
 def test_rank_over_the_whole_catalog() -> None:

@@ -1,6 +1,8 @@
 """Catalog ranking: savings, feasibility, effort, order and sensitivity.
 
-The expected figures are worked out by hand from the small literal models below.
+The expected figures are worked out by hand from the small literal models below; every
+saving is as-is minus to-be of the figure ``plan`` shows (tests/test_figures_agree.py checks
+the same over the catalog, against every output).
 """
 
 from __future__ import annotations
@@ -13,13 +15,14 @@ from bpr.planning.ranking import (
     EXPECTED,
     Candidate,
     LegalConstraints,
+    SimulatedWaiting,
     YearFigures,
     candidate,
-    figures_from_simulation,
     legal_constraints,
     rank,
     score,
     sensitivity,
+    waiting_hours_from_simulation,
 )
 from bpr.planning.weights import Weights
 
@@ -87,30 +90,41 @@ def test_savings_per_year_from_expected_counts() -> None:
     row = score(_demo(), NO_EFFORT)
     assert row.candidate.source == EXPECTED
     assert row.candidate.annual_volume == 120
-    # resident: (10 min + 1 visit × 50 min travel parameter - 5 min) × 120 / 60 = 110 h;
-    # the modelled 30-minute travel step is replaced by the parameter.
-    assert row.savings["resident_hours"] == pytest.approx(110)
+    # resident: (10 min + the modelled 30-minute travel step - 5 min) × 120 / 60 = 70 h
+    assert row.savings["resident_hours"] == pytest.approx(70)
     assert row.savings["staff_hours"] == pytest.approx((10 - 3) * 120 / 60)
     assert row.staff_hours_saved == pytest.approx({"clerk": 14})
     assert row.savings["counter_visits"] == pytest.approx(120)
     assert row.savings["paper_steps"] == pytest.approx(240)
     assert row.savings["seals"] == pytest.approx(120)
     assert row.savings["transcriptions"] == pytest.approx(120)
-    # 110 + 14 + 0.5×120 + 0.05×240 + 0.1×120 + 0.1×120
-    assert row.benefit == pytest.approx(220)
+    assert "waiting_hours" not in row.savings     # simulated only
+    # 70 + 14 + 0.5×120 + 0.05×240 + 0.1×120 + 0.1×120
+    assert row.benefit == pytest.approx(180)
     assert row.feasibility == 1
     assert row.effort == 1
-    assert row.score == pytest.approx(220)
+    assert row.score == pytest.approx(180)
 
 
-def test_travel_time_is_a_parameter() -> None:
-    weights = NO_EFFORT.with_parameter("travel_minutes_per_visit", 0)
-    assert score(_demo(), weights).savings["resident_hours"] == pytest.approx((10 - 5) * 120 / 60)
+def test_savings_are_the_planners_figures() -> None:
+    # one definition per figure: what `plan` shows (version_figures), and paper steps as
+    # `metrics` shows them
+    from bpr.analysis.metrics import measure
+    from bpr.planning.figures import version_figures
+
+    as_is, to_be = load_procedure_text(AS_IS), load_procedure_text(TO_BE)
+    saved = version_figures(as_is).minus(version_figures(to_be))
+    row = score(candidate(as_is, to_be), NO_EFFORT)
+    for term in ("resident_hours", "staff_hours", "counter_visits", "seals", "transcriptions"):
+        assert row.savings[term] == saved[term], term
+    assert row.savings["paper_steps"] == (measure(as_is).per_year.paper_steps
+                                          - measure(to_be).per_year.paper_steps)
 
 
 def test_catalog_volume_overrides_the_models() -> None:
     item = candidate(load_procedure_text(AS_IS), load_procedure_text(TO_BE), annual_volume=240)
     assert score(item, NO_EFFORT).savings["counter_visits"] == pytest.approx(240)
+    assert score(item, NO_EFFORT).savings["resident_hours"] == pytest.approx(140)
 
 
 def test_effort_counts_changes_by_kind() -> None:
@@ -142,7 +156,9 @@ def test_feasibility_counts_what_the_law_keeps() -> None:
 
 
 def _figures(resident: float = 0, staff: float = 0) -> YearFigures:
-    return YearFigures(resident, 0, {"clerk": staff}, 0, 0, 0)
+    return YearFigures(resident_hours=resident, counter_visits=0, staff_hours=staff,
+                       staff_hours_by_actor={"clerk": staff}, paper_steps=0, seals=0,
+                       transcriptions=0)
 
 
 def _candidate(pid: str, resident: float, staff: float) -> Candidate:
@@ -175,40 +191,37 @@ def test_sensitivity_of_10_percent_may_not_move_anything() -> None:
     assert all(r.spread == 0 for r in sensitivity(items, NO_EFFORT, share=0.1))
 
 
-def test_figures_from_simulation_average_replications_and_drop_travel() -> None:
-    reps = [{"metrics": {"resident_hours": 100.0, "resident_minutes_mean": 60.0,
-                         "resident_travel_minutes_mean": 15.0, "counter_visits": 40.0,
-                         "paper_steps": 10.0, "seals": 4.0, "transcriptions": 2.0,
-                         "hours:clerk": 30.0, "utilisation:clerk": 0.1}},
-            {"metrics": {"resident_hours": 120.0, "resident_minutes_mean": 60.0,
-                         "resident_travel_minutes_mean": 15.0, "counter_visits": 44.0,
-                         "paper_steps": 12.0, "seals": 6.0, "transcriptions": 2.0,
-                         "hours:clerk": 34.0, "utilisation:clerk": 0.1}}]
-    figures = figures_from_simulation(reps)
-    assert figures.resident_hours == pytest.approx(110 * 0.75)
-    assert figures.counter_visits == pytest.approx(42)
-    assert figures.staff_hours == pytest.approx({"clerk": 32})
-    assert (figures.paper_steps, figures.seals, figures.transcriptions) == (11, 5, 2)
+def test_waiting_hours_from_simulation_average_replications() -> None:
+    # waiting minutes per case × arrivals per year, averaged over replications
+    reps = [{"metrics": {"resident_waiting_minutes_mean": 12.0, "arrived": 100.0,
+                         "resident_hours": 999.0, "counter_visits": 40.0}},
+            {"metrics": {"resident_waiting_minutes_mean": 6.0, "arrived": 120.0}},
+            {"metrics": {"resident_waiting_minutes_mean": None, "arrived": 0.0}}]  # none finished
+    assert waiting_hours_from_simulation(reps) == pytest.approx((12 * 100 + 6 * 120) / 60 / 2)
+    assert waiting_hours_from_simulation(reps[2:]) is None
     with pytest.raises(ValueError, match="no simulation replications"):
-        figures_from_simulation([])
+        waiting_hours_from_simulation([])
 
 
-def test_simulated_figures_are_used_and_named() -> None:
-    before, after = _figures(100, 50), _figures(20, 10)
-    item = candidate(load_procedure_text(AS_IS), load_procedure_text(TO_BE),
-                     simulated=("simulation (run 7)", before, after))
+def test_simulated_waiting_is_a_saving_of_its_own() -> None:
+    as_is, to_be = load_procedure_text(AS_IS), load_procedure_text(TO_BE)
+    plain = score(candidate(as_is, to_be), NO_EFFORT)
+    item = candidate(as_is, to_be, waiting=SimulatedWaiting("simulation (run 7)", 100, 20))
     row = score(item, NO_EFFORT)
-    assert item.source == "simulation (run 7)"
-    assert row.savings["resident_hours"] == pytest.approx(80)
-    assert row.savings["staff_hours"] == pytest.approx(40)
+    assert item.source == "expected counts; waiting: simulation (run 7)"
+    assert row.savings["waiting_hours"] == pytest.approx(80)
+    # the simulation replaces none of the expected-count figures
+    assert {k: v for k, v in row.savings.items() if k != "waiting_hours"} == plain.savings
+    assert row.benefit == pytest.approx(plain.benefit + 1.0 * 80)
+    weighted = NO_EFFORT.with_parameter("benefit.waiting_hours", 0.5)
+    assert score(item, weighted).benefit == pytest.approx(plain.benefit + 0.5 * 80)
+    unknown = candidate(as_is, to_be, waiting=SimulatedWaiting("simulation (run 7)", 100, None))
+    assert "waiting_hours" not in score(unknown, NO_EFFORT).savings
 
 
-def test_simulated_figures_agree_with_expected_counts_on_a_catalog_model() -> None:
-    # The engine's real results (not hand-made dicts): staff hours, visits, paper and seals
-    # per year must agree with the expected counts within the noise of two replications.
-    from bpr.analysis.metrics import measure
+def test_waiting_hours_from_the_engines_results() -> None:
+    # The engine's real results (not hand-made dicts) carry what the ranking reads.
     from bpr.model.load import load_procedure
-    from bpr.planning.ranking import figures_from_metrics
     from bpr.sim.engine import simulate_replication
     from bpr.sim.scenario import load_scenario
     from tests.conftest import EXAMPLE, PROCEDURES
@@ -216,10 +229,8 @@ def test_simulated_figures_agree_with_expected_counts_on_a_catalog_model() -> No
     scenario = load_scenario(PROCEDURES / "scenarios" / "default.yaml")
     model = load_procedure(EXAMPLE / "as-is.yaml")
     reps = [simulate_replication(model, scenario, i).model_dump(mode="json") for i in range(2)]
-    simulated, expected = figures_from_simulation(reps), figures_from_metrics(measure(model))
-    assert set(simulated.staff_hours) == set(expected.staff_hours)
-    assert simulated.staff_hours_total == pytest.approx(expected.staff_hours_total, rel=0.15)
-    assert simulated.counter_visits == pytest.approx(expected.counter_visits, rel=0.15)
-    assert simulated.seals == pytest.approx(expected.seals, rel=0.15)
-    # simulated resident time also counts presence at in-person steps: never less
-    assert simulated.resident_hours >= expected.resident_hours * 0.85
+    hours = waiting_hours_from_simulation(reps)
+    assert hours is not None and hours > 0          # residents queue at its counter
+    expected = [r["metrics"]["resident_waiting_minutes_mean"] * r["metrics"]["arrived"] / 60
+                for r in reps]
+    assert hours == pytest.approx(sum(expected) / 2)
