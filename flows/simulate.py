@@ -80,7 +80,10 @@ def scenario_variants(base: Scenario, online_shares: tuple[float, ...], *,
     Raises:
         ScenarioError: a share is not a number between 0 and 1.
     """
-    variants = [base.with_overrides(online_share=share, name=f"{base.name}-online-{share:g}")
+    # Every variant draws its random numbers under the base scenario's name: the as-is
+    # (under the base) and the to-be at each share see the same applicants (paired).
+    variants = [base.with_overrides(online_share=share, name=f"{base.name}-online-{share:g}",
+                                    stream_name=base.seed_name)
                 for share in online_shares]
     if has_channel_choice and variants:
         return variants

@@ -287,7 +287,7 @@ def simulate_city_replication(models: Sequence[ProcedureVersion], city: CityScen
     streams = StepStreams([], [], [], [])
     arrivals: list[Iterator[Arrival]] = []
     for source, (model, cm, start) in enumerate(zip(models, compiled, starts, strict=True)):
-        root = replication_seed(base.seed, model.id, base.name, replication)
+        root = replication_seed(base.seed, model.id, base.seed_name, replication)
         streams.extend(step_streams(cm, root))
         arrivals.append(case_arrivals(model, cm, base, root, office, start, source))
     labels, bounds = _month_bounds(base)

@@ -136,7 +136,7 @@ def simulate_replication(model: ProcedureVersion, scenario: Scenario, replicatio
             with an office that never opens, ...).
     """
     cm = compiled if compiled is not None else compile_model(model, scenario)
-    root = replication_seed(scenario.seed, model.id, scenario.name, replication)
+    root = replication_seed(scenario.seed, model.id, scenario.seed_name, replication)
     window_start = scenario.warmup_days
     window_end = window_start + scenario.horizon_days
     stop_day = window_end + scenario.drain_days

@@ -155,6 +155,10 @@ class Scenario(_Strict):
     """The conditions of one simulation."""
 
     name: str = Field(min_length=1, description="Scenario name; part of the random seed.")
+    stream_name: str | None = Field(
+        None, min_length=1,
+        description="Name the random numbers are drawn under instead of `name`: variants of one "
+        "scenario (e.g. online shares) share it, so they see the same applicants (paired).")
     description: str | None = Field(None, description="Free text for readers.")
     start: date = Field(date(2025, 4, 1), description="First day observed (fiscal year start).")
     horizon_days: int = Field(365, ge=1, le=36_600, description="Days observed.")
@@ -191,6 +195,11 @@ class Scenario(_Strict):
 
     _coerce_travel = field_validator("travel_minutes", "home_visit_travel_minutes",
                                      mode="before")(_number_is_fixed)
+
+    @property
+    def seed_name(self) -> str:
+        """The name the random seed is derived from (``stream_name``, else ``name``)."""
+        return self.stream_name or self.name
 
     def __eq__(self, other: object) -> bool:
         """Scenarios are equal when their values are; where they were read from does not

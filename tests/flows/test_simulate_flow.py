@@ -118,3 +118,22 @@ def test_the_flow_refuses_a_share_outside_0_1_and_stores_no_run(prefect_server: 
         simulate_catalog.with_options(task_runner=runner, validate_parameters=False)(
             procedures=["child-allowance-claim"], online_shares=(-0.2,), database_url=store_url)
     assert not (tmp_path / "store.db").exists()
+
+
+def test_online_share_variants_draw_the_base_scenarios_applicants() -> None:
+    # The as-is runs under the base scenario and the to-be under its online-share variants:
+    # both must see the same applicants (paired), so a variant's name must not change the
+    # random numbers; only the share does.
+    from bpr.model.load import load_procedure
+    from bpr.sim import simulate_replication
+    from bpr.sim.scenario import Scenario
+    from flows.simulate import scenario_variants
+    from tests.conftest import EXAMPLE
+
+    base = Scenario(name="default", horizon_days=60, drain_days=60, online_share=0.6)
+    (variant,) = scenario_variants(base, (0.6,), has_channel_choice=True)
+    assert variant.name == "default-online-0.6" and variant.seed_name == "default"
+    model = load_procedure(EXAMPLE / "to-be.yaml")
+    assert simulate_replication(model, variant, 0).metrics == simulate_replication(model, base, 0).metrics
+    renamed = base.with_overrides(name="other")
+    assert simulate_replication(model, renamed, 0).metrics != simulate_replication(model, base, 0).metrics
