@@ -27,6 +27,7 @@ from pydantic import BaseModel, ValidationError
 from bpr.errors import InvalidModelError, Problem
 from bpr.model.files import decode_utf8, read_limited
 from bpr.model.structure import structural_problems
+from bpr.model.validation import pydantic_message, pydantic_problems
 from bpr.model.yaml_reader import MAX_DEPTH, MAX_FILE_BYTES, Located, Path_, read_yaml, suggest
 from models.procedure import (
     Actor,
@@ -90,74 +91,26 @@ def _model_at(path: Path_) -> list[str]:
     return names
 
 
-def _data_path(located: Located, loc: Sequence[str | int]) -> Path_:
-    """Map a pydantic error location onto a path that exists in the data.
-
-    Pydantic inserts union tags (``fixed``, ``function-before[...]``) that are not in the
-    data; they are dropped.
-    """
-    path: list[str | int] = []
-    node = located.data
-    for part in loc:
-        if isinstance(node, dict) and isinstance(part, str) and part in node:
-            node = node[part]
-            path.append(part)
-        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
-            node = node[part]
-            path.append(part)
-        elif isinstance(node, dict) and isinstance(part, str) and part not in node:
-            # A missing field or an unknown tag: keep field names of the model, drop tags.
-            if not part.startswith(("function-", "tagged-union")) and part not in (
-                "fixed", "uniform", "triangular", "exponential", "lognormal", "float", "int"):
-                path.append(part)
-                node = None
-    return tuple(path)
+# Union members that pydantic names in error locations (the distribution tags).
+_TAGS = ("fixed", "uniform", "triangular", "exponential", "lognormal", "float", "int")
 
 
-def pydantic_message(err: Mapping[str, Any]) -> str:
-    """The message of one pydantic error in our wording (shared by every YAML loader)."""
-    if err["type"] == "finite_number":
-        return "must be a finite number"
-    return str(err["msg"]).removeprefix("Value error, ")
+def _special(located: Located, err: Mapping[str, Any], path: Path_) -> Problem | None:
+    """The model's own wording: a distribution parameter over its bound, an unknown ``dist``."""
+    kind = err["type"]
+    parameter = err.get("ctx", {}).get("parameter")
+    if kind == "too_large" and parameter and isinstance(located.get(path), dict):
+        return located.problem((*path, str(parameter)), pydantic_message(err))
+    if kind == "union_tag_invalid":
+        return located.problem((*path, "dist"), "unknown distribution",
+                               hint=suggest(str(located.get((*path, "dist"))),
+                                            ["fixed", "uniform", "triangular", "exponential",
+                                             "lognormal"]))
+    return None
 
 
 def _pydantic_problems(located: Located, error: ValidationError) -> list[Problem]:
-    problems: list[Problem] = []
-    seen: set[tuple[Path_, str]] = set()
-    for err in error.errors(include_url=False):
-        loc = tuple(err["loc"])
-        path = _data_path(located, loc)
-        kind = err["type"]
-        msg = pydantic_message(err)
-        parameter = err.get("ctx", {}).get("parameter")
-        if kind == "too_large" and parameter and isinstance(located.get(path), dict):
-            path = (*path, str(parameter))  # the distribution parameter over the limit
-        if kind == "extra_forbidden":
-            field = str(loc[-1])
-            parent = path[:-1] if path and path[-1] == field else path
-            hint = suggest(field, _model_at(parent))
-            problem = located.problem((*parent, field), f"unknown field '{field}'",
-                                      show_value=False, hint=hint, key=True)
-        elif kind == "missing":
-            problem = located.problem(path, "required field is missing", show_value=False)
-        elif kind == "union_tag_invalid":
-            problem = located.problem((*path, "dist"), "unknown distribution",
-                                      hint=suggest(str(located.get((*path, "dist"))),
-                                                   ["fixed", "uniform", "triangular",
-                                                    "exponential", "lognormal"]))
-        elif kind == "enum" or kind == "literal_error":
-            expected = err.get("ctx", {}).get("expected", "")
-            value = located.get(path)
-            options = [o.strip().strip("'") for o in str(expected).replace(" or ", ",").split(",")]
-            hint = suggest(str(value), [o for o in options if o]) if isinstance(value, str) else None
-            problem = located.problem(path, f"must be one of {expected}", hint=hint)
-        else:
-            problem = located.problem(path, msg)
-        key = (path, problem.message)
-        if key not in seen:
-            seen.add(key)
-            problems.append(problem)
-    return problems
+    return pydantic_problems(located, error, tags=_TAGS, fields_at=_model_at, special=_special)
 
 
 def validate_located(located: Located) -> ProcedureVersion:

@@ -1,0 +1,165 @@
+"""The Prosimos parameter file: accepted as Prosimos reads it, refused with located problems."""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from bpr.errors import InvalidModelError, Problem
+from bpr.interop.prosimos import export_prosimos
+from bpr.interop.prosimos_json import ProsimosParameters, parse_parameters, read_parameters
+from bpr.model.load import load_procedure
+from bpr.sim.scenario import Scenario
+from tests.conftest import EXAMPLE
+
+EXPORTED: dict[str, Any] = export_prosimos(load_procedure(EXAMPLE / "to-be.yaml"),
+                                           Scenario(name="t")).parameters
+TASKS = [t["task_id"] for t in EXPORTED["task_resource_distribution"]]
+
+
+def _params() -> dict[str, Any]:
+    return copy.deepcopy(EXPORTED)
+
+
+def _problems(data: object, *, task_ids: list[str] = TASKS) -> list[Problem]:
+    text = json.dumps(data, indent=2)
+    with pytest.raises(InvalidModelError) as info:
+        parse_parameters(text, "p.json", task_ids=task_ids)
+    return info.value.problems
+
+
+def test_numeric_strings_and_empty_sections_are_read_as_prosimos_reads_them() -> None:
+    params = _params()
+    written = params["task_resource_distribution"][0]["resources"][0]
+    written["distribution_params"] = [{"value": str(p["value"])}
+                                      for p in written["distribution_params"]]
+    params["resource_profiles"][0]["resource_list"][0]["amount"] = "3"
+    params["event_distribution"] = {}
+    params["gateway_branching_probabilities"] = {}
+    result = parse_parameters(json.dumps(params), task_ids=TASKS)
+    expected = parse_parameters(json.dumps(EXPORTED), task_ids=TASKS)
+    assert result.tasks == expected.tasks
+    first = params["resource_profiles"][0]["resource_list"][0]["id"]
+    assert result.resources[first].amount == 3
+    assert result.events == () and result.gateways == ()
+
+
+def test_a_boolean_is_not_a_number() -> None:
+    params = _params()
+    params["resource_profiles"][0]["resource_list"][0]["amount"] = True
+    (problem,) = _problems(params)
+    assert problem.field == "resource_profiles[0].resource_list[0].amount"
+    assert problem.message == "must be a number, got a boolean"
+
+
+def test_a_missing_task_is_reported_with_the_broken_entries() -> None:
+    params = _params()
+    entries = params["task_resource_distribution"]
+    removed = entries.pop(0)["task_id"]
+    entries[0]["resources"] = "clerk"
+    problems = _problems(params)
+    assert [(p.field, p.message) for p in problems] == [
+        ("task_resource_distribution", f"task {removed!r} of the BPMN file has no entry: every "
+         "task needs a duration"),
+        ("task_resource_distribution[0].resources", "must be a JSON list (who can do the task "
+         "and how long it takes), got a string")]
+
+
+def test_cross_references_are_checked() -> None:
+    params = _params()
+    params["resource_profiles"][0]["resource_list"][0]["calendar"] = "ofice"
+    params["task_resource_distribution"].append(params["task_resource_distribution"][0])
+    problems = _problems(params)
+    found = {(p.field, p.message, p.hint) for p in problems}
+    assert found == {
+        ("resource_profiles[0].resource_list[0].calendar",
+         "no calendar with this id in resource_calendars", "did you mean 'office'?"),
+        (f"task_resource_distribution[{len(TASKS)}].task_id",
+         "task listed twice in task_resource_distribution", None),
+    }
+
+
+def test_arrivals_over_the_bound_of_a_model_ask_whether_the_time_is_in_seconds() -> None:
+    params = _params()
+    params["arrival_time_distribution"] = {"distribution_name": "fix",
+                                           "distribution_params": [{"value": 0.001}]}
+    (problem,) = _problems(params)
+    assert problem.field == "arrival_time_distribution.distribution_params"
+    assert "arrivals a year, over the limit" in problem.message
+    assert "(is the time in seconds?)" in problem.message
+
+
+def test_an_unknown_distribution_has_a_hint_at_its_name() -> None:
+    params = _params()
+    params["arrival_time_distribution"]["distribution_name"] = "expo"
+    (problem,) = _problems(params)
+    assert problem.field == "arrival_time_distribution.distribution_name"
+    assert problem.message.startswith("distribution not supported: use one of fix, expon")
+    assert problem.hint == "did you mean 'expon'?"
+    assert problem.value == "'expo'"
+
+
+# --------------------------------------------------------------------------- never a traceback
+
+_KEYS = st.sampled_from([
+    "arrival_time_distribution", "arrival_time_calendar", "task_resource_distribution",
+    "resource_profiles", "resource_calendars", "event_distribution",
+    "gateway_branching_probabilities", "distribution_name", "distribution_params", "value",
+    "task_id", "resources", "resource_id", "resource_list", "id", "name", "amount", "calendar",
+    "time_periods", "from", "to", "beginTime", "endTime", "event_id", "gateway_id",
+    "probabilities", "path_id"]) | st.text(max_size=8)
+_SCALARS = (st.none() | st.booleans() | st.integers() | st.floats()
+            | st.sampled_from(["fix", "expon", "uniform", "norm", "MONDAY", "08:30:00", "10", ""])
+            | st.text(max_size=10))
+_JSON = st.recursive(_SCALARS, lambda inner: st.lists(inner, max_size=4)
+                     | st.dictionaries(_KEYS, inner, max_size=5), max_leaves=30)
+
+
+def _located_or_valid(call: Any, file: str, *, first_line: int = 0) -> None:
+    """``call`` returns parameters or raises problems naming ``file``, each at a line of at
+    least ``first_line`` (0: a problem of the whole file, such as its encoding)."""
+    try:
+        result = call()
+    except InvalidModelError as error:
+        assert error.problems
+        for problem in error.problems:
+            assert problem.file == file and problem.message
+            assert problem.line >= first_line and problem.column >= first_line
+    else:
+        assert isinstance(result, ProsimosParameters)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=_JSON, section=st.sampled_from([None, *EXPORTED]))
+def test_any_json_gives_located_problems_or_parameters(data: Any, section: str | None) -> None:
+    """Arbitrary JSON, alone or put in place of one section of a valid file."""
+    if section is not None:
+        data = {**EXPORTED, section: data}
+    _located_or_valid(lambda: parse_parameters(json.dumps(data, indent=1), "p.json",
+                                               task_ids=TASKS), "p.json", first_line=1)
+
+
+@settings(max_examples=60, deadline=None)
+@given(raw=st.binary(max_size=200) | st.builds(lambda s: s.encode(), st.text(max_size=60)))
+def test_any_bytes_give_located_problems_or_parameters(tmp_path_factory: pytest.TempPathFactory,
+                                                       raw: bytes) -> None:
+    path = tmp_path_factory.mktemp("bytes") / "p.json"
+    path.write_bytes(raw)
+    _located_or_valid(lambda: read_parameters(path), str(path))
+
+
+def test_positions_are_those_of_the_file(tmp_path: Path) -> None:
+    params = _params()
+    params["resource_calendars"][0]["time_periods"][0]["beginTime"] = "8:30"
+    params["resource_calendars"][0]["time_periods"][0]["endTime"] = "08:00:00"
+    (problem,) = _problems(params)
+    text = json.dumps(params, indent=2).splitlines()
+    assert problem.field == "resource_calendars[0].time_periods[0].endTime"
+    assert problem.message == "endTime must be after beginTime"
+    assert text[problem.line - 1][problem.column - 1:].startswith('"08:00:00"')
