@@ -44,6 +44,7 @@ def metrics_payload(model: ProcedureVersion) -> dict[str, Any]:
     """What ``tetsuzuki metrics --format json`` prints for ``model``."""
     result = measure(model)
     return {"procedure": model.id, "version": model.version, "annual_volume": model.annual_volume,
+            "fully_digital_share": result.fully_digital_share,
             "visits": dict(result.visits), "per_case": result.per_case.as_dict(),
             "per_year": result.per_year.as_dict(),
             "per_year_hours": result.per_year.as_dict(hours=True),

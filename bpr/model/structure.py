@@ -15,6 +15,7 @@ from typing import Any
 import networkx as nx
 
 from bpr.errors import Problem
+from bpr.model.guards import GuardedGraph, guard_problems, guarded_steps
 from bpr.model.yaml_reader import Located, suggest
 
 __all__ = ["PROBABILITY_TOLERANCE", "structural_problems"]
@@ -42,13 +43,13 @@ def structural_problems(located: Located) -> list[Problem]:
     problems: list[Problem] = []
 
     # Actors ----------------------------------------------------------------------------
-    actor_ids: list[str] = []
+    actor_ids: dict[str, None] = {}  # ordered, for "did you mean" and O(1) look-ups
     for i, actor in _items(data.get("actors")):
         aid = actor.get("id")
         if isinstance(aid, str):
             if aid in actor_ids:
                 problems.append(located.problem(("actors", i, "id"), "duplicate actor id"))
-            actor_ids.append(aid)
+            actor_ids[aid] = None
 
     # Steps -----------------------------------------------------------------------------
     steps: dict[str, dict[str, Any]] = {}
@@ -67,7 +68,7 @@ def structural_problems(located: Located) -> list[Problem]:
         if isinstance(actor_ref, str):
             if actor_ref not in actor_ids:
                 problems.append(located.problem(("steps", i, "actor"), "unknown actor",
-                                                hint=suggest(actor_ref, actor_ids)))
+                                                hint=suggest(actor_ref, list(actor_ids))))
         elif actor_ref is None and kind == "task":
             problems.append(located.problem(("steps", i), "a task needs an `actor`",
                                             show_value=False))
@@ -83,8 +84,9 @@ def structural_problems(located: Located) -> list[Problem]:
     # Flows -----------------------------------------------------------------------------
     out_flows: dict[str, list[tuple[int, dict[str, Any]]]] = defaultdict(list)
     in_count: dict[str, int] = defaultdict(int)
-    graph: nx.DiGraph[str] = nx.DiGraph()
-    graph.add_nodes_from(step_ids)
+    # Plain adjacency lists (flows of probability 0 left out): reachability is a linear
+    # search; networkx is used only on the few steps that cannot finish.
+    succ: dict[str, list[str]] = {sid: [] for sid in step_ids}
     seen_pairs: set[tuple[str, str]] = set()
     broken_references = False
     for i, flow in _items(data.get("flows")):
@@ -115,9 +117,11 @@ def structural_problems(located: Located) -> list[Problem]:
         in_count[target] += 1
         p = flow.get("probability")
         if not (isinstance(p, int | float) and not isinstance(p, bool) and p == 0):
-            graph.add_edge(source, target)
+            succ[source].append(target)
 
     # Per-step flow rules --------------------------------------------------------------
+    # A step with guarded outgoing flows splits per attribute combination (bpr.model.guards).
+    guarded = guarded_steps(out_flows)
     for sid, step in steps.items():
         i = step_index[sid]
         kind = step.get("kind", "task")
@@ -142,6 +146,8 @@ def structural_problems(located: Located) -> list[Problem]:
             continue
         if kind == "and-join" and n_in < 2:
             problems.append(located.problem(here, "an and-join needs at least 2 incoming flows"))
+        if sid in guarded:
+            continue
         if len(outs) == 1:
             fi, flow = outs[0]
             p = flow.get("probability")
@@ -182,11 +188,14 @@ def structural_problems(located: Located) -> list[Problem]:
     if steps and not ends:
         problems.append(located.problem(("steps",), "no end step: mark the last step(s) "
                                         "`kind: end`", show_value=False))
+    problems += guard_problems(located, GuardedGraph(
+        steps, step_index, out_flows, start=starts[0] if len(starts) == 1 else None,
+        broken=broken_references))
     if starts and ends and not broken_references:
         # With broken references every reachability message would be a consequence of
         # them; the user fixes the references first.
         dead_ends = {sid for sid, s in steps.items() if s.get("kind") != "end" and not out_flows.get(sid)}
-        problems += _reachability(located, graph, starts[0], ends, step_index, dead_ends)
+        problems += _reachability(located, succ, starts[0], ends, step_index, dead_ends)
 
     # Channel choice --------------------------------------------------------------------
     choice = data.get("channel_choice")
@@ -212,32 +221,48 @@ def structural_problems(located: Located) -> list[Problem]:
     return problems
 
 
-def _reachability(located: Located, graph: nx.DiGraph[str], start: str, ends: list[str],
+def _search(adjacency: dict[str, list[str]], roots: list[str]) -> set[str]:
+    """Every node reachable from ``roots`` (included), in time linear in the graph."""
+    seen = set(roots)
+    stack = list(roots)
+    while stack:
+        for nxt in adjacency[stack.pop()]:
+            if nxt not in seen:
+                seen.add(nxt)
+                stack.append(nxt)
+    return seen
+
+
+def _reachability(located: Located, succ: dict[str, list[str]], start: str, ends: list[str],
                   step_index: dict[str, int], dead_ends: set[str]) -> list[Problem]:
     problems: list[Problem] = []
-    reachable = nx.descendants(graph, start) | {start}
-    for sid in graph.nodes:
+    reachable = _search(succ, [start])
+    for sid in succ:
         if sid not in reachable:
             problems.append(located.problem(("steps", step_index[sid], "id"),
                                             f"step is unreachable from the start '{start}'"))
-    reverse = graph.reverse(copy=False)
-    finishing: set[str] = set(ends)
-    for end in ends:
-        finishing |= nx.descendants(reverse, end)
-    stuck = [sid for sid in graph.nodes if sid in reachable and sid not in finishing]
+    pred: dict[str, list[str]] = {sid: [] for sid in succ}
+    for source, targets in succ.items():
+        for target in targets:
+            pred[target].append(source)
+    finishing = _search(pred, ends)
+    stuck = [sid for sid in succ if sid in reachable and sid not in finishing]
     if not stuck:
         return problems
     stuck_set = set(stuck)
+    graph: nx.DiGraph[str] = nx.DiGraph()
+    graph.add_nodes_from(stuck)
+    graph.add_edges_from((s, t) for s in stuck for t in succ[s] if t in stuck_set)
     in_trap: set[str] = set()
     # A loop with no exit: a strongly connected group of stuck steps with more than one
     # step (or a self-loop) from which no flow leaves the group.
-    for component in nx.strongly_connected_components(graph.subgraph(stuck_set)):
+    for component in nx.strongly_connected_components(graph):
         group = set(component)
         if len(group) == 1:
             node = next(iter(group))
-            if not graph.has_edge(node, node):
+            if node not in succ[node]:
                 continue
-        exits = [t for s in group for t in graph.successors(s) if t not in group]
+        exits = [t for s in group for t in succ[s] if t not in group]
         if all(t in stuck_set for t in exits):
             names = ", ".join(sorted(group, key=lambda s: step_index[s]))
             first = min(group, key=lambda s: step_index[s])

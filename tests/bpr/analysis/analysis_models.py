@@ -33,13 +33,17 @@ def gateway(step_id: str, kind: str = "choice") -> dict[str, Any]:
     return {"id": step_id, "name": f"{step_id}", "kind": kind, "actor": "clerk"}
 
 
-def build(steps: list[dict[str, Any]], flows: list[tuple[str, str] | tuple[str, str, float]],
+Flow = tuple[str, str] | tuple[str, str, float] | dict[str, Any]
+
+
+def build(steps: list[dict[str, Any]], flows: list[Flow],
           *, version: str = "as-is", volume: float = 100, **extra: Any) -> ProcedureVersion:
     """A validated model with a start step before ``steps`` and an end step after them.
 
     Args:
         steps: the steps between ``start`` and ``end``.
-        flows: ``(from, to)`` or ``(from, to, probability)``; ``start`` and ``end`` are
+        flows: ``(from, to)``, ``(from, to, probability)`` or a flow as YAML data
+            (``{"from": ..., "to": ..., "when": ...}``); ``start`` and ``end`` are
             available as step ids.
         version: the version label.
         volume: annual volume.
@@ -51,11 +55,19 @@ def build(steps: list[dict[str, Any]], flows: list[tuple[str, str] | tuple[str, 
         "actors": ACTORS,
         "steps": [{"id": "start", "name": "開始", "kind": "start", "actor": "resident"}, *steps,
                   {"id": "end", "name": "終了", "kind": "end", "actor": "resident"}],
-        "flows": [{"from": f[0], "to": f[1], **({"probability": f[2]} if len(f) == 3 else {})}
+        "flows": [f if isinstance(f, dict) else
+                  {"from": f[0], "to": f[1], **({"probability": f[2]} if len(f) == 3 else {})}
                   for f in flows],
         **extra,
     }
     return validate_located(Located(data, {(): (1, 1)}, "<fixture>"))
+
+
+def guarded(source: str, target: str, probability: float | None = None,
+            **when: str | list[str]) -> dict[str, Any]:
+    """A flow guarded by case attributes: ``guarded("notify", "post", channel="counter")``."""
+    return {"from": source, "to": target, "when": when,
+            **({"probability": probability} if probability is not None else {})}
 
 
 def chain(*ids: str) -> list[tuple[str, str]]:
