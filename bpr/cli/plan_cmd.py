@@ -9,6 +9,7 @@ summary page).
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -16,6 +17,7 @@ import typer
 
 from bpr.cli.app import app
 from bpr.cli.output import Format, emit
+from bpr.model.attributes import CHANNEL_ATTRIBUTE, ONLINE_VALUE, with_online_share
 from bpr.model.catalog import CATALOG_FILE, builtin_root, catalog_versions, load_catalog
 from bpr.model.lineage import load_catalog_pair
 from bpr.planning.figures import DEFAULT_FTE_HOURS
@@ -71,6 +73,24 @@ def city_peak(pairs: list[tuple[str, str, str, ProcedureVersion, ProcedureVersio
     return peak_month(city.name, scenario.seed, as_is, to_be)
 
 
+def at_online_share(pairs: list[tuple[str, str, str, ProcedureVersion, ProcedureVersion]],
+                    share: float | None) -> tuple[list[tuple[str, str, str, ProcedureVersion,
+                                                             ProcedureVersion]], list[str]]:
+    """The pairs with every to-be that has an online channel evaluated at ``share`` (the
+    as-is keeps its own routes: a share is a property of the redesign), and the ids of the
+    to-be versions the share could not apply to (no ``channel`` attribute with ``online``)."""
+    if share is None:
+        return pairs, []
+    out, skipped = [], []
+    for pid, name, level, as_is, to_be in pairs:
+        if ONLINE_VALUE in to_be.attributes.get(CHANNEL_ATTRIBUTE, {}):
+            to_be = with_online_share(to_be, share)
+        else:
+            skipped.append(pid)
+        out.append((pid, name, level, as_is, to_be))
+    return out, skipped
+
+
 def load_plan(catalog_path: Path | None = None, *, fte_hours: float = DEFAULT_FTE_HOURS) -> Plan:
     """The plan of a catalog without simulation (see :func:`load_pairs`)."""
     return build_plan(load_pairs(catalog_path), fte_hours=fte_hours)
@@ -110,6 +130,10 @@ def plan_command(
     fte_hours: Annotated[float, typer.Option(
         "--fte-hours", min=1, max=8784,
         help="Working hours of one full-time equivalent per year.")] = DEFAULT_FTE_HOURS,
+    online_share: Annotated[float | None, typer.Option(
+        "--online-share", min=0.0, max=1.0,
+        help="Share of applications made online in every to-be with an online channel "
+        "(default: each model's own); the as-is versions keep their routes.")] = None,
     scenario: Annotated[Path | None, typer.Option(
         "--scenario", exists=True, dir_okay=False,
         help="City scenario for the peak month (default: the built-in scenarios/city.yaml).")] = None,
@@ -121,14 +145,18 @@ def plan_command(
     fmt: Annotated[Format, typer.Option("--format", help="table, json, csv or markdown.")] = Format.TABLE,
 ) -> None:
     """The planner's figures for the catalog: paper remaining, staff time freed, peak-month waiting."""
-    pairs = load_pairs(catalog)
+    pairs, skipped = at_online_share(load_pairs(catalog), online_share)
+    if skipped:
+        print(f"note: the online share {online_share:g} applies to no channel in the to-be of "
+              f"{', '.join(skipped)}; they keep their own routes", file=sys.stderr)
     peak = city_peak(pairs, scenario, replications, None) if simulation else None
-    plan = build_plan(pairs, fte_hours=fte_hours, peak=peak)
+    plan = build_plan(pairs, fte_hours=fte_hours, peak=peak, online_share=online_share)
     rows = [{k: _rounded(v) for k, v in row.items()} for row in plan_rows(plan)]
     if fmt is Format.JSON:
         emit(rows, fmt, payload=plan_payload(plan))
         return
-    emit(rows, fmt, title=f"plan: {len(plan.procedures)} procedures, FTE = {fte_hours:g} h/year "
+    share = "each model's own online share" if online_share is None else f"online share {online_share:g}"
+    emit(rows, fmt, title=f"plan: {len(plan.procedures)} procedures, {share}, FTE = {fte_hours:g} h/year "
          "(exact expected values per year)", columns=PLAN_COLUMNS)
     if plan.peak is not None and fmt is not Format.CSV:
         peak_title = (f"peak month {plan.peak.month} (most applications), city {plan.peak.city}, "
