@@ -12,10 +12,12 @@ import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from bpr.analysis.graph import counter_entries, expected_visits, handoffs_into
-from models.procedure import ActorKind, HeldBy, ProcedureVersion, Step, StepKind
+from bpr.analysis.graph import Overrides, completion_share, expected_counts, visit_kind
+from bpr.analysis.principles import is_analog
+from models.procedure import ActorKind, HeldBy, ProcedureVersion, Step, StepKind, VisitKind
 
-__all__ = ["MEASURE_NAMES", "Measures", "Metrics", "measure", "step_measures"]
+__all__ = ["MEASURE_NAMES", "Measures", "Metrics", "fully_digital_share", "measure",
+           "step_measures"]
 
 MEASURE_NAMES: tuple[str, ...] = (
     "resident_minutes",
@@ -23,6 +25,8 @@ MEASURE_NAMES: tuple[str, ...] = (
     "system_minutes",
     "external_minutes",
     "counter_visits",
+    "appointment_visits",
+    "home_visits",
     "in_person_steps",
     "paper_steps",
     "sheets",
@@ -55,7 +59,11 @@ class Measures:
         staff_minutes: minutes per staff or approver actor id.
         system_minutes: minutes of system actors (not staff time).
         external_minutes: minutes of external actors (doctors, other agencies).
-        counter_visits: entries into an in-person segment (来庁 / 対面 visits).
+        counter_visits: visits of the resident to an office (来庁): a run of in-person
+            steps and the staff steps the resident waits for between them is one visit;
+            appointment visits included, home visits not.
+        appointment_visits: the part of ``counter_visits`` made by appointment.
+        home_visits: visits of staff to the resident's home (訪問: staff travel).
         in_person_steps: executions of in-person steps.
         paper_steps: executions of steps that write or handle paper.
         sheets: sheets of paper used.
@@ -77,6 +85,8 @@ class Measures:
     system_minutes: float = 0.0
     external_minutes: float = 0.0
     counter_visits: float = 0.0
+    appointment_visits: float = 0.0
+    home_visits: float = 0.0
     in_person_steps: float = 0.0
     paper_steps: float = 0.0
     sheets: float = 0.0
@@ -168,6 +178,9 @@ class Metrics:
         per_step: per-case measures of every step (they sum to ``per_case``).
         per_case: per-case totals.
         per_year: ``per_case`` × ``annual_volume``.
+        fully_digital_share: share of cases whose whole path has no analog step (paper,
+            in-person, mail, ...: :func:`bpr.analysis.principles.is_analog`), mixed over
+            attribute combinations.
     """
 
     procedure: str
@@ -177,6 +190,7 @@ class Metrics:
     per_step: Mapping[str, Measures]
     per_case: Measures
     per_year: Measures
+    fully_digital_share: float = 0.0
 
     def step_per_year(self, step_id: str) -> Measures:
         """Per-year measures of one step.
@@ -188,15 +202,16 @@ class Metrics:
 
 
 def step_measures(model: ProcedureVersion, step: Step, visits: float, entries: float,
-                  handoffs: float) -> Measures:
+                  handoffs: float, home_entries: float = 0.0) -> Measures:
     """Per-case measures of one step.
 
     Args:
         model: the version the step belongs to (for its actors).
         step: the step.
         visits: its expected executions per case.
-        entries: expected counter visits (segment entries) at this step per case.
+        entries: expected counter visits starting at this step per case.
         handoffs: expected hand-offs into this step per case.
+        home_entries: expected home visits starting at this step per case.
 
     Returns:
         The step's contribution to every measure. Only tasks consume actor minutes;
@@ -235,30 +250,51 @@ def step_measures(model: ProcedureVersion, step: Step, visits: float, entries: f
         values["delay_days"] = visits * step.delay.mean
     if entries:
         values["counter_visits"] = entries
+        if visit_kind(step) is VisitKind.APPOINTMENT:
+            values["appointment_visits"] = entries
+    if home_entries:
+        values["home_visits"] = home_entries
     if handoffs:
         values["handoffs"] = handoffs
     return Measures(staff_minutes=staff, **values)
 
 
-def measure(model: ProcedureVersion) -> Metrics:
+def fully_digital_share(model: ProcedureVersion, *, overrides: Overrides | None = None) -> float:
+    """Share of cases whose path from start to end has no analog step (paper, in-person,
+    mail, phone, seal, ...: :func:`bpr.analysis.principles.is_analog`).
+
+    Exact per attribute combination and mixed by the combinations' probabilities: when 60%
+    of cases apply online and every later step follows the channel, it is 0.6.
+
+    Raises:
+        AnalysisError: see :func:`bpr.analysis.graph.expected_visits`.
+    """
+    return completion_share(model, is_analog, overrides=overrides)
+
+
+def measure(model: ProcedureVersion, *, overrides: Overrides | None = None) -> Metrics:
     """Measure a procedure version per case and per year.
 
     Args:
         model: a validated procedure version.
+        overrides: case-attribute distributions replacing the version's own, e.g.
+            ``{"channel": {"online": 0.9, "counter": 0.1}}`` (see
+            :func:`bpr.model.attributes.with_online_share` for an online share).
 
     Returns:
         Its :class:`Metrics`.
 
     Raises:
-        AnalysisError: the expected visits cannot be computed.
+        AnalysisError: the expected visits cannot be computed, or ``overrides`` names an
+            attribute or value the version does not have.
     """
-    visits = expected_visits(model)
-    entries = counter_entries(model, visits)
-    handoffs = handoffs_into(model, visits)
-    per_step = {s.id: step_measures(model, s, visits[s.id], entries.get(s.id, 0.0),
-                                    handoffs.get(s.id, 0.0)) for s in model.steps}
+    counts = expected_counts(model, overrides=overrides)
+    per_step = {s.id: step_measures(model, s, counts.visits[s.id],
+                                    counts.counter_entries.get(s.id, 0.0),
+                                    counts.handoffs.get(s.id, 0.0),
+                                    counts.home_entries.get(s.id, 0.0)) for s in model.steps}
     per_case = Measures.sum(per_step.values())
     return Metrics(procedure=model.id, version=model.version, annual_volume=model.annual_volume,
-                   visits=visits, per_step=per_step,
-                   per_case=per_case, per_year=per_case.scaled(model.annual_volume))
-
+                   visits=counts.visits, per_step=per_step,
+                   per_case=per_case, per_year=per_case.scaled(model.annual_volume),
+                   fully_digital_share=fully_digital_share(model, overrides=overrides))

@@ -35,9 +35,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 import networkx as nx
-import numpy as np
 
-from bpr.analysis.graph import counter_entries, expected_visits, flow_weights
+from bpr.analysis.graph import completion_share, counter_entries, expected_visits
 from models.procedure import ActorKind, Channel, HeldBy, ProcedureVersion, Step, StepKind
 
 __all__ = [
@@ -130,24 +129,11 @@ def is_analog(step: Step) -> bool:
 def digital_share(model: ProcedureVersion) -> float:
     """Share of cases that reach an end step without passing any analog step.
 
-    Solved like the expected visits on the graph with analog steps removed; with
-    exclusive choices it is exactly the probability of an all-digital path.
+    Solved like the expected visits on the graph with analog steps removed, per
+    combination of case attributes and mixed by their probabilities; with exclusive
+    choices it is exactly the probability of an all-digital path.
     """
-    ids = [s.id for s in model.steps]
-    index = {sid: i for i, sid in enumerate(ids)}
-    analog = {s.id for s in model.steps if is_analog(s)}
-    if model.start.id in analog:
-        return 0.0
-    fan_in = {s.id: len(model.incoming(s.id)) for s in model.steps if s.kind is StepKind.AND_JOIN}
-    m = np.zeros((len(ids), len(ids)))
-    for (source, target), weight in flow_weights(model).items():
-        if source not in analog and target not in analog:
-            m[index[source], index[target]] += weight / fan_in.get(target, 1)
-    e = np.zeros(len(ids))
-    e[index[model.start.id]] = 1.0
-    v = np.linalg.solve(np.eye(len(ids)) - m.T, e)
-    share = sum(float(v[index[s.id]]) for s in model.steps if s.kind is StepKind.END)
-    return min(max(share, 0.0), 1.0)
+    return completion_share(model, is_analog)
 
 
 def _has_digital_data(model: ProcedureVersion) -> bool:

@@ -15,6 +15,7 @@ from typing import Any
 import networkx as nx
 
 from bpr.errors import Problem
+from bpr.model.guards import GuardedGraph, guard_problems, guarded_steps
 from bpr.model.yaml_reader import Located, suggest
 
 __all__ = ["PROBABILITY_TOLERANCE", "structural_problems"]
@@ -42,13 +43,13 @@ def structural_problems(located: Located) -> list[Problem]:
     problems: list[Problem] = []
 
     # Actors ----------------------------------------------------------------------------
-    actor_ids: list[str] = []
+    actor_ids: dict[str, None] = {}  # ordered, for "did you mean" and O(1) look-ups
     for i, actor in _items(data.get("actors")):
         aid = actor.get("id")
         if isinstance(aid, str):
             if aid in actor_ids:
                 problems.append(located.problem(("actors", i, "id"), "duplicate actor id"))
-            actor_ids.append(aid)
+            actor_ids[aid] = None
 
     # Steps -----------------------------------------------------------------------------
     steps: dict[str, dict[str, Any]] = {}
@@ -67,7 +68,7 @@ def structural_problems(located: Located) -> list[Problem]:
         if isinstance(actor_ref, str):
             if actor_ref not in actor_ids:
                 problems.append(located.problem(("steps", i, "actor"), "unknown actor",
-                                                hint=suggest(actor_ref, actor_ids)))
+                                                hint=suggest(actor_ref, list(actor_ids))))
         elif actor_ref is None and kind == "task":
             problems.append(located.problem(("steps", i), "a task needs an `actor`",
                                             show_value=False))
@@ -118,6 +119,8 @@ def structural_problems(located: Located) -> list[Problem]:
             graph.add_edge(source, target)
 
     # Per-step flow rules --------------------------------------------------------------
+    # A step with guarded outgoing flows splits per attribute combination (bpr.model.guards).
+    guarded = guarded_steps(out_flows)
     for sid, step in steps.items():
         i = step_index[sid]
         kind = step.get("kind", "task")
@@ -142,6 +145,8 @@ def structural_problems(located: Located) -> list[Problem]:
             continue
         if kind == "and-join" and n_in < 2:
             problems.append(located.problem(here, "an and-join needs at least 2 incoming flows"))
+        if sid in guarded:
+            continue
         if len(outs) == 1:
             fi, flow = outs[0]
             p = flow.get("probability")
@@ -182,6 +187,9 @@ def structural_problems(located: Located) -> list[Problem]:
     if steps and not ends:
         problems.append(located.problem(("steps",), "no end step: mark the last step(s) "
                                         "`kind: end`", show_value=False))
+    problems += guard_problems(located, GuardedGraph(
+        steps, step_index, out_flows, start=starts[0] if len(starts) == 1 else None,
+        broken=broken_references))
     if starts and ends and not broken_references:
         # With broken references every reachability message would be a consequence of
         # them; the user fixes the references first.
