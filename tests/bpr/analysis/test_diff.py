@@ -236,9 +236,11 @@ def test_child_allowance_example() -> None:
     kinds = {c.label: c for c in changeset.changes}
     eliminated = kinds["prepare-attachments → ∅"]
     assert eliminated.kind is E and "公金受取口座" in (eliminated.rationale or "")
-    merge = change_of(changeset, "eligibility-check")
-    assert (merge.kind, merge.combine) == (C, "merge")
-    assert merge.as_is_steps == ("review-eligibility", "income-inquiry", "inquiry-reply")
+    # No income inquiry since the October 2024 reform: the review is replaced one to one.
+    review = change_of(changeset, "eligibility-check")
+    assert review.kind is not C
+    assert review.as_is_steps == ("review-eligibility",)
+    assert "所得制限" in (review.rationale or "")
     retype = change_of(changeset, "import-data")
     assert retype.kind is R and S in retype.also
     assert retype.savings.transcriptions == pytest.approx(410)

@@ -92,11 +92,12 @@ def test_child_allowance_as_is_by_hand() -> None:
     # get-form 35/3, write-form 25, attachments 25, travel 50·loop, fix 35·(loop-1)
     resident = 35 / 3 + 25 + 25 + 50 * loop + 35 * (loop - 1)
     assert result.per_case.resident_minutes == pytest.approx(resident)
-    # seals: income-inquiry and inquiry-reply for 30%, approval always
-    assert result.per_case.seals == pytest.approx(1.6)
+    # seals: approval only (the income 公用照会 went with the October 2024 reform, which
+    # abolished the income limit)
+    assert result.per_case.seals == pytest.approx(1.0)
     # hand-offs: travel→reception (loop), completeness→review (1), completeness→fix
-    # (loop-1), inquiry out and back (0.3 each), data-entry→approval, approval→print
-    assert result.per_case.handoffs == pytest.approx(loop + 1 + (loop - 1) + 0.6 + 2)
+    # (loop-1), data-entry→approval, approval→print
+    assert result.per_case.handoffs == pytest.approx(loop + 1 + (loop - 1) + 2)
 
 
 def test_measures_arithmetic_keeps_actors_apart() -> None:
