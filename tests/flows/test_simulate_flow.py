@@ -60,7 +60,7 @@ def test_sweep_stores_exactly_what_the_engine_computes(prefect_server: str, stor
 
     model = load_procedure(EXAMPLE / "to-be.yaml")
     scenario = load_scenario(BUILTIN_SCENARIO).with_overrides(
-        horizon_days=91, seed=11, online_share=0.9, name="default-online-0.9")
+        horizon_days=91, seed=11, online_share=0.9, name="default-online-0.9", stream_name="default")
     direct = [r.model_dump(mode="json") for r in simulate_batch(model, scenario, range(3))]
     stored = sorted(by_key[("to-be", "default-online-0.9")], key=lambda r: r["replication"])
     assert json.dumps(stored, sort_keys=True) == json.dumps(direct, sort_keys=True)

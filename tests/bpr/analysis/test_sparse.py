@@ -25,7 +25,7 @@ from bpr.analysis.graph import (
 )
 from bpr.errors import InvalidModelError
 from bpr.model.load import iter_model_files, load_procedure
-from models.procedure import ProcedureVersion, StepKind
+from models.procedure import ProcedureVersion, Step, StepKind, VisitKind
 from tests.bpr.analysis.analysis_models import build, gateway, step
 from tests.conftest import PROCEDURES
 
@@ -80,10 +80,14 @@ def _dense_transfer(model: ProcedureVersion, combination: dict[str, str], *,
     return x
 
 
+def _counter(step: Step) -> bool:
+    return step.kind is StepKind.TASK and step.in_person and step.visit is not VisitKind.HOME
+
+
 def _dense_counts(model: ProcedureVersion) -> tuple[dict[str, float], dict[str, float],
                                                        dict[str, float]]:
-    """Visits, counter entries (in-person runs, no waiting or home visits in the catalog)
-    and hand-offs, mixed over combinations."""
+    """Visits, counter entries (runs of in-person steps that are not home visits; no
+    `resident: waits` in the catalog) and hand-offs, mixed over combinations."""
     ids = [s.id for s in model.steps]
     steps = model.steps
     n = len(ids)
@@ -94,8 +98,8 @@ def _dense_counts(model: ProcedureVersion) -> tuple[dict[str, float], dict[str, 
         x = _dense_transfer(model, combination, per_branch=False)
         xb = _dense_transfer(model, combination, per_branch=True)
         for a, b in itertools.product(range(n), range(n)):
-            person_b = steps[b].kind is StepKind.TASK and steps[b].in_person
-            person_a = steps[a].kind is StepKind.TASK and steps[a].in_person
+            person_b = _counter(steps[b])
+            person_a = _counter(steps[a])
             if person_b and not person_a:
                 entries[b] += p * v[a] * x[a, b]
             if steps[a].kind is StepKind.TASK and steps[b].kind is StepKind.TASK and \
@@ -103,7 +107,7 @@ def _dense_counts(model: ProcedureVersion) -> tuple[dict[str, float], dict[str, 
                 handoffs[b] += p * v[a] * xb[a, b]
     return (dict(zip(ids, visits, strict=True)),
             {sid: entries[i] for i, sid in enumerate(ids)
-             if steps[i].kind is StepKind.TASK and steps[i].in_person},
+             if _counter(steps[i])},
             {sid: handoffs[i] for i, sid in enumerate(ids) if steps[i].kind is StepKind.TASK})
 
 

@@ -109,12 +109,12 @@ def test_expected_visits_match_hand_worked_values(as_is: ProcedureVersion) -> No
     assert result.step_visits["travel"] == pytest.approx(1 / 0.85, abs=4 * 0.46 / math.sqrt(n))
     assert result.step_visits["fix-deficiency"] == pytest.approx(0.15 / 0.85, abs=4 * 0.46 / math.sqrt(n))
     assert result.metrics["counter_visits_mean"] == pytest.approx(1 / 0.85, abs=4 * 0.46 / math.sqrt(n))
-    # 30% moved in and need an income inquiry: binomial sd sqrt(0.21) ≈ 0.46.
-    assert result.step_visits["income-inquiry"] == pytest.approx(0.3, abs=4 * 0.46 / math.sqrt(n))
+    # No income inquiry since the October 2024 reform (所得制限 abolished).
+    assert "income-inquiry" not in result.step_visits
     assert result.step_visits["data-entry"] == 1.0
-    # Per year: 2 sheets at get-form, 2 write-form, 2 attachments, 1 inquiry, 1 reply,
-    # 1 approval, 1 notice; the rework adds none.
-    expected_sheets = (2 + 2 + 2 + 1 + 1) * n + 2 * 0.3 * n
+    # Per case: 2 sheets at get-form, 2 write-form, 2 attachments, 1 approval, 1 notice;
+    # the rework adds none.
+    expected_sheets = (2 + 2 + 2 + 1 + 1) * n
     years = 3
     assert result.metrics["sheets"] * years == pytest.approx(expected_sheets, rel=0.02)
     assert result.metrics["signatures"] * years == n  # write-form is signed once per case
