@@ -2,7 +2,7 @@
 # The main job on the built-in catalog with the embedded defaults (SQLite store in
 # .tetsuzuki/, Prefect's local mode): set up, validate the catalog, simulate it and analyse
 # it with the two Prefect flows, write the auditors' report to report/ and verify it,
-# then rank the procedures for onlining.
+# then rank the procedures for onlining and print the planner's answer at 60% online.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -13,4 +13,5 @@ tetsuzuki run all --report report/
 tetsuzuki verify report/
 tetsuzuki runs --limit 5
 tetsuzuki rank
+tetsuzuki plan --online-share 0.6
 echo "main job done: open report/index.html; results are in .tetsuzuki/tetsuzuki.db (tetsuzuki runs)"
