@@ -26,6 +26,12 @@ PROBABILITY_TOLERANCE = 1e-6
 _EVENT_OR_GATEWAY = {"start", "end", "choice", "and-split", "and-join"}
 
 
+def _kind(step: dict[str, Any]) -> str:
+    """The step's kind as written, or "" when it is not text (pydantic reports that)."""
+    kind = step.get("kind", "task")
+    return kind if isinstance(kind, str) else ""
+
+
 def _items(value: Any) -> list[tuple[int, dict[str, Any]]]:
     if not isinstance(value, list):
         return []
@@ -63,7 +69,7 @@ def structural_problems(located: Located) -> list[Problem]:
             continue
         steps[sid] = step
         step_index[sid] = i
-        kind = step.get("kind", "task")
+        kind = _kind(step)
         actor_ref = step.get("actor")
         if isinstance(actor_ref, str):
             if actor_ref not in actor_ids:
@@ -124,7 +130,7 @@ def structural_problems(located: Located) -> list[Problem]:
     guarded = guarded_steps(out_flows)
     for sid, step in steps.items():
         i = step_index[sid]
-        kind = step.get("kind", "task")
+        kind = _kind(step)
         outs = out_flows.get(sid, [])
         n_in = in_count.get(sid, 0)
         here = ("steps", i, "id")

@@ -302,3 +302,22 @@ def test_numbers_are_bounded(case: str) -> None:
     assert problem.value == repr(limit + 1)
     line, column = _position(text, str(limit + 1))
     assert (problem.line, problem.column) == (line, column)
+
+
+@pytest.mark.parametrize("value", ["{a: 1}", "[1, 2]", "[{x: 1}]"])
+@pytest.mark.parametrize("field", ["kind", "actor", "channel", "name", "duration", "paper"])
+def test_a_mapping_or_list_where_a_step_field_belongs_is_a_located_error(field: str, value: str) -> None:
+    text = (EXAMPLE / "to-be.yaml").read_text(encoding="utf-8")
+    data = load_procedure_text(text, "m.yaml")
+    step = data.steps[3]
+    lines = text.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.strip() == f"- id: {step.id}")
+    indent = lines[start].index("-") + 2
+    lines.insert(start + 1, " " * indent + f"{field}: {value}")
+    # drop the step's own line for that field, if it has one, so the key is not duplicated
+    end = next((i for i in range(start + 2, len(lines)) if lines[i].lstrip().startswith("- ")), len(lines))
+    lines = [line for i, line in enumerate(lines)
+             if not (start + 1 < i < end and line.startswith(" " * indent + f"{field}:"))]
+    with pytest.raises(InvalidModelError) as err:
+        load_procedure_text("\n".join(lines) + "\n", "m.yaml")
+    assert f"steps[3].{field}" in str(err.value) and "m.yaml:" in str(err.value)
