@@ -9,8 +9,10 @@ the report's summary page — takes it from :func:`version_figures` (through
 Definitions (per year = per case × the version's annual volume):
 
 * ``paper_applications``: application forms on paper. A form is counted each time a case
-  starts a run of consecutive paper steps of the resident (getting, writing and handing in
-  a form is one form; a resubmission after 不備 is a new one);
+  starts a run of consecutive paper steps of the resident or of an external party filing
+  for them (a care office, a dealer): getting, writing and handing in a form is one form; a
+  resubmission after 不備 is a new one; a paper the municipality itself asks a third party
+  for (a doctor's opinion) is not an application;
 * ``paper_notices``: notices on paper sent to the resident: executions of paper steps of
   the municipality (staff, approver or system) sent by mail whose next step is the
   resident's (e.g. 認定通知書を郵送する → 受け取る);
@@ -28,7 +30,7 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from bpr.analysis.graph import transfer
+from bpr.analysis.graph import expected_visits_by_combination, transfer
 from bpr.analysis.metrics import Metrics, measure
 from models.procedure import ActorKind, Channel, ProcedureVersion, Step, StepKind
 
@@ -72,26 +74,36 @@ class FigureSet:
         return FigureSet({k: self.values[k] - other.values[k] for k in FIGURES})
 
 
-def _resident_paper(model: ProcedureVersion, step: Step) -> bool:
+def _filer_paper(model: ProcedureVersion, step: Step) -> bool:
+    """A paper task of the resident or of an external party (a proxy such as a care office,
+    a dealer, a doctor)."""
     return (step.kind is StepKind.TASK and step.paper and step.actor is not None
-            and model.actor(step.actor).kind is ActorKind.RESIDENT)
+            and model.actor(step.actor).kind in (ActorKind.RESIDENT, ActorKind.EXTERNAL))
 
 
-def paper_application_entries(model: ProcedureVersion, visits: Mapping[str, float]) -> float:
-    """Expected paper application forms per case: entries into runs of the resident's paper
-    steps (from the start or from any step that is not one), through gateways.
+def paper_application_entries(model: ProcedureVersion) -> float:
+    """Expected paper application forms per case: entries into runs of paper steps of the
+    resident or of an external party filing for them, through gateways — except a run of an
+    external party entered from the municipality's own steps (a doctor's opinion the city
+    asks for is not an application). Exact over the version's case attributes: summed per
+    attribute combination, weighted by its probability.
 
     Args:
         model: a validated procedure version.
-        visits: its expected visits per case (:func:`bpr.analysis.graph.expected_visits`).
     """
-    members = {s.id for s in model.steps if _resident_paper(model, s)}
+    members = {s.id for s in model.steps if _filer_paper(model, s)}
     if not members:
         return 0.0
+    kinds = {s.id: model.actor(s.actor).kind if s.actor else None for s in model.steps}
     total = 0.0
-    for (source, target), x in transfer(model, per_branch=False).items():
-        if target in members and source not in members:
-            total += visits[source] * x
+    for combination, probability, visits in expected_visits_by_combination(model):
+        for (source, target), x in transfer(model, per_branch=False,
+                                            combination=combination).items():
+            if target not in members or source in members:
+                continue
+            if kinds[target] is ActorKind.EXTERNAL and kinds[source] in _MUNICIPALITY:
+                continue  # requested by the municipality: not an application
+            total += probability * visits[source] * x
     return total
 
 
@@ -128,7 +140,7 @@ def version_figures(model: ProcedureVersion, *, metrics: Metrics | None = None,
     volume = metrics.annual_volume
     staff_hours = year.staff_minutes_total / 60
     values = {
-        "paper_applications": paper_application_entries(model, metrics.visits) * volume,
+        "paper_applications": paper_application_entries(model) * volume,
         "paper_notices": math.fsum(metrics.visits[s] for s in notice_steps(model)) * volume,
         "sheets": year.sheets,
         "seals": year.seals,

@@ -55,6 +55,43 @@ def test_figures_are_the_metrics_figures() -> None:
     assert figures["resident_hours"] == pytest.approx(year.resident_minutes / 60)
 
 
+def test_a_proxy_filing_is_an_application_and_a_requested_opinion_is_not() -> None:
+    # 60% are filed on paper by a care office (external), 40% by the resident online; the
+    # city then asks a doctor (external) for a paper opinion.
+    model = build([
+        gateway("who"),
+        step("proxy-form", "doctor", 10, paper=True, name="事業所が申請書を作成する"),
+        step("apply-online", "resident", 10, channel="online"),
+        step("receive", "clerk", 5),
+        step("ask-opinion", "office", 5, paper=True, channel="mail"),
+        step("opinion", "doctor", 30, paper=True),
+    ], [("start", "who"), ("who", "proxy-form", 0.6), ("who", "apply-online", 0.4),
+        ("proxy-form", "receive"), ("apply-online", "receive"), ("receive", "ask-opinion"),
+        ("ask-opinion", "opinion"), ("opinion", "end")])
+    assert version_figures(model)["paper_applications"] == pytest.approx(100 * 0.6)
+
+
+def test_paper_forms_follow_the_channel_attribute_exactly() -> None:
+    # The form is on paper only for counter applicants: at 30/60/90% online the paper
+    # applications are 70/40/10% of the volume (exact per attribute combination).
+    from bpr.model.attributes import with_online_share
+
+    model = build([
+        gateway("route"),
+        step("write-form", "resident", 20, paper=True),
+        step("apply-online", "resident", 10, channel="online"),
+        step("decide", "office", 5),
+    ], [{"from": "start", "to": "route"},
+        {"from": "route", "to": "write-form", "when": {"channel": "counter"}},
+        {"from": "route", "to": "apply-online", "when": {"channel": "online"}},
+        {"from": "write-form", "to": "decide"}, {"from": "apply-online", "to": "decide"},
+        {"from": "decide", "to": "end"}],
+        attributes={"channel": {"online": 0.5, "counter": 0.5}})
+    for share in (0.3, 0.6, 0.9):
+        figures = version_figures(with_online_share(model, share))
+        assert figures["paper_applications"] == pytest.approx(100 * (1 - share))
+
+
 def test_a_notice_to_another_agency_is_not_a_notice_to_the_resident() -> None:
     model = build([step("ask", "office", 5, paper=True, channel="mail"),
                    step("answer", "doctor", 5, paper=True)], chain("ask", "answer"))
