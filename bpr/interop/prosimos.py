@@ -19,8 +19,7 @@ Export choices (each listed in :attr:`ProsimosExport.warnings` when it applies):
   share the version has no ``channel`` attribute or channel choice for is refused, as by
   the simulation);
 * case attributes do not exist in Prosimos: a choice guarded by them (``when``) branches
-  with its marginal probabilities over the attribute combinations of the cases reaching it
-  (see :func:`_probabilities`).
+  with its marginal probabilities over the attribute distribution (see :func:`_marginals`).
 """
 
 from __future__ import annotations
@@ -32,14 +31,19 @@ from typing import Any
 
 from lxml import etree
 
-from bpr.analysis.graph import flow_weights
 from bpr.errors import InvalidModelError, Problem, TetsuzukiError
 from bpr.interop.bpmn.bpmn_import import BPMN_NS, TASK_TYPES, import_bpmn_bytes
 from bpr.interop.bpmn.extension import TZ_NS, encode_value
 from bpr.interop.bpmn.names import bpmn_id
 from bpr.interop.bpmn.secure_xml import parse_xml_file
 from bpr.interop.prosimos_json import DistributionSpec, Period, Resource, read_parameters
-from bpr.model.attributes import CHANNEL_ATTRIBUTE, routing_attributes, with_online_share
+from bpr.model.attributes import (
+    CHANNEL_ATTRIBUTE,
+    attribute_combinations,
+    guard_admits,
+    routing_attributes,
+    with_online_share,
+)
 from bpr.sim.compiled import online_share_of
 from bpr.sim.scenario import OfficeHours, Scenario
 from models.procedure import (
@@ -161,16 +165,30 @@ def _calendar(hours: OfficeHours) -> list[dict[str, str]]:
             for d in sorted(hours.weekdays)]
 
 
+def _marginals(model: ProcedureVersion, step_id: str) -> dict[tuple[str, str], float]:
+    """Marginal probability of each flow leaving ``step_id``, whose flows are guarded:
+    P(flow) = Σ over the combinations c of the attributes its guards name of
+    P(c) × P(flow | c), where P(flow | c) is the flow's probability when its guard admits c
+    (1 when it is the only open flow and has none) and 0 otherwise."""
+    flows = model.outgoing(step_id)
+    names = [n for n in model.attributes if any(f.when and n in f.when for f in flows)]
+    out = {(f.source, f.target): 0.0 for f in flows}
+    for combination, weight in attribute_combinations(model, names):
+        for flow in flows:
+            if guard_admits(flow.when, combination):
+                given = 1.0 if flow.probability is None else flow.probability
+                out[(flow.source, flow.target)] += weight * given
+    return out
+
+
 def _probabilities(model: ProcedureVersion, scenario: Scenario, warnings: list[str]
                    ) -> dict[tuple[str, str], float]:
     """Probability of each flow leaving a choice, with the scenario's online share.
 
     Prosimos draws each branch independently of the case, so a choice whose flows are
-    guarded by case attributes gets its marginal branching probabilities: each flow's
-    probability averaged over the attribute combinations of the cases that reach the choice
-    (:func:`bpr.analysis.graph.flow_weights`, after the scenario's online share is applied
-    to the ``channel`` attribute). The expected number of executions of every step stays
-    the exact analysis's; what is lost is that one case's choices depend on each other.
+    guarded by case attributes gets its marginal branching probabilities over the attribute
+    distribution (:func:`_marginals`), after the scenario's online share is applied to the
+    ``channel`` attribute.
     """
     share = online_share_of(model, scenario) if scenario.online_share is not None else None
     guarded = {f.source for f in model.flows if f.when}
@@ -179,7 +197,8 @@ def _probabilities(model: ProcedureVersion, scenario: Scenario, warnings: list[s
         routed = model
         if share is not None and CHANNEL_ATTRIBUTE in model.attributes:
             routed = with_online_share(model, share)
-        weights = flow_weights(routed)
+        for step_id in guarded:
+            weights.update(_marginals(routed, step_id))
     out: dict[tuple[str, str], float] = {}
     for step in model.steps:
         flows = model.outgoing(step.id)
@@ -203,11 +222,10 @@ def _probabilities(model: ProcedureVersion, scenario: Scenario, warnings: list[s
         names = ", ".join(routing_attributes(model))
         steps = ", ".join(s.id for s in model.steps if s.id in guarded)
         warnings.append(f"case attributes ({names}): Prosimos has none, so the choices guarded "
-                        f"by them ({steps}) branch with marginal probabilities, averaged over "
-                        "the attribute combinations of the cases reaching each choice"
+                        f"by them ({steps}) branch with their marginal probabilities over the "
+                        "attribute distribution"
                         + (f" (online share {share:g})" if share is not None else "")
-                        + "; expected step counts are kept, but one case's choices no longer "
-                        "depend on each other")
+                        + "; one case's choices no longer depend on each other")
     return out
 
 
