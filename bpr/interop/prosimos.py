@@ -15,7 +15,11 @@ Export choices (each listed in :attr:`ProsimosExport.warnings` when it applies):
   the same mean and standard deviation truncated to [low, high];
 * arrivals are Poisson at the annual volume's mean rate at any hour: Prosimos has no
   hourly profile or seasonality, and no public holidays in its calendars;
-* the scenario's online share and travel time replace the model's, as in our engine.
+* the scenario's online share and travel time replace the model's, as in our engine (a
+  share the version has no ``channel`` attribute or channel choice for is refused, as by
+  the simulation);
+* case attributes do not exist in Prosimos: a choice guarded by them (``when``) branches
+  with its marginal probabilities over the attribute distribution (see :func:`_marginals`).
 """
 
 from __future__ import annotations
@@ -33,6 +37,14 @@ from bpr.interop.bpmn.extension import TZ_NS, encode_value
 from bpr.interop.bpmn.names import bpmn_id
 from bpr.interop.bpmn.secure_xml import parse_xml_file
 from bpr.interop.prosimos_json import DistributionSpec, Period, Resource, read_parameters
+from bpr.model.attributes import (
+    CHANNEL_ATTRIBUTE,
+    attribute_combinations,
+    guard_admits,
+    routing_attributes,
+    with_online_share,
+)
+from bpr.sim.compiled import online_share_of
 from bpr.sim.scenario import OfficeHours, Scenario
 from models.procedure import (
     ActorKind,
@@ -153,25 +165,67 @@ def _calendar(hours: OfficeHours) -> list[dict[str, str]]:
             for d in sorted(hours.weekdays)]
 
 
-def _probabilities(model: ProcedureVersion, scenario: Scenario) -> dict[tuple[str, str], float]:
-    """Probability of each flow leaving a choice, with the scenario's online share."""
+def _marginals(model: ProcedureVersion, step_id: str) -> dict[tuple[str, str], float]:
+    """Marginal probability of each flow leaving ``step_id``, whose flows are guarded:
+    P(flow) = Σ over the combinations c of the attributes its guards name of
+    P(c) × P(flow | c), where P(flow | c) is the flow's probability when its guard admits c
+    (1 when it is the only open flow and has none) and 0 otherwise."""
+    flows = model.outgoing(step_id)
+    names = [n for n in model.attributes if any(f.when and n in f.when for f in flows)]
+    out = {(f.source, f.target): 0.0 for f in flows}
+    for combination, weight in attribute_combinations(model, names):
+        for flow in flows:
+            if guard_admits(flow.when, combination):
+                given = 1.0 if flow.probability is None else flow.probability
+                out[(flow.source, flow.target)] += weight * given
+    return out
+
+
+def _probabilities(model: ProcedureVersion, scenario: Scenario, warnings: list[str]
+                   ) -> dict[tuple[str, str], float]:
+    """Probability of each flow leaving a choice, with the scenario's online share.
+
+    Prosimos draws each branch independently of the case, so a choice whose flows are
+    guarded by case attributes gets its marginal branching probabilities over the attribute
+    distribution (:func:`_marginals`), after the scenario's online share is applied to the
+    ``channel`` attribute.
+    """
+    share = online_share_of(model, scenario) if scenario.online_share is not None else None
+    guarded = {f.source for f in model.flows if f.when}
+    weights: dict[tuple[str, str], float] = {}
+    if guarded:
+        routed = model
+        if share is not None and CHANNEL_ATTRIBUTE in model.attributes:
+            routed = with_online_share(model, share)
+        for step_id in guarded:
+            weights.update(_marginals(routed, step_id))
     out: dict[tuple[str, str], float] = {}
     for step in model.steps:
         flows = model.outgoing(step.id)
         if len(flows) < 2 or step.kind is StepKind.AND_SPLIT:
             continue
         for flow in flows:
-            out[(flow.source, flow.target)] = flow.probability or 0.0
+            key = (flow.source, flow.target)
+            out[key] = weights[key] if step.id in guarded else flow.probability or 0.0
         choice = model.channel_choice
-        if choice is not None and choice.step == step.id and scenario.online_share is not None:
+        if choice is not None and choice.step == step.id and share is not None \
+                and step.id not in guarded and CHANNEL_ATTRIBUTE not in model.attributes:
             rest = sum(p for (s, t), p in out.items() if s == step.id and t != choice.online)
             for flow in flows:
                 key = (flow.source, flow.target)
                 if flow.target == choice.online:
-                    out[key] = scenario.online_share
+                    out[key] = share
                 else:
-                    share = out[key] / rest if rest > 0 else 1 / (len(flows) - 1)
-                    out[key] = (1 - scenario.online_share) * share
+                    part = out[key] / rest if rest > 0 else 1 / (len(flows) - 1)
+                    out[key] = (1 - share) * part
+    if guarded:
+        names = ", ".join(routing_attributes(model))
+        steps = ", ".join(s.id for s in model.steps if s.id in guarded)
+        warnings.append(f"case attributes ({names}): Prosimos has none, so the choices guarded "
+                        f"by them ({steps}) branch with their marginal probabilities over the "
+                        "attribute distribution"
+                        + (f" (online share {share:g})" if share is not None else "")
+                        + "; one case's choices no longer depend on each other")
     return out
 
 
@@ -193,7 +247,7 @@ def export_prosimos(model: ProcedureVersion, scenario: Scenario) -> ProsimosExpo
     root.set("targetNamespace", f"urn:tetsuzuki:prosimos:{model.id}")
     process = etree.SubElement(root, f"{{{BPMN_NS}}}process", id=f"Process_{model.id}",
                                isExecutable="false", name=model.name)
-    probabilities = _probabilities(model, scenario)
+    probabilities = _probabilities(model, scenario, warnings)
     params: dict[str, Any] = {"model_type": "CRISP", "resource_profiles": [],
                               "task_resource_distribution": [], "gateway_branching_probabilities": [],
                               "event_distribution": []}

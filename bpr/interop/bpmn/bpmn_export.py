@@ -11,10 +11,16 @@ BPMN runs every unconditioned flow leaving an activity, so a task (or an and-joi
 start) with several outgoing flows — an exclusive choice in our model — is written as the
 task followed by an exclusive gateway marked ``<tz:generated/>``; the import contracts it
 back into the task.
+
+Case attributes travel on the process and a flow's guard (``when``) on the flow, in our
+extension like every other fact; a guarded flow also gets a ``conditionExpression`` such as
+``channel = online`` (:func:`guard_text`) so that modelers show the condition. The import
+reads the guard from the extension only.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from lxml import etree
@@ -34,13 +40,14 @@ from models.procedure import (
     StepKind,
 )
 
-__all__ = ["BPMNDI_NS", "DC_NS", "DI_NS", "export_bpmn", "task_type"]
+__all__ = ["BPMNDI_NS", "DC_NS", "DI_NS", "export_bpmn", "guard_text", "task_type"]
 
 BPMNDI_NS = "http://www.omg.org/spec/BPMN/20100524/DI"
 DC_NS = "http://www.omg.org/spec/DD/20100524/DC"
 DI_NS = "http://www.omg.org/spec/DD/20100524/DI"
+XSI_NS = "http://www.w3.org/2001/XMLSchema-instance"
 _NSMAP = {"bpmn": BPMN_NS, "bpmndi": BPMNDI_NS, "dc": DC_NS, "di": DI_NS, "tz": TZ_NS,
-          "camunda": CAMUNDA_NS}
+          "camunda": CAMUNDA_NS, "xsi": XSI_NS}
 _SIZES = {"task": (100.0, 80.0), "event": (36.0, 36.0), "gateway": (50.0, 50.0)}
 
 
@@ -61,6 +68,24 @@ def task_type(step: Step, actor: Actor | None) -> str:
     if step.channel in (Channel.COUNTER, Channel.PHONE, Channel.ON_SITE):
         return "manualTask"
     return "task"
+
+
+def guard_text(when: Mapping[str, str | tuple[str, ...]]) -> str:
+    """A flow guard as modelers read it: ``channel = online``,
+    ``channel in (mail, counter) and consent = yes``.
+
+    The text is for people (a ``conditionExpression`` in the exported file); the import
+    reads the guard from our extension, never from this text.
+    """
+    parts = []
+    for name, value in when.items():
+        if isinstance(value, str):
+            parts.append(f"{name} = {value}")
+        elif len(value) == 1:
+            parts.append(f"{name} = {value[0]}")
+        else:
+            parts.append(f"{name} in ({', '.join(value)})")
+    return " and ".join(parts)
 
 
 def _tag(step: Step, actor: Actor | None) -> str:
@@ -195,6 +220,10 @@ def export_bpmn(model: ProcedureVersion) -> bytes:
             if "name" in props:
                 props["label"] = props.pop("name")
         _extension(element, Flow, props)
+        if flow.when:
+            condition = etree.SubElement(element, _q(BPMN_NS, "conditionExpression"))
+            condition.set(_q(XSI_NS, "type"), "bpmn:tFormalExpression")
+            condition.text = guard_text(flow.when)
 
     _diagram(root, model, kinds, band, flows)
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)

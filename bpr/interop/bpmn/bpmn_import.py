@@ -450,7 +450,9 @@ class _Reader:
                         e.props.pop("probability", None)
                 continue
             given = [e for e in outs if isinstance(e.props.get("probability"), int | float)]
-            if len(given) == len(outs):
+            if len(given) == len(outs) or any(e.props.get("when") for e in outs):
+                # Guarded flows: a single open flow needs no probability, and the guard
+                # checks say which ones are missing, per attribute combination.
                 continue
             rest = max(0.0, 1.0 - sum(e.props["probability"] for e in given))
             share = rest / (len(outs) - len(given))

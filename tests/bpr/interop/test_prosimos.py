@@ -280,3 +280,81 @@ def test_import_notes_name_the_users_file_and_element(tmp_path: Path) -> None:
     notes = [w for w in import_prosimos(tmp_path / "m.bpmn", tmp_path / "m.json").warnings
              if "DataObject_form" in w]
     assert notes and all(n.startswith("m.bpmn: ignored: DataObject_form: ") for n in notes)
+
+
+GUARDED = """\
+id: guarded
+name: 通知のある手続
+version: to-be
+category: other
+annual_volume: 1000
+volume_source: "assumption: test"
+attributes:
+  channel: {online: 0.6, counter: 0.4}
+  consent: {yes: 0.5, no: 0.5}
+actors:
+  - {id: resident, name: 申請者, kind: resident}
+  - {id: clerk, name: 窓口, kind: staff}
+steps:
+  - {id: start, name: 開始, kind: start, actor: resident}
+  - {id: apply-online, name: オンライン申請, actor: resident, channel: online, duration: 5}
+  - {id: apply-counter, name: 窓口申請, actor: clerk, channel: counter, duration: 10}
+  - {id: e-notice, name: 電子通知, actor: clerk, duration: 1}
+  - {id: paper-notice, name: 紙の通知, actor: clerk, duration: 3, paper: true}
+  - {id: end, name: 終了, kind: end, actor: resident}
+flows:
+  - {from: start, to: apply-online, when: {channel: online}}
+  - {from: start, to: apply-counter, when: {channel: counter}}
+  - {from: apply-online, to: e-notice, when: {consent: yes}}
+  - {from: apply-online, to: paper-notice, when: {consent: no}}
+  - {from: apply-counter, to: end}
+  - {from: e-notice, to: end}
+  - {from: paper-notice, to: end}
+"""
+
+
+def _shares(out: Any, gateway_of: str) -> dict[str, float]:
+    """Branching probabilities of the gateway after step ``gateway_of``, by target step."""
+    targets = {f.get("id"): f.get("targetRef") for f in etree.fromstring(out.bpmn).iter(
+        f"{{{BPMN_NS}}}sequenceFlow")}
+    for gateway in out.parameters["gateway_branching_probabilities"]:
+        if gateway["gateway_id"].startswith(gateway_of):
+            return {targets[x["path_id"]]: x["value"] for x in gateway["probabilities"]}
+    raise AssertionError(f"no gateway for {gateway_of}")
+
+
+def test_guarded_choices_get_marginal_probabilities_with_a_note() -> None:
+    model = load_procedure_text(GUARDED)
+    out = export_prosimos(model, Scenario(name="t"))
+    assert _shares(out, "start") == {"apply-online": pytest.approx(0.6),
+                                     "apply-counter": pytest.approx(0.4)}
+    assert _shares(out, "apply-online") == {"e-notice": pytest.approx(0.5),
+                                            "paper-notice": pytest.approx(0.5)}
+    (note,) = [w for w in out.warnings if w.startswith("case attributes")]
+    assert "channel, consent" in note and "start, apply-online" in note
+    assert "marginal probabilities" in note
+
+
+def test_the_online_share_applies_to_the_channel_attribute_before_the_marginals() -> None:
+    out = export_prosimos(load_procedure_text(GUARDED), Scenario(name="t", online_share=0.25))
+    assert _shares(out, "start") == {"apply-online": pytest.approx(0.25),
+                                     "apply-counter": pytest.approx(0.75)}
+    assert any("online share 0.25" in w for w in out.warnings)
+
+
+def test_an_online_share_the_version_cannot_take_is_refused_as_by_the_simulation() -> None:
+    from bpr.errors import TetsuzukiError
+
+    with pytest.raises(TetsuzukiError, match="cannot be applied to mini"):
+        export_prosimos(load_procedure_text(MODEL), Scenario(name="t", online_share=0.5))
+
+
+def test_a_guarded_model_reads_back_from_prosimos_with_its_marginals(tmp_path: Path) -> None:
+    out = export_prosimos(load_procedure_text(GUARDED), Scenario(name="t"))
+    (tmp_path / "m.bpmn").write_bytes(out.bpmn)
+    (tmp_path / "m.json").write_text(json.dumps(out.parameters), encoding="utf-8")
+    back = import_prosimos(tmp_path / "m.bpmn", tmp_path / "m.json").model
+    assert back.attributes == {} and all(f.when is None for f in back.flows)
+    online = {f.target: f.probability for f in back.flows if f.target in ("apply-online",
+                                                                          "apply-counter")}
+    assert online == {"apply-online": pytest.approx(0.6), "apply-counter": pytest.approx(0.4)}
