@@ -495,17 +495,34 @@ class ProcedureVersion(_Strict):
             raise ValueError("seasonality weights must be >= 0 and not all 0")
         return value
 
-    # Convenience look-ups (no state: the model is frozen).
+    # Convenience look-ups. The model is frozen, so the indexes are built once on first use
+    # and kept in the instance's ``__dict__`` beside the fields (not a field: never dumped,
+    # hashed or compared; see :class:`_Lookup`).
+    def _lookup(self) -> _Lookup:
+        lookup = self.__dict__.get("_lookup_index")
+        if lookup is None or not lookup.indexes(self):
+            lookup = _Lookup(self)
+            # Written past the frozen __setattr__ on purpose: a cache, not model state.
+            self.__dict__["_lookup_index"] = lookup
+        return lookup
+
+    def __getstate__(self) -> dict[Any, Any]:
+        # Pickles (process pools) carry the fields only; the indexes are rebuilt on demand.
+        state = super().__getstate__()
+        if "_lookup_index" in state["__dict__"]:
+            state["__dict__"] = {k: v for k, v in state["__dict__"].items() if k != "_lookup_index"}
+        return state
+
     def step(self, step_id: str) -> Step:
         """Return the step with ``step_id``.
 
         Raises:
             KeyError: no such step.
         """
-        for step in self.steps:
-            if step.id == step_id:
-                return step
-        raise KeyError(step_id)
+        try:
+            return self._lookup().steps[step_id]
+        except KeyError:
+            raise KeyError(step_id) from None
 
     def actor(self, actor_id: str) -> Actor:
         """Return the actor with ``actor_id``.
@@ -513,20 +530,53 @@ class ProcedureVersion(_Strict):
         Raises:
             KeyError: no such actor.
         """
-        for actor in self.actors:
-            if actor.id == actor_id:
-                return actor
-        raise KeyError(actor_id)
+        try:
+            return self._lookup().actors[actor_id]
+        except KeyError:
+            raise KeyError(actor_id) from None
 
     def outgoing(self, step_id: str) -> list[Flow]:
-        """Flows leaving ``step_id`` in file order."""
-        return [f for f in self.flows if f.source == step_id]
+        """Flows leaving ``step_id`` in file order (a new list each call)."""
+        return list(self._lookup().outgoing.get(step_id, ()))
 
     def incoming(self, step_id: str) -> list[Flow]:
-        """Flows entering ``step_id`` in file order."""
-        return [f for f in self.flows if f.target == step_id]
+        """Flows entering ``step_id`` in file order (a new list each call)."""
+        return list(self._lookup().incoming.get(step_id, ()))
 
     @property
     def start(self) -> Step:
         """The start step (validated models have exactly one)."""
         return next(s for s in self.steps if s.kind is StepKind.START)
+
+
+class _Lookup:
+    """Indexes of one :class:`ProcedureVersion`: steps and actors by id (the first of a
+    duplicated id, as a scan in file order finds it) and flows by source and by target in
+    file order.
+
+    It remembers the tuples it indexes: ``model_copy(update=...)`` copies the instance's
+    ``__dict__`` and with it this object, so a copy with other steps, flows or actors
+    rebuilds its own instead of using a stale one. Equality is identity, so two models that
+    both hold one still compare by their fields only.
+    """
+
+    __slots__ = ("actors", "incoming", "outgoing", "source", "steps")
+
+    def __init__(self, model: ProcedureVersion) -> None:
+        self.source = (model.steps, model.flows, model.actors)
+        self.steps: dict[str, Step] = {}
+        for step in model.steps:
+            self.steps.setdefault(step.id, step)
+        self.actors: dict[str, Actor] = {}
+        for actor in model.actors:
+            self.actors.setdefault(actor.id, actor)
+        self.outgoing: dict[str, list[Flow]] = {}
+        self.incoming: dict[str, list[Flow]] = {}
+        for flow in model.flows:
+            self.outgoing.setdefault(flow.source, []).append(flow)
+            self.incoming.setdefault(flow.target, []).append(flow)
+
+    def indexes(self, model: ProcedureVersion) -> bool:
+        """True when built from ``model``'s current steps, flows and actors."""
+        steps, flows, actors = self.source
+        return steps is model.steps and flows is model.flows and actors is model.actors
