@@ -550,9 +550,9 @@ class ProcedureVersion(_Strict):
 
 
 class _Lookup:
-    """Indexes of one :class:`ProcedureVersion`: steps and actors by id (the first of a
-    duplicated id, as a scan in file order finds it) and flows by source and by target in
-    file order.
+    """Indexes of one :class:`ProcedureVersion`, each built on first use: steps and actors by
+    id (the first of a duplicated id, as a scan in file order finds it) and flows by source
+    and by target in file order.
 
     It remembers the tuples it indexes: ``model_copy(update=...)`` copies the instance's
     ``__dict__`` and with it this object, so a copy with other steps, flows or actors
@@ -560,23 +560,49 @@ class _Lookup:
     both hold one still compare by their fields only.
     """
 
-    __slots__ = ("actors", "incoming", "outgoing", "source", "steps")
+    __slots__ = ("_actors", "_flows", "_steps", "source")
 
     def __init__(self, model: ProcedureVersion) -> None:
         self.source = (model.steps, model.flows, model.actors)
-        self.steps: dict[str, Step] = {}
-        for step in model.steps:
-            self.steps.setdefault(step.id, step)
-        self.actors: dict[str, Actor] = {}
-        for actor in model.actors:
-            self.actors.setdefault(actor.id, actor)
-        self.outgoing: dict[str, list[Flow]] = {}
-        self.incoming: dict[str, list[Flow]] = {}
-        for flow in model.flows:
-            self.outgoing.setdefault(flow.source, []).append(flow)
-            self.incoming.setdefault(flow.target, []).append(flow)
+        self._steps: dict[str, Step] | None = None
+        self._actors: dict[str, Actor] | None = None
+        self._flows: tuple[dict[str, list[Flow]], dict[str, list[Flow]]] | None = None
 
     def indexes(self, model: ProcedureVersion) -> bool:
         """True when built from ``model``'s current steps, flows and actors."""
         steps, flows, actors = self.source
         return steps is model.steps and flows is model.flows and actors is model.actors
+
+    @property
+    def steps(self) -> dict[str, Step]:
+        if self._steps is None:
+            self._steps = {}
+            for step in reversed(self.source[0]):  # the first of a duplicated id wins
+                self._steps[step.id] = step
+        return self._steps
+
+    @property
+    def actors(self) -> dict[str, Actor]:
+        if self._actors is None:
+            self._actors = {}
+            for actor in reversed(self.source[2]):
+                self._actors[actor.id] = actor
+        return self._actors
+
+    @property
+    def outgoing(self) -> dict[str, list[Flow]]:
+        return self._flow_indexes()[0]
+
+    @property
+    def incoming(self) -> dict[str, list[Flow]]:
+        return self._flow_indexes()[1]
+
+    def _flow_indexes(self) -> tuple[dict[str, list[Flow]], dict[str, list[Flow]]]:
+        if self._flows is None:
+            outgoing: dict[str, list[Flow]] = {}
+            incoming: dict[str, list[Flow]] = {}
+            for flow in self.source[1]:
+                outgoing.setdefault(flow.source, []).append(flow)
+                incoming.setdefault(flow.target, []).append(flow)
+            self._flows = (outgoing, incoming)
+        return self._flows
