@@ -164,8 +164,10 @@ Distribution = Annotated[
 def _parameters(dist: Fixed | Uniform | Triangular | Exponential | LogNormal
                 ) -> list[tuple[str, float]]:
     """(name as written in YAML, value) of a distribution's numeric parameters."""
-    data = dist.model_dump(by_alias=True)
-    return [(name, float(value)) for name, value in data.items() if name != "dist"]
+    # The fields themselves, not model_dump (the same names and order, a tenth of the time:
+    # this runs for every step's duration and delay).
+    return [(info.alias or name, float(getattr(dist, name)))
+            for name, info in type(dist).model_fields.items() if name != "dist"]
 
 
 def _bounded(dist: Fixed | Uniform | Triangular | Exponential | LogNormal | None, limit: float,
