@@ -233,16 +233,23 @@ def suggest_matches(as_is: ProcedureVersion, to_be: ProcedureVersion,
     return chosen
 
 
-def _forward_graph(model: ProcedureVersion) -> nx.DiGraph[str]:
+def _forward_successors(model: ProcedureVersion) -> tuple[dict[str, list[str]], list[str]]:
     """The flow graph without the flows that close a loop (back edges of a depth-first
-    search from the start, in file order), so that "before" and "after" are defined."""
-    graph: nx.DiGraph[str] = nx.DiGraph()
-    graph.add_nodes_from(s.id for s in model.steps)
+    search from the start, in file order), so that "before" and "after" are defined.
+
+    Returns:
+        ``(successors, finished)``: the kept successors of every step reached from the
+        start, and those steps in the order the search finished them (every kept flow
+        goes from a later to an earlier one: reversed, a topological order).
+    """
     successors = {s.id: [f.target for f in model.outgoing(s.id)] for s in model.steps}
+    forward: dict[str, list[str]] = {}
+    finished: list[str] = []
     on_path: set[str] = set()
     done: set[str] = set()
     stack: list[tuple[str, int]] = [(model.start.id, 0)]
     on_path.add(model.start.id)
+    forward[model.start.id] = []
     while stack:
         node, i = stack.pop()
         if i < len(successors[node]):
@@ -250,41 +257,73 @@ def _forward_graph(model: ProcedureVersion) -> nx.DiGraph[str]:
             nxt = successors[node][i]
             if nxt in on_path:
                 continue  # a back edge: the loop's way back
-            graph.add_edge(node, nxt)
+            forward[node].append(nxt)
             if nxt not in done:
                 on_path.add(nxt)
+                forward[nxt] = []
                 stack.append((nxt, 0))
         else:
             on_path.discard(node)
             done.add(node)
-    return graph
+            finished.append(node)
+    return forward, finished
 
 
-def _order(model: ProcedureVersion, steps: tuple[str, ...], group_of: dict[str, int],
-           skip: set[int]) -> tuple[set[int], set[int]]:
-    """Groups of the steps before and after ``steps`` (loops cut), ignoring ``skip``."""
-    graph = _forward_graph(model)
-    before: set[int] = set()
-    after: set[int] = set()
-    for step_id in steps:
-        before |= {group_of[s] for s in nx.ancestors(graph, step_id)}
-        after |= {group_of[s] for s in nx.descendants(graph, step_id)}
-    return before - skip, after - skip
+def _orders(model: ProcedureVersion, group_of: dict[str, int], counted: set[int]
+            ) -> tuple[dict[int, int], dict[int, int]]:
+    """Groups before and after each group (loops cut), as bit sets (bit ``i``: group ``i``),
+    counting only the groups in ``counted``.
 
-
-def _moved(as_is: ProcedureVersion, to_be: ProcedureVersion, old: tuple[str, ...],
-           new: tuple[str, ...], group_of_old: dict[str, int], group_of_new: dict[str, int],
-           one_sided: set[int]) -> bool:
-    """True when the kept steps before or after a group differ between the versions.
-
-    Only work moves: a group without tasks (start, end, gateways) is never moved.
-    Eliminated and added steps do not count, so removing a neighbour is not a move.
+    One pass over the kept flows in each direction: the set of a step is the union of its
+    neighbours' sets and their own bits, taken in topological order.
     """
-    if not any(as_is.step(s).is_activity for s in old) or \
-            not any(to_be.step(s).is_activity for s in new):
-        return False
-    skip = one_sided | {group_of_old[old[0]]}
-    return _order(as_is, old, group_of_old, skip) != _order(to_be, new, group_of_new, skip)
+    forward, finished = _forward_successors(model)
+    bit = {s: (1 << g if g in counted else 0) for s, g in group_of.items()}
+    after: dict[str, int] = {}
+    for node in finished:  # successors first
+        bits = 0
+        for nxt in forward[node]:
+            bits |= after[nxt] | bit[nxt]
+        after[node] = bits
+    before: dict[str, int] = {}
+    for node in reversed(finished):  # predecessors first
+        bits = before.get(node, 0)
+        before[node] = bits
+        mine = bits | bit[node]
+        for nxt in forward[node]:
+            before[nxt] = before.get(nxt, 0) | mine
+    group_before: dict[int, int] = {}
+    group_after: dict[int, int] = {}
+    for step_id, group in group_of.items():
+        group_before[group] = group_before.get(group, 0) | before.get(step_id, 0)
+        group_after[group] = group_after.get(group, 0) | after.get(step_id, 0)
+    return group_before, group_after
+
+
+def _moved_groups(as_is: ProcedureVersion, to_be: ProcedureVersion,
+                  groups: list[tuple[tuple[str, ...], tuple[str, ...]]],
+                  group_of_old: dict[str, int], group_of_new: dict[str, int],
+                  one_sided: set[int]) -> set[int]:
+    """Indexes of the groups whose kept steps before or after differ between the versions.
+
+    Only work moves: a group without tasks on either side (start, end, gateways) is never
+    moved. Eliminated and added steps do not count, so removing a neighbour is not a move;
+    nor does the group itself (its own steps may follow each other).
+    """
+    candidates = [i for i, (old, new) in enumerate(groups)
+                  if old and new and any(as_is.step(s).is_activity for s in old)
+                  and any(to_be.step(s).is_activity for s in new)]
+    if not candidates:
+        return set()
+    counted = set(range(len(groups))) - one_sided
+    old_before, old_after = _orders(as_is, group_of_old, counted)
+    new_before, new_after = _orders(to_be, group_of_new, counted)
+    moved = set()
+    for i in candidates:
+        own = 1 << i  # set on both sides: the group itself does not count
+        if old_before[i] | own != new_before[i] | own or old_after[i] | own != new_after[i] | own:
+            moved.add(i)
+    return moved
 
 
 def _rationale(texts: Iterable[str | None]) -> str | None:
@@ -349,10 +388,10 @@ def diff(as_is: ProcedureVersion, to_be: ProcedureVersion) -> ChangeSet:
             set_warnings.append(f"as-is step '{elim.step}' is listed as eliminated but the to-be "
                                 "still has it or replaces it; treated as matched")
 
+    moved_groups = _moved_groups(as_is, to_be, groups, group_of_old, group_of_new, one_sided)
     changes: list[Change] = []
-    for old, new in groups:
-        moved = bool(old and new) and _moved(as_is, to_be, old, new, group_of_old, group_of_new,
-                                             one_sided)
+    for index, (old, new) in enumerate(groups):
+        moved = index in moved_groups
         cls = classify(as_is, to_be, old, new, moved=moved)
         savings = Measures.sum(before.step_per_year(s) for s in old) - \
             Measures.sum(after.step_per_year(s) for s in new)
