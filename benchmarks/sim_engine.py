@@ -7,11 +7,15 @@ the office calendar) through:
 * ``bpr.sim`` — the project's engine (heapq event loop over compiled per-step lists);
 * the same model written on SimPy 4, the field's standard kernel, sharing the engine's
   arrivals, calendar and pre-drawn random numbers so that only the kernel differs;
-* the figure measured for Prosimos on a comparable model on this machine (quoted).
+* Prosimos 2.1.0 on the same model exported with ``tetsuzuki prosimos export``, measured in
+  the same run in its own virtual environment (``benchmarks/.venv-prosimos``, created on
+  first use by ``prosimos_side_by_side.py``'s helper); its time is that of its simulation
+  call alone (start-up and model loading excluded).
 
 Usage::
 
-    .venv/bin/python benchmarks/sim_engine.py [--cases 100000] [--simpy-cases 100000] [--repeat 3]
+    .venv/bin/python benchmarks/sim_engine.py [--cases 100000] [--simpy-cases 100000]
+        [--prosimos-cases 5000] [--repeat 3]
 
 Peak memory is measured with ``tracemalloc`` in separate runs (tracing slows Python
 down, so timings come from untraced runs).
@@ -20,10 +24,14 @@ down, so timings come from untraced runs).
 from __future__ import annotations
 
 import argparse
+import json
+import subprocess
+import tempfile
 import time
 import tracemalloc
 from pathlib import Path
 
+from bpr.interop.prosimos import export_prosimos
 from bpr.model.load import load_procedure
 from bpr.sim import Scenario, simulate_replication
 from bpr.sim.arrivals import ArrivalPlan, generate_arrivals
@@ -33,8 +41,6 @@ from bpr.sim.seeds import replication_seed, stream
 from models.procedure import ProcedureVersion
 
 MODEL = Path(__file__).with_name("reference-model.yaml")
-PROSIMOS_CASES_PER_SECOND = 700.0
-"""Prosimos on a comparable model on this 2-core machine (figure given in the issue)."""
 
 
 def scenario_for(model: ProcedureVersion, cases: int) -> Scenario:
@@ -106,6 +112,22 @@ def run_simpy(model: ProcedureVersion, cases: int) -> tuple[int, float, float]:
     return len(times), time.perf_counter() - began, time.process_time() - cpu
 
 
+def run_prosimos(model: ProcedureVersion, cases: int) -> tuple[int, float, float]:
+    """Prosimos 2.1.0 on ``model`` exported for about ``cases`` cases: (cases, wall, CPU)
+    seconds of its simulation call, measured inside its own virtual environment."""
+    from prosimos_side_by_side import RUNNER, prosimos_python  # a sibling script
+
+    exported = export_prosimos(model, scenario_for(model, cases))
+    with tempfile.TemporaryDirectory() as tmp:
+        bpmn, params = Path(tmp) / "model.bpmn", Path(tmp) / "model.json"
+        bpmn.write_bytes(exported.bpmn)
+        params.write_text(json.dumps(exported.parameters), encoding="utf-8")
+        done = subprocess.run([str(prosimos_python()), str(RUNNER), str(bpmn), str(params),
+                               str(cases), "7"], capture_output=True, text=True, check=True)
+    figures = json.loads(done.stdout.strip().splitlines()[-1])
+    return int(figures["cases"]), float(figures["seconds"]), float(figures["cpu_seconds"])
+
+
 def peak_memory(model: ProcedureVersion, cases: int) -> float:
     """Peak traced memory (MiB) of one engine replication of about ``cases`` cases."""
     tracemalloc.start()
@@ -120,6 +142,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cases", type=int, default=100_000)
     parser.add_argument("--simpy-cases", type=int, default=100_000, help="0 to skip SimPy")
+    parser.add_argument("--prosimos-cases", type=int, default=5_000,
+                        help="cases for Prosimos, measured in the same run; 0 to skip")
     parser.add_argument("--repeat", type=int, default=3, help="best of N engine runs")
     args = parser.parse_args()
     model = load_procedure(MODEL)
@@ -133,6 +157,8 @@ def main() -> None:
             rows.append(("SimPy 4, same model", *run_simpy(model, args.simpy_cases)))
         except ImportError:
             print("simpy is not installed; skipping the SimPy comparison")
+    if args.prosimos_cases:
+        rows.append(("Prosimos 2.1.0, same model", *run_prosimos(model, args.prosimos_cases)))
     engine_rate = simulated / wall
 
     print(f"reference model: {MODEL.name}, office calendar, best of {args.repeat} runs")
@@ -141,8 +167,6 @@ def main() -> None:
     for name, n, seconds, cpu_seconds in rows:
         print(f"{name:26} {n:8,d} {seconds:7.2f} {cpu_seconds:6.2f} {n / seconds:8,.0f} "
               f"{n / cpu_seconds:9,.0f} {engine_rate / (n / seconds):8.1f}x")
-    print(f"{'Prosimos (quoted figure)':26} {'':8} {'':7} {'':6} {PROSIMOS_CASES_PER_SECOND:8,.0f} "
-          f"{'':9} {engine_rate / PROSIMOS_CASES_PER_SECOND:8.1f}x")
     print(f"bar: 10,000 cases/s (wall clock, one process) -> "
           f"{'met' if engine_rate >= 10_000 else 'NOT met'}")
     for n in (10_000, args.cases):
