@@ -44,9 +44,11 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         yield url
     finally:
         with admin.connect() as c:
+            # only our own sessions: an autovacuum worker (a superuser's) may be there too
             c.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                           f"WHERE datname = '{name}'"))
-            c.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+                           f"WHERE datname = '{name}' AND usename = current_user "
+                           "AND pid <> pg_backend_pid()"))
+            c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
 
 
