@@ -94,7 +94,7 @@ def analyze_catalog(procedures: list[str] | None = None, database_url: str | Non
                              flow_run_id=str(flow_run.id) if flow_run.id else None,
                              tasks_expected=len(grouped))
     rows: list[dict[str, Any]] = []
-    with recorded_run(store, run_id):
+    with store.hold(run_id), recorded_run(store, run_id):
         futures = {analyze_procedure.submit(vs): pid for pid, vs in grouped.items()}
         for future in as_completed(list(futures)):
             pid = futures[future]
