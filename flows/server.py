@@ -19,7 +19,16 @@ __all__ = ["prefect_api"]
 @contextmanager
 def prefect_api(startup_timeout: int = 90) -> Iterator[str | None]:
     """Ensure a Prefect API for the duration of the block; yields its URL (None when an
-    existing configuration is used as it is)."""
+    existing configuration is used as it is). Every process started in the block (the
+    temporary server, pool workers) ends with this process, however it ends
+    (:func:`flows.lifeline.lifeline`)."""
+    from flows.lifeline import lifeline
+
+    with lifeline():
+        yield from _prefect_api(startup_timeout)
+
+
+def _prefect_api(startup_timeout: int) -> Iterator[str | None]:
     from prefect.settings import PREFECT_API_URL
 
     if os.environ.get("PREFECT_API_URL") or PREFECT_API_URL.value():
