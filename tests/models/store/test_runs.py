@@ -190,3 +190,25 @@ def test_a_first_version_store_with_runs_upgrades_in_place(store_url: str) -> No
     assert view.parameters == {"a": 1} and view.seed == 42
     assert view.started_at == started.replace(tzinfo=UTC)
     store.close()
+
+
+@pytest.mark.timeout(60)
+def test_a_postgresql_host_that_never_answers_is_an_error_not_a_hang(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(8)  # the kernel accepts connections; nobody ever answers
+    port = silent.getsockname()[1]
+    monkeypatch.setenv("TETSUZUKI_DB_CONNECT_TIMEOUT", "2")
+    try:
+        # without a connect timeout this waits for ever (the test's timeout fails it)
+        with pytest.raises(StorageError, match="cannot open the store at"):
+            Store(f"postgresql+psycopg://u:secret@127.0.0.1:{port}/db")
+    finally:
+        silent.close()
+
+
+def test_the_connect_timeout_setting_is_checked(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TETSUZUKI_DB_CONNECT_TIMEOUT", "soon")
+    with pytest.raises(StorageError, match="expected a whole number of seconds"):
+        Store("postgresql+psycopg://u@127.0.0.1:1/db")
