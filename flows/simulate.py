@@ -27,7 +27,14 @@ from bpr.sim import Scenario, load_scenario, simulate_batch, summarise
 from bpr.sim.compiled import channel_kind, check_fits
 from bpr.sim.results import ReplicationResult
 from bpr.sim.tables import group_replications
-from flows.common import LoadedVersion, catalog_ids, code_version, load_catalog_versions, recorded_run
+from flows.common import (
+    LoadedVersion,
+    catalog_ids,
+    code_version,
+    load_catalog_versions,
+    recorded_run,
+    task_runner_from_env,
+)
 from flows.resume import ResumeError, plan_hash, resolve_options, scenario_hash
 from models.procedure import ProcedureVersion
 from models.store.database import Store
@@ -190,7 +197,7 @@ def _markdown(rows: list[dict[str, Any]], run_id: int) -> str:
     return "\n".join(lines) + "\n"
 
 
-@flow(name="simulate-catalog", log_prints=True)
+@flow(name="simulate-catalog", log_prints=True, task_runner=task_runner_from_env("thread"))
 def simulate_catalog(procedures: list[str] | None = None,
                      online_shares: tuple[OnlineShare, ...] | None = None,
                      replications: int | None = None,
