@@ -235,9 +235,9 @@ def simulate_catalog(procedures: list[str] | None = None,
         StorageError: the resumed run is of another kind, completed, or still running.
     """
     logger = get_run_logger()
-    store = Store(database_url)
-    stored = None
-    if resume_run is not None:
+    stored, store = None, None
+    if resume_run is not None:  # a new run opens the store only once the sweep is checked
+        store = Store(database_url)
         resumed = store.run(resume_run)
         if resumed.kind != "simulate":
             raise ResumeError(f"run {resume_run} is an {resumed.kind} run, not a simulation "
@@ -258,6 +258,7 @@ def simulate_catalog(procedures: list[str] | None = None,
     tasks = plan_tasks(versions, base, shares, options["replications"],
                        options["target_cases_per_task"])
     plan = plan_hash([(*t.key, t.replications) for t in tasks])
+    store = store or Store(database_url)
     if stored is not None:
         _check_unchanged(resume_run or 0, stored, plan, base)
         store.adopt_run(resume_run or 0, kind="simulate",
