@@ -22,7 +22,7 @@ from bpr.render.diagram import DiagramFormat, diagram, render
 from bpr.render.diagram_diff import diff_diagram
 from bpr.render.output_files import OutputError, write_file
 from bpr.render.publish import publish_report, read_folder, report_workers, stored_simulation
-from bpr.render.report import MANIFEST, read_sources
+from bpr.render.report import MANIFEST, REPORT_FORMAT, read_sources
 from bpr.render.verify import verify_report
 
 __all__ = [
@@ -172,13 +172,22 @@ def verify(
         print(f"error: {out_dir} has no {MANIFEST}: not a tetsuzuki report", file=sys.stderr)
         raise typer.Exit(1)
     present = read_folder(out_dir)
-    sources = read_sources(procedures or builtin_root())
     run_id: int | None = None
     try:
         recorded = json.loads(present.get(MANIFEST, b"{}").decode("utf-8"))
-        run_id = recorded.get("simulation_run") if isinstance(recorded, dict) else None
     except (UnicodeDecodeError, ValueError):
-        run_id = None
+        recorded = None  # edited into invalid JSON: verify names it as changed
+    if recorded is not None:
+        found = recorded.get("format") if isinstance(recorded, dict) else None
+        if not (isinstance(found, str) and found.startswith("tetsuzuki-report/")):
+            why = (f"has format {found!r}" if found is not None else 'has no "format" field'
+                   ) if isinstance(recorded, dict) else f"holds a JSON {type(recorded).__name__}"
+            print(f"error: {out_dir / MANIFEST} {why}: not a tetsuzuki report manifest (a report "
+                  f"written before the format tag, {REPORT_FORMAT!r}, cannot be verified: write it "
+                  "again into a new folder)", file=sys.stderr)
+            raise typer.Exit(1)
+        run_id = recorded.get("simulation_run")
+    sources = read_sources(procedures or builtin_root())
     rows = None
     if isinstance(run_id, int):
         rows, run_id = stored_simulation(str(run_id))
