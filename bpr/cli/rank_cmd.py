@@ -28,7 +28,8 @@ from bpr.model.lineage import load_catalog_pair
 from bpr.planning.ranking import Candidate, candidate, rank, sensitivity
 from bpr.planning.ranking_rows import RANK_COLUMNS, rank_rows, round_figure, simulated_waiting
 from bpr.planning.survey import SurveyRanked, filter_survey, parse_survey, rank_survey, read_survey
-from bpr.planning.weights import load_weights
+from bpr.planning.weights import WEIGHTS_FILE, load_weights
+from bpr.render.input_guard import refuse_inputs
 from bpr.render.output_files import write_file
 
 __all__ = [
@@ -171,10 +172,12 @@ def _table_text(rows: list[dict[str, Any]], columns: tuple[str, ...], fmt: Outpu
 
 def _write(fmt: OutputFormat, output: Path | None,
            tables: list[tuple[str, list[dict[str, Any]], tuple[str, ...], tuple[str, ...]]],
-           payload: Any) -> None:
-    """Emit ``tables`` ((title, rows, all columns, table columns), ...) in ``fmt``."""
+           payload: Any, inputs: list[Path | None]) -> None:
+    """Emit ``tables`` ((title, rows, all columns, table columns), ...) in ``fmt``; an
+    ``output`` that is one of the files read (``inputs``) is refused."""
     if fmt in (OutputFormat.CSV, OutputFormat.XLSX) and output is None:
         raise typer.BadParameter(f"--format {fmt.value} needs --output FILE", param_hint="--output")
+    refuse_inputs([output], inputs)
     if fmt is OutputFormat.CSV:
         _title, rows, columns, _ = tables[0]
         write_csv(rows, columns, output)  # type: ignore[arg-type]
@@ -204,6 +207,17 @@ OutputOption = Annotated[Path | None, typer.Option(
     "--output", "-o", help="Write to this file (required for csv and xlsx).")]
 WeightsOption = Annotated[Path | None, typer.Option(
     "--weights", help="A weights YAML file (default: the built-in procedures/weights.yaml).")]
+
+
+def _rank_inputs(catalog: Catalog, catalog_file: Path | None, weights_file: Path | None,
+                 use_store: bool) -> list[Path | None]:
+    """The files ``rank`` reads: weights, catalog, every version it names, the store."""
+    from models.store.database import default_url, sqlite_file
+
+    root = catalog_file.parent if catalog_file else None
+    versions = [path for _, *pair in catalog_versions(catalog, root) for path in pair]
+    return [weights_file or builtin_root() / WEIGHTS_FILE, catalog_file or builtin_root() / CATALOG_FILE,
+            *versions, sqlite_file(default_url()) if use_store else None]
 
 
 @app.command("rank")
@@ -246,9 +260,10 @@ def rank_command(
         print(f"note: {len(skipped)} procedure(s) without both versions left out: "
               f"{', '.join(skipped)}", file=sys.stderr)
     onestop = onestop_rows(groups)
+    inputs = _rank_inputs(catalog, catalog_file, weights_file, use_store)
     if by_life_event:
         _write(fmt, output, [("one-stop by life event", onestop, ONESTOP_COLUMNS,
-                              ONESTOP_COLUMNS)], onestop)
+                              ONESTOP_COLUMNS)], onestop, inputs)
         return
     ranges = sensitivity(candidates, weights) if with_sensitivity else None
     rows = rank_rows(rank(candidates, weights), ranges)
@@ -260,7 +275,7 @@ def rank_command(
     _write(fmt, output, [(title if fmt is OutputFormat.TABLE else "ranking", rows,
                           RANK_COLUMNS + extra, TABLE_COLUMNS + extra),
                          ("one-stop by life event", onestop, ONESTOP_COLUMNS, ONESTOP_COLUMNS)],
-           payload)
+           payload, inputs)
 
 
 # --------------------------------------------------------------------------- survey
@@ -300,6 +315,8 @@ def survey_rank_command(
     weights_file: WeightsOption = None,
 ) -> None:
     """Rank the survey's procedures by non-online volume × friction."""
+    inputs: list[Path | None] = [file, weights_file or builtin_root() / WEIGHTS_FILE]
+    refuse_inputs([output], inputs)  # before the survey, which may take a while to read
     weights = load_weights(weights_file)
     procedures = parse_survey(read_survey(file), zero_counts_unknown=not zero_counts)
     kept = filter_survey(procedures, receiver=receiver, ministry=ministry, life_event=life_event)
@@ -317,4 +334,5 @@ def survey_rank_command(
                                               "event": life_event},
                "matched": len(kept), "unknown_counts": unknown,
                "weights": weights.survey.model_dump(mode="json"), "ranking": rows}
-    _write(fmt, output, [("survey ranking", rows, SURVEY_COLUMNS, SURVEY_TABLE_COLUMNS)], payload)
+    _write(fmt, output, [("survey ranking", rows, SURVEY_COLUMNS, SURVEY_TABLE_COLUMNS)], payload,
+           inputs)

@@ -20,6 +20,7 @@ from bpr.model.catalog import builtin_root
 from bpr.model.load import load_procedure
 from bpr.render.diagram import DiagramFormat, diagram, render
 from bpr.render.diagram_diff import diff_diagram
+from bpr.render.input_guard import refuse_inputs
 from bpr.render.output_files import OutputError, write_file
 from bpr.render.publish import publish_report, read_folder, report_workers, stored_simulation
 from bpr.render.report import MANIFEST, REPORT_FORMAT, read_sources
@@ -100,6 +101,7 @@ def diagram_command(
             raise OutputError("standard output", exc.strerror or str(exc)) from None
         return
     target = out or default
+    refuse_inputs([target], [file, diff_with])
     write_file(target, data)
     print(f"wrote {target} ({len(data):,} bytes, {fmt.value})")
 

@@ -18,6 +18,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from bpr.model.catalog import builtin_root
+from bpr.render.input_guard import refuse_inputs
 from bpr.render.output_files import write_files
 from bpr.render.report import (
     MANIFEST,
@@ -288,12 +289,15 @@ def publish_report(out_dir: Path, procedures: Path | None = None, workers: int =
 
     Raises:
         ReportError: see :func:`write_report` and :func:`stored_simulation`.
-        OutputError: the report could not be written (``out_dir`` is left as it was).
+        OutputError: the report could not be written (``out_dir`` is left as it was), or
+            a report file would replace a source file (:func:`refuse_inputs`).
     """
     root = procedures or builtin_root()
     sources = read_sources(root)
     rows, run_id = stored_simulation(simulation, database_url)
     built = build_site(sources, rows, workers=report_workers(workers, len(sources.procedures)),
                        simulation_run=run_id)
+    refuse_inputs([out_dir.joinpath(*p.split("/")) for p in built.files],
+                  [root.joinpath(*p.split("/")) for p in sources.files])
     left = write_report(out_dir, built.files)
     return Published(built.files, left, run_id, built.errors, built.catalog_error, root)
