@@ -2,6 +2,13 @@
 
 Commands build a list of plain dict rows and call :func:`emit`; the format is the user's
 ``--format`` choice.
+
+No text of the user's (a name, a rationale, a path) is ever read as rich markup or sent
+raw to the terminal: table cells, headers and titles are :class:`rich.text.Text` objects
+of :func:`~bpr.render.text.visible` text (control characters escaped), Markdown is made
+visible line by line, JSON has the control characters it leaves raw escaped
+(:func:`~bpr.render.text.json_safe`), and CSV cells that a spreadsheet would run as a
+formula are neutralised (:func:`bpr.cli.spreadsheet.neutralise`).
 """
 
 from __future__ import annotations
@@ -15,8 +22,10 @@ from typing import Any
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
-from bpr.render.text import cell_text, markdown_table
+from bpr.cli.spreadsheet import neutralise
+from bpr.render.text import cell_text, json_safe, markdown_table, visible
 
 __all__ = ["Format", "console", "emit", "render"]
 
@@ -37,24 +46,24 @@ def render(rows: Sequence[dict[str, Any]], fmt: Format, *, title: str | None = N
     """Rows as text in ``fmt``; ``payload`` replaces ``rows`` for JSON when given."""
     columns = list(columns or (rows[0].keys() if rows else []))
     if fmt is Format.JSON:
-        return json.dumps(payload if payload is not None else list(rows), ensure_ascii=False,
-                          indent=2, default=str) + "\n"
+        return json_safe(json.dumps(payload if payload is not None else list(rows),
+                                    ensure_ascii=False, indent=2, default=str)) + "\n"
     if fmt is Format.CSV:
         buf = io.StringIO()
         writer = csv.DictWriter(buf, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
         writer.writeheader()
         for row in rows:
-            writer.writerow({c: cell_text(row.get(c)) if not isinstance(row.get(c), int | float) or
-                             isinstance(row.get(c), bool) else row.get(c) for c in columns})
+            writer.writerow({c: neutralise(cell_text(row.get(c))) if not isinstance(row.get(c), int | float)
+                             or isinstance(row.get(c), bool) else row.get(c) for c in columns})
         return buf.getvalue()
     if fmt is Format.MARKDOWN:
         head = f"## {title}\n\n" if title else ""
-        return head + markdown_table(rows, columns)
-    table = Table(title=title, show_lines=False)
+        return "\n".join(visible(line) for line in (head + markdown_table(rows, columns)).split("\n"))
+    table = Table(title=Text(visible(title)) if title else None, show_lines=False)
     for c in columns:
-        table.add_column(c, overflow="fold")
+        table.add_column(Text(visible(str(c))), overflow="fold")
     for row in rows:
-        table.add_row(*[cell_text(row.get(c)) for c in columns])
+        table.add_row(*[Text(visible(cell_text(row.get(c)))) for c in columns])
     with console.capture() as cap:
         console.print(table)
     return cap.get()

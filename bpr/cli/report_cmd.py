@@ -16,6 +16,7 @@ from typing import Annotated
 import typer
 
 from bpr.cli.app import app
+from bpr.cli.streams import StandardOutputError
 from bpr.model.catalog import builtin_root
 from bpr.model.load import load_procedure
 from bpr.render.diagram import DiagramFormat, diagram, render
@@ -98,7 +99,7 @@ def diagram_command(
             sys.stdout.buffer.write(data)
             sys.stdout.buffer.flush()
         except OSError as exc:
-            raise OutputError("standard output", exc.strerror or str(exc)) from None
+            raise StandardOutputError(exc) from None
         return
     target = out or default
     refuse_inputs([target], [file, diff_with])
