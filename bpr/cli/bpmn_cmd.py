@@ -21,6 +21,7 @@ from bpr.model.dump import procedure_yaml
 from bpr.model.load import load_procedure
 from bpr.render.input_guard import refuse_inputs
 from bpr.render.output_files import OutputError, write_file, write_files
+from bpr.render.text import visible
 
 __all__ = ["bpmn_app", "prosimos_app"]
 
@@ -33,7 +34,7 @@ app.add_typer(prosimos_app, name="prosimos")
 
 
 def _say(text: str) -> None:
-    typer.echo(text, err=True)
+    typer.echo(visible(text), err=True)
 
 
 @bpmn_app.command("import")

@@ -15,6 +15,7 @@ from bpr.errors import InvalidModelError, Problem, TetsuzukiError
 from bpr.model.canonical import content_hash
 from bpr.model.lineage import AS_IS_FILE, TO_BE_FILE, label_problems, lineage_problems, sort_problems
 from bpr.model.load import Located, iter_model_files, load_located
+from bpr.render.text import visible
 from models.procedure import ProcedureVersion
 
 __all__ = ["PROBLEM_COLUMNS", "show", "validate", "validate_paths"]
@@ -115,7 +116,7 @@ def validate(
         for r in results:
             for problem in r["problems"]:
                 assert isinstance(problem, Problem)
-                print(str(problem))
+                print(visible(str(problem)))
         rows = [{"file": r["file"], "procedure": r["procedure"], "version": r["version"],
                  "steps": r["steps"], "status": _status(r), "sha256": (r["sha256"] or "")[:12]}
                 for r in results]

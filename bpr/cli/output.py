@@ -5,8 +5,8 @@ Commands build a list of plain dict rows and call :func:`emit`; the format is th
 
 No text of the user's (a name, a rationale, a path) is ever read as rich markup or sent
 raw to the terminal: table cells, headers and titles are :class:`rich.text.Text` objects
-of :func:`~bpr.render.text.visible` text (control characters escaped), Markdown is made
-visible line by line, JSON has the control characters it leaves raw escaped
+of :func:`~bpr.render.text.visible` text (control characters escaped), so are Markdown
+cells and titles, JSON has the control characters it leaves raw escaped
 (:func:`~bpr.render.text.json_safe`), and CSV cells that a spreadsheet would run as a
 formula are neutralised (:func:`bpr.cli.spreadsheet.neutralise`).
 """
@@ -41,6 +41,15 @@ class Format(StrEnum):
     CSV = "csv"
 
 
+def _csv_cell(value: Any) -> Any:
+    """A CSV cell: numbers as they are; text neutralised (never a formula), with a carriage
+    return written as a line feed, as the writer quotes only fields with its line end
+    ``\\n`` and a bare ``\\r`` would end the record for a reader."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return value
+    return neutralise(cell_text(value)).replace("\r\n", "\n").replace("\r", "\n")
+
+
 def render(rows: Sequence[dict[str, Any]], fmt: Format, *, title: str | None = None,
            columns: Sequence[str] | None = None, payload: Any = None) -> str:
     """Rows as text in ``fmt``; ``payload`` replaces ``rows`` for JSON when given."""
@@ -53,12 +62,12 @@ def render(rows: Sequence[dict[str, Any]], fmt: Format, *, title: str | None = N
         writer = csv.DictWriter(buf, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
         writer.writeheader()
         for row in rows:
-            writer.writerow({c: neutralise(cell_text(row.get(c))) if not isinstance(row.get(c), int | float)
-                             or isinstance(row.get(c), bool) else row.get(c) for c in columns})
+            writer.writerow({c: _csv_cell(row.get(c)) for c in columns})
         return buf.getvalue()
     if fmt is Format.MARKDOWN:
-        head = f"## {title}\n\n" if title else ""
-        return "\n".join(visible(line) for line in (head + markdown_table(rows, columns)).split("\n"))
+        head = f"## {visible(title)}\n\n" if title else ""
+        shown = [{visible(str(c)): visible(cell_text(row.get(c))) for c in columns} for row in rows]
+        return head + markdown_table(shown, [visible(str(c)) for c in columns])
     table = Table(title=Text(visible(title)) if title else None, show_lines=False)
     for c in columns:
         table.add_column(Text(visible(str(c))), overflow="fold")

@@ -31,6 +31,7 @@ from bpr.planning.survey import SurveyRanked, filter_survey, parse_survey, rank_
 from bpr.planning.weights import WEIGHTS_FILE, load_weights
 from bpr.render.input_guard import refuse_inputs
 from bpr.render.output_files import write_file
+from bpr.render.text import json_safe
 
 __all__ = [
     "ONESTOP_COLUMNS",
@@ -189,7 +190,7 @@ def _write(fmt: OutputFormat, output: Path | None,
               file=sys.stderr)
         return
     if fmt is OutputFormat.JSON:
-        text = json.dumps(payload, ensure_ascii=False, indent=2, default=str) + "\n"
+        text = json_safe(json.dumps(payload, ensure_ascii=False, indent=2, default=str)) + "\n"
     else:
         text = "\n".join(_table_text(rows, shown, fmt, title) for title, rows, _, shown in tables)
     if output is not None:

@@ -28,6 +28,7 @@ from bpr.cli.output import Format, emit
 from bpr.errors import SimulationError
 from bpr.model.lineage import load_pair
 from bpr.model.load import iter_model_files, load_procedure
+from bpr.render.text import json_safe
 from bpr.sim import (
     METRICS,
     Estimate,
@@ -109,7 +110,7 @@ def strict_json(payload: Any) -> str:
             statistics are ``None``).
     """
     try:
-        return json.dumps(payload, ensure_ascii=False, indent=2, allow_nan=False) + "\n"
+        return json_safe(json.dumps(payload, ensure_ascii=False, indent=2, allow_nan=False)) + "\n"
     except ValueError as exc:
         raise SimulationError(f"internal error: a result is not a finite number ({exc})") from None
 

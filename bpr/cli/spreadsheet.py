@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from bpr.render.output_files import write_file
+from bpr.render.text import visible
 
 __all__ = ["FORMULA_STARTS", "cell_value", "display_width", "neutralise", "write_csv", "write_xlsx"]
 
@@ -84,9 +85,10 @@ def write_csv(rows: Sequence[Mapping[str, Any]], columns: Sequence[str], path: s
 
 def _text_cell(sheet: Any, text: str) -> Any:
     """A cell holding ``text`` as a string (``t="s"``), never read as a formula."""
-    from openpyxl.cell.cell import Cell
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 
-    cell = Cell(sheet, value=text)
+    # XLSX (XML 1.0) cannot hold most C0 controls: shown as escapes rather than refused.
+    cell = Cell(sheet, value=ILLEGAL_CHARACTERS_RE.sub(lambda found: visible(found.group()), text))
     cell.data_type = "s"  # what openpyxl would infer for "=..." is "f", a formula
     return cell
 
