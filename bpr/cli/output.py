@@ -16,9 +16,10 @@ from __future__ import annotations
 import csv
 import io
 import json
+import sys
 from collections.abc import Sequence
 from enum import StrEnum
-from typing import Any
+from typing import Any, TextIO
 
 from rich.console import Console
 from rich.table import Table
@@ -27,7 +28,7 @@ from rich.text import Text
 from bpr.cli.spreadsheet import neutralise
 from bpr.render.text import cell_text, json_safe, markdown_table, visible
 
-__all__ = ["Format", "console", "emit", "render"]
+__all__ = ["Format", "console", "emit", "render", "say"]
 
 console = Console(soft_wrap=False, width=200)
 
@@ -85,3 +86,10 @@ def emit(rows: Sequence[dict[str, Any]], fmt: Format, **kwargs: Any) -> None:
         console.print(text, end="", markup=False, highlight=False)
     else:
         print(text, end="")
+
+
+def say(text: str = "", *, file: TextIO | None = None, end: str = "\n") -> None:
+    """Print a message for people (standard output, or ``file=sys.stderr``) with every
+    control character of the user's text (in a path, an id, a name) shown as its escape
+    (:func:`~bpr.render.text.visible`); the message's own line breaks are kept."""
+    print("\n".join(visible(line) for line in text.split("\n")), file=file or sys.stdout, end=end)

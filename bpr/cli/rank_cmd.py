@@ -20,7 +20,7 @@ import typer
 
 from bpr.analysis.onestop import LifeEventGroup, burden, group_by_life_event
 from bpr.cli.app import app
-from bpr.cli.output import Format, render
+from bpr.cli.output import Format, render, say
 from bpr.cli.spreadsheet import write_csv, write_xlsx
 from bpr.errors import StorageError, TetsuzukiError
 from bpr.model.catalog import CATALOG_FILE, Catalog, builtin_root, catalog_versions, load_catalog
@@ -95,7 +95,7 @@ def _open_store() -> Any:
     try:
         return Store(url, create=False)
     except StorageError as exc:
-        print(f"warning: results store not used ({exc}); using expected counts",
+        say(f"warning: results store not used ({exc}); using expected counts",
               file=sys.stderr)
         return None
 
@@ -182,11 +182,11 @@ def _write(fmt: OutputFormat, output: Path | None,
     if fmt is OutputFormat.CSV:
         _title, rows, columns, _ = tables[0]
         write_csv(rows, columns, output)  # type: ignore[arg-type]
-        print(f"wrote {output} ({len(rows)} rows, UTF-8 with BOM)", file=sys.stderr)
+        say(f"wrote {output} ({len(rows)} rows, UTF-8 with BOM)", file=sys.stderr)
         return
     if fmt is OutputFormat.XLSX:
         write_xlsx([(t, rows, cols) for t, rows, cols, _ in tables], output)  # type: ignore[arg-type]
-        print(f"wrote {output} ({', '.join(f'{t}: {len(r)} rows' for t, r, _, _ in tables)})",
+        say(f"wrote {output} ({', '.join(f'{t}: {len(r)} rows' for t, r, _, _ in tables)})",
               file=sys.stderr)
         return
     if fmt is OutputFormat.JSON:
@@ -195,7 +195,7 @@ def _write(fmt: OutputFormat, output: Path | None,
         text = "\n".join(_table_text(rows, shown, fmt, title) for title, rows, _, shown in tables)
     if output is not None:
         write_file(output, text)
-        print(f"wrote {output}", file=sys.stderr)
+        say(f"wrote {output}", file=sys.stderr)
     elif fmt is OutputFormat.TABLE:
         sys.stdout.write(text)
     else:
@@ -258,7 +258,7 @@ def rank_command(
         if store is not None:
             store.close()
     if skipped:
-        print(f"note: {len(skipped)} procedure(s) without both versions left out: "
+        say(f"note: {len(skipped)} procedure(s) without both versions left out: "
               f"{', '.join(skipped)}", file=sys.stderr)
     onestop = onestop_rows(groups)
     inputs = _rank_inputs(catalog, catalog_file, weights_file, use_store)
@@ -328,7 +328,7 @@ def survey_rank_command(
         raise TetsuzukiError(f"no procedure of {file} matches {given}" if given
                              else f"{file} holds no procedure rows")
     unknown = sum(1 for p in kept if p.non_online is None)
-    print(f"{len(kept)} procedures match; {unknown} with unknown counts rank last",
+    say(f"{len(kept)} procedures match; {unknown} with unknown counts rank last",
           file=sys.stderr)
     rows = survey_rows(rank_survey(kept, weights.survey, top))
     payload = {"file": str(file), "filters": {"receiver": receiver, "ministry": ministry,

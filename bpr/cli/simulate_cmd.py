@@ -24,7 +24,7 @@ from rich.progress import (
 
 from bpr.analysis.soundness import FindingKind, check_soundness
 from bpr.cli.app import app
-from bpr.cli.output import Format, emit
+from bpr.cli.output import Format, emit, say
 from bpr.errors import SimulationError
 from bpr.model.lineage import load_pair
 from bpr.model.load import iter_model_files, load_procedure
@@ -164,7 +164,7 @@ def scenarios_for(scenario: Scenario, models: list[ProcedureVersion]) -> list[Sc
     without = scenario.model_copy(update={"online_share": None})
     skipped = [m for m, t in zip(models, takes, strict=True) if not t]
     if skipped:
-        print(f"note: the online share {scenario.online_share:g} applies to "
+        say(f"note: the online share {scenario.online_share:g} applies to "
               f"{', '.join(m.version for m, t in zip(models, takes, strict=True) if t)} only; "
               f"{', '.join(f'{m.id} ({m.version})' for m in skipped)} has no channel attribute "
               "and keeps its own routes", file=sys.stderr)
@@ -187,7 +187,7 @@ def check_scenario(scenario: Scenario, models: list[ProcedureVersion]) -> None:
         known = {e.id for e in load_catalog().procedures} | {m.id for m in models}
         scenario.check_procedures(known)
         if not any(m.id in scenario.burst.procedures for m in models):
-            print(f"note: the burst of scenario '{scenario.name}' applies to "
+            say(f"note: the burst of scenario '{scenario.name}' applies to "
                   f"{', '.join(scenario.burst.procedures)} only, not to "
                   f"{', '.join(sorted({m.id for m in models}))}", file=sys.stderr)
     for model in models:
@@ -347,7 +347,7 @@ def simulate(
 def _report_unfinished(verdicts: list[tuple[str | None, bool]]) -> None:
     for line, _ in verdicts:
         if line is not None:
-            print(line, file=sys.stderr)
+            say(line, file=sys.stderr)
 
 
 def city_models(folder: Path) -> tuple[list[ProcedureVersion], list[ProcedureVersion]]:

@@ -226,3 +226,20 @@ def test_the_cli_prints_a_located_error_once(tmp_path: Path, capsys: pytest.Capt
     code, _, err = run(["show", str(model)], capsys, monkeypatch)
     assert code == 1
     assert err.startswith(f"{model}:") and err.count("error") == 1, err
+
+
+def test_messages_show_control_characters_of_paths_escaped(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.bpr.render.test_report import make_procedures
+
+    procedures = make_procedures(tmp_path / "procedures", broken=False)
+    out = tmp_path / "rep"
+    args = ["--procedures", str(procedures), "--workers", "1"]
+    assert run(["report", str(out), *args, "--simulation", "none"], capsys, monkeypatch)[0] == 0
+    (out / "x\x1b[2J\u202ey.txt").write_text("mine", encoding="utf-8")
+    code, out_text, err = run(["verify", str(out), *args], capsys, monkeypatch)
+    assert code == 1
+    assert "added: x\\x1b[2J\\u202ey.txt\n" in out_text
+    assert not any(ch in out_text + err for ch in "\x1b\u202e")
+    code, _, err = run(["report", str(out), *args, "--simulation", "none"], capsys, monkeypatch)
+    assert code == 0 and "x\\x1b[2J\\u202ey.txt is not part of the report" in err
