@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import os
 import textwrap
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+settings.register_profile("long", max_examples=2_000, deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
+LONG_RUN = os.environ.get("HYPOTHESIS_PROFILE") == "long"
+"""``HYPOTHESIS_PROFILE=long pytest ...``: property tests with bounded examples run many more."""
 
 ROOT = Path(__file__).resolve().parents[1]
 PROCEDURES = ROOT / "procedures"

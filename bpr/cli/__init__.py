@@ -7,12 +7,15 @@ and end the command with exit status 1 (2 for usage errors, as click does).
 
 from __future__ import annotations
 
+import re
 import sys
 
 from bpr.cli.app import app
-from bpr.errors import TetsuzukiError
+from bpr.cli.streams import StandardOutputError, guarded_stdout
+from bpr.errors import InvalidModelError, TetsuzukiError
+from bpr.render.text import visible
 
-__all__ = ["app", "main"]
+__all__ = ["app", "error_lines", "main"]
 
 # Command modules register themselves on `app` when imported.
 from bpr.cli import (
@@ -28,11 +31,38 @@ from bpr.cli import (
     store_cmd,  # noqa: F401
 )
 
+_LOCATED = re.compile(r"^.+?:\d+:\d+: (error|warning)\b")
+"""A message that starts with its own location and severity (a :class:`Problem`)."""
+
+
+def error_lines(exc: TetsuzukiError) -> list[str]:
+    """The lines :func:`main` prints for ``exc`` on standard error.
+
+    The first line starts with ``error: `` unless the message already says where and
+    what it is (``FILE:L:C: error ...``, as the problems of an invalid model do); a problem
+    of a whole file (``FILE: message``) gets ``error: `` too. Every line is made visible
+    (:func:`~bpr.render.text.visible`): a control character of a name or a path is shown,
+    never sent to the terminal.
+    """
+    if isinstance(exc, InvalidModelError) and exc.problems:
+        lines = [str(p) if p.line or p.severity == "warning" else f"error: {p}" for p in exc.problems]
+    else:
+        lines = str(exc).split("\n")
+        if not _LOCATED.match(lines[0]):
+            lines[0] = f"error: {lines[0]}"
+    return [visible(line) for line in lines]
+
 
 def main() -> None:
-    """Console-script entry point."""
+    """Console-script entry point: run the command; print a :class:`TetsuzukiError` (or a
+    standard output that cannot be written) as one message, never a traceback."""
     try:
-        app()
+        with guarded_stdout():
+            app()
+    except StandardOutputError as exc:
+        if not exc.broken_pipe:
+            print(f"error: {exc}", file=sys.stderr)
+        raise SystemExit(1) from None
     except TetsuzukiError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print("\n".join(error_lines(exc)), file=sys.stderr)
         raise SystemExit(1) from None

@@ -24,7 +24,7 @@ from bpr.analysis.principles import check as check_principles
 from bpr.analysis.principles import stage
 from bpr.analysis.profile import ecrs_profile
 from bpr.cli.app import app
-from bpr.cli.output import Format, emit
+from bpr.cli.output import Format, emit, say
 from bpr.errors import DiffError
 from bpr.model.lineage import AS_IS_FILE, TO_BE_FILE, load_pair
 from bpr.model.load import load_procedure
@@ -156,7 +156,7 @@ def load_diff_pair(first: Path, second: Path | None, *, allow_any_order: bool = 
                         "first (diff AS_IS TO_BE), or add --allow-any-order to compare them "
                         "this way round")
     if labels != ("as-is", "to-be") and not allow_any_order:
-        print(f"warning: comparing '{old.version}' ({as_is_file}) as the old version with "
+        say(f"warning: comparing '{old.version}' ({as_is_file}) as the old version with "
               f"'{new.version}' ({to_be_file}) as the new one, not as-is → to-be",
               file=sys.stderr)
     return old, new

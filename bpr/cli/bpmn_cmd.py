@@ -19,7 +19,9 @@ from bpr.interop.bpmn import export_bpmn, import_bpmn
 from bpr.model.canonical import content_hash
 from bpr.model.dump import procedure_yaml
 from bpr.model.load import load_procedure
+from bpr.render.input_guard import refuse_inputs
 from bpr.render.output_files import OutputError, write_file, write_files
+from bpr.render.text import visible
 
 __all__ = ["bpmn_app", "prosimos_app"]
 
@@ -32,7 +34,7 @@ app.add_typer(prosimos_app, name="prosimos")
 
 
 def _say(text: str) -> None:
-    typer.echo(text, err=True)
+    typer.echo(visible(text), err=True)
 
 
 @bpmn_app.command("import")
@@ -48,6 +50,7 @@ def bpmn_import(
 
     A process that is not sound (an exclusive branch into a parallel join, parallel branches
     never joined, ...) is refused, located at its BPMN elements; nothing is written."""
+    refuse_inputs([output], [file])
     result = import_bpmn(file, process=process, version=version)
     checked = soundness_problems(result.model, result.located, file=str(file))
     errors = [p for p in checked if p.severity == "error"]
@@ -73,6 +76,7 @@ def bpmn_export(
     output: Annotated[Path, typer.Option("-o", "--output", help="The BPMN file to write.")],
 ) -> None:
     """Export a procedure model as BPMN 2.0 with a Graphviz-laid-out diagram."""
+    refuse_inputs([output], [file])
     model = load_procedure(file)
     write_file(output, export_bpmn(model))
     _say(f"wrote {output}: {model.id} ({model.version}), sha256 {content_hash(model)[:12]}")
@@ -97,6 +101,7 @@ def prosimos_export(
         raise OutputError(output, "is a folder; give a base path such as FOLDER/NAME")
     base = output.with_suffix("") if output.suffix in (".bpmn", ".json") else output
     bpmn_file, json_file = Path(f"{base}.bpmn"), Path(f"{base}.json")
+    refuse_inputs([bpmn_file, json_file], [file, scenario])
     write_files([(bpmn_file, exported.bpmn),
                  (json_file, json.dumps(exported.parameters, ensure_ascii=False, indent=2) + "\n")])
     for note in exported.warnings:
@@ -115,6 +120,7 @@ def prosimos_import(
     """Import a Prosimos/Simod model as a procedure model (and a scenario)."""
     from bpr.interop.prosimos import import_prosimos, scenario_yaml
 
+    refuse_inputs([output, scenario_output], [bpmn, parameters])
     result = import_prosimos(bpmn, parameters)
     outputs: list[tuple[Path, str]] = [(output, procedure_yaml(
         result.model, f"Imported from {bpmn.name} and {parameters.name} by `tetsuzuki prosimos import`."))]

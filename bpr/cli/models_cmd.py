@@ -10,7 +10,7 @@ import typer
 
 from bpr.analysis.soundness import soundness_problems
 from bpr.cli.app import app
-from bpr.cli.output import Format, emit
+from bpr.cli.output import Format, emit, say
 from bpr.errors import InvalidModelError, Problem, TetsuzukiError
 from bpr.model.canonical import content_hash
 from bpr.model.lineage import AS_IS_FILE, TO_BE_FILE, label_problems, lineage_problems, sort_problems
@@ -102,7 +102,7 @@ def validate(
     valid (warnings allowed), 1 otherwise."""
     for p in paths:
         if not p.exists():
-            print(f"error: no such file or folder: {p}", file=sys.stderr)
+            say(f"error: no such file or folder: {p}", file=sys.stderr)
             raise typer.Exit(1)
     results = validate_paths(paths)
     ok = all(r["valid"] for r in results) and bool(results)
@@ -115,14 +115,14 @@ def validate(
         for r in results:
             for problem in r["problems"]:
                 assert isinstance(problem, Problem)
-                print(str(problem))
+                say(str(problem))
         rows = [{"file": r["file"], "procedure": r["procedure"], "version": r["version"],
                  "steps": r["steps"], "status": _status(r), "sha256": (r["sha256"] or "")[:12]}
                 for r in results]
         emit(rows, fmt, title=f"{sum(r['valid'] for r in results)} of {len(results)} model "
              "files valid")
     if not results:
-        print("error: no model files found", file=sys.stderr)
+        say("error: no model files found", file=sys.stderr)
     raise typer.Exit(0 if ok else 1)
 
 

@@ -16,7 +16,7 @@ from typing import Annotated, Any
 import typer
 
 from bpr.cli.app import app
-from bpr.cli.output import Format, emit
+from bpr.cli.output import Format, emit, say
 from bpr.model.attributes import CHANNEL_ATTRIBUTE, ONLINE_VALUE, with_online_share
 from bpr.model.catalog import CATALOG_FILE, builtin_root, catalog_versions, load_catalog
 from bpr.model.lineage import load_catalog_pair
@@ -147,7 +147,7 @@ def plan_command(
     """The planner's figures for the catalog: paper remaining, staff time freed, peak-month waiting."""
     pairs, skipped = at_online_share(load_pairs(catalog), online_share)
     if skipped:
-        print(f"note: the online share {online_share:g} applies to no channel in the to-be of "
+        say(f"note: the online share {online_share:g} applies to no channel in the to-be of "
               f"{', '.join(skipped)}; they keep their own routes", file=sys.stderr)
     peak = city_peak(pairs, scenario, replications, None) if simulation else None
     plan = build_plan(pairs, fte_hours=fte_hours, peak=peak, online_share=online_share)

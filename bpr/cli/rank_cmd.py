@@ -20,7 +20,7 @@ import typer
 
 from bpr.analysis.onestop import LifeEventGroup, burden, group_by_life_event
 from bpr.cli.app import app
-from bpr.cli.output import Format, render
+from bpr.cli.output import Format, render, say
 from bpr.cli.spreadsheet import write_csv, write_xlsx
 from bpr.errors import StorageError, TetsuzukiError
 from bpr.model.catalog import CATALOG_FILE, Catalog, builtin_root, catalog_versions, load_catalog
@@ -28,8 +28,10 @@ from bpr.model.lineage import load_catalog_pair
 from bpr.planning.ranking import Candidate, candidate, rank, sensitivity
 from bpr.planning.ranking_rows import RANK_COLUMNS, rank_rows, round_figure, simulated_waiting
 from bpr.planning.survey import SurveyRanked, filter_survey, parse_survey, rank_survey, read_survey
-from bpr.planning.weights import load_weights
+from bpr.planning.weights import WEIGHTS_FILE, load_weights
+from bpr.render.input_guard import refuse_inputs
 from bpr.render.output_files import write_file
+from bpr.render.text import json_safe
 
 __all__ = [
     "ONESTOP_COLUMNS",
@@ -93,7 +95,7 @@ def _open_store() -> Any:
     try:
         return Store(url, create=False)
     except StorageError as exc:
-        print(f"warning: results store not used ({exc}); using expected counts",
+        say(f"warning: results store not used ({exc}); using expected counts",
               file=sys.stderr)
         return None
 
@@ -171,27 +173,29 @@ def _table_text(rows: list[dict[str, Any]], columns: tuple[str, ...], fmt: Outpu
 
 def _write(fmt: OutputFormat, output: Path | None,
            tables: list[tuple[str, list[dict[str, Any]], tuple[str, ...], tuple[str, ...]]],
-           payload: Any) -> None:
-    """Emit ``tables`` ((title, rows, all columns, table columns), ...) in ``fmt``."""
+           payload: Any, inputs: list[Path | None]) -> None:
+    """Emit ``tables`` ((title, rows, all columns, table columns), ...) in ``fmt``; an
+    ``output`` that is one of the files read (``inputs``) is refused."""
     if fmt in (OutputFormat.CSV, OutputFormat.XLSX) and output is None:
         raise typer.BadParameter(f"--format {fmt.value} needs --output FILE", param_hint="--output")
+    refuse_inputs([output], inputs)
     if fmt is OutputFormat.CSV:
         _title, rows, columns, _ = tables[0]
         write_csv(rows, columns, output)  # type: ignore[arg-type]
-        print(f"wrote {output} ({len(rows)} rows, UTF-8 with BOM)", file=sys.stderr)
+        say(f"wrote {output} ({len(rows)} rows, UTF-8 with BOM)", file=sys.stderr)
         return
     if fmt is OutputFormat.XLSX:
         write_xlsx([(t, rows, cols) for t, rows, cols, _ in tables], output)  # type: ignore[arg-type]
-        print(f"wrote {output} ({', '.join(f'{t}: {len(r)} rows' for t, r, _, _ in tables)})",
+        say(f"wrote {output} ({', '.join(f'{t}: {len(r)} rows' for t, r, _, _ in tables)})",
               file=sys.stderr)
         return
     if fmt is OutputFormat.JSON:
-        text = json.dumps(payload, ensure_ascii=False, indent=2, default=str) + "\n"
+        text = json_safe(json.dumps(payload, ensure_ascii=False, indent=2, default=str)) + "\n"
     else:
         text = "\n".join(_table_text(rows, shown, fmt, title) for title, rows, _, shown in tables)
     if output is not None:
         write_file(output, text)
-        print(f"wrote {output}", file=sys.stderr)
+        say(f"wrote {output}", file=sys.stderr)
     elif fmt is OutputFormat.TABLE:
         sys.stdout.write(text)
     else:
@@ -204,6 +208,17 @@ OutputOption = Annotated[Path | None, typer.Option(
     "--output", "-o", help="Write to this file (required for csv and xlsx).")]
 WeightsOption = Annotated[Path | None, typer.Option(
     "--weights", help="A weights YAML file (default: the built-in procedures/weights.yaml).")]
+
+
+def _rank_inputs(catalog: Catalog, catalog_file: Path | None, weights_file: Path | None,
+                 use_store: bool) -> list[Path | None]:
+    """The files ``rank`` reads: weights, catalog, every version it names, the store."""
+    from models.store.database import default_url, sqlite_file
+
+    root = catalog_file.parent if catalog_file else None
+    versions = [path for _, *pair in catalog_versions(catalog, root) for path in pair]
+    return [weights_file or builtin_root() / WEIGHTS_FILE, catalog_file or builtin_root() / CATALOG_FILE,
+            *versions, sqlite_file(default_url()) if use_store else None]
 
 
 @app.command("rank")
@@ -243,12 +258,13 @@ def rank_command(
         if store is not None:
             store.close()
     if skipped:
-        print(f"note: {len(skipped)} procedure(s) without both versions left out: "
+        say(f"note: {len(skipped)} procedure(s) without both versions left out: "
               f"{', '.join(skipped)}", file=sys.stderr)
     onestop = onestop_rows(groups)
+    inputs = _rank_inputs(catalog, catalog_file, weights_file, use_store)
     if by_life_event:
         _write(fmt, output, [("one-stop by life event", onestop, ONESTOP_COLUMNS,
-                              ONESTOP_COLUMNS)], onestop)
+                              ONESTOP_COLUMNS)], onestop, inputs)
         return
     ranges = sensitivity(candidates, weights) if with_sensitivity else None
     rows = rank_rows(rank(candidates, weights), ranges)
@@ -260,7 +276,7 @@ def rank_command(
     _write(fmt, output, [(title if fmt is OutputFormat.TABLE else "ranking", rows,
                           RANK_COLUMNS + extra, TABLE_COLUMNS + extra),
                          ("one-stop by life event", onestop, ONESTOP_COLUMNS, ONESTOP_COLUMNS)],
-           payload)
+           payload, inputs)
 
 
 # --------------------------------------------------------------------------- survey
@@ -300,6 +316,8 @@ def survey_rank_command(
     weights_file: WeightsOption = None,
 ) -> None:
     """Rank the survey's procedures by non-online volume × friction."""
+    inputs: list[Path | None] = [file, weights_file or builtin_root() / WEIGHTS_FILE]
+    refuse_inputs([output], inputs)  # before the survey, which may take a while to read
     weights = load_weights(weights_file)
     procedures = parse_survey(read_survey(file), zero_counts_unknown=not zero_counts)
     kept = filter_survey(procedures, receiver=receiver, ministry=ministry, life_event=life_event)
@@ -310,11 +328,12 @@ def survey_rank_command(
         raise TetsuzukiError(f"no procedure of {file} matches {given}" if given
                              else f"{file} holds no procedure rows")
     unknown = sum(1 for p in kept if p.non_online is None)
-    print(f"{len(kept)} procedures match; {unknown} with unknown counts rank last",
+    say(f"{len(kept)} procedures match; {unknown} with unknown counts rank last",
           file=sys.stderr)
     rows = survey_rows(rank_survey(kept, weights.survey, top))
     payload = {"file": str(file), "filters": {"receiver": receiver, "ministry": ministry,
                                               "event": life_event},
                "matched": len(kept), "unknown_counts": unknown,
                "weights": weights.survey.model_dump(mode="json"), "ranking": rows}
-    _write(fmt, output, [("survey ranking", rows, SURVEY_COLUMNS, SURVEY_TABLE_COLUMNS)], payload)
+    _write(fmt, output, [("survey ranking", rows, SURVEY_COLUMNS, SURVEY_TABLE_COLUMNS)], payload,
+           inputs)

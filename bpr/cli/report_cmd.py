@@ -16,13 +16,16 @@ from typing import Annotated
 import typer
 
 from bpr.cli.app import app
+from bpr.cli.output import say
+from bpr.cli.streams import StandardOutputError
 from bpr.model.catalog import builtin_root
 from bpr.model.load import load_procedure
 from bpr.render.diagram import DiagramFormat, diagram, render
 from bpr.render.diagram_diff import diff_diagram
+from bpr.render.input_guard import refuse_inputs
 from bpr.render.output_files import OutputError, write_file
 from bpr.render.publish import publish_report, read_folder, report_workers, stored_simulation
-from bpr.render.report import MANIFEST, read_sources
+from bpr.render.report import MANIFEST, REPORT_FORMAT, read_sources
 from bpr.render.verify import verify_report
 
 __all__ = [
@@ -97,11 +100,12 @@ def diagram_command(
             sys.stdout.buffer.write(data)
             sys.stdout.buffer.flush()
         except OSError as exc:
-            raise OutputError("standard output", exc.strerror or str(exc)) from None
+            raise StandardOutputError(exc) from None
         return
     target = out or default
+    refuse_inputs([target], [file, diff_with])
     write_file(target, data)
-    print(f"wrote {target} ({len(data):,} bytes, {fmt.value})")
+    say(f"wrote {target} ({len(data):,} bytes, {fmt.value})")
 
 
 _PROCEDURES_HELP = "The procedures folder (catalog.yaml and procedure folders); default: the built-in one."
@@ -130,25 +134,25 @@ def report(
     errors on the procedure's page) or the catalog cannot be read."""
     done = publish_report(out_dir, procedures, workers, simulation)
     run_id = done.simulation_run
-    print(f"wrote {len(done.files)} files to {out_dir} "
+    say(f"wrote {len(done.files)} files to {out_dir} "
           f"({'with simulation run ' + str(run_id) if run_id else 'without simulation results'}); "
           f"open {out_dir / 'index.html'}")
     for left in done.left:
-        print(f"warning: {out_dir / left.path} {left.reason}", file=sys.stderr)
+        say(f"warning: {out_dir / left.path} {left.reason}", file=sys.stderr)
     if done.catalog_error:
-        print(f"error: the catalog cannot be read (the index says so): {done.catalog_error}",
+        say(f"error: the catalog cannot be read (the index says so): {done.catalog_error}",
               file=sys.stderr)
     for proc_id, errors in done.errors.items():
-        print(f"error: {proc_id} has model errors (see {out_dir / 'procedures' / (proc_id + '.html')}):",
+        say(f"error: {proc_id} has model errors (see {out_dir / 'procedures' / (proc_id + '.html')}):",
               file=sys.stderr)
         for line in errors[:_SHOWN_ERRORS]:
-            print(f"  {done.procedures / line if line.split(':', 1)[0].endswith('.yaml') else line}",
+            say(f"  {done.procedures / line if line.split(':', 1)[0].endswith('.yaml') else line}",
                   file=sys.stderr)
         if len(errors) > _SHOWN_ERRORS:
-            print(f"  ... and {len(errors) - _SHOWN_ERRORS} more", file=sys.stderr)
+            say(f"  ... and {len(errors) - _SHOWN_ERRORS} more", file=sys.stderr)
     if done.errors or done.catalog_error:
         count = len(done.errors)
-        print(f"FAILED: {count} procedure{'s' if count != 1 else ''} with invalid models"
+        say(f"FAILED: {count} procedure{'s' if count != 1 else ''} with invalid models"
               + (" and an unreadable catalog" if done.catalog_error else "")
               + "; the report shows the errors", file=sys.stderr)
         raise typer.Exit(1)
@@ -163,22 +167,31 @@ def verify(
     """Re-derive the report from the sources (and the simulation run it names, from the store)
     and compare every byte; exit 1 on any difference."""
     if not out_dir.exists():
-        print(f"error: no such folder: {out_dir}", file=sys.stderr)
+        say(f"error: no such folder: {out_dir}", file=sys.stderr)
         raise typer.Exit(1)
     if not out_dir.is_dir():
-        print(f"error: {out_dir} is a file, not a report folder", file=sys.stderr)
+        say(f"error: {out_dir} is a file, not a report folder", file=sys.stderr)
         raise typer.Exit(1)
     if not (out_dir / MANIFEST).is_file():
-        print(f"error: {out_dir} has no {MANIFEST}: not a tetsuzuki report", file=sys.stderr)
+        say(f"error: {out_dir} has no {MANIFEST}: not a tetsuzuki report", file=sys.stderr)
         raise typer.Exit(1)
     present = read_folder(out_dir)
-    sources = read_sources(procedures or builtin_root())
     run_id: int | None = None
     try:
         recorded = json.loads(present.get(MANIFEST, b"{}").decode("utf-8"))
-        run_id = recorded.get("simulation_run") if isinstance(recorded, dict) else None
     except (UnicodeDecodeError, ValueError):
-        run_id = None
+        recorded = None  # edited into invalid JSON: verify names it as changed
+    if recorded is not None:
+        found = recorded.get("format") if isinstance(recorded, dict) else None
+        if not (isinstance(found, str) and found.startswith("tetsuzuki-report/")):
+            why = (f"has format {found!r}" if found is not None else 'has no "format" field'
+                   ) if isinstance(recorded, dict) else f"holds a JSON {type(recorded).__name__}"
+            say(f"error: {out_dir / MANIFEST} {why}: not a tetsuzuki report manifest (a report "
+                  f"written before the format tag, {REPORT_FORMAT!r}, cannot be verified: write it "
+                  "again into a new folder)", file=sys.stderr)
+            raise typer.Exit(1)
+        run_id = recorded.get("simulation_run")
+    sources = read_sources(procedures or builtin_root())
     rows = None
     if isinstance(run_id, int):
         rows, run_id = stored_simulation(str(run_id))
@@ -187,9 +200,9 @@ def verify(
     result = verify_report(present, sources, rows, workers=report_workers(workers, len(sources.procedures)),
                            simulation_run=run_id)
     for line in result.lines():
-        print(line)
+        say(line)
     if not result.ok:
-        print(f"FAILED: {out_dir} does not match the report derived from the sources", file=sys.stderr)
+        say(f"FAILED: {out_dir} does not match the report derived from the sources", file=sys.stderr)
         raise typer.Exit(1)
-    print(f"OK: {len(present)} files in {out_dir} match the report derived from the sources"
+    say(f"OK: {len(present)} files in {out_dir} match the report derived from the sources"
           + (f" and simulation run {run_id}" if run_id else ""))

@@ -12,6 +12,7 @@ from typing import Annotated
 import typer
 
 from bpr.cli.app import app
+from bpr.cli.output import say
 
 __all__ = ["run_analyze", "run_simulate"]
 
@@ -58,7 +59,7 @@ def run_simulate(
             replications=replications, years=years, seed=seed,
             scenario_file=str(scenario) if scenario else None, resume_run=resume,
             target_cases_per_task=target_cases_per_task)
-    print(f"simulation run {run_id} completed; see `tetsuzuki runs show {run_id}`")
+    say(f"simulation run {run_id} completed; see `tetsuzuki runs show {run_id}`")
 
 
 @run_app.command("analyze")
@@ -80,7 +81,7 @@ def run_analyze(
     with prefect_api():
         run_id = analyze_catalog.with_options(task_runner=runner)(
             procedures=procedure or None, report_dir=str(report) if report else None)
-    print(f"analysis run {run_id} completed; see `tetsuzuki runs show {run_id}`")
+    say(f"analysis run {run_id} completed; see `tetsuzuki runs show {run_id}`")
 
 
 @run_app.command("all")
@@ -102,8 +103,8 @@ def run_all(
         sim_run = simulate_catalog.with_options(
             task_runner=make_task_runner("process", workers=workers))(
             online_shares=DEFAULT_ONLINE_SHARES, replications=replications, years=years, seed=seed)
-        print(f"simulation run {sim_run} completed")
+        say(f"simulation run {sim_run} completed")
         analysis_run = analyze_catalog.with_options(task_runner=make_task_runner("thread"))(
             report_dir=str(report) if report else None)
-        print(f"analysis run {analysis_run} completed")
-    print("see `tetsuzuki runs` for the stored runs" + (f"; the report is in {report}" if report else ""))
+        say(f"analysis run {analysis_run} completed")
+    say("see `tetsuzuki runs` for the stored runs" + (f"; the report is in {report}" if report else ""))

@@ -24,10 +24,11 @@ from rich.progress import (
 
 from bpr.analysis.soundness import FindingKind, check_soundness
 from bpr.cli.app import app
-from bpr.cli.output import Format, emit
+from bpr.cli.output import Format, emit, say
 from bpr.errors import SimulationError
 from bpr.model.lineage import load_pair
 from bpr.model.load import iter_model_files, load_procedure
+from bpr.render.text import json_safe
 from bpr.sim import (
     METRICS,
     Estimate,
@@ -109,7 +110,7 @@ def strict_json(payload: Any) -> str:
             statistics are ``None``).
     """
     try:
-        return json.dumps(payload, ensure_ascii=False, indent=2, allow_nan=False) + "\n"
+        return json_safe(json.dumps(payload, ensure_ascii=False, indent=2, allow_nan=False)) + "\n"
     except ValueError as exc:
         raise SimulationError(f"internal error: a result is not a finite number ({exc})") from None
 
@@ -163,7 +164,7 @@ def scenarios_for(scenario: Scenario, models: list[ProcedureVersion]) -> list[Sc
     without = scenario.model_copy(update={"online_share": None})
     skipped = [m for m, t in zip(models, takes, strict=True) if not t]
     if skipped:
-        print(f"note: the online share {scenario.online_share:g} applies to "
+        say(f"note: the online share {scenario.online_share:g} applies to "
               f"{', '.join(m.version for m, t in zip(models, takes, strict=True) if t)} only; "
               f"{', '.join(f'{m.id} ({m.version})' for m in skipped)} has no channel attribute "
               "and keeps its own routes", file=sys.stderr)
@@ -186,7 +187,7 @@ def check_scenario(scenario: Scenario, models: list[ProcedureVersion]) -> None:
         known = {e.id for e in load_catalog().procedures} | {m.id for m in models}
         scenario.check_procedures(known)
         if not any(m.id in scenario.burst.procedures for m in models):
-            print(f"note: the burst of scenario '{scenario.name}' applies to "
+            say(f"note: the burst of scenario '{scenario.name}' applies to "
                   f"{', '.join(scenario.burst.procedures)} only, not to "
                   f"{', '.join(sorted({m.id for m in models}))}", file=sys.stderr)
     for model in models:
@@ -346,7 +347,7 @@ def simulate(
 def _report_unfinished(verdicts: list[tuple[str | None, bool]]) -> None:
     for line, _ in verdicts:
         if line is not None:
-            print(line, file=sys.stderr)
+            say(line, file=sys.stderr)
 
 
 def city_models(folder: Path) -> tuple[list[ProcedureVersion], list[ProcedureVersion]]:

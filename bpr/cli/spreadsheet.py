@@ -6,6 +6,12 @@ ends. :func:`write_xlsx` writes one sheet per table with a bold, frozen header r
 auto-filter and column widths fitted to the content (full-width characters count double).
 Both build the file in memory and write it with :func:`bpr.render.output_files.write_file`: the old
 file or the new one, never a part.
+
+No text of the user's becomes a formula (OWASP "CSV injection"): :func:`neutralise` puts
+a ``'`` before text that starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage
+return, in every CSV and XLSX writer of the command line (:func:`write_csv`,
+:func:`write_xlsx` and ``--format csv`` on standard output); XLSX cells of text are
+moreover typed as strings, never formulas. Numbers stay numbers.
 """
 
 from __future__ import annotations
@@ -18,8 +24,21 @@ from pathlib import Path
 from typing import Any
 
 from bpr.render.output_files import write_file
+from bpr.render.text import visible
 
-__all__ = ["cell_value", "display_width", "write_csv", "write_xlsx"]
+__all__ = ["FORMULA_STARTS", "cell_value", "display_width", "neutralise", "write_csv", "write_xlsx"]
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+"""First characters that make a spreadsheet read a cell as a formula (OWASP)."""
+
+
+def neutralise(value: Any) -> Any:
+    """``value`` as a spreadsheet shows it as text: a string that starts with one of
+    :data:`FORMULA_STARTS` gets a leading ``'``; numbers and other strings are returned as
+    they are."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
 
 _MAX_WIDTH = 60
 
@@ -58,10 +77,20 @@ def write_csv(rows: Sequence[Mapping[str, Any]], columns: Sequence[str], path: s
     """
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(columns)
+    writer.writerow([neutralise(c) for c in columns])
     for row in rows:
-        writer.writerow([cell_value(row.get(c)) for c in columns])
+        writer.writerow([neutralise(cell_value(row.get(c))) for c in columns])
     write_file(path, buffer.getvalue().encode("utf-8-sig"))
+
+
+def _text_cell(sheet: Any, text: str) -> Any:
+    """A cell holding ``text`` as a string (``t="s"``), never read as a formula."""
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
+
+    # XLSX (XML 1.0) cannot hold most C0 controls: shown as escapes rather than refused.
+    cell = Cell(sheet, value=ILLEGAL_CHARACTERS_RE.sub(lambda found: visible(found.group()), text))
+    cell.data_type = "s"  # what openpyxl would infer for "=..." is "f", a formula
+    return cell
 
 
 def write_xlsx(sheets: Sequence[tuple[str, Sequence[Mapping[str, Any]], Sequence[str]]],
@@ -84,13 +113,13 @@ def write_xlsx(sheets: Sequence[tuple[str, Sequence[Mapping[str, Any]], Sequence
     book.remove(book.active)
     for title, rows, columns in sheets:
         sheet = book.create_sheet(title[:31])
-        sheet.append(list(columns))
+        sheet.append([_text_cell(sheet, neutralise(str(c))) for c in columns])
         for cell in sheet[1]:
             cell.font = Font(bold=True)
         widths = [display_width(str(c)) for c in columns]
         for row in rows:
-            values = [cell_value(row.get(c)) for c in columns]
-            sheet.append(values)
+            values = [neutralise(cell_value(row.get(c))) for c in columns]
+            sheet.append([_text_cell(sheet, v) if isinstance(v, str) else v for v in values])
             for i, v in enumerate(values):
                 shown = f"{v:,.2f}" if isinstance(v, float) else str(v)
                 widths[i] = max(widths[i], display_width(shown))

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import typer
 
 from bpr.cli.app import app
-from bpr.cli.output import Format, emit
+from bpr.cli.output import Format, emit, say
 from bpr.errors import StorageError
 from models.store.database import RunView, Store, default_url, sqlite_file, store_exists
 from models.store.migrate import head_revision
@@ -31,7 +31,7 @@ def db_upgrade() -> None:
         before, applied = store.migrate()
     finally:
         store.close()
-    print(f"{store.where}: {'upgraded ' + str(before) + ' -> ' if applied else 'already at '}"
+    say(f"{store.where}: {'upgraded ' + str(before) + ' -> ' if applied else 'already at '}"
           f"{head_revision()}")
 
 
@@ -40,7 +40,7 @@ def _open_for_reading() -> Store | None:
     nothing; a note says so on standard error)."""
     url = default_url()
     if not store_exists(url):
-        print(f"note: no store at {sqlite_file(url)} yet: no runs recorded", file=sys.stderr)
+        say(f"note: no store at {sqlite_file(url)} yet: no runs recorded", file=sys.stderr)
         return None
     return Store(url, create=False)
 

@@ -18,12 +18,21 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from bpr.model.catalog import builtin_root
+from bpr.render.input_guard import refuse_inputs
 from bpr.render.output_files import write_files
-from bpr.render.report import MANIFEST, ReportError, build_site, read_sources, sha256
+from bpr.render.report import (
+    MANIFEST,
+    REPORT_FORMAT,
+    ReportError,
+    build_site,
+    read_sources,
+    sha256,
+)
 
 __all__ = [
     "LeftFile",
     "Published",
+    "earlier_report_files",
     "publish_report",
     "read_folder",
     "report_workers",
@@ -76,6 +85,52 @@ def _outside(root: Path, relative: object, *, follow_last: bool) -> str | None:
     return None
 
 
+_REFUSE = "refusing to write a report into its folder (choose an empty or new folder)"
+
+
+def earlier_report_files(manifest_file: Path) -> dict[str, str]:
+    """The files (relative path -> SHA-256) an earlier report's ``manifest.json`` lists.
+
+    A folder holds an earlier report only when its manifest is tetsuzuki's own: a JSON
+    object with ``"format": "tetsuzuki-report/<version>"`` and ``files`` and ``sources``
+    mapping paths to SHA-256 hashes. Anything else (a web-app manifest, invalid JSON, an
+    array, a manifest of another tool, one of a report format this version does not
+    know) is someone else's file, and the folder is refused rather than overwritten.
+
+    Raises:
+        ReportError: naming ``manifest_file`` and why it is not a tetsuzuki report manifest.
+    """
+    def refuse(why: str) -> ReportError:
+        return ReportError(f"{manifest_file} {why}: not a tetsuzuki report manifest; {_REFUSE}")
+
+    try:
+        data = json.loads(manifest_file.read_bytes().decode("utf-8"))
+    except OSError as exc:
+        raise ReportError(f"{manifest_file} cannot be read ({exc.strerror or exc}); {_REFUSE}") from None
+    except UnicodeDecodeError:
+        raise refuse("is not UTF-8 text") from None
+    except ValueError as exc:
+        raise refuse(f"is not valid JSON ({exc})") from None
+    if not isinstance(data, dict):
+        raise refuse(f"holds a JSON {type(data).__name__}, not an object")
+    found = data.get("format")
+    if found is None:
+        raise refuse('has no "format" field (a manifest of another tool, or of a tetsuzuki report '
+                     "older than the format tag)")
+    if found != REPORT_FORMAT:
+        prefix = REPORT_FORMAT.rsplit("/", 1)[0] + "/"
+        if isinstance(found, str) and found.startswith(prefix):
+            raise refuse(f"has format {found!r}, which this version does not know "
+                         f"(it writes {REPORT_FORMAT!r})")
+        raise refuse(f"has format {found!r}, not {REPORT_FORMAT!r}")
+    for field in ("files", "sources"):
+        listed = data.get(field)
+        if not isinstance(listed, dict) or not all(
+                isinstance(k, str) and isinstance(v, str) for k, v in listed.items()):
+            raise refuse(f'has no "{field}" object of path -> SHA-256')
+    return dict(data["files"])
+
+
 def write_report(out_dir: Path, files: dict[str, bytes]) -> list[LeftFile]:
     """Write the report ``files`` into ``out_dir``, replacing an earlier report there, all
     or nothing.
@@ -93,9 +148,11 @@ def write_report(out_dir: Path, files: dict[str, bytes]) -> list[LeftFile]:
         the earlier report that were changed since or could not be removed.
 
     Raises:
-        ReportError: ``out_dir`` is a file, or a non-empty folder that holds no report, or
-            its ``manifest.json`` lists a path outside it (absolute, with ``..`` or through
-            a symbolic link), or a folder of the report is a link to outside it.
+        ReportError: ``out_dir`` is a file, or a non-empty folder that holds no report (no
+            ``manifest.json``, or one that is not tetsuzuki's, see
+            :func:`earlier_report_files`), or its ``manifest.json`` lists a path outside it
+            (absolute, with ``..`` or through a symbolic link), or a folder of the
+            report is a link to outside it.
         OutputError: a file could not be written (the folder is left as it was).
     """
     if os.path.lexists(out_dir) and not out_dir.is_dir():
@@ -107,11 +164,7 @@ def write_report(out_dir: Path, files: dict[str, bytes]) -> list[LeftFile]:
         if MANIFEST not in present:
             raise ReportError(f"{out_dir} is not empty and holds no {MANIFEST}: refusing to write a "
                               "report into it (choose an empty or new folder)")
-        try:
-            listed = json.loads(manifest_file.read_bytes().decode("utf-8")).get("files", {})
-        except (OSError, ValueError, AttributeError):
-            listed = {}
-        recorded = dict(listed) if isinstance(listed, dict) else {}
+        recorded = earlier_report_files(manifest_file)
         for path in recorded:
             why = _outside(out_dir, path, follow_last=True)
             if why is not None:
@@ -236,12 +289,15 @@ def publish_report(out_dir: Path, procedures: Path | None = None, workers: int =
 
     Raises:
         ReportError: see :func:`write_report` and :func:`stored_simulation`.
-        OutputError: the report could not be written (``out_dir`` is left as it was).
+        OutputError: the report could not be written (``out_dir`` is left as it was), or
+            a report file would replace a source file (:func:`refuse_inputs`).
     """
     root = procedures or builtin_root()
     sources = read_sources(root)
     rows, run_id = stored_simulation(simulation, database_url)
     built = build_site(sources, rows, workers=report_workers(workers, len(sources.procedures)),
                        simulation_run=run_id)
+    refuse_inputs([out_dir.joinpath(*p.split("/")) for p in built.files],
+                  [root.joinpath(*p.split("/")) for p in sources.files])
     left = write_report(out_dir, built.files)
     return Published(built.files, left, run_id, built.errors, built.catalog_error, root)

@@ -9,7 +9,42 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-__all__ = ["cell_text", "markdown_table"]
+__all__ = ["cell_text", "json_safe", "markdown_table", "visible"]
+
+_BIDI_AND_SEPARATORS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e"
+                                 "\u2066\u2067\u2068\u2069\u2028\u2029")
+"""Bidirectional controls (which reorder what a terminal shows, as in the "Trojan
+Source" attack) and the line and paragraph separators."""
+
+
+def _escape(ch: str) -> str:
+    return f"\\x{ord(ch):02x}" if ord(ch) < 0x100 else f"\\u{ord(ch):04x}"
+
+
+def _is_control(ch: str) -> bool:
+    code = ord(ch)
+    return code < 0x20 or 0x7F <= code <= 0x9F or ch in _BIDI_AND_SEPARATORS
+
+
+def visible(text: str) -> str:
+    """``text`` safe to print on a terminal: every control character (C0 including
+    newline and tab, DEL, C1) and every bidirectional control is written as its escape,
+    ``\\x1b``, ``\\u202e``, so that it shows instead of acting (moving the cursor,
+    setting the window title, ringing, reversing the line)."""
+    if not any(_is_control(ch) for ch in text):
+        return text
+    return "".join(_escape(ch) if _is_control(ch) else ch for ch in text)
+
+
+def json_safe(text: str) -> str:
+    """JSON text (from ``json.dumps(..., ensure_ascii=False)``) with the control
+    characters JSON leaves raw (DEL, C1, bidirectional controls) written as ``\\uXXXX``
+    escapes: the same JSON value, safe on a terminal. They can only occur inside strings,
+    where the escape means the same character."""
+    if not any(_is_control(ch) for ch in text):
+        return text
+    return "".join(f"\\u{ord(ch):04x}" if _is_control(ch) and ch not in "\n" else ch
+                   for ch in text)
 
 
 def cell_text(value: Any) -> str:

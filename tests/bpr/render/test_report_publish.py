@@ -279,3 +279,61 @@ def test_verify_of_a_file_says_it_is_a_file(tmp_path: Path, capsys: pytest.Captu
     assert (code, err) == (1, f"error: {tmp_path / 'as-is.yaml'} is a file, not a report folder\n")
     code, _, err = run(["verify", str(tmp_path / "nope")], capsys, monkeypatch)
     assert (code, err) == (1, f"error: no such folder: {tmp_path / 'nope'}\n")
+
+
+# --------------------------------------------------------------------------- T2 3/8: foreign manifest.json
+
+_USER_FILES = {"index.html": "<h1>my site</h1>", "style.css": "body{}", "notes.txt": "my notes"}
+_FOREIGN_MANIFESTS = {
+    "web-app": json.dumps({"name": "My App", "start_url": "/index.html", "icons": []}),
+    "invalid JSON": "{not json",
+    "JSON array": json.dumps(["index.html", "notes.txt"]),
+    "listing notes.txt with its hash": json.dumps(
+        {"files": {"notes.txt": sha256(b"my notes")}, "sources": {}}),
+    "other tool's format": json.dumps({"format": "webpack-manifest/5", "files": {}, "sources": {}}),
+    "future report format": json.dumps({"format": "tetsuzuki-report/99", "files": {}, "sources": {}}),
+    "files not a mapping": json.dumps({"format": "tetsuzuki-report/1", "files": ["notes.txt"],
+                                       "sources": {}}),
+    "not UTF-8": "\udcff",
+}
+
+
+@pytest.mark.parametrize("kind", sorted(_FOREIGN_MANIFESTS))
+def test_a_folder_with_a_foreign_manifest_is_refused_and_left_as_it_was(
+        tmp_path: Path, procedures: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch, kind: str) -> None:
+    out = tmp_path / "site"
+    out.mkdir()
+    for name, text in _USER_FILES.items():
+        (out / name).write_text(text, encoding="utf-8")
+    (out / MANIFEST).write_bytes(_FOREIGN_MANIFESTS[kind].encode("utf-8", "surrogateescape"))
+    before = listing(out)
+    code, out_text, err = run(["report", str(out), "--procedures", str(procedures), "--workers", "1",
+                               "--simulation", "none"], capsys, monkeypatch)
+    assert (code, out_text) == (1, "")
+    assert err.startswith(f"error: {out / MANIFEST} ") and "not a tetsuzuki report manifest" in err
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert listing(out) == before  # index.html, style.css, notes.txt and the manifest untouched
+
+
+def test_an_earlier_report_is_still_replaced(written: Path, changed_site: dict[str, bytes]) -> None:
+    (written / "notes.txt").write_text("mine", encoding="utf-8")
+    left = write_report(written, changed_site)
+    assert read_folder(written)[MANIFEST] == changed_site[MANIFEST]
+    assert [f.path for f in left] == ["notes.txt"]
+
+
+def test_verify_refuses_a_manifest_without_the_format_tag(
+        tmp_path: Path, procedures: Path, site: dict[str, bytes],
+        capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    out = tmp_path / "old"
+    write_report(out, site)
+    manifest = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
+    del manifest["format"]  # as written before the tag existed
+    (out / MANIFEST).write_text(json.dumps(manifest), encoding="utf-8")
+    code, out_text, err = run(["verify", str(out), "--procedures", str(procedures), "--workers", "1"],
+                              capsys, monkeypatch)
+    assert (code, out_text) == (1, "")
+    assert err.startswith(f"error: {out / MANIFEST} has no \"format\" field: not a tetsuzuki report")
+    with pytest.raises(ReportError, match=r'has no "format" field'):
+        write_report(out, site)

@@ -127,7 +127,7 @@ def test_a_horizon_too_short_for_the_burst_is_located_at_the_burst() -> None:
     proc = _cli("simulate", str(PROCEDURES / "disaster" / "disaster-certificate"), "--scenario",
                 str(scenario), "--years", "0.25", "--replications", "1")
     assert proc.returncode == 1
-    assert proc.stderr.startswith(f"error: {scenario}:17:10: error field 'burst.start': the burst starts "
+    assert proc.stderr.startswith(f"{scenario}:17:10: error field 'burst.start': the burst starts "
                                   "on 2025-09-02, outside the simulated period 2025-03-02 – 2025-06-30 "
                                   "(start 2025-04-01, warmup_days 30, horizon_days 91)"), proc.stderr
     assert "Traceback" not in proc.stderr
