@@ -19,7 +19,13 @@ from prefect.runtime import flow_run
 from bpr.analysis.diff import diff
 from bpr.analysis.metrics import measure
 from bpr.analysis.principles import check, stage
-from flows.common import LoadedVersion, code_version, load_catalog_versions, recorded_run
+from flows.common import (
+    LoadedVersion,
+    code_version,
+    load_catalog_versions,
+    recorded_run,
+    task_runner_from_env,
+)
 from models.store.database import Store
 
 __all__ = ["analyze_catalog", "analyze_procedure"]
@@ -70,7 +76,7 @@ def _summary_row(procedure: str, result: dict[str, Any]) -> dict[str, Any]:
     return row
 
 
-@flow(name="analyze-catalog", log_prints=True)
+@flow(name="analyze-catalog", log_prints=True, task_runner=task_runner_from_env("thread"))
 def analyze_catalog(procedures: list[str] | None = None, database_url: str | None = None,
                     report_dir: str | None = None) -> int:
     """Analyse the catalog (or some procedures), store the results, write the report.
@@ -94,7 +100,7 @@ def analyze_catalog(procedures: list[str] | None = None, database_url: str | Non
                              flow_run_id=str(flow_run.id) if flow_run.id else None,
                              tasks_expected=len(grouped))
     rows: list[dict[str, Any]] = []
-    with recorded_run(store, run_id):
+    with store.hold(run_id), recorded_run(store, run_id):
         futures = {analyze_procedure.submit(vs): pid for pid, vs in grouped.items()}
         for future in as_completed(list(futures)):
             pid = futures[future]

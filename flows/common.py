@@ -13,14 +13,27 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
+from bpr.errors import TetsuzukiError
 from bpr.model.canonical import canonical_json, content_hash
 from bpr.model.catalog import CatalogEntry, catalog_versions, load_catalog
 from bpr.model.load import load_procedure
 from models.procedure import ProcedureVersion
 from models.store.database import RunStatus, Store
 
-__all__ = ["LoadedVersion", "catalog_ids", "code_version", "load_catalog_versions",
-           "make_task_runner", "recorded_run"]
+__all__ = [
+    "LoadedVersion",
+    "catalog_ids",
+    "code_version",
+    "load_catalog_versions",
+    "make_task_runner",
+    "reachable_scheduler",
+    "recorded_run",
+    "task_runner_from_env",
+]
+
+TASK_RUNNER_ENV = "TETSUZUKI_TASK_RUNNER"
+WORKERS_ENV = "TETSUZUKI_WORKERS"
+DASK_ADDRESS_ENV = "TETSUZUKI_DASK_ADDRESS"
 
 
 @dataclass(frozen=True)
@@ -106,10 +119,61 @@ def make_task_runner(kind: str, *, workers: int | None = None, dask_address: str
         from prefect_dask import DaskTaskRunner
 
         if dask_address:
-            return DaskTaskRunner(address=dask_address)
+            return DaskTaskRunner(address=reachable_scheduler(dask_address))
         return DaskTaskRunner(cluster_kwargs={"n_workers": workers or 2, "processes": True,
                                               "threads_per_worker": 1})
     raise ValueError(f"unknown task runner {kind!r}: use process, thread or dask")
+
+
+def reachable_scheduler(address: str, timeout: float = 10.0) -> str:
+    """``address`` (``tcp://HOST:PORT``) after checking that a scheduler listens there.
+
+    Raises:
+        TetsuzukiError: the address is malformed or nothing answers there within
+            ``timeout`` seconds (instead of a raw ``OSError`` traceback after 30 s).
+    """
+    import socket
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(address if "://" in address else f"tcp://{address}")
+    try:
+        host, port = parts.hostname, parts.port or 8786
+    except ValueError:
+        host, port = None, 0
+    if parts.scheme not in ("tcp", "tls") or not host:
+        raise TetsuzukiError(f"--dask-address {address!r}: expected tcp://HOST:PORT")
+    try:
+        socket.create_connection((host, port), timeout=timeout).close()
+    except OSError as exc:
+        raise TetsuzukiError(f"cannot reach the Dask scheduler at {address}: "
+                             f"{exc.strerror or exc} (is `dask scheduler` running there?)"
+                             ) from None
+    return address
+
+
+def task_runner_from_env(default: str) -> Any:
+    """The task runner a deployment run asked for through its environment
+    (``$TETSUZUKI_TASK_RUNNER``: process, thread or dask; ``$TETSUZUKI_WORKERS``;
+    ``$TETSUZUKI_DASK_ADDRESS``), or ``default``. The CLI chooses its own with
+    ``with_options``; this is what a flow run started from a deployment uses.
+
+    Raises:
+        ValueError: an unknown runner name or a workers count that is not a number.
+    """
+    import os
+
+    kind = os.environ.get(TASK_RUNNER_ENV, "").strip() or default
+    workers_text = os.environ.get(WORKERS_ENV, "").strip()
+    if workers_text and not workers_text.isdigit():
+        raise ValueError(f"{WORKERS_ENV}={workers_text!r}: expected a whole number")
+    address = os.environ.get(DASK_ADDRESS_ENV, "").strip() or None
+    if kind not in ("process", "thread", "dask"):
+        raise ValueError(f"{TASK_RUNNER_ENV}={kind!r}: use process, thread or dask")
+    if kind == "dask" and address:
+        from prefect_dask import DaskTaskRunner
+
+        return DaskTaskRunner(address=address)  # checked when the run starts on the worker
+    return make_task_runner(kind, workers=int(workers_text) if workers_text else None)
 
 
 @contextmanager

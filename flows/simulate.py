@@ -27,7 +27,15 @@ from bpr.sim import Scenario, load_scenario, simulate_batch, summarise
 from bpr.sim.compiled import channel_kind, check_fits
 from bpr.sim.results import ReplicationResult
 from bpr.sim.tables import group_replications
-from flows.common import LoadedVersion, catalog_ids, code_version, load_catalog_versions, recorded_run
+from flows.common import (
+    LoadedVersion,
+    catalog_ids,
+    code_version,
+    load_catalog_versions,
+    recorded_run,
+    task_runner_from_env,
+)
+from flows.resume import ResumeError, plan_hash, resolve_options, scenario_hash
 from models.procedure import ProcedureVersion
 from models.store.database import Store
 
@@ -167,6 +175,16 @@ def summarise_run(store: Store, run_id: int) -> list[dict[str, Any]]:
     return rows
 
 
+def _check_unchanged(run_id: int, stored: dict[str, Any], plan: str, base: Scenario) -> None:
+    """Refuse to resume a run whose scenario or task plan is not what it was."""
+    if scenario_hash(base.model_dump_json()) != stored["scenario_sha256"]:
+        raise ResumeError(f"run {run_id}: its scenario ({stored['scenario_file'] or 'built-in'}) "
+                          "changed since the run started; start a new run")
+    if plan != stored["plan_sha256"]:
+        raise ResumeError(f"run {run_id}: the catalog changed since the run started (its task "
+                          f"plan differs: {stored['tasks']} tasks stored); start a new run")
+
+
 def _markdown(rows: list[dict[str, Any]], run_id: int) -> str:
     lines = [f"# Simulation sweep, run {run_id}", "",
              "Per procedure version and scenario: mean over replications.", "",
@@ -179,17 +197,21 @@ def _markdown(rows: list[dict[str, Any]], run_id: int) -> str:
     return "\n".join(lines) + "\n"
 
 
-@flow(name="simulate-catalog", log_prints=True)
+@flow(name="simulate-catalog", log_prints=True, task_runner=task_runner_from_env("thread"))
 def simulate_catalog(procedures: list[str] | None = None,
-                     online_shares: tuple[OnlineShare, ...] = DEFAULT_ONLINE_SHARES,
-                     replications: int = 10,
-                     years: float = 1.0,
+                     online_shares: tuple[OnlineShare, ...] | None = None,
+                     replications: int | None = None,
+                     years: float | None = None,
                      seed: int | None = None,
                      scenario_file: str | None = None,
                      database_url: str | None = None,
                      resume_run: int | None = None,
-                     target_cases_per_task: int = TARGET_CASES_PER_TASK) -> int:
+                     target_cases_per_task: int | None = None) -> int:
     """Simulate the catalog (or some procedures) under the scenario variants and store it.
+
+    Options left as ``None`` take their defaults on a new run (all procedures, shares
+    0.3/0.6/0.9, 10 replications, 1 year, the scenario's seed, the built-in scenario,
+    :data:`TARGET_CASES_PER_TASK`) and the run's own values on a resumed one.
 
     Args:
         procedures: procedure ids; all of the catalog when omitted.
@@ -200,37 +222,62 @@ def simulate_catalog(procedures: list[str] | None = None,
         seed: base seed; the scenario's when omitted.
         scenario_file: base scenario YAML; the built-in default when omitted.
         database_url: store URL; ``$TETSUZUKI_DATABASE_URL`` or ``.tetsuzuki/`` when omitted.
-        resume_run: id of an interrupted or failed run to complete (its stored tasks are
-            kept, the missing ones are run).
+        resume_run: id of an interrupted or failed simulation run to complete: its stored
+            tasks are kept and the missing ones run, with the run's own parameters.
         target_cases_per_task: batching target (simulated cases per task).
 
     Returns:
         The run id in the store.
+
+    Raises:
+        ResumeError: an option contradicts the resumed run's own, or the catalog or
+            scenario changed since it started.
+        StorageError: the resumed run is of another kind, completed, or still running.
     """
     logger = get_run_logger()
-    base = load_scenario(scenario_file or BUILTIN_SCENARIO).with_overrides(
-        horizon_days=max(1, round(years * 365)), seed=seed)
-    parameters = {"procedures": procedures, "online_shares": list(online_shares),
-                  "replications": replications, "years": years, "seed": base.seed,
-                  "scenario": base.name, "target_cases_per_task": target_cases_per_task}
-    versions = load_catalog_versions(procedures)
-    check_sweep(versions, base, tuple(online_shares), catalog_ids())
-    tasks = plan_tasks(versions, base, tuple(online_shares), replications, target_cases_per_task)
-    store = Store(database_url)
-    if resume_run is not None:
-        store.adopt_run(resume_run, flow_run_id=str(flow_run.id) if flow_run.id else None)
-        run_id = resume_run
+    stored, store = None, None
+    if resume_run is not None:  # a new run opens the store only once the sweep is checked
+        store = Store(database_url)
+        resumed = store.run(resume_run)
+        if resumed.kind != "simulate":
+            raise ResumeError(f"run {resume_run} is an {resumed.kind} run, not a simulation "
+                              "run; `run simulate --resume` cannot complete it")
+        stored = resumed.parameters
+    given = {"procedures": procedures, "online_shares": online_shares,
+             "replications": replications, "years": years, "seed": seed,
+             "scenario_file": str(Path(scenario_file).resolve()) if scenario_file else None,
+             "target_cases_per_task": target_cases_per_task}
+    defaults = {"online_shares": DEFAULT_ONLINE_SHARES, "replications": 10, "years": 1.0,
+                "target_cases_per_task": TARGET_CASES_PER_TASK}
+    options = resolve_options(given, defaults, stored, resume_run)
+    base = load_scenario(options["scenario_file"] or BUILTIN_SCENARIO).with_overrides(
+        horizon_days=max(1, round(options["years"] * 365)), seed=options["seed"])
+    shares = tuple(options["online_shares"])
+    versions = load_catalog_versions(options["procedures"])
+    check_sweep(versions, base, shares, catalog_ids())
+    tasks = plan_tasks(versions, base, shares, options["replications"],
+                       options["target_cases_per_task"])
+    plan = plan_hash([(*t.key, t.replications) for t in tasks])
+    store = store or Store(database_url)
+    if stored is not None:
+        _check_unchanged(resume_run or 0, stored, plan, base)
+        store.adopt_run(resume_run or 0, kind="simulate",
+                        flow_run_id=str(flow_run.id) if flow_run.id else None)
+        run_id = resume_run or 0
         done = store.done_tasks(run_id)
-        parameters = store.run(run_id).parameters
     else:
-        run_id = store.start_run("simulate", parameters, seed=base.seed, code_version=code_version(),
+        parameters = {**options, "seed": base.seed, "scenario": base.name,
+                      "scenario_sha256": scenario_hash(base.model_dump_json()),
+                      "plan_sha256": plan, "tasks": len(tasks)}
+        run_id = store.start_run("simulate", parameters, seed=base.seed,
+                                 code_version=code_version(),
                                  flow_run_id=str(flow_run.id) if flow_run.id else None,
                                  tasks_expected=len(tasks))
         done = set()
     todo = [t for t in tasks if t.key not in done]
     logger.info("run %s: %d tasks (%d already stored), %d versions", run_id, len(todo),
                 len(tasks) - len(todo), len(versions))
-    with recorded_run(store, run_id):
+    with store.hold(run_id), recorded_run(store, run_id):
         futures = {simulate_task.submit(t.version.model, t.scenario, t.replications): t for t in todo}
         for future in as_completed(list(futures)):
             t = futures[future]

@@ -27,27 +27,34 @@ def run_simulate(
         "--online-share", min=0.0, max=1.0,
         help="Online share to sweep, a number from 0 to 1 (repeatable).",
         show_default="0.3 0.6 0.9")] = None,
-    replications: Annotated[int, typer.Option(min=1, help="Replications per version and scenario.")] = 10,
-    years: Annotated[float, typer.Option(min=0.01, help="Observed years.")] = 1.0,
+    replications: Annotated[int | None, typer.Option(
+        min=1, help="Replications per version and scenario.", show_default="10")] = None,
+    years: Annotated[float | None, typer.Option(min=0.01, help="Observed years.",
+                                                show_default="1")] = None,
     seed: Annotated[int | None, typer.Option(help="Base seed (the scenario's when omitted).")] = None,
     scenario: Annotated[Path | None, typer.Option(help="Base scenario YAML.")] = None,
     task_runner: Annotated[str, typer.Option(help="process, thread or dask.")] = "process",
     workers: Annotated[int | None, typer.Option(help="Local workers (process/thread/dask).")] = None,
     dask_address: Annotated[str | None, typer.Option(help="Dask scheduler, tcp://HOST:PORT.")] = None,
-    resume: Annotated[int | None, typer.Option(help="Complete an interrupted run with this id.")] = None,
-    target_cases_per_task: Annotated[int, typer.Option(min=1, help="Batching target.")] = 20_000,
+    resume: Annotated[int | None, typer.Option(
+        help="Complete an interrupted or failed run with this id, with its own options.")] = None,
+    target_cases_per_task: Annotated[int | None, typer.Option(
+        min=1, help="Batching target.", show_default="20000")] = None,
 ) -> None:
-    """Sweep procedures × versions × online shares × replications; results go to the store."""
+    """Sweep procedures × versions × online shares × replications; results go to the store.
+
+    With --resume, the run's stored options are used; an option given that contradicts
+    them is refused (workers and the task runner may differ)."""
     from flows.common import make_task_runner
     from flows.server import prefect_api
-    from flows.simulate import DEFAULT_ONLINE_SHARES, simulate_catalog
+    from flows.simulate import simulate_catalog
 
     runner = make_task_runner("dask" if dask_address else task_runner, workers=workers,
                               dask_address=dask_address)
     with prefect_api():
         run_id = simulate_catalog.with_options(task_runner=runner)(
             procedures=procedure or None,
-            online_shares=tuple(online_share) if online_share else DEFAULT_ONLINE_SHARES,
+            online_shares=tuple(online_share) if online_share else None,
             replications=replications, years=years, seed=seed,
             scenario_file=str(scenario) if scenario else None, resume_run=resume,
             target_cases_per_task=target_cases_per_task)

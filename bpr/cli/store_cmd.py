@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import typer
@@ -13,7 +14,7 @@ from bpr.errors import StorageError
 from models.store.database import RunView, Store, default_url, sqlite_file, store_exists
 from models.store.migrate import head_revision
 
-__all__ = ["db_upgrade", "runs_list", "runs_show"]
+__all__ = ["db_upgrade", "runs_list", "runs_prune", "runs_show"]
 
 db_app = typer.Typer(help="The results store's schema (Alembic migrations).", no_args_is_help=True)
 runs_app = typer.Typer(help="Runs recorded in the results store.", invoke_without_command=True)
@@ -49,7 +50,10 @@ def _row(run: RunView) -> dict[str, Any]:
             "tasks": f"{run.tasks_done}/{run.tasks_expected if run.tasks_expected else '?'}",
             "started": run.started_at.isoformat(timespec="seconds"),
             "ended": run.ended_at.isoformat(timespec="seconds") if run.ended_at else None,
-            "flow_run_id": run.flow_run_id, "code_version": run.code_version}
+            "flow_run_id": run.flow_run_id, "code_version": run.code_version,
+            "host": run.host, "pid": run.pid,
+            "heartbeat": run.heartbeat_at.isoformat(timespec="seconds") if run.heartbeat_at
+            else None}
 
 
 @runs_app.callback()
@@ -59,7 +63,8 @@ def runs_list(
         "--format", help="table, json, markdown or csv.")] = Format.TABLE,
     limit: Annotated[int, typer.Option(help="How many runs, newest first.", min=1)] = 50,
 ) -> None:
-    """List runs, newest first. A run whose process died shows as `interrupted`.
+    """List runs, newest first. A running run whose lease expired (no heartbeat within
+    $TETSUZUKI_LEASE_SECONDS, default 120 s, from any host) shows as `interrupted`.
 
     Reading creates nothing: without a store yet, the list is empty.
     """
@@ -123,3 +128,41 @@ def _show_run(store: Store, run_id: int, fmt: Format) -> None:
     if analyses:
         emit([{"kind": a.kind, "subject": a.subject} for a in analyses], fmt,
              title="analysis results stored")
+
+
+def _date(text: str) -> datetime:
+    """A date or an ISO 8601 date-time; a value without a zone is UTC."""
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        raise typer.BadParameter(f"{text!r} is not a date (YYYY-MM-DD) or ISO 8601 date-time",
+                                 param_hint="--before") from None
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
+
+
+@runs_app.command("prune")
+def runs_prune(
+    keep: Annotated[int | None, typer.Option(
+        min=0, help="Keep the newest N runs of each kind; delete the older ones.")] = None,
+    before: Annotated[str | None, typer.Option(
+        help="Delete runs started before this date (YYYY-MM-DD, UTC) or date-time.")] = None,
+    dry_run: Annotated[bool, typer.Option(
+        "--dry-run", help="Only list what would be deleted.")] = False,
+    fmt: Annotated[Format, typer.Option(
+        "--format", help="table, json, markdown or csv.")] = Format.TABLE,
+) -> None:
+    """Delete old runs and their results. A run that is still running is never deleted;
+    procedure versions are kept."""
+    if keep is None and before is None:
+        raise typer.BadParameter("say what to prune: --keep N and/or --before DATE",
+                                 param_hint="--keep/--before")
+    cutoff = _date(before) if before else None
+    store = _open_for_reading()
+    rows = []
+    if store is not None:
+        try:
+            rows = [_row(r) for r in store.prune(keep=keep, before=cutoff, dry_run=dry_run)]
+        finally:
+            store.close()
+    emit(rows, fmt, title=("would delete" if dry_run else "deleted") + f" {len(rows)} run(s)",
+         columns=["id", "kind", "status", "tasks", "started", "ended"])

@@ -10,10 +10,13 @@ Guarantees:
 * procedure versions are immutable rows keyed by the SHA-256 of their canonical form;
   storing the same version twice is a no-op, and a different text under an existing hash
   is refused;
-* a run records its parameters, seed, code version, status, start and end, the Prefect
-  flow-run id and the process that runs it; results are written one task at a time, each
-  in its own transaction, so a run that dies keeps only whole task results and is shown
-  as ``interrupted`` (its process is gone) — never ``completed``;
+* a run records its full parameters, seed, code version, status, start and end, the
+  Prefect flow-run id and the process that holds it; results are written one task at a
+  time, each in its own transaction, so a run that dies keeps only whole task results and
+  is shown as ``interrupted`` (its lease expired, see :mod:`models.store.runs`) — never
+  ``completed``;
+* every write is idempotent and safe against concurrent writers (``INSERT … ON
+  CONFLICT``), and migrations run under a lock (:mod:`models.store.migrate`);
 * results of a run that is not ``completed`` are never reported as complete
   (:meth:`Store.completed_results` filters on status).
 """
@@ -22,38 +25,38 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
-from sqlalchemy import (
-    JSON,
-    DateTime,
-    ForeignKey,
-    Integer,
-    String,
-    Text,
-    UniqueConstraint,
-    create_engine,
-    select,
-)
+from sqlalchemy import create_engine, func, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
 from bpr.errors import StorageError
+from models.store.runs import RunLedger, RunView
+from models.store.tables import (
+    AnalysisResult,
+    Base,
+    ProcedureVersionRow,
+    Run,
+    RunStatus,
+    SimulationResult,
+    utc_now,
+)
+from models.store.writes import insert_ignore, upsert
 
 __all__ = [
+    "CONNECT_TIMEOUT_ENV",
     "DATABASE_URL_ENV",
     "AnalysisResult",
     "Base",
     "ProcedureVersionRow",
     "Run",
     "RunStatus",
+    "RunView",
     "SimulationResult",
     "Store",
     "StoreError",
@@ -63,101 +66,9 @@ __all__ = [
 ]
 
 DATABASE_URL_ENV = "TETSUZUKI_DATABASE_URL"
-SUMMARY_KINDS = ("ranking",)
-"""Analysis result kinds that summarise a run rather than complete one of its tasks."""
-
 
 StoreError = StorageError
 """The store could not be opened, read or written (the project-wide StorageError)."""
-
-
-def _now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
-
-
-class RunStatus:
-    """Run states. ``interrupted`` is derived, not stored: a ``running`` run whose process
-    is gone."""
-
-    RUNNING = "running"
-    COMPLETED = "completed"
-    FAILED = "failed"
-    INTERRUPTED = "interrupted"
-
-
-class Base(DeclarativeBase):
-    """Declarative base of the store's tables."""
-
-    type_annotation_map: ClassVar[dict[Any, Any]] = {dict[str, Any]: JSON, list[Any]: JSON}
-
-
-class ProcedureVersionRow(Base):
-    """An immutable procedure version, keyed by its content hash."""
-
-    __tablename__ = "procedure_versions"
-
-    content_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
-    procedure_id: Mapped[str] = mapped_column(String(200), index=True)
-    version: Mapped[str] = mapped_column(String(100))
-    name: Mapped[str] = mapped_column(Text)
-    canonical_json: Mapped[str] = mapped_column(Text)
-    stored_at: Mapped[datetime] = mapped_column(DateTime, default=_now)
-
-
-class Run(Base):
-    """One run of a flow (a simulation sweep or a catalog analysis)."""
-
-    __tablename__ = "runs"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    kind: Mapped[str] = mapped_column(String(40), index=True)
-    status: Mapped[str] = mapped_column(String(20), index=True, default=RunStatus.RUNNING)
-    parameters: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    seed: Mapped[int | None] = mapped_column(Integer, nullable=True)
-    code_version: Mapped[str] = mapped_column(String(100))
-    started_at: Mapped[datetime] = mapped_column(DateTime, default=_now)
-    ended_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
-    flow_run_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
-    host: Mapped[str] = mapped_column(String(255), default="")
-    pid: Mapped[int | None] = mapped_column(Integer, nullable=True)
-    tasks_expected: Mapped[int | None] = mapped_column(Integer, nullable=True)
-    error: Mapped[str | None] = mapped_column(Text, nullable=True)
-
-
-class SimulationResult(Base):
-    """Results of one task: (run, procedure version, scenario, batch of replications)."""
-
-    __tablename__ = "simulation_results"
-    __table_args__ = (
-        UniqueConstraint("run_id", "version_hash", "scenario_key", "batch", name="uq_sim_task"),
-    )
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"), index=True)
-    version_hash: Mapped[str] = mapped_column(ForeignKey("procedure_versions.content_hash"))
-    procedure_id: Mapped[str] = mapped_column(String(200), index=True)
-    version: Mapped[str] = mapped_column(String(100))
-    scenario_key: Mapped[str] = mapped_column(String(200))
-    batch: Mapped[int] = mapped_column(Integer)
-    replications: Mapped[list[Any]] = mapped_column(JSON)
-    results: Mapped[dict[str, Any]] = mapped_column(JSON)
-    stored_at: Mapped[datetime] = mapped_column(DateTime, default=_now)
-
-
-class AnalysisResult(Base):
-    """An analysis result (metrics, findings, change set, ranking) of a run."""
-
-    __tablename__ = "analysis_results"
-    __table_args__ = (UniqueConstraint("run_id", "kind", "subject", name="uq_analysis_item"),)
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"), index=True)
-    kind: Mapped[str] = mapped_column(String(40))
-    subject: Mapped[str] = mapped_column(String(300))
-    procedure_id: Mapped[str | None] = mapped_column(String(200), nullable=True, index=True)
-    version_hashes: Mapped[list[Any]] = mapped_column(JSON, default=list)
-    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
-    stored_at: Mapped[datetime] = mapped_column(DateTime, default=_now)
 
 
 def default_url(project_dir: str | Path | None = None) -> str:
@@ -167,34 +78,6 @@ def default_url(project_dir: str | Path | None = None) -> str:
         return url
     folder = Path(project_dir or Path.cwd()) / ".tetsuzuki"
     return f"sqlite:///{folder / 'tetsuzuki.db'}"
-
-
-def _process_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-@dataclass(frozen=True)
-class RunView:
-    """A run as shown to users, with its effective status."""
-
-    id: int
-    kind: str
-    status: str
-    parameters: dict[str, Any]
-    seed: int | None
-    code_version: str
-    started_at: datetime
-    ended_at: datetime | None
-    flow_run_id: str | None
-    tasks_expected: int | None
-    tasks_done: int
-    error: str | None
 
 
 def sqlite_file(url: str) -> Path | None:
@@ -227,7 +110,24 @@ def _reason(exc: Exception) -> str:
     return text.strip().splitlines()[0] if text.strip() else type(exc).__name__
 
 
-class Store:
+CONNECT_TIMEOUT_ENV = "TETSUZUKI_DB_CONNECT_TIMEOUT"
+DEFAULT_CONNECT_TIMEOUT = 10
+
+
+def _connect_args(url: str) -> dict[str, Any]:
+    """Driver arguments: a connection timeout for PostgreSQL unless the URL sets one."""
+    if not url.startswith("postgresql") or "connect_timeout" in url:
+        return {}
+    raw = os.environ.get(CONNECT_TIMEOUT_ENV, "").strip()
+    try:
+        seconds = int(raw) if raw else DEFAULT_CONNECT_TIMEOUT
+    except ValueError:
+        raise StoreError(f"{CONNECT_TIMEOUT_ENV}={raw!r}: expected a whole number of seconds"
+                         ) from None
+    return {"connect_timeout": max(1, seconds)}
+
+
+class Store(RunLedger):
     """Access to the results store.
 
     Args:
@@ -237,6 +137,10 @@ class Store:
             True). Commands that only read pass False: a missing store is then a
             :class:`StoreError` ``no store at PATH yet`` and nothing is created.
 
+    PostgreSQL connections time out after ``$TETSUZUKI_DB_CONNECT_TIMEOUT`` seconds
+    (default 10) unless the URL sets ``connect_timeout`` itself: a host that accepts and
+    never answers is an error, not a hang.
+
     Raises:
         StoreError: the database cannot be opened or migrated, or does not exist and
             ``create`` is False.
@@ -245,6 +149,7 @@ class Store:
     def __init__(self, url: str | None = None, *, upgrade: bool = True,
                  create: bool = True) -> None:
         self.url = url or default_url()
+        self._leases = {}
         file = sqlite_file(self.url)
         if file is not None and file.is_dir():
             raise StoreError(f"cannot open the store at {self.url}: {file} is a folder, not a "
@@ -258,7 +163,8 @@ class Store:
                 raise StoreError(f"cannot create the store's folder {file.parent}: "
                                  f"{exc.strerror or exc}") from None
         try:
-            self.engine: Engine = create_engine(self.url, future=True)
+            self.engine: Engine = create_engine(self.url, future=True,
+                                                connect_args=_connect_args(self.url))
             if upgrade:
                 from models.store.migrate import upgrade_to_head
 
@@ -306,22 +212,27 @@ class Store:
         with self._sessions() as session, session.begin():
             yield session
 
+    def _session(self) -> Session:
+        return self._sessions()
+
     # -- procedure versions ---------------------------------------------------------------
 
     def put_version(self, content_hash: str, procedure_id: str, version: str, name: str,
                     canonical_json: str, session: Session | None = None) -> None:
-        """Store a procedure version once (immutable).
+        """Store a procedure version once (immutable). Safe against concurrent writers:
+        the insert is ``ON CONFLICT DO NOTHING``, then the stored text is compared.
 
         Raises:
             StoreError: a different canonical text is already stored under this hash.
         """
         def put(s: Session) -> None:
-            existing = s.get(ProcedureVersionRow, content_hash)
-            if existing is None:
-                s.add(ProcedureVersionRow(content_hash=content_hash, procedure_id=procedure_id,
-                                          version=version, name=name,
-                                          canonical_json=canonical_json))
-            elif existing.canonical_json != canonical_json:
+            insert_ignore(s, ProcedureVersionRow.__table__,  # type: ignore[arg-type]
+                          {"content_hash": content_hash, "procedure_id": procedure_id,
+                           "version": version, "name": name, "canonical_json": canonical_json,
+                           "stored_at": utc_now()}, keys=["content_hash"])
+            stored = s.scalar(select(ProcedureVersionRow.canonical_json)
+                              .where(ProcedureVersionRow.content_hash == content_hash))
+            if stored != canonical_json:
                 raise StoreError(f"procedure version {content_hash} is stored with different "
                                  "content; stored versions are immutable")
 
@@ -336,84 +247,6 @@ class Store:
         with self._sessions() as s:
             row = s.get(ProcedureVersionRow, content_hash)
             return json.loads(row.canonical_json) if row else None
-
-    # -- runs ----------------------------------------------------------------------------
-
-    def start_run(self, kind: str, parameters: dict[str, Any], *, seed: int | None,
-                  code_version: str, flow_run_id: str | None = None,
-                  tasks_expected: int | None = None) -> int:
-        """Record a new run in state ``running`` and return its id."""
-        with self.transaction() as s:
-            run = Run(kind=kind, status=RunStatus.RUNNING, parameters=parameters, seed=seed,
-                      code_version=code_version, flow_run_id=flow_run_id,
-                      host=socket.gethostname(), pid=os.getpid(),
-                      tasks_expected=tasks_expected)
-            s.add(run)
-            s.flush()
-            return run.id
-
-    def adopt_run(self, run_id: int, *, flow_run_id: str | None = None) -> None:
-        """Mark an existing (interrupted or failed) run as running again in this process,
-        to resume it."""
-        with self.transaction() as s:
-            run = self._run(s, run_id)
-            if run.status == RunStatus.COMPLETED:
-                raise StoreError(f"run {run_id} is already completed")
-            run.status = RunStatus.RUNNING
-            run.host, run.pid = socket.gethostname(), os.getpid()
-            run.ended_at, run.error = None, None
-            if flow_run_id:
-                run.flow_run_id = flow_run_id
-
-    def finish_run(self, run_id: int, status: str, error: str | None = None) -> None:
-        """Close a run as ``completed`` or ``failed``."""
-        if status not in (RunStatus.COMPLETED, RunStatus.FAILED):
-            raise ValueError(f"a run finishes completed or failed, not {status!r}")
-        with self.transaction() as s:
-            run = self._run(s, run_id)
-            run.status, run.ended_at, run.error = status, _now(), error
-
-    @staticmethod
-    def _run(s: Session, run_id: int) -> Run:
-        run = s.get(Run, run_id)
-        if run is None:
-            raise StoreError(f"no run with id {run_id}")
-        return run
-
-    def _view(self, s: Session, run: Run) -> RunView:
-        status = run.status
-        if status == RunStatus.RUNNING and run.host == socket.gethostname() and run.pid and \
-                not _process_alive(run.pid):
-            status = RunStatus.INTERRUPTED
-        done = len(s.scalars(select(SimulationResult.id).where(SimulationResult.run_id == run.id)).all())
-        done += len(s.scalars(select(AnalysisResult.id).where(
-            AnalysisResult.run_id == run.id, AnalysisResult.kind.not_in(SUMMARY_KINDS))).all())
-        return RunView(id=run.id, kind=run.kind, status=status, parameters=dict(run.parameters),
-                       seed=run.seed, code_version=run.code_version, started_at=run.started_at,
-                       ended_at=run.ended_at, flow_run_id=run.flow_run_id,
-                       tasks_expected=run.tasks_expected, tasks_done=done, error=run.error)
-
-    def runs(self, limit: int = 50) -> list[RunView]:
-        """The most recent runs, newest first, with effective status."""
-        with self._sessions() as s:
-            rows = s.scalars(select(Run).order_by(Run.id.desc()).limit(limit)).all()
-            return [self._view(s, r) for r in rows]
-
-    def run(self, run_id: int) -> RunView:
-        """One run.
-
-        Raises:
-            StoreError: no such run.
-        """
-        with self._sessions() as s:
-            return self._view(s, self._run(s, run_id))
-
-    def latest_completed_run(self, kind: str) -> int | None:
-        """Id of the newest completed run of ``kind`` (``simulate``, ``analyze``), or None."""
-        with self._sessions() as s:
-            return s.scalars(select(Run.id).where(Run.kind == kind,
-                                                  Run.status == RunStatus.COMPLETED)
-                             .order_by(Run.id.desc())).first()
 
     # -- results -------------------------------------------------------------------------
 
@@ -431,19 +264,18 @@ class Store:
                               results: dict[str, Any]) -> None:
         """Store one task's results, and its procedure version, in one transaction.
 
-        Storing the same task twice (a retry after the commit succeeded) keeps the first.
+        Storing the same task twice (a retry after the commit succeeded, or two processes
+        at once) keeps the first: ``INSERT … ON CONFLICT DO NOTHING``.
         """
         with self.transaction() as s:
             self.put_version(version_hash, procedure_id, version, name, canonical_json, session=s)
-            exists = s.scalars(select(SimulationResult.id).where(
-                SimulationResult.run_id == run_id, SimulationResult.version_hash == version_hash,
-                SimulationResult.scenario_key == scenario_key,
-                SimulationResult.batch == batch)).first()
-            if exists is None:
-                s.add(SimulationResult(run_id=run_id, version_hash=version_hash,
-                                       procedure_id=procedure_id, version=version,
-                                       scenario_key=scenario_key, batch=batch,
-                                       replications=list(replications), results=results))
+            insert_ignore(s, SimulationResult.__table__,  # type: ignore[arg-type]
+                          {"run_id": run_id, "version_hash": version_hash,
+                           "procedure_id": procedure_id, "version": version,
+                           "scenario_key": scenario_key, "batch": batch,
+                           "replications": list(replications), "results": results,
+                           "stored_at": utc_now()},
+                          keys=["run_id", "version_hash", "scenario_key", "batch"])
 
     def simulation_results(self, run_id: int) -> list[SimulationResult]:
         """All stored task results of a run (whatever its status)."""
@@ -451,31 +283,40 @@ class Store:
             return list(s.scalars(select(SimulationResult).where(SimulationResult.run_id == run_id)
                                   .order_by(SimulationResult.id)).all())
 
-    def completed_results(self, procedure_id: str | None = None) -> list[SimulationResult]:
-        """Task results of *completed* runs only (the latest completed run first)."""
+    def completed_results(self, procedure_id: str | None = None, *, all_runs: bool = False
+                          ) -> list[SimulationResult]:
+        """Task results of *completed* runs only.
+
+        By default only the newest completed run holding results of the procedure (or,
+        without a procedure, the newest completed simulation run) is read: readers do not
+        slow down as runs accumulate. ``all_runs=True`` reads every completed run, the
+        newest first.
+        """
         with self._sessions() as s:
             query = (select(SimulationResult).join(Run, Run.id == SimulationResult.run_id)
-                     .where(Run.status == RunStatus.COMPLETED)
-                     .order_by(Run.id.desc(), SimulationResult.id))
+                     .where(Run.status == RunStatus.COMPLETED))
             if procedure_id:
                 query = query.where(SimulationResult.procedure_id == procedure_id)
-            return list(s.scalars(query).all())
+            if not all_runs:
+                newest = (select(func.max(SimulationResult.run_id))
+                          .join(Run, Run.id == SimulationResult.run_id)
+                          .where(Run.status == RunStatus.COMPLETED))
+                if procedure_id:
+                    newest = newest.where(SimulationResult.procedure_id == procedure_id)
+                query = query.where(SimulationResult.run_id == newest.scalar_subquery())
+            return list(s.scalars(query.order_by(Run.id.desc(), SimulationResult.id)).all())
 
     def put_analysis_result(self, run_id: int, kind: str, subject: str, payload: dict[str, Any], *,
                             procedure_id: str | None = None,
                             version_hashes: Sequence[str] = ()) -> None:
-        """Store one analysis result (replacing the same kind/subject of the same run)."""
+        """Store one analysis result (replacing the same kind/subject of the same run:
+        ``INSERT … ON CONFLICT DO UPDATE``)."""
         with self.transaction() as s:
-            row = s.scalars(select(AnalysisResult).where(
-                AnalysisResult.run_id == run_id, AnalysisResult.kind == kind,
-                AnalysisResult.subject == subject)).first()
-            if row is None:
-                s.add(AnalysisResult(run_id=run_id, kind=kind, subject=subject,
-                                     procedure_id=procedure_id,
-                                     version_hashes=list(version_hashes), payload=payload))
-            else:
-                row.payload = payload
-                row.version_hashes = list(version_hashes)
+            upsert(s, AnalysisResult.__table__,  # type: ignore[arg-type]
+                   {"run_id": run_id, "kind": kind, "subject": subject,
+                    "procedure_id": procedure_id, "version_hashes": list(version_hashes),
+                    "payload": payload, "stored_at": utc_now()},
+                   keys=["run_id", "kind", "subject"], replace=["payload", "version_hashes"])
 
     def analysis_results(self, run_id: int | None = None, kind: str | None = None
                          ) -> list[AnalysisResult]:

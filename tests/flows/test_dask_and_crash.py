@@ -91,8 +91,15 @@ def test_killed_run_is_interrupted_not_complete_and_resumes(prefect_server: str,
     assert all(len(r.results["replications"]) == len(r.replications) == 1
                for r in store.simulation_results(run.id))
 
-    resumed = subprocess.run([*cmd[:5], "--resume", str(run.id), *cmd[5:]], cwd=ROOT, env=env,
-                             capture_output=True, text=True, timeout=600, check=False)
+    # an option that contradicts the run's own is refused, and the run is left as it was
+    clash = subprocess.run([*cmd[:5], "--resume", str(run.id), "--seed", "10"], cwd=ROOT,
+                           env=env, capture_output=True, text=True, timeout=300, check=False)
+    assert clash.returncode != 0
+    assert "--seed 10 (the run has 9)" in clash.stderr, clash.stderr[-2000:]
+    assert store.run(run.id).status == RunStatus.INTERRUPTED
+    # resumed as the README shows it: the id alone; the run's own seed, shares and plan
+    resumed = subprocess.run([*cmd[:5], "--resume", str(run.id), "--workers", "1"], cwd=ROOT,
+                             env=env, capture_output=True, text=True, timeout=600, check=False)
     assert resumed.returncode == 0, resumed.stderr[-2000:]
     done = store.run(run.id)
     assert done.status == RunStatus.COMPLETED

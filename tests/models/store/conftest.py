@@ -8,12 +8,14 @@ PostgreSQL and sets it). Without it the PostgreSQL cases skip with a reason — 
 from __future__ import annotations
 
 import os
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
+from sqlalchemy.exc import DBAPIError
 
 from models.store.database import Store
 
@@ -44,9 +46,18 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         yield url
     finally:
         with admin.connect() as c:
+            # only our own sessions: an autovacuum worker (a superuser's) may be there too
             c.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                           f"WHERE datname = '{name}'"))
-            c.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+                           f"WHERE datname = '{name}' AND usename = current_user "
+                           "AND pid <> pg_backend_pid()"))
+            for attempt in range(10):  # an autovacuum worker may hold it for a moment
+                try:
+                    c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+                    break
+                except DBAPIError:
+                    if attempt == 9:
+                        raise
+                    time.sleep(0.5)
         admin.dispose()
 
 

@@ -84,3 +84,27 @@ def test_sqlite_file_and_store_exists(tmp_path: Path) -> None:
     assert store_exists("postgresql+psycopg://u@h/db")       # opening it will tell
     (tmp_path / "a.db").touch()
     assert store_exists(f"sqlite:///{tmp_path}/a.db")
+
+
+def test_runs_prune_dry_run_then_delete(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    _use(monkeypatch, url)
+    store = Store(url)
+    done = []
+    for _ in range(3):
+        run = store.start_run("analyze", {}, seed=None, code_version="t")
+        store.finish_run(run, "completed")
+        done.append(run)
+    store.close()
+    preview = runner.invoke(app, ["runs", "prune", "--keep", "1", "--dry-run", "--format", "json"])
+    assert preview.exit_code == 0, preview.output
+    assert sorted(r["id"] for r in json.loads(preview.output)) == done[:2]
+    assert len(json.loads(runner.invoke(app, ["runs", "--format", "json"]).output)) == 3
+    pruned = runner.invoke(app, ["runs", "prune", "--keep", "1", "--format", "json"])
+    assert sorted(r["id"] for r in json.loads(pruned.output)) == done[:2]
+    assert [r["id"] for r in json.loads(runner.invoke(app, ["runs", "--format", "json"]).output)
+            ] == [done[2]]
+    bad = runner.invoke(app, ["runs", "prune", "--before", "yesterday"])
+    assert bad.exit_code != 0 and "is not a date" in bad.output
+    nothing = runner.invoke(app, ["runs", "prune"])
+    assert nothing.exit_code != 0 and "say what to prune" in nothing.output

@@ -1,0 +1,36 @@
+"""The CLI's local-mode Prefect server is the one every task worker reports to."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from tests.conftest import ROOT
+
+CHECK = """
+import json, os
+from prefect.context import serialize_context
+from flows.server import prefect_api
+with prefect_api() as url:
+    sent = serialize_context()["settings_context"]["settings"]["api"]["url"]
+    print(json.dumps({"url": url, "env": os.environ.get("PREFECT_API_URL"), "sent": sent}))
+print(json.dumps({"after": os.environ.get("PREFECT_API_URL")}))
+"""
+
+
+@pytest.mark.timeout(180)
+def test_local_mode_puts_its_server_in_the_context_sent_to_workers() -> None:
+    # a fresh process in local mode (no API configured), as `tetsuzuki run` starts
+    env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
+    env["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
+    out = subprocess.run([sys.executable, "-c", CHECK], cwd=ROOT, env=env, capture_output=True,
+                         text=True, timeout=170, check=False)
+    assert out.returncode == 0, out.stderr[-2000:]
+    inside, after = (json.loads(line) for line in out.stdout.strip().splitlines()[-2:])
+    assert inside["url"] and inside["env"] == inside["url"]
+    assert inside["sent"] == inside["url"]  # what a Dask worker elsewhere receives with a task
+    assert after["after"] is None
