@@ -26,6 +26,7 @@ from bpr.render.input_guard import refuse_inputs
 from bpr.render.output_files import OutputError, write_file
 from bpr.render.publish import publish_report, read_folder, report_workers, stored_simulation
 from bpr.render.report import MANIFEST, REPORT_FORMAT, read_sources
+from bpr.render.swap import scan
 from bpr.render.verify import verify_report
 
 __all__ = [
@@ -175,6 +176,7 @@ def verify(
     if not (out_dir / MANIFEST).is_file():
         say(f"error: {out_dir} has no {MANIFEST}: not a tetsuzuki report", file=sys.stderr)
         raise typer.Exit(1)
+    unsafe = scan(out_dir).unsafe
     present = read_folder(out_dir)
     run_id: int | None = None
     try:
@@ -198,7 +200,7 @@ def verify(
     else:
         run_id = None
     result = verify_report(present, sources, rows, workers=report_workers(workers, len(sources.procedures)),
-                           simulation_run=run_id)
+                           simulation_run=run_id, unsafe=unsafe)
     for line in result.lines():
         say(line)
     if not result.ok:

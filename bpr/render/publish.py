@@ -12,14 +12,13 @@ from __future__ import annotations
 
 import json
 import os
-import stat
+import re
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 from bpr.model.catalog import builtin_root
 from bpr.render.input_guard import refuse_inputs
-from bpr.render.output_files import write_files
 from bpr.render.report import (
     MANIFEST,
     REPORT_FORMAT,
@@ -28,6 +27,7 @@ from bpr.render.report import (
     read_sources,
     sha256,
 )
+from bpr.render.swap import Scan, publish_folder, scan
 
 __all__ = [
     "LeftFile",
@@ -42,9 +42,10 @@ __all__ = [
 
 
 def read_folder(folder: Path) -> dict[str, bytes]:
-    """Every file under ``folder``: relative path (``/`` separated) -> bytes, sorted."""
-    return {p.relative_to(folder).as_posix(): p.read_bytes()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+    """Every regular file under ``folder``: relative path (``/`` separated) -> bytes,
+    sorted. Links, pipes and devices are not followed or opened (:func:`bpr.render.swap.scan`
+    names them)."""
+    return {p: folder.joinpath(*p.split("/")).read_bytes() for p in scan(folder).files}
 
 
 @dataclass(frozen=True)
@@ -53,17 +54,6 @@ class LeftFile:
 
     path: str
     reason: str
-
-
-def _entries(folder: Path) -> set[str]:
-    """Relative paths of everything under ``folder`` that is not a folder (files, links,
-    devices), without following symbolic links."""
-    found: set[str] = set()
-    for top, dirs, names in os.walk(folder, followlinks=False):
-        base = Path(top).relative_to(folder)
-        found.update((base / n).as_posix() for n in names)
-        found.update((base / d).as_posix() for d in dirs if os.path.islink(os.path.join(top, d)))
-    return found
 
 
 def _outside(root: Path, relative: object, *, follow_last: bool) -> str | None:
@@ -131,36 +121,49 @@ def earlier_report_files(manifest_file: Path) -> dict[str, str]:
     return dict(data["files"])
 
 
-def write_report(out_dir: Path, files: dict[str, bytes]) -> list[LeftFile]:
-    """Write the report ``files`` into ``out_dir``, replacing an earlier report there, all
-    or nothing.
+_OLD_TEMP = re.compile(r"^\..+\.[A-Za-z0-9_]{8}\.(tmp|old)$")
+"""Temporary files of the in-place writer of earlier versions, left by a crash."""
 
-    Every file is written to a temporary file beside its place first, then all are
-    renamed into place, ``manifest.json`` last (:func:`bpr.render.output_files.write_files`);
-    when any write or rename fails, the renames made are undone, so the folder holds the
-    earlier report as it was (still verifiable), or nothing new. Only then are the files
-    of the earlier report that the new one does not have removed, and only those whose
-    bytes still have the hash the earlier manifest recorded; nothing outside ``out_dir``
-    is ever written or removed.
+
+def write_report(out_dir: Path, files: dict[str, bytes]) -> list[LeftFile]:
+    """Write the report ``files`` into ``out_dir``, replacing an earlier report there,
+    atomically from the reader's side.
+
+    The new report is built in a sibling folder and swapped in with one rename
+    (:func:`bpr.render.swap.publish_folder`): a reader, or a crash at any moment, sees
+    the earlier report whole or the new one whole. Files in the folder that are not the
+    earlier report's (the user's own), and files of the earlier report changed since it
+    was written, are kept (hard-linked into the new folder); files of the earlier report
+    that the new one does not have are dropped; temporary files left in the folder by an
+    interrupted writer of an earlier version, and sibling folders left by an interrupted
+    publication, are removed. Nothing outside ``out_dir`` and its siblings of our naming
+    is written or removed.
 
     Returns:
-        The files left in the folder: those that belong to neither report, and files of
-        the earlier report that were changed since or could not be removed.
+        The files kept in the folder: those that belong to neither report, and files of
+        the earlier report that were changed since.
 
     Raises:
-        ReportError: ``out_dir`` is a file, or a non-empty folder that holds no report (no
-            ``manifest.json``, or one that is not tetsuzuki's, see
-            :func:`earlier_report_files`), or its ``manifest.json`` lists a path outside it
-            (absolute, with ``..`` or through a symbolic link), or a folder of the
-            report is a link to outside it.
-        OutputError: a file could not be written (the folder is left as it was).
+        ReportError: ``out_dir`` is a file or a symbolic link; it holds something that is
+            not a regular file or folder (a link, a named pipe, a device: never followed or
+            opened); it is a non-empty folder that holds no report (no ``manifest.json``,
+            or one that is not tetsuzuki's, see :func:`earlier_report_files`); its
+            ``manifest.json`` lists a path outside it.
+        OutputError: the report could not be written (the folder is left as it was).
     """
+    if os.path.islink(out_dir):
+        raise ReportError(f"{out_dir} is a symbolic link: give the report folder itself")
     if os.path.lexists(out_dir) and not out_dir.is_dir():
         raise ReportError(f"{out_dir} is a file, not a folder")
-    present = _entries(out_dir) if out_dir.is_dir() else set()
+    found = scan(out_dir) if out_dir.is_dir() else Scan()
+    if found.unsafe:
+        path, kind = next(iter(found.unsafe.items()))
+        raise ReportError(f"{out_dir / path} is {kind}, not a file: a report folder holds only "
+                          "files and folders; remove it (nothing was written)")
     manifest_file = out_dir / MANIFEST
     recorded: dict[str, Any] = {}
-    if present:
+    present = {p for p in found.files if not _OLD_TEMP.match(PurePosixPath(p).name)}
+    if found.files:
         if MANIFEST not in present:
             raise ReportError(f"{out_dir} is not empty and holds no {MANIFEST}: refusing to write a "
                               "report into it (choose an empty or new folder)")
@@ -176,33 +179,14 @@ def write_report(out_dir: Path, files: dict[str, bytes]) -> list[LeftFile]:
         why = _outside(out_dir, path, follow_last=False)
         if why is not None:
             raise ReportError(f"{out_dir / path} {why}: refusing to write the report")
-    order = [p for p in files if p != MANIFEST] + [p for p in files if p == MANIFEST]
-    write_files([(out_dir.joinpath(*p.split("/")), files[p]) for p in order], follow_symlinks=False)
     left = [LeftFile(p, "is not part of the report; `tetsuzuki verify` will name it")
             for p in sorted(present - set(files) - set(recorded))]
-    for stale in sorted(set(recorded) - set(files)):
-        reason = _remove_stale(out_dir.joinpath(*stale.split("/")), recorded[stale])
-        if reason is not None:
-            left.append(LeftFile(stale, reason))
+    for stale in sorted((set(recorded) & present) - set(files)):
+        if sha256(out_dir.joinpath(*stale.split("/")).read_bytes()) != recorded[stale]:
+            left.append(LeftFile(stale, "was listed by the earlier report but changed since; "
+                                        "kept (`tetsuzuki verify` will name it)"))
+    publish_folder(out_dir, files, last=MANIFEST, carry=[f.path for f in left])
     return sorted(left, key=lambda f: f.path)
-
-
-def _remove_stale(target: Path, recorded_hash: object) -> str | None:
-    """Remove a file of the earlier report if its bytes are those the earlier manifest
-    recorded; else (or when it cannot be removed) say why it was left."""
-    try:
-        mode = os.lstat(target).st_mode
-        if not stat.S_ISREG(mode):
-            return "was listed by the earlier report but is not a regular file; not removed"
-        if sha256(target.read_bytes()) != recorded_hash:
-            return ("was listed by the earlier report but changed since; not removed "
-                    "(`tetsuzuki verify` will name it)")
-        target.unlink()
-    except FileNotFoundError:
-        return None
-    except OSError as exc:
-        return f"was listed by the earlier report but cannot be removed ({exc.strerror or exc})"
-    return None
 
 
 def report_workers(requested: int, procedures: int) -> int:

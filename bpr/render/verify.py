@@ -52,16 +52,18 @@ class VerifyResult:
     sources_added: tuple[str, ...] = ()
     sources_removed: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
+    unsafe: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:
         """True when the folder is exactly the report the sources give."""
         return not (self.changed or self.added or self.removed or self.stale or self.sources_changed
-                    or self.sources_added or self.sources_removed)
+                    or self.sources_added or self.sources_removed or self.unsafe)
 
     def lines(self) -> list[str]:
         """One line per finding, for people."""
-        out = [f"changed: {p}" for p in self.changed]
+        out = [f"not a file (never followed or opened): {p}" for p in self.unsafe]
+        out += [f"changed: {p}" for p in self.changed]
         out += [f"added: {p}" for p in self.added]
         out += [f"removed: {p}" for p in self.removed]
         out += [f"stale (does not match the current sources): {p}" for p in self.stale]
@@ -73,7 +75,8 @@ class VerifyResult:
 
 def verify_report(present: Mapping[str, bytes], sources: ReportSources,
                   simulation: SimulationResults | None = None, *, workers: int = 1,
-                  simulation_run: int | None = None) -> VerifyResult:
+                  simulation_run: int | None = None,
+                  unsafe: Mapping[str, str] | None = None) -> VerifyResult:
     """Check a report folder's files against the manifest and against a report re-derived
     from the sources.
 
@@ -82,6 +85,8 @@ def verify_report(present: Mapping[str, bytes], sources: ReportSources,
         sources: the sources as they are now (:func:`read_sources`).
         simulation: the simulation results the report was built with, if any.
         workers: parallel processes for re-deriving the report (see :func:`build_report`).
+        unsafe: entries of the folder that are not regular files or folders (path -> what
+            it is: a symbolic link, a named pipe, ...); each one fails the check.
 
     Returns:
         The differences; :attr:`VerifyResult.ok` when there are none.
@@ -142,4 +147,5 @@ def verify_report(present: Mapping[str, bytes], sources: ReportSources,
             notes.append("the report was made with other simulation results than those given "
                          "(`tetsuzuki verify` reads the run the manifest names from the results store)")
     return VerifyResult(tuple(changed), tuple(added), tuple(removed), tuple(stale),
-                        tuple(sources_changed), tuple(sources_added), tuple(sources_removed), tuple(notes))
+                        tuple(sources_changed), tuple(sources_added), tuple(sources_removed), tuple(notes),
+                        tuple(f"{path} ({kind})" for path, kind in sorted((unsafe or {}).items())))

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-import bpr.render.output_files
+import bpr.render.swap
 from bpr.render.output_files import OutputError
 from bpr.render.publish import LeftFile, read_folder, write_report
 from bpr.render.report import MANIFEST, ReportError, build_report, read_sources, sha256
@@ -52,8 +52,15 @@ def written(site: dict[str, bytes], tmp_path: Path) -> Path:
 
 
 def fail_nth(monkeypatch: pytest.MonkeyPatch, name: str, n: int) -> None:
-    """Make the n-th call of ``os.<name>`` in bpr.render.output_files (fsync: writing a file;
-    replace: renaming it into place) fail, as a full disk or an immutable file would."""
+    """Make the n-th call of ``os.<name>`` in bpr.render.swap fail, as a full disk or an
+    immutable folder would (fsync: writing a file, then the new folder; rename: putting a
+    new report in place), or the n-th exchange of the new folder with the old one."""
+    if name == "exchange":
+        def refuse(*args: object) -> None:
+            raise OSError(errno.EPERM, "simulated failure")
+
+        monkeypatch.setattr(bpr.render.swap, "exchange", refuse)
+        return
     real = getattr(os, name)
     calls = {"n": 0}
 
@@ -63,19 +70,21 @@ def fail_nth(monkeypatch: pytest.MonkeyPatch, name: str, n: int) -> None:
             raise OSError(errno.ENOSPC if name == "fsync" else errno.EPERM, "simulated failure")
         return real(*args)
 
-    monkeypatch.setattr(bpr.render.output_files.os, name, failing)
+    monkeypatch.setattr(bpr.render.swap.os, name, failing)
 
 
 # --------------------------------------------------------------------------- H4: all or nothing
 
 
-@pytest.mark.parametrize("name, n", [("fsync", 1), ("fsync", 4), ("replace", 1), ("replace", 5),
-                                     ("replace", 9)])
+@pytest.mark.parametrize("name, n", [("fsync", 1), ("fsync", 4), ("fsync", 99_999),
+                                     ("exchange", 1)])
 def test_a_failure_half_way_leaves_the_earlier_report_verifiable(
         written: Path, procedures: Path, changed_site: dict[str, bytes],
         monkeypatch: pytest.MonkeyPatch, name: str, n: int) -> None:
     before = listing(written)
     assert len(changed_site) >= 6
+    if n == 99_999:
+        n = len(changed_site) + 1  # the new folder's own fsync, after every file
     fail_nth(monkeypatch, name, n)
     with pytest.raises(OutputError, match="simulated failure"):
         write_report(written, changed_site)
@@ -86,25 +95,26 @@ def test_a_failure_half_way_leaves_the_earlier_report_verifiable(
 
 def test_a_failed_new_report_leaves_nothing(tmp_path: Path, site: dict[str, bytes],
                                             monkeypatch: pytest.MonkeyPatch) -> None:
-    fail_nth(monkeypatch, "replace", 3)
+    (tmp_path / "new").mkdir()
+    fail_nth(monkeypatch, "rename", 1)
     with pytest.raises(OutputError):
         write_report(tmp_path / "new" / "report", site)
-    assert list(tmp_path.iterdir()) == []
+    assert list((tmp_path / "new").iterdir()) == []
 
 
-def test_the_manifest_is_renamed_into_place_last(tmp_path: Path, site: dict[str, bytes],
-                                                 monkeypatch: pytest.MonkeyPatch) -> None:
-    renamed: list[str] = []
-    real = os.replace
+def test_the_manifest_is_written_last(tmp_path: Path, site: dict[str, bytes],
+                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    written: list[str] = []
+    real = bpr.render.swap._write_one
 
-    def replace(src: str, dst: str) -> None:
-        renamed.append(Path(dst).name)
-        real(src, dst)
+    def write_one(target: Path, data: bytes) -> None:
+        written.append(target.name)
+        real(target, data)
 
-    monkeypatch.setattr(bpr.render.output_files.os, "replace", replace)
+    monkeypatch.setattr(bpr.render.swap, "_write_one", write_one)
     write_report(tmp_path / "report", site)
-    assert renamed[-1] == MANIFEST and renamed.count(MANIFEST) == 1
-    assert len(renamed) == len(site)
+    assert written[-1] == MANIFEST and written.count(MANIFEST) == 1
+    assert len(written) == len(site)
 
 
 def test_cli_report_failure_is_an_error_and_the_old_report_still_verifies(
@@ -118,7 +128,7 @@ def test_cli_report_failure_is_an_error_and_the_old_report_still_verifies(
     shutil.copytree(procedures, changed)
     page = changed / "other" / "golden-lanes" / "to-be.yaml"
     page.write_text(page.read_text(encoding="utf-8") + "\n# changed\n", encoding="utf-8")
-    fail_nth(monkeypatch, "replace", 4)
+    fail_nth(monkeypatch, "fsync", 4)
     code, out_text, err = run(["report", str(out), "--procedures", str(changed), "--workers", "1",
                                "--simulation", "none"], capsys, monkeypatch)
     assert code == 1 and out_text == ""
@@ -182,7 +192,7 @@ def test_a_symbolic_link_to_outside_is_refused(tmp_path: Path, site: dict[str, b
     # The link's target has the hash the manifest records: only the link check stops it.
     out = _plant(tmp_path / "out", {"link.txt": sha256(b"precious")})
     (out / "link.txt").symlink_to(victim)
-    with pytest.raises(ReportError, match=r"lists 'link\.txt', which leads outside the folder"):
+    with pytest.raises(ReportError, match=r"link\.txt is a symbolic link, not a file"):
         write_report(out, site)
     assert victim.read_text(encoding="utf-8") == "precious"
     assert (out / "link.txt").is_symlink()
@@ -193,7 +203,7 @@ def test_a_linked_folder_to_outside_is_refused(tmp_path: Path, site: dict[str, b
     victim.write_text("precious", encoding="utf-8")
     out = _plant(tmp_path / "out", {"up/victim.txt": sha256(b"precious")})
     (out / "up").symlink_to(tmp_path, target_is_directory=True)
-    with pytest.raises(ReportError, match="leads outside the folder"):
+    with pytest.raises(ReportError, match=r"up is a symbolic link, not a file"):
         write_report(out, site)
     assert victim.read_text(encoding="utf-8") == "precious"
 
@@ -204,7 +214,7 @@ def test_report_folders_linked_to_outside_are_not_written_through(tmp_path: Path
     elsewhere.mkdir()
     out = _plant(tmp_path / "out", {})
     (out / "diagrams").symlink_to(elsewhere, target_is_directory=True)
-    with pytest.raises(ReportError, match=r"diagrams/.*leads outside the folder"):
+    with pytest.raises(ReportError, match=r"diagrams is a symbolic link, not a file"):
         write_report(out, site)
     assert list(elsewhere.iterdir()) == []
 
@@ -337,3 +347,47 @@ def test_verify_refuses_a_manifest_without_the_format_tag(
     assert err.startswith(f"error: {out / MANIFEST} has no \"format\" field: not a tetsuzuki report")
     with pytest.raises(ReportError, match=r'has no "format" field'):
         write_report(out, site)
+
+
+# --------------------------------------------------------------------------- verify: files only
+
+
+def _plant_entry(written: Path, kind: str, tmp_path: Path) -> str:
+    """Put something that is not a regular file into a written report; its path."""
+    if kind == "dangling link":
+        (written / "gone.html").symlink_to(tmp_path / "nowhere.html")
+        return "gone.html"
+    if kind == "link to an outside folder":
+        (written / "more").symlink_to(tmp_path, target_is_directory=True)
+        return "more"
+    if kind == "named pipe":
+        os.mkfifo(written / "pipe.html")
+        return "pipe.html"
+    # a page replaced by a link to an outside copy with the same bytes
+    page = written / "index.html"
+    copy = tmp_path / "copy.html"
+    copy.write_bytes(page.read_bytes())
+    page.unlink()
+    page.symlink_to(copy)
+    return "index.html"
+
+
+@pytest.mark.parametrize("kind", ["dangling link", "link to an outside folder", "named pipe",
+                                  "page replaced by a link to an identical copy"])
+def test_verify_fails_on_every_entry_that_is_not_a_file(
+        kind: str, written: Path, procedures: Path, tmp_path: Path,
+        capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    from bpr.render.swap import scan
+
+    assert verify_report(read_folder(written), read_sources(procedures)).ok
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    path = _plant_entry(written, kind, outside)
+    result = verify_report(read_folder(written), read_sources(procedures),
+                           unsafe=scan(written).unsafe)
+    assert not result.ok
+    assert any(line.startswith(f"not a file (never followed or opened): {path} (")
+               for line in result.lines())
+    code, out_text, _ = run(["verify", str(written), "--procedures", str(procedures),
+                             "--workers", "1"], capsys, monkeypatch)
+    assert code == 1 and f"not a file (never followed or opened): {path}" in out_text
