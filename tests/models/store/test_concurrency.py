@@ -6,6 +6,7 @@ Every run must complete with exactly its own results."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import time
@@ -17,7 +18,8 @@ from models.store.migrate import current_revision, head_revision
 from tests.conftest import ROOT
 
 PROCESSES = 5
-TRIALS = 2
+TRIALS = int(os.environ.get("TETSUZUKI_CONCURRENCY_TRIALS", "2"))
+"""Fresh stores per database in the default run; set the variable for a longer trial."""
 BATCHES = 3
 
 WORKER = """
