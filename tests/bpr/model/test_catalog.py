@@ -387,22 +387,12 @@ RATIONALES_STILL_IN_ENGLISH: set[str] = {
     "car-tax-address-change",
     "car-tax-declaration",
     "car-tax-environmental-performance",
-    "child-allowance-change-notification",
-    "child-allowance-donation",
-    "child-allowance-donation-change",
-    "child-allowance-revision",
-    "child-allowance-status-report",
-    "child-allowance-termination",
-    "child-allowance-unpaid-claim",
     "child-rearing-allowance-status-presubmission",
     "childcare-benefit-certification",
-    "disaster-certificate",
     "nursery-application",
     "nursery-status-report",
     "parking-certificate",
     "pregnancy-notification",
-    "school-fee-collection-change",
-    "school-fee-collection-request",
 }
 """To-be models whose rationales have not been written in Japanese yet (the report is in
 Japanese); empty when every one is."""
