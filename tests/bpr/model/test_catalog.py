@@ -387,12 +387,7 @@ RATIONALES_STILL_IN_ENGLISH: set[str] = {
     "car-tax-address-change",
     "car-tax-declaration",
     "car-tax-environmental-performance",
-    "child-rearing-allowance-status-presubmission",
-    "childcare-benefit-certification",
-    "nursery-application",
-    "nursery-status-report",
     "parking-certificate",
-    "pregnancy-notification",
 }
 """To-be models whose rationales have not been written in Japanese yet (the report is in
 Japanese); empty when every one is."""
