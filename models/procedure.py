@@ -16,6 +16,8 @@ the human-readable version of the same text.
 
 from __future__ import annotations
 
+import re
+from datetime import date
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
@@ -44,6 +46,7 @@ __all__ = [
     "HeldBy",
     "LogNormal",
     "ProcedureVersion",
+    "Source",
     "Step",
     "StepKind",
     "Triangular",
@@ -72,6 +75,37 @@ class _Strict(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True,
                               allow_inf_nan=False)
+
+
+# --------------------------------------------------------------------------- sources
+
+_REPOSITORY_FILE = re.compile(r"[\w./-]+\.(?:md|ya?ml|py|parquet|csv|json)\b", re.IGNORECASE)
+
+
+class Source(_Strict):
+    """A published source a figure or a rule of the model rests on, citable in a report.
+
+    Names the publisher and the title as published (never a file of this repository), the
+    year, and what was taken from it. ``holds_from`` dates an assumption that holds only
+    from a given day (e.g. a national system rolled out from FY2026).
+    """
+
+    publisher: str = Field(min_length=1, description="Who published it, e.g. デジタル庁, 呉市.")
+    title: str = Field(min_length=1, description="Title as published, e.g. 行政手続等の悉皆調査.")
+    year: int = Field(ge=1900, le=2100, description="Year of publication or of the figures.")
+    taken: str = Field(min_length=1, description="What was taken from it (a figure, a rule).")
+    holds_from: date | None = Field(
+        None, description="For a dated assumption: the first day it holds (e.g. 2026-04-01).")
+
+    @field_validator("publisher", "title", "taken")
+    @classmethod
+    def _cited_text(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("must not be blank")
+        found = _REPOSITORY_FILE.search(value)
+        if found:
+            raise ValueError(f"cite the publisher and title, not a file ('{found.group(0)}')")
+        return value
 
 
 # --------------------------------------------------------------------------- distributions
@@ -469,6 +503,9 @@ class ProcedureVersion(_Strict):
     eliminated: tuple[Elimination, ...] = Field(
         (), description="To-be only: as-is steps no longer done, each with a rationale."
     )
+    sources: tuple[Source, ...] = Field(
+        (), description="Published sources of the volume and of dated assumptions of the model "
+        "(publisher, title, year, what was taken), for reports to cite.")
 
     @field_validator("attributes")
     @classmethod

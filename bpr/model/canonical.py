@@ -33,7 +33,7 @@ def _normalise(value: Any) -> Any:
     return value
 
 
-_ADDED_EMPTY = ("attributes",)
+_ADDED_EMPTY = ("attributes", "sources")
 
 
 def canonical_data(model: ProcedureVersion) -> dict[str, Any]:

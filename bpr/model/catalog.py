@@ -25,7 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from bpr.errors import InvalidModelError, Problem
 from bpr.model.files import read_text_limited
 from bpr.model.load import MAX_FILE_BYTES, Located, pydantic_message, read_yaml, suggest
-from models.procedure import MAX_ANNUAL_VOLUME, Category
+from models.procedure import MAX_ANNUAL_VOLUME, Category, Source
 
 __all__ = [
     "AS_IS_FILE",
@@ -110,6 +110,16 @@ class CatalogEntry(BaseModel):
                                  "finite number, at most 10,000,000 (as in a model file).")
     volume_source: str = Field(min_length=1, description="A figure with its source, or text starting "
                                "'assumption:' with the derivation.")
+    sources: tuple[Source, ...] = Field(
+        (), description="Published sources of the volume and the legal basis (publisher, title, "
+        "year, what was taken), for reports to cite.")
+    survey_ids: tuple[str, ...] = Field(
+        (), description="手続ID of the rows of the national survey (デジタル庁「行政手続等の悉皆調査」) "
+        "that are this procedure (e.g. the 介護 and 介護予防 rows of one benefit).")
+    volume_departure_reason: str | None = Field(
+        None, min_length=1,
+        description="Why `annual_volume` departs from the survey's count scaled to the reference "
+        "population by more than the tolerated factor, with its source.")
 
     @field_validator("path")
     @classmethod
@@ -117,6 +127,22 @@ class CatalogEntry(BaseModel):
         pure = PurePosixPath(value)
         if pure.is_absolute() or ".." in pure.parts or "\\" in value:
             raise ValueError("path must be relative to the catalog's folder, with '/' and no '..'")
+        return value
+
+    @field_validator("survey_ids")
+    @classmethod
+    def _survey_ids(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        if any(not v.strip() for v in value):
+            raise ValueError("a survey id (手続ID) must not be blank")
+        if len(set(value)) != len(value):
+            raise ValueError("survey ids must not repeat")
+        return value
+
+    @field_validator("volume_departure_reason")
+    @classmethod
+    def _departure_explained(cls, value: str | None) -> str | None:
+        if value is not None and not value.strip():
+            raise ValueError("must not be blank")
         return value
 
     @field_validator("volume_source")
@@ -162,7 +188,8 @@ class Catalog(BaseModel):
 
 # --------------------------------------------------------------------------- loading
 
-_FIELDS_AT: dict[tuple[str, ...], type[BaseModel]] = {(): Catalog, ("procedures", "#"): CatalogEntry}
+_FIELDS_AT: dict[tuple[str, ...], type[BaseModel]] = {
+    (): Catalog, ("procedures", "#"): CatalogEntry, ("procedures", "#", "sources", "#"): Source}
 
 
 def builtin_root() -> Path:

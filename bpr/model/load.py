@@ -39,6 +39,7 @@ from models.procedure import (
     Flow,
     LogNormal,
     ProcedureVersion,
+    Source,
     Step,
     Triangular,
     Uniform,
@@ -80,6 +81,7 @@ def _model_at(path: Path_) -> list[str]:
         ("flows", "#"): Flow,
         ("channel_choice",): ChannelChoice,
         ("eliminated", "#"): Elimination,
+        ("sources", "#"): Source,
     }
     found = table.get(shape)
     if found is None:

@@ -70,14 +70,20 @@ def _dense_visits(model: ProcedureVersion, combination: dict[str, str]) -> np.nd
 
 
 def _dense_transfer(model: ProcedureVersion, combination: dict[str, str], *,
-                    per_branch: bool) -> np.ndarray:
+                    per_branch: bool, waits_pass: bool = False) -> np.ndarray:
+    """Task-to-task transfer through gateways (and, with ``waits_pass``, through the staff
+    steps the resident waits for, which continue the visit around them)."""
     m = _dense_matrix(model, combination, per_branch=per_branch)
-    gate = np.array([s.kind in GATEWAY_KINDS for s in model.steps])
+    gate = np.array([s.kind in GATEWAY_KINDS or (waits_pass and _waits(s)) for s in model.steps])
     x = np.zeros_like(m)
     work = ~gate
     through = np.linalg.solve(np.eye(int(gate.sum())) - m[np.ix_(gate, gate)], m[np.ix_(gate, work)])
     x[np.ix_(work, work)] = m[np.ix_(work, work)] + m[np.ix_(work, gate)] @ through
     return x
+
+
+def _waits(step: Step) -> bool:
+    return step.kind is StepKind.TASK and not step.in_person and step.resident == "waits"
 
 
 def _counter(step: Step) -> bool:
@@ -86,8 +92,8 @@ def _counter(step: Step) -> bool:
 
 def _dense_counts(model: ProcedureVersion) -> tuple[dict[str, float], dict[str, float],
                                                        dict[str, float]]:
-    """Visits, counter entries (runs of in-person steps that are not home visits; no
-    `resident: waits` in the catalog) and hand-offs, mixed over combinations."""
+    """Visits, counter entries (runs of in-person steps that are not home visits, bridged
+    by `resident: waits` staff steps) and hand-offs, mixed over combinations."""
     ids = [s.id for s in model.steps]
     steps = model.steps
     n = len(ids)
@@ -95,7 +101,7 @@ def _dense_counts(model: ProcedureVersion) -> tuple[dict[str, float], dict[str, 
     for combination, p in _dense_combinations(model):
         v = _dense_visits(model, combination)
         visits += p * v
-        x = _dense_transfer(model, combination, per_branch=False)
+        x = _dense_transfer(model, combination, per_branch=False, waits_pass=True)
         xb = _dense_transfer(model, combination, per_branch=True)
         for a, b in itertools.product(range(n), range(n)):
             person_b = _counter(steps[b])

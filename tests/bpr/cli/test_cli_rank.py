@@ -99,8 +99,8 @@ def small_catalog(tmp_path: Path) -> Path:
     for version in ("as-is.yaml", "to-be.yaml"):
         file = root / "disaster/disaster-certificate" / version
         text = file.read_text(encoding="utf-8")
-        assert "\nannual_volume: 50\n" in text
-        file.write_text(text.replace("\nannual_volume: 50\n", "\nannual_volume: 5000\n"),
+        assert "\nannual_volume: 20\n" in text
+        file.write_text(text.replace("\nannual_volume: 20\n", "\nannual_volume: 5000\n"),
                         encoding="utf-8")
     (root / "catalog.yaml").write_text(CATALOG, encoding="utf-8")
     return root / "catalog.yaml"
@@ -312,7 +312,7 @@ def test_rank_over_the_whole_catalog() -> None:
     assert sorted(r["procedure"] for r in rows) == sorted(modelled)
     assert [r["score"] for r in rows] == sorted((r["score"] for r in rows), reverse=True)
     events = {g["life_event"] for g in payload["life_events"]}
-    assert {"birth", "moving-in", "turning-65", "disaster"} <= events
+    assert {"birth", "moving-in", "needing-care", "disaster"} <= events
 
 
 # --------------------------------------------------------------------------- survey
