@@ -96,10 +96,17 @@ def _compiled(function: _F) -> _F:
     return cast(_F, njit(**_OPTIONS)(function))
 
 
+def _inlined(function: _F) -> _F:
+    """:func:`_compiled`, and inlined into its caller by numba: a call passes the model and
+    state tuples as hundreds of scalars, too costly once per token."""
+    return cast(_F, njit(**_OPTIONS, inline="always")(function))
+
+
 _POOL, _FREE, _END, _JOIN = 3, 4, 2, 1
 _SINGLE, _CHOICE, _SPLIT, _CHANNEL, _GUARDED = 1, 2, 3, 4, 5
 _WALK_IN, _APPOINTMENT, _HOME, _WAITS = 1, 2, 3, 4
 _DAY = 1440.0
+_MASK = 2 * 4096 - 1  # ring buffers of 2 × BLOCK numbers (bpr.sim.compiled.BLOCK)
 
 
 @_compiled
@@ -109,21 +116,28 @@ def _fail(st: State, code: int) -> None:
 
 
 @_compiled
+def _running_low(ints: np.ndarray, flagged: np.ndarray, pending: np.ndarray, k: int,
+                 dry: bool) -> None:
+    """Flag stream ``k`` for a refill at the next pause (the slow path of :func:`_draw`,
+    kept apart, with few arguments, so that :func:`_draw` stays small enough to inline)."""
+    if dry and ints[I_ERROR] == 0:
+        ints[I_ERROR] = 2
+    if not flagged[k]:
+        flagged[k] = True
+        pending[ints[I_PENDING]] = k
+        ints[I_PENDING] += 1
+
+
+@_compiled
 def _draw(m: Model, st: State, k: int) -> float:
-    """The next number of stream ``k`` (flagging it for a refill when it runs low)."""
+    """The next number of stream ``k``."""
     if m.is_constant[k]:
         return m.constant[k]
     r = st.read[k]
-    if r >= st.filled[k]:
-        _fail(st, 2)
-        return 0.0
-    value = st.buffer[k, r % st.buffer.shape[1]]
     st.read[k] = r + 1
-    if st.filled[k] - r - 1 < RESERVE and not st.flagged[k]:
-        st.flagged[k] = True
-        st.pending[st.ints[I_PENDING]] = k
-        st.ints[I_PENDING] += 1
-    return value
+    if st.filled[k] - r <= RESERVE:
+        _running_low(st.ints, st.flagged, st.pending, k, r >= st.filled[k])
+    return st.buffer[k, r & _MASK]
 
 
 # -- the office calendar (bpr.sim.calendar.OfficeCalendar) -------------------------------
@@ -369,7 +383,7 @@ def _route(m: Model, st: State, case: int, s: int, top: int) -> int:
     return top + 1
 
 
-@_compiled
+@_inlined
 def _enter(m: Model, st: State, case: int, s: int, t: float, top: int) -> int:
     """A token of ``case`` enters step ``s`` at ``t``; returns the new stack top."""
     ci = st.case_i
@@ -455,7 +469,7 @@ def _enter(m: Model, st: State, case: int, s: int, t: float, top: int) -> int:
     return _route(m, st, case, s, top)
 
 
-@_compiled
+@_inlined
 def _cascade(m: Model, st: State, case: int, t: float, top: int) -> None:
     """Enter the stacked steps depth first (the zero-time steps of one instant)."""
     while top > 0 and st.ints[I_ERROR] == 0:
@@ -512,7 +526,7 @@ def run(m: Model, st: State) -> int:
                     if d > 0:
                         _push(st, t + d, _CONTINUE, case, s)
                         continue
-            _cascade(m, st, case, t, _route(m, st, case, s, 0))
+            top = _route(m, st, case, s, 0)
         elif a < n_arrivals:
             t = next_arrival
             cohort = t >= m.ws
@@ -536,9 +550,10 @@ def run(m: Model, st: State) -> int:
             st.arrivals_per_day[int(t // _DAY)] += 1
             _wip(m, st, t, 1)
             st.stack[0] = m.arr_start[a]
-            _cascade(m, st, case, t, 1)
+            top = 1
         else:
             break
+        _cascade(m, st, case, t, top)
     if ints[I_ERROR]:
         return FAILED
     _wip(m, st, m.we, 0)
