@@ -58,7 +58,7 @@ from array import array
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 from functools import partial
 from typing import Any
 
@@ -670,14 +670,12 @@ def _result(cm: CompiledModel, scenario: Scenario, replication: int, root: np.ra
         metrics[f"utilisation:{a.actor}"] = a.utilisation
     months: dict[str, float] = {}
     day = ws_day
-    while day < we_day:
+    while day < we_day:  # cases complete in the window only: sum each month's days
         d = office.origin + timedelta(days=day)
-        months.setdefault(f"{d.year:04d}-{d.month:02d}", 0.0)
-        day += 1
-    for completion_day, count in enumerate(raw.completed_per_day):
-        if count:
-            d = office.origin + timedelta(days=completion_day)
-            months[f"{d.year:04d}-{d.month:02d}"] += count
+        following = date(d.year + d.month // 12, d.month % 12 + 1, 1)
+        end = min(we_day, (following - office.origin).days)
+        months[f"{d.year:04d}-{d.month:02d}"] = float(sum(raw.completed_per_day[day:end]))
+        day = end
     case_table = None
     if raw.columns is not None:
         case_table = {"lead_time_days": list(raw.lead),

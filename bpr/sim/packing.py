@@ -53,7 +53,11 @@ def _arrivals(arrivals: Sequence[ArrivalArrays], starts: Sequence[int]
         order = np.lexsort((start, times))
         times, online, combination, source, start = (times[order], online[order], combination[order],
                                                      source[order], start[order])
-    keys, compact = np.unique(combination * n_sources + source, return_inverse=True)
+    key = combination * n_sources + source
+    if key.size and key.min() == key.max():  # one combination (no attributes): no sort
+        keys, compact = key[:1], np.zeros(key.size, dtype=_I64)
+    else:
+        keys, compact = np.unique(key, return_inverse=True)
     return times, start, online.astype(_I64), compact.astype(_I64), keys
 
 
@@ -203,8 +207,11 @@ def _serve(st: kernel.State, drawers: list[Drawer]) -> kernel.State:
     """Draw the blocks of the streams that ran low and grow the tables that filled up."""
     ints = st.ints
     for k in st.pending[:ints[kernel.I_PENDING]].tolist():
-        at = (st.filled[k] + np.arange(BLOCK)) % st.buffer.shape[1]
-        st.buffer[k, at] = drawers[k](BLOCK)
+        at = st.filled[k] % st.buffer.shape[1]
+        block = drawers[k](BLOCK)
+        head = min(BLOCK, st.buffer.shape[1] - at)  # the ring wraps around
+        st.buffer[k, at:at + head] = block[:head]
+        st.buffer[k, :BLOCK - head] = block[head:]
         st.filled[k] += BLOCK
         st.flagged[k] = False
     ints[kernel.I_PENDING] = 0
