@@ -6,13 +6,16 @@ and approver pools serve their queues first come, first served in office hours
 (:mod:`bpr.sim.calendar`), and the results of the observed period are collected
 (:mod:`bpr.sim.results`).
 
-The kernel is a hand-written event loop over a binary heap (:mod:`heapq`) of
-``(time, sequence, event, case, step)`` tuples, with the model compiled into flat lists
-(:mod:`bpr.sim.compiled`) and random numbers pre-drawn in numpy blocks. Only two kinds of
-event exist: a pool finishes a job (release a server, start the next queued job) and a
-token continues after work or a delay. Steps that take no time (start, choices, splits,
-joins, end) are passed through directly. ``benchmarks/sim_engine.py`` compares this
-kernel with the same model written on SimPy.
+Two kernels run the same event loop (:func:`kernel_choice`). The reference, :func:`_run`,
+is a readable loop over a binary heap (:mod:`heapq`) of ``(time, sequence, event, case,
+step)`` tuples, with the model compiled into flat lists (:mod:`bpr.sim.compiled`) and
+random numbers pre-drawn in numpy blocks. The default is its compiled twin
+(:mod:`bpr.sim.kernel`, packed and driven by :mod:`bpr.sim.packing`), which reads the same
+streams in the same order, breaks ties by the same sequence numbers and so returns
+identical results. Only two kinds of event exist: a pool finishes a job (release a
+server, start the next queued job) and a token continues after work or a delay. Steps
+that take no time (start, choices, splits, joins, end) are passed through directly.
+``benchmarks/sim_engine.py`` compares both kernels with SimPy and Prosimos.
 
 Semantics (also in the README):
 
