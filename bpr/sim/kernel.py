@@ -43,8 +43,8 @@ RESERVE = 256
 """Pre-drawn numbers kept ready in each random stream between two events."""
 
 ERRORS = {1: "no flow of a guarded choice is open to a case",
-          2: "a random stream ran dry within one instant",
-          3: "a table overflowed within one instant"}
+          2: f"a step drew more than {RESERVE} random numbers within one instant",
+          3: f"more than {MARGIN} tokens moved within one instant"}
 """Failure codes in ``ints[I_ERROR]``: more than :data:`RESERVE` draws or :data:`MARGIN`
 tokens in one instant (a loop of zero-time steps taken that often), or a guarded choice
 with no open flow (``ints[I_ERROR_STEP]`` and ``ints[I_ERROR_CASE]`` say where)."""

@@ -280,7 +280,8 @@ def run_kernel(cm: CompiledModel, streams: Sequence[Sequence[Draws | None]], off
             key = int(keys[st.case_i[ints[kernel.I_ERROR_CASE], kernel.C_COMBO]])
             cm.open_flows(int(ints[kernel.I_ERROR_STEP]), key // len(arrivals))  # raises
         raise SimulationError(f"{cm.procedure} ({cm.version}): the compiled kernel stopped: "
-                              f"{kernel.ERRORS.get(code, code)}; run it with TETSUZUKI_KERNEL=python")
+                              f"{kernel.ERRORS.get(code, code)} (a loop of steps that take no time, "
+                              "taken that often? give one of its steps a duration)")
     raw = Raw(n_steps, n_pools, days, stop_days, keep_cases)
     raw.executions = st.executions.tolist()
     raw.busy = st.busy[:n_pools].tolist()

@@ -121,3 +121,41 @@ flows:
         with pytest.raises(SimulationError, match=r"no flow out of step 'which' is open to a case "
                                                   r"with \{'channel': 'online', 'household': 'family'\}"):
             simulate_replication(model, scenario, 0, kernel=kernel)
+
+
+def test_an_instant_beyond_the_compiled_kernels_reserve_fails_with_a_clear_error() -> None:
+    """A loop of zero-time steps left with probability 0.001 takes ~1,000 turns in one
+    instant: more than the 256 numbers the compiled kernel keeps ready per stream between
+    two events. It stops with an error naming the cause and the fix (the reference
+    kernel's recursion fails on such a model too, with a RecursionError)."""
+    model = load_procedure_text("""
+id: spin
+name: 空回り
+version: test
+category: other
+annual_volume: 50
+volume_source: "assumption: test"
+actors:
+  - {id: resident, name: 申請者, kind: resident}
+  - {id: system, name: システム, kind: system}
+steps:
+  - {id: start, name: 開始, kind: start, actor: resident}
+  - {id: check, name: 確認, actor: system, duration: 0}
+  - {id: again, name: 再確認, kind: choice, actor: system}
+  - {id: end, name: 終了, kind: end, actor: resident}
+flows:
+  - {from: start, to: check}
+  - {from: check, to: again}
+  - {from: again, to: check, probability: 0.999}
+  - {from: again, to: end, probability: 0.001}
+""", "spin.yaml")
+    scenario = Scenario(name="x", horizon_days=30)
+    with pytest.raises(SimulationError, match=r"spin \(test\): the compiled kernel stopped: a step "
+                                              r"drew more than 256 random numbers within one instant "
+                                              r"\(a loop of steps that take no time, taken that often\? "
+                                              r"give one of its steps a duration\)"):
+        simulate_replication(model, scenario, 0, kernel="compiled")
+    # One turn less often: the same loop runs, and both kernels still agree.
+    _both(model.model_copy(update={"flows": tuple(
+        f.model_copy(update={"probability": {0.999: 0.9, 0.001: 0.1}[f.probability]})
+        if f.probability is not None else f for f in model.flows)}), scenario, range(1))
