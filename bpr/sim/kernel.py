@@ -12,234 +12,76 @@ that it consumes the same numbers and returns identical results.
 The loop pauses (returns :data:`PAUSED`) between two events when a random stream runs low
 or a table nears its capacity; the caller draws the next block of the stream or grows
 the table and calls it again (numpy's generators stay in Python, so the numbers are
-numpy's own). Compiled code is cached on disk (``NUMBA_CACHE_DIR``, by default
-``~/.cache/tetsuzuki/numba``), so only the first call on a machine compiles.
+numpy's own). Its data, draws, calendar and heap are in :mod:`bpr.sim.kernel_parts`.
 """
 
 from __future__ import annotations
 
-import os
-from collections import namedtuple
-from collections.abc import Callable
-from pathlib import Path
-from typing import Any, TypeVar, cast
-
-if "NUMBA_CACHE_DIR" not in os.environ:  # before numba reads its configuration
-    _base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    os.environ["NUMBA_CACHE_DIR"] = str(Path(_base) / "tetsuzuki" / "numba")
-
 import numpy as np
-from numba import njit
 
-__all__ = ["ERRORS", "FINISHED", "MARGIN", "PAUSED", "RESERVE", "Model", "State", "run"]
+from bpr.sim.calendar import MINUTES_PER_DAY
+from bpr.sim.kernel_parts import (
+    C_APPOINTMENTS,
+    C_ARRIVAL,
+    C_COHORT,
+    C_COMBO,
+    C_HOME,
+    C_ONLINE,
+    C_PRESENT,
+    C_TOKENS,
+    C_TRAVEL,
+    C_VISITS,
+    C_WAIT,
+    C_WORK,
+    F_WIP_AREA,
+    F_WIP_LAST,
+    FAILED,
+    FINISHED,
+    I_ARRIVED,
+    I_BACKLOG,
+    I_CASES,
+    I_CASES_HW,
+    I_COMPLETED,
+    I_ERROR,
+    I_ERROR_CASE,
+    I_ERROR_STEP,
+    I_FREE_CASES,
+    I_FREE_NODE,
+    I_HEAP,
+    I_IN_SYSTEM,
+    I_LEAD,
+    I_NEXT,
+    I_NODES_HW,
+    I_PENDING,
+    I_STUCK,
+    I_WAITS,
+    MARGIN,
+    PAUSED,
+    Model,
+    State,
+    bisect,
+    compiled,
+    draw,
+    fail,
+    finish_at,
+    inlined,
+    pop,
+    push,
+    start_at,
+    worked,
+)
 
-FINISHED, PAUSED, FAILED = 0, 1, 2
-"""What :func:`run` returns."""
-
-MARGIN = 1024
-"""Room kept free in every growing table between two events (one event's tokens)."""
-
-RESERVE = 256
-"""Pre-drawn numbers kept ready in each random stream between two events."""
-
-ERRORS = {1: "no flow of a guarded choice is open to a case",
-          2: f"a step drew more than {RESERVE} random numbers within one instant",
-          3: f"more than {MARGIN} tokens moved within one instant"}
-"""Failure codes in ``ints[I_ERROR]``: more than :data:`RESERVE` draws or :data:`MARGIN`
-tokens in one instant (a loop of zero-time steps taken that often), or a guarded choice
-with no open flow (``ints[I_ERROR_STEP]`` and ``ints[I_ERROR_CASE]`` say where)."""
-
-# Integer registers (State.ints).
-(I_HEAP, I_SEQ, I_NEXT, I_CASES_HW, I_FREE_CASES, I_NODES_HW, I_FREE_NODE, I_WAITS, I_LEAD,
- I_PENDING, I_ARRIVED, I_CASES, I_COMPLETED, I_BACKLOG, I_STUCK, I_IN_SYSTEM, I_ERROR,
- I_ERROR_STEP, I_ERROR_CASE, I_STATUS) = range(20)
-N_INTS = 20
-# Float registers (State.floats).
-F_WIP_AREA, F_WIP_LAST = 0, 1
-# Case table columns.
-C_ARRIVAL, C_WORK, C_WAIT, C_TRAVEL = range(4)                          # State.case_f
-C_TOKENS, C_COHORT, C_ONLINE, C_PRESENT, C_COMBO, C_VISITS, C_HOME, C_APPOINTMENTS = range(8)
-
-Model = namedtuple("Model", [
-    # per step
-    "kind", "pool", "route", "resident", "presence", "office_free", "joins_needed", "join_slot",
-    "succ_ptr", "succ", "cum", "ch_online", "ch_ptr", "ch_pos", "ch_cum",
-    "guard_row", "guard_start", "guard_cum", "guard_pos",
-    "s_duration", "s_delay", "s_draw", "s_trip", "constant", "is_constant",
-    # per pool
-    "office_pool", "worked_ws", "worked_we", "month_worked", "months",
-    # the office calendar
-    "cal_open", "cal_length", "cal_cum_start", "cal_cum_end", "cal_days", "cal_total",
-    # the run
-    "ws", "we", "stop", "keep_cases", "arr_time", "arr_start", "arr_online", "arr_combo"])
-"""The packed model (read only); see :mod:`bpr.sim.packing`."""
-
-State = namedtuple("State", [
-    "ints", "floats", "buffer", "read", "filled", "flagged", "pending",
-    "heap_time", "heap_seq", "heap_code", "heap_case",
-    "case_f", "case_i", "case_join", "free_cases",
-    "node_case", "node_step", "node_worked", "node_next", "queue_head", "queue_tail", "free",
-    "busy", "busy_month", "executions", "totals", "lead", "waits", "wait_days", "columns",
-    "completed_per_day", "arrivals_per_day", "done_per_day", "stack"])
-"""The loop's state (mutated in place, grown by :mod:`bpr.sim.packing` between calls)."""
+__all__ = ["run"]
 
 _DONE, _CONTINUE = 0, 1
-_F = TypeVar("_F", bound=Callable[..., Any])
-_OPTIONS: dict[str, Any] = {"cache": True, "_nrt": False}
-
-
-def _compiled(function: _F) -> _F:
-    """``numba.njit`` with the kernel's options: cached on disk, and without reference
-    counting (the loop allocates nothing, every array belongs to the caller): the atomic
-    increments and decrements of each array taken from the model and state tuples
-    otherwise cost about 90% of its time."""
-    return cast(_F, njit(**_OPTIONS)(function))
-
-
-def _inlined(function: _F) -> _F:
-    """:func:`_compiled`, and inlined into its caller by numba: a call passes the model and
-    state tuples as hundreds of scalars, too costly once per token."""
-    return cast(_F, njit(**_OPTIONS, inline="always")(function))
-
-
 _POOL, _FREE, _END, _JOIN = 3, 4, 2, 1
 _SINGLE, _CHOICE, _SPLIT, _CHANNEL, _GUARDED = 1, 2, 3, 4, 5
 _WALK_IN, _APPOINTMENT, _HOME, _WAITS = 1, 2, 3, 4
-_DAY = 1440.0
-_MASK = 2 * 4096 - 1  # ring buffers of 2 × BLOCK numbers (bpr.sim.compiled.BLOCK)
+_DAY = MINUTES_PER_DAY
 
 
-@_compiled
-def _fail(st: State, code: int) -> None:
-    if st.ints[I_ERROR] == 0:
-        st.ints[I_ERROR] = code
 
-
-@_compiled
-def _running_low(ints: np.ndarray, flagged: np.ndarray, pending: np.ndarray, k: int,
-                 dry: bool) -> None:
-    """Flag stream ``k`` for a refill at the next pause (the slow path of :func:`_draw`,
-    kept apart, with few arguments, so that :func:`_draw` stays small enough to inline)."""
-    if dry and ints[I_ERROR] == 0:
-        ints[I_ERROR] = 2
-    if not flagged[k]:
-        flagged[k] = True
-        pending[ints[I_PENDING]] = k
-        ints[I_PENDING] += 1
-
-
-@_compiled
-def _draw(m: Model, st: State, k: int) -> float:
-    """The next number of stream ``k``."""
-    if m.is_constant[k]:
-        return m.constant[k]
-    r = st.read[k]
-    st.read[k] = r + 1
-    if st.filled[k] - r <= RESERVE:
-        _running_low(st.ints, st.flagged, st.pending, k, r >= st.filled[k])
-    return st.buffer[k, r & _MASK]
-
-
-# -- the office calendar (bpr.sim.calendar.OfficeCalendar) -------------------------------
-
-@_compiled
-def _bisect(values: np.ndarray, x: float, right: bool) -> int:
-    """``bisect.bisect_right`` (``right``) or ``bisect_left`` of ``x`` in sorted ``values``."""
-    lo, hi = 0, values.size
-    while lo < hi:
-        mid = (lo + hi) >> 1
-        if values[mid] < x or (right and values[mid] == x):
-            lo = mid + 1
-        else:
-            hi = mid
-    return lo
-
-
-@_compiled
-def _worked(m: Model, t: float) -> float:
-    if t <= 0.0:
-        return 0.0
-    day = int(t // _DAY)
-    if day >= m.cal_days:
-        return m.cal_total
-    into = t - m.cal_open[day]
-    if into <= 0.0:
-        return m.cal_cum_start[day]
-    length = m.cal_length[day]
-    return m.cal_cum_start[day] + (into if into < length else length)
-
-
-@_compiled
-def _start_at(m: Model, worked: float) -> float:
-    day = _bisect(m.cal_cum_end, worked, True)
-    if day >= m.cal_days:
-        return np.inf
-    return m.cal_open[day] + (worked - m.cal_cum_start[day])
-
-
-@_compiled
-def _finish_at(m: Model, worked: float) -> float:
-    day = _bisect(m.cal_cum_end, worked, False)
-    if day >= m.cal_days:
-        return np.inf
-    while m.cal_length[day] == 0.0:
-        day += 1
-        if day >= m.cal_days:
-            return np.inf
-    return m.cal_open[day] + (worked - m.cal_cum_start[day])
-
-
-# -- the heap of (time, sequence) keys ----------------------------------------------------
-
-@_compiled
-def _push(st: State, time: float, event: int, case: int, step: int) -> None:
-    n = st.ints[I_HEAP]
-    if n >= st.heap_time.size:
-        _fail(st, 3)
-        return
-    seq = st.ints[I_SEQ]
-    st.ints[I_SEQ] = seq + 1
-    ht, hs = st.heap_time, st.heap_seq
-    while n > 0:
-        parent = (n - 1) >> 1
-        if ht[parent] < time or (ht[parent] == time and hs[parent] < seq):
-            break
-        ht[n], hs[n] = ht[parent], hs[parent]
-        st.heap_code[n], st.heap_case[n] = st.heap_code[parent], st.heap_case[parent]
-        n = parent
-    ht[n], hs[n] = time, seq
-    st.heap_code[n], st.heap_case[n] = step * 2 + event, case
-    st.ints[I_HEAP] += 1
-
-
-@_compiled
-def _pop(st: State) -> None:
-    """Remove the root (read it before calling)."""
-    n = st.ints[I_HEAP] - 1
-    st.ints[I_HEAP] = n
-    ht, hs = st.heap_time, st.heap_seq
-    time, seq = ht[n], hs[n]
-    code, case = st.heap_code[n], st.heap_case[n]
-    i = 0
-    while True:
-        child = 2 * i + 1
-        if child >= n:
-            break
-        right = child + 1
-        if right < n and (ht[right] < ht[child] or (ht[right] == ht[child] and hs[right] < hs[child])):
-            child = right
-        if time < ht[child] or (time == ht[child] and seq < hs[child]):
-            break
-        ht[i], hs[i] = ht[child], hs[child]
-        st.heap_code[i], st.heap_case[i] = st.heap_code[child], st.heap_case[child]
-        i = child
-    ht[i], hs[i] = time, seq
-    st.heap_code[i], st.heap_case[i] = code, case
-
-
-# -- the event loop -------------------------------------------------------------------------
-
-@_compiled
+@compiled
 def _wip(m: Model, st: State, t: float, change: int) -> None:
     clipped = m.ws if t < m.ws else (m.we if t > m.we else t)
     st.floats[F_WIP_AREA] += st.ints[I_IN_SYSTEM] * (clipped - st.floats[F_WIP_LAST])
@@ -247,9 +89,9 @@ def _wip(m: Model, st: State, t: float, change: int) -> None:
     st.ints[I_IN_SYSTEM] += change
 
 
-@_compiled
+@compiled
 def _spread(busy: np.ndarray, bounds: np.ndarray, lo: float, hi: float) -> None:
-    mo = _bisect(bounds, lo, True) - 1
+    mo = bisect(bounds, lo, True) - 1
     while hi > lo and 0 <= mo < busy.size:
         top = bounds[mo + 1]
         part = (hi if hi < top else top) - lo
@@ -259,19 +101,19 @@ def _spread(busy: np.ndarray, bounds: np.ndarray, lo: float, hi: float) -> None:
         mo += 1
 
 
-@_compiled
+@compiled
 def _start_job(m: Model, st: State, case: int, s: int, worked_request: float, t: float,
                p: int) -> None:
-    d = _draw(m, st, m.s_duration[s])
+    d = draw(m, st, m.s_duration[s])
     staff = d
     if m.s_trip[s] >= 0:
-        staff += 2 * _draw(m, st, m.s_trip[s])
+        staff += 2 * draw(m, st, m.s_trip[s])
     office = m.office_pool[p]
-    w = _worked(m, t) if office else t
+    w = worked(m, t) if office else t
     if staff > 0:
-        finish = _finish_at(m, w + staff) if office else w + staff
+        finish = finish_at(m, w + staff) if office else w + staff
     else:
-        finish = _start_at(m, w) if office else w
+        finish = start_at(m, w) if office else w
     lo = w if w > m.worked_ws[p] else m.worked_ws[p]
     hi = w + staff if w + staff < m.worked_we[p] else m.worked_we[p]
     if hi > lo:
@@ -287,22 +129,22 @@ def _start_job(m: Model, st: State, case: int, s: int, worked_request: float, t:
             if mode == _WALK_IN and st.case_i[case, C_COHORT]:
                 n = st.ints[I_WAITS]
                 if n >= st.waits.size:
-                    _fail(st, 3)
+                    fail(st, 3)
                 else:
                     st.waits[n] = waited
                     st.wait_days[n] = t // _DAY
                     st.ints[I_WAITS] = n + 1
-    _push(st, finish, _DONE, case, s)
+    push(st, finish, _DONE, case, s)
 
 
-@_compiled
+@compiled
 def _release(st: State, case: int) -> None:
     """Give the case's row back (no token of it is left)."""
     st.free_cases[st.ints[I_FREE_CASES]] = case
     st.ints[I_FREE_CASES] += 1
 
 
-@_compiled
+@compiled
 def _complete(m: Model, st: State, case: int, t: float) -> None:
     st.done_per_day[int(t // _DAY)] += 1
     cf, ci = st.case_f, st.case_i
@@ -331,7 +173,7 @@ def _complete(m: Model, st: State, case: int, t: float) -> None:
     _release(st, case)
 
 
-@_compiled
+@compiled
 def _route(m: Model, st: State, case: int, s: int, top: int) -> int:
     """Push the step(s) the token goes on to; returns the new stack top."""
     r = m.route[s]
@@ -339,18 +181,18 @@ def _route(m: Model, st: State, case: int, s: int, top: int) -> int:
     if r == _SINGLE:
         j = 0
     elif r == _CHOICE:
-        u = _draw(m, st, m.s_draw[s])
+        u = draw(m, st, m.s_draw[s])
         j = 0
         while u >= m.cum[base + j]:
             j += 1
     elif r == _GUARDED:
         start = m.guard_start[m.guard_row[s], st.case_i[case, C_COMBO]]
         if start < 0:
-            _fail(st, 1)
+            fail(st, 1)
             st.ints[I_ERROR_STEP] = s
             st.ints[I_ERROR_CASE] = case
             return top
-        u = _draw(m, st, m.s_draw[s])
+        u = draw(m, st, m.s_draw[s])
         i = 0
         while u >= m.guard_cum[start + i]:
             i += 1
@@ -359,7 +201,7 @@ def _route(m: Model, st: State, case: int, s: int, top: int) -> int:
         if st.case_i[case, C_ONLINE]:
             j = m.ch_online[s]
         else:
-            u = _draw(m, st, m.s_draw[s])
+            u = draw(m, st, m.s_draw[s])
             first = m.ch_ptr[s]
             i = 0
             while u >= m.ch_cum[first + i]:
@@ -369,7 +211,7 @@ def _route(m: Model, st: State, case: int, s: int, top: int) -> int:
         n = m.succ_ptr[s + 1] - base
         st.case_i[case, C_TOKENS] += n - 1
         if top + n > st.stack.size:
-            _fail(st, 3)
+            fail(st, 3)
             return top
         for k in range(n):  # the first target on top: entered first, as in the recursion
             st.stack[top + k] = m.succ[base + n - 1 - k]
@@ -377,13 +219,13 @@ def _route(m: Model, st: State, case: int, s: int, top: int) -> int:
     else:
         return top
     if top >= st.stack.size:
-        _fail(st, 3)
+        fail(st, 3)
         return top
     st.stack[top] = m.succ[base + j]
     return top + 1
 
 
-@_inlined
+@inlined
 def _enter(m: Model, st: State, case: int, s: int, t: float, top: int) -> int:
     """A token of ``case`` enters step ``s`` at ``t``; returns the new stack top."""
     ci = st.case_i
@@ -407,7 +249,7 @@ def _enter(m: Model, st: State, case: int, s: int, t: float, top: int) -> int:
             ci[case, C_PRESENT] = 0
     if k == _POOL:
         p = m.pool[s]
-        request = _worked(m, t) if m.office_pool[p] else t
+        request = worked(m, t) if m.office_pool[p] else t
         if st.free[p]:
             st.free[p] -= 1
             _start_job(m, st, case, s, request, t, p)
@@ -418,7 +260,7 @@ def _enter(m: Model, st: State, case: int, s: int, t: float, top: int) -> int:
             else:
                 node = st.ints[I_NODES_HW]
                 if node >= st.node_next.size:
-                    _fail(st, 3)
+                    fail(st, 3)
                     return top
                 st.ints[I_NODES_HW] = node + 1
             st.node_case[node], st.node_step[node], st.node_worked[node] = case, s, request
@@ -430,23 +272,23 @@ def _enter(m: Model, st: State, case: int, s: int, t: float, top: int) -> int:
             st.queue_tail[p] = node
         return top
     if k == _FREE:
-        d = _draw(m, st, m.s_duration[s])
+        d = draw(m, st, m.s_duration[s])
         role = m.resident[s]
         if role == 2:
             st.case_f[case, C_TRAVEL] += d
         elif role:
             st.case_f[case, C_WORK] += d
         if m.s_trip[s] >= 0:
-            d += 2 * _draw(m, st, m.s_trip[s])
+            d += 2 * draw(m, st, m.s_trip[s])
         if m.office_free[s]:
-            w = _worked(m, t)
-            finish = _finish_at(m, w + d) if d > 0 else _start_at(m, w)
+            w = worked(m, t)
+            finish = finish_at(m, w + d) if d > 0 else start_at(m, w)
         else:
             finish = t + d
         if m.s_delay[s] >= 0:
-            finish += _draw(m, st, m.s_delay[s])
+            finish += draw(m, st, m.s_delay[s])
         if finish > t:
-            _push(st, finish, _CONTINUE, case, s)
+            push(st, finish, _CONTINUE, case, s)
             return top
         return _route(m, st, case, s, top)
     if k == _END:
@@ -469,7 +311,7 @@ def _enter(m: Model, st: State, case: int, s: int, t: float, top: int) -> int:
     return _route(m, st, case, s, top)
 
 
-@_inlined
+@inlined
 def _cascade(m: Model, st: State, case: int, t: float, top: int) -> None:
     """Enter the stacked steps depth first (the zero-time steps of one instant)."""
     while top > 0 and st.ints[I_ERROR] == 0:
@@ -477,7 +319,7 @@ def _cascade(m: Model, st: State, case: int, t: float, top: int) -> None:
         top = _enter(m, st, case, st.stack[top], t, top)
 
 
-@_compiled
+@compiled
 def _room(m: Model, st: State) -> bool:
     """Whether every stream and table has its reserve for the next event."""
     ints = st.ints
@@ -487,11 +329,11 @@ def _room(m: Model, st: State) -> bool:
             and ints[I_WAITS] + MARGIN <= st.waits.size)
 
 
-@_compiled
+@compiled
 def run(m: Model, st: State) -> int:
-    """Run the event loop from where it stopped until the end (:data:`FINISHED`), until a
-    stream or table needs the caller (:data:`PAUSED`), or until a failure
-    (:data:`FAILED`, see :data:`ERRORS`)."""
+    """Run the event loop from where it stopped until the end (``FINISHED``), until a
+    stream or table needs the caller (``PAUSED``), or until a failure (``FAILED``; see
+    :data:`bpr.sim.kernel_parts.ERRORS`)."""
     ints, cf, ci = st.ints, st.case_f, st.case_i
     n_arrivals = m.arr_time.size
     while True:
@@ -504,7 +346,7 @@ def run(m: Model, st: State) -> int:
         if ints[I_HEAP] and st.heap_time[0] <= next_arrival:
             t = st.heap_time[0]
             code, case = st.heap_code[0], st.heap_case[0]
-            _pop(st)
+            pop(st)
             if t > m.stop:
                 break
             s, event = code >> 1, code & 1
@@ -522,9 +364,9 @@ def run(m: Model, st: State) -> int:
                 else:
                     st.free[p] += 1
                 if m.s_delay[s] >= 0:
-                    d = _draw(m, st, m.s_delay[s])
+                    d = draw(m, st, m.s_delay[s])
                     if d > 0:
-                        _push(st, t + d, _CONTINUE, case, s)
+                        push(st, t + d, _CONTINUE, case, s)
                         continue
             top = _route(m, st, case, s, 0)
         elif a < n_arrivals:

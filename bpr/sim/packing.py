@@ -2,7 +2,7 @@
 
 :func:`run_kernel` is the compiled counterpart of :func:`bpr.sim.engine._run`: it packs a
 :class:`~bpr.sim.compiled.CompiledModel`, its random streams, the office calendar and the
-arrivals into numpy arrays (:class:`bpr.sim.kernel.Model`, :class:`bpr.sim.kernel.State`),
+arrivals into numpy arrays (:data:`bpr.sim.kernel_parts.Model`, ``State``),
 runs :func:`bpr.sim.kernel.run`, and between its pauses draws the next block of a random
 stream (with numpy, as the Python loop does) or grows a table. It returns the same
 :class:`~bpr.sim.raw.Raw` counters.
@@ -20,6 +20,7 @@ import numpy as np
 
 from bpr.errors import SimulationError
 from bpr.sim import kernel
+from bpr.sim import kernel_parts as parts
 from bpr.sim.calendar import MINUTES_PER_DAY, OfficeCalendar
 from bpr.sim.compiled import BLOCK, CompiledModel, Drawer, Draws, Kind, Route
 from bpr.sim.raw import COLUMNS, Raw
@@ -120,7 +121,7 @@ def _elapsed(t: float) -> float:
 def _model(cm: CompiledModel, streams: Sequence[Sequence[Draws | None]], office: OfficeCalendar,
            arrivals: Sequence[ArrivalArrays], starts: Sequence[int], ws: float, we: float,
            stop: float, keep_cases: bool, month_bounds: list[float] | None
-           ) -> tuple[kernel.Model, list[Drawer], np.ndarray]:
+           ) -> tuple[parts.Model, list[Drawer], np.ndarray]:
     times, start, online, compact, keys = _arrivals(arrivals, starts)
     guard_row, guard_start, guard_cum, guard_pos = _guards(cm, keys, len(arrivals))
     (s_duration, s_delay, s_draw, s_trip), drawers, constant, is_constant = _streams(streams)
@@ -143,7 +144,7 @@ def _model(cm: CompiledModel, streams: Sequence[Sequence[Draws | None]], office:
     open_tables, length, cum_start, cum_end, total = office.tables()
     worked = [office.worked if p.office_hours else _elapsed for p in cm.pools]
     bounds = month_bounds or []
-    model = kernel.Model(
+    model = parts.Model(
         kind=np.asarray(cm.kind, _I64), pool=np.asarray(cm.pool, _I64), route=np.asarray(cm.route, _I64),
         resident=np.asarray(cm.resident, _I64), presence=np.asarray(cm.presence, _I64),
         office_free=np.asarray(cm.office_free, np.bool_), joins_needed=np.asarray(cm.joins_needed, _I64),
@@ -166,18 +167,18 @@ def _model(cm: CompiledModel, streams: Sequence[Sequence[Draws | None]], office:
     return model, drawers, keys
 
 
-def _state(model: kernel.Model, drawers: list[Drawer], n_pools: int, n_steps: int, n_joins: int,
-           n_months: int, days: int, stop_days: int) -> kernel.State:
+def _state(model: parts.Model, drawers: list[Drawer], n_pools: int, n_steps: int, n_joins: int,
+           n_months: int, days: int, stop_days: int) -> parts.State:
     cases = model.arr_time.size
-    capacity = 2 * kernel.MARGIN
-    ints = np.zeros(kernel.N_INTS, dtype=_I64)
-    ints[kernel.I_FREE_NODE] = -1
+    capacity = 2 * parts.MARGIN
+    ints = np.zeros(parts.N_INTS, dtype=_I64)
+    ints[parts.I_FREE_NODE] = -1
     buffer = np.zeros((len(drawers), 2 * BLOCK))
     for k, draw in enumerate(drawers):
         buffer[k, :_FIRST] = draw(_FIRST)
     floats = np.zeros(2)
-    floats[kernel.F_WIP_LAST] = model.ws
-    return kernel.State(
+    floats[parts.F_WIP_LAST] = model.ws
+    return parts.State(
         ints=ints, floats=floats, buffer=buffer, read=np.zeros(len(drawers), _I64),
         filled=np.full(len(drawers), _FIRST, _I64), flagged=np.zeros(len(drawers), np.bool_),
         pending=np.zeros(len(drawers) + 1, _I64),
@@ -203,10 +204,10 @@ def _grown(array_: np.ndarray) -> np.ndarray:
     return bigger
 
 
-def _serve(st: kernel.State, drawers: list[Drawer]) -> kernel.State:
+def _serve(st: parts.State, drawers: list[Drawer]) -> parts.State:
     """Draw the blocks of the streams that ran low and grow the tables that filled up."""
     ints = st.ints
-    for k in st.pending[:ints[kernel.I_PENDING]].tolist():
+    for k in st.pending[:ints[parts.I_PENDING]].tolist():
         at = st.filled[k] % st.buffer.shape[1]
         block = drawers[k](BLOCK)
         head = min(BLOCK, st.buffer.shape[1] - at)  # the ring wraps around
@@ -214,18 +215,18 @@ def _serve(st: kernel.State, drawers: list[Drawer]) -> kernel.State:
         st.buffer[k, :BLOCK - head] = block[head:]
         st.filled[k] += BLOCK
         st.flagged[k] = False
-    ints[kernel.I_PENDING] = 0
-    margin = kernel.MARGIN
-    if ints[kernel.I_HEAP] + margin > st.heap_time.size:
+    ints[parts.I_PENDING] = 0
+    margin = parts.MARGIN
+    if ints[parts.I_HEAP] + margin > st.heap_time.size:
         st = st._replace(**{name: _grown(getattr(st, name))
                             for name in ("heap_time", "heap_seq", "heap_code", "heap_case")})
-    if ints[kernel.I_FREE_CASES] == 0 and ints[kernel.I_CASES_HW] >= st.case_f.shape[0]:
+    if ints[parts.I_FREE_CASES] == 0 and ints[parts.I_CASES_HW] >= st.case_f.shape[0]:
         st = st._replace(**{name: _grown(getattr(st, name))
                             for name in ("case_f", "case_i", "case_join", "free_cases")})
-    if ints[kernel.I_FREE_NODE] < 0 and ints[kernel.I_NODES_HW] + margin > st.node_next.size:
+    if ints[parts.I_FREE_NODE] < 0 and ints[parts.I_NODES_HW] + margin > st.node_next.size:
         st = st._replace(**{name: _grown(getattr(st, name))
                             for name in ("node_case", "node_step", "node_worked", "node_next")})
-    if ints[kernel.I_WAITS] + margin > st.waits.size:
+    if ints[parts.I_WAITS] + margin > st.waits.size:
         st = st._replace(waits=_grown(st.waits), wait_days=_grown(st.wait_days))
     return st
 
@@ -271,31 +272,31 @@ def run_kernel(cm: CompiledModel, streams: Sequence[Sequence[Draws | None]], off
     st = _state(model, drawers, n_pools, n_steps, sum(k == Kind.JOIN for k in cm.kind), n_months,
                 days, stop_days)
     st.free[:n_pools] = [p.headcount for p in cm.pools]
-    while (status := kernel.run(model, st)) == kernel.PAUSED:
+    while (status := kernel.run(model, st)) == parts.PAUSED:
         st = _serve(st, drawers)
     ints = st.ints
-    if status == kernel.FAILED:
-        code = int(ints[kernel.I_ERROR])
+    if status == parts.FAILED:
+        code = int(ints[parts.I_ERROR])
         if code == 1:
-            key = int(keys[st.case_i[ints[kernel.I_ERROR_CASE], kernel.C_COMBO]])
-            cm.open_flows(int(ints[kernel.I_ERROR_STEP]), key // len(arrivals))  # raises
+            key = int(keys[st.case_i[ints[parts.I_ERROR_CASE], parts.C_COMBO]])
+            cm.open_flows(int(ints[parts.I_ERROR_STEP]), key // len(arrivals))  # raises
         raise SimulationError(f"{cm.procedure} ({cm.version}): the compiled kernel stopped: "
-                              f"{kernel.ERRORS.get(code, code)} (a loop of steps that take no time, "
+                              f"{parts.ERRORS.get(code, code)} (a loop of steps that take no time, "
                               "taken that often? give one of its steps a duration)")
     raw = Raw(n_steps, n_pools, days, stop_days, keep_cases)
     raw.executions = st.executions.tolist()
     raw.busy = st.busy[:n_pools].tolist()
-    raw.lead = _doubles(st.lead[:ints[kernel.I_LEAD]])
-    raw.counter_waits = _doubles(st.waits[:ints[kernel.I_WAITS]])
-    raw.counter_wait_days = _doubles(st.wait_days[:ints[kernel.I_WAITS]])
+    raw.lead = _doubles(st.lead[:ints[parts.I_LEAD]])
+    raw.counter_waits = _doubles(st.waits[:ints[parts.I_WAITS]])
+    raw.counter_wait_days = _doubles(st.wait_days[:ints[parts.I_WAITS]])
     raw.totals = st.totals.tolist()
     if keep_cases:
-        raw.columns = {name: _doubles(st.columns[i, :ints[kernel.I_LEAD]])
+        raw.columns = {name: _doubles(st.columns[i, :ints[parts.I_LEAD]])
                        for i, name in enumerate(COLUMNS)}
-    raw.arrived, raw.cases = int(ints[kernel.I_ARRIVED]), int(ints[kernel.I_CASES])
-    raw.completed, raw.backlog_end = int(ints[kernel.I_COMPLETED]), int(ints[kernel.I_BACKLOG])
-    raw.stuck = int(ints[kernel.I_STUCK])
-    raw.wip_area = float(st.floats[kernel.F_WIP_AREA])
+    raw.arrived, raw.cases = int(ints[parts.I_ARRIVED]), int(ints[parts.I_CASES])
+    raw.completed, raw.backlog_end = int(ints[parts.I_COMPLETED]), int(ints[parts.I_BACKLOG])
+    raw.stuck = int(ints[parts.I_STUCK])
+    raw.wip_area = float(st.floats[parts.F_WIP_AREA])
     raw.completed_per_day = st.completed_per_day.tolist()
     raw.arrivals_per_day = st.arrivals_per_day.tolist()
     raw.done_per_day = st.done_per_day.tolist()
