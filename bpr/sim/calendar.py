@@ -181,6 +181,12 @@ class OfficeCalendar(WorkCalendar):
                 return math.inf
         return self._open[day] + (worked - self._cum_start[day])
 
+    def tables(self) -> tuple[list[float], list[float], list[float], list[float], float]:
+        """The day tables behind :meth:`worked`, :meth:`start_at` and :meth:`finish_at`
+        (for the compiled kernel): opening clock minute, open length, working minutes
+        before the day's opening and at its end, per day; and the total working minutes."""
+        return self._open, self._length, self._cum_start, self._cum_end, self._total
+
     def is_open_day(self, day: date) -> bool:
         """Whether the office opens on ``day`` (any date; see ``closed``)."""
         return day not in self.closed

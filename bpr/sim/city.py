@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import calendar
 import heapq
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Literal
@@ -41,13 +41,16 @@ from bpr.sim.calendar import MINUTES_PER_DAY
 from bpr.sim.compiled import CompiledModel, Pool, compile_model, online_share_of
 from bpr.sim.engine import (
     _CALENDAR_MARGIN_DAYS,
-    Arrival,
     StepStreams,
     _run,
+    arrival_arrays,
     case_arrivals,
+    kernel_choice,
     office_calendar,
     step_streams,
+    stream_lists,
 )
+from bpr.sim.packing import run_kernel
 from bpr.sim.results import Estimate, estimate
 from bpr.sim.scenario import Scenario, ScenarioError
 from bpr.sim.seeds import replication_seed
@@ -253,7 +256,8 @@ def _month_bounds(scenario: Scenario) -> tuple[list[str], list[int]]:
 
 
 def simulate_city_replication(models: Sequence[ProcedureVersion], city: CityScenario,
-                              replication: int, version: str) -> CityResult:
+                              replication: int, version: str, *,
+                              kernel: str | None = None) -> CityResult:
     """Simulate one replication of all ``models`` through the city's pools.
 
     Args:
@@ -262,6 +266,8 @@ def simulate_city_replication(models: Sequence[ProcedureVersion], city: CityScen
         replication: replication number (with the scenario's seed, the city name and each
             procedure id, it determines every random number; the version does not).
         version: the label reported (as-is, to-be).
+        kernel: ``compiled`` or ``python`` (:func:`bpr.sim.engine.kernel_choice`); both
+            give identical results.
 
     Returns:
         The monthly measures.
@@ -284,16 +290,25 @@ def simulate_city_replication(models: Sequence[ProcedureVersion], city: CityScen
     ws, we = base.warmup_days, base.warmup_days + base.horizon_days
     stop_day = we + base.drain_days
     office = office_calendar(base, stop_day + _CALENDAR_MARGIN_DAYS)
+    choice = kernel_choice(kernel)
     streams = StepStreams([], [], [], [])
-    arrivals: list[Iterator[Arrival]] = []
-    for source, (model, cm, start) in enumerate(zip(models, compiled, starts, strict=True)):
-        root = replication_seed(base.seed, model.id, base.seed_name, replication)
+    roots = [replication_seed(base.seed, model.id, base.seed_name, replication) for model in models]
+    for cm, root in zip(compiled, roots, strict=True):
         streams.extend(step_streams(cm, root))
-        arrivals.append(case_arrivals(model, cm, base, root, office, start, source))
     labels, bounds = _month_bounds(base)
     minute_bounds = [b * MINUTES_PER_DAY for b in bounds]
-    raw = _run(merged, streams, office, heapq.merge(*arrivals), ws * MINUTES_PER_DAY,
-               we * MINUTES_PER_DAY, stop_day * MINUTES_PER_DAY, False, minute_bounds)
+    ws_minute, we_minute, stop = ws * MINUTES_PER_DAY, we * MINUTES_PER_DAY, stop_day * MINUTES_PER_DAY
+    if choice == "python":
+        arrivals = [case_arrivals(model, cm, base, root, office, start, source)
+                    for source, (model, cm, start, root)
+                    in enumerate(zip(models, compiled, starts, roots, strict=True))]
+        raw = _run(merged, streams, office, heapq.merge(*arrivals), ws_minute, we_minute, stop, False,
+                   minute_bounds)
+    else:
+        arrays = [arrival_arrays(model, cm, base, root, office)
+                  for model, cm, root in zip(models, compiled, roots, strict=True)]
+        raw = run_kernel(merged, stream_lists(streams), office, arrays, starts, ws_minute, we_minute,
+                         stop, False, minute_bounds)
     months = len(labels)
     arrived = [float(sum(raw.arrivals_per_day[bounds[m]:bounds[m + 1]])) for m in range(months)]
     cum_in = np.cumsum(raw.arrivals_per_day)
@@ -325,9 +340,10 @@ def simulate_city_replication(models: Sequence[ProcedureVersion], city: CityScen
 
 
 def simulate_city(models: Sequence[ProcedureVersion], city: CityScenario,
-                  replications: Sequence[int], version: str) -> list[CityResult]:
+                  replications: Sequence[int], version: str, *,
+                  kernel: str | None = None) -> list[CityResult]:
     """Several replications of :func:`simulate_city_replication`."""
-    return [simulate_city_replication(models, city, r, version) for r in replications]
+    return [simulate_city_replication(models, city, r, version, kernel=kernel) for r in replications]
 
 
 def city_summary(results: Sequence[CityResult]) -> dict[str, Estimate]:

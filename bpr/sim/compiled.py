@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -42,6 +42,8 @@ __all__ = [
     "HOME_TRAVEL_DEFAULT_MINUTES",
     "Attribute",
     "CompiledModel",
+    "Drawer",
+    "Draws",
     "Kind",
     "Pool",
     "Presence",
@@ -49,8 +51,12 @@ __all__ = [
     "channel_kind",
     "check_fits",
     "compile_model",
+    "drawer",
+    "iterate",
     "online_share_of",
     "sampler",
+    "uniform_drawer",
+    "uniforms",
 ]
 
 HOME_TRAVEL_DEFAULT_MINUTES = 30.0
@@ -190,8 +196,69 @@ class CompiledModel:
         return result
 
 
+Drawer = Callable[[int], np.ndarray]
+"""Draws the next ``size`` numbers of a stream. numpy's generators fill an array one
+element after the other, so the numbers do not depend on how the stream is cut into
+blocks: the Python engine draws :data:`BLOCK` at a time, the compiled kernel starts with
+fewer (:mod:`bpr.sim.packing`)."""
+
+Draws = float | Drawer
+"""A stream of numbers: a constant (a ``fixed`` distribution draws nothing) or a block drawer."""
+
+
+def drawer(dist: Distribution, rng: np.random.Generator, scale: float = 1.0) -> Draws:
+    """The stream of draws from ``dist`` times ``scale``: a constant for a fixed
+    distribution, else a function drawing the next numbers (:data:`Drawer`). Both kernels consume the same
+    blocks in the same order, so they see the same numbers.
+
+    Args:
+        dist: a duration or delay distribution of the procedure model.
+        rng: the random stream to draw from.
+        scale: unit conversion (1440 turns days into minutes).
+    """
+    if isinstance(dist, Fixed):
+        return float(dist.value * scale)
+
+    def draw(size: int) -> np.ndarray:
+        if isinstance(dist, Uniform):
+            block = rng.uniform(dist.low, dist.high, size)
+        elif isinstance(dist, Triangular):
+            block = rng.triangular(dist.low, dist.mode, dist.high, size)
+        elif isinstance(dist, Exponential):
+            block = rng.exponential(dist.mean, size)
+        elif isinstance(dist, LogNormal):
+            sigma2 = math.log1p((dist.sd / dist.mean) ** 2)
+            block = rng.lognormal(math.log(dist.mean) - sigma2 / 2, math.sqrt(sigma2), size)
+        else:  # pragma: no cover
+            raise SimulationError(f"unknown distribution {dist!r}")
+        scaled: np.ndarray = block * scale
+        return scaled
+
+    return draw
+
+
+def uniform_drawer(rng: np.random.Generator) -> Drawer:
+    """The block drawer of U(0, 1) numbers from ``rng``."""
+    def draw(size: int) -> np.ndarray:
+        return rng.random(size)
+
+    return draw
+
+
+def iterate(draws: Draws) -> Iterator[float]:
+    """An endless iterator over a stream; ``next()`` on it is the Python engine's fast path."""
+    if isinstance(draws, float):
+        return itertools.repeat(draws)
+
+    def blocks() -> Iterator[float]:
+        while True:
+            yield from draws(BLOCK).tolist()
+
+    return blocks()
+
+
 def sampler(dist: Distribution, rng: np.random.Generator, scale: float = 1.0) -> Iterator[float]:
-    """An endless iterator of draws from ``dist`` times ``scale``.
+    """An endless iterator of draws from ``dist`` times ``scale`` (see :func:`drawer`).
 
     Args:
         dist: a duration or delay distribution of the procedure model.
@@ -201,36 +268,12 @@ def sampler(dist: Distribution, rng: np.random.Generator, scale: float = 1.0) ->
     Returns:
         An iterator; ``next()`` on it is the fast path of the engine.
     """
-    if isinstance(dist, Fixed):
-        return itertools.repeat(dist.value * scale)
-
-    def draw() -> np.ndarray:
-        if isinstance(dist, Uniform):
-            return rng.uniform(dist.low, dist.high, BLOCK)
-        if isinstance(dist, Triangular):
-            return rng.triangular(dist.low, dist.mode, dist.high, BLOCK)
-        if isinstance(dist, Exponential):
-            return rng.exponential(dist.mean, BLOCK)
-        if isinstance(dist, LogNormal):
-            sigma2 = math.log1p((dist.sd / dist.mean) ** 2)
-            return rng.lognormal(math.log(dist.mean) - sigma2 / 2, math.sqrt(sigma2), BLOCK)
-        raise SimulationError(f"unknown distribution {dist!r}")  # pragma: no cover
-
-    def blocks() -> Iterator[float]:
-        while True:
-            yield from (draw() * scale).tolist()
-
-    return blocks()
+    return iterate(drawer(dist, rng, scale))
 
 
 def uniforms(rng: np.random.Generator) -> Iterator[float]:
     """An endless iterator of U(0, 1) draws."""
-
-    def blocks() -> Iterator[float]:
-        while True:
-            yield from rng.random(BLOCK).tolist()
-
-    return blocks()
+    return iterate(uniform_drawer(rng))
 
 
 def _cumulative(probabilities: list[float]) -> list[float]:

@@ -6,13 +6,16 @@ and approver pools serve their queues first come, first served in office hours
 (:mod:`bpr.sim.calendar`), and the results of the observed period are collected
 (:mod:`bpr.sim.results`).
 
-The kernel is a hand-written event loop over a binary heap (:mod:`heapq`) of
-``(time, sequence, event, case, step)`` tuples, with the model compiled into flat lists
-(:mod:`bpr.sim.compiled`) and random numbers pre-drawn in numpy blocks. Only two kinds of
-event exist: a pool finishes a job (release a server, start the next queued job) and a
-token continues after work or a delay. Steps that take no time (start, choices, splits,
-joins, end) are passed through directly. ``benchmarks/sim_engine.py`` compares this
-kernel with the same model written on SimPy.
+Two kernels run the same event loop (:func:`kernel_choice`). The reference, :func:`_run`,
+is a readable loop over a binary heap (:mod:`heapq`) of ``(time, sequence, event, case,
+step)`` tuples, with the model compiled into flat lists (:mod:`bpr.sim.compiled`) and
+random numbers pre-drawn in numpy blocks. The default is its compiled twin
+(:mod:`bpr.sim.kernel`, packed and driven by :mod:`bpr.sim.packing`), which reads the same
+streams in the same order, breaks ties by the same sequence numbers and so returns
+identical results. Only two kinds of event exist: a pool finishes a job (release a
+server, start the next queued job) and a token continues after work or a delay. Steps
+that take no time (start, choices, splits, joins, end) are passed through directly.
+``benchmarks/sim_engine.py`` compares both kernels with SimPy and Prosimos.
 
 Semantics (also in the README):
 
@@ -53,34 +56,40 @@ import calendar
 import heapq
 import itertools
 import math
+import os
 from array import array
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 from functools import partial
 from typing import Any
 
 import numpy as np
 
+from bpr.errors import SimulationError
 from bpr.sim.arrivals import ArrivalChunk, ArrivalPlan, ArrivalStreams, iter_arrivals
 from bpr.sim.calendar import MINUTES_PER_DAY, AlwaysCalendar, OfficeCalendar, WorkCalendar, closed_dates
 from bpr.sim.compiled import (
     CompiledModel,
+    Draws,
     Kind,
     Presence,
     Route,
     compile_model,
-    sampler,
-    uniforms,
+    drawer,
+    iterate,
+    uniform_drawer,
 )
+from bpr.sim.packing import run_kernel
+from bpr.sim.raw import COLUMNS, Raw
 from bpr.sim.results import ActorResult, ReplicationResult
 from bpr.sim.scenario import Scenario
 from bpr.sim.seeds import replication_seed, stream
 from models.procedure import ProcedureVersion
 
-__all__ = ["Arrival", "StepStreams", "case_arrivals", "office_calendar", "simulate_batch",
-           "simulate_replication", "step_streams"]
+__all__ = ["KERNELS", "Arrival", "StepStreams", "arrival_arrays", "case_arrivals", "kernel_choice",
+           "office_calendar", "simulate_batch", "simulate_replication", "step_streams", "stream_lists"]
 
 _DONE, _CONTINUE = 0, 1
 # Fields of a case record (a list, for speed).
@@ -113,9 +122,35 @@ def _mean(values: array[float]) -> float | None:
     return float(np.frombuffer(values, dtype=float).mean()) if len(values) else None
 
 
+KERNELS = ("compiled", "python")
+"""The event loops: ``compiled`` (numba, :mod:`bpr.sim.kernel`, the default) and ``python``
+(:func:`_run`, the readable reference it is tested against)."""
+
+
+def kernel_choice(kernel: str | None = None) -> str:
+    """The kernel to run: ``kernel`` if given, else the ``TETSUZUKI_KERNEL`` environment
+    variable, else ``compiled``.
+
+    Raises:
+        SimulationError: an unknown kernel name.
+    """
+    choice = kernel or os.environ.get("TETSUZUKI_KERNEL") or "compiled"
+    if choice not in KERNELS:
+        where = "kernel" if kernel else "TETSUZUKI_KERNEL"
+        raise SimulationError(f"unknown simulation kernel '{choice}' ({where}); "
+                              f"choose one of {', '.join(KERNELS)}")
+    return choice
+
+
+def stream_lists(streams: StepStreams) -> tuple[list[Draws], list[Draws | None], list[Draws | None],
+                                                list[Draws | None]]:
+    """The streams in the order :func:`bpr.sim.packing.run_kernel` takes them."""
+    return streams.durations, streams.delays, streams.draws, streams.home_travel
+
+
 def simulate_replication(model: ProcedureVersion, scenario: Scenario, replication: int = 0, *,
-                         keep_cases: bool = False,
-                         compiled: CompiledModel | None = None) -> ReplicationResult:
+                         keep_cases: bool = False, compiled: CompiledModel | None = None,
+                         kernel: str | None = None) -> ReplicationResult:
     """Simulate one replication of ``model`` under ``scenario``.
 
     Args:
@@ -126,6 +161,8 @@ def simulate_replication(model: ProcedureVersion, scenario: Scenario, replicatio
             versions of a procedure are paired (common random numbers, :mod:`bpr.sim.seeds`).
         keep_cases: also return per-case columns (``case_table``).
         compiled: the model already compiled for this scenario (saves time in batches).
+        kernel: ``compiled`` or ``python`` (see :func:`kernel_choice`); both give
+            identical results.
 
     Returns:
         The replication's results, JSON-serialisable with ``model_dump(mode="json")``.
@@ -133,23 +170,30 @@ def simulate_replication(model: ProcedureVersion, scenario: Scenario, replicatio
     Raises:
         SimulationError: the scenario does not fit the model (unknown actor in a headcount
             override, an online share for a version without a channel, counter arrivals
-            with an office that never opens, ...).
+            with an office that never opens, ...), or an unknown kernel.
     """
+    choice = kernel_choice(kernel)
     cm = compiled if compiled is not None else compile_model(model, scenario)
     root = replication_seed(scenario.seed, model.id, scenario.seed_name, replication)
     window_start = scenario.warmup_days
     window_end = window_start + scenario.horizon_days
     stop_day = window_end + scenario.drain_days
     office = office_calendar(scenario, stop_day + _CALENDAR_MARGIN_DAYS)
-    incoming = case_arrivals(model, cm, scenario, root, office, cm.start)
-    raw = _run(cm, step_streams(cm, root), office, incoming, window_start * MINUTES_PER_DAY,
-               window_end * MINUTES_PER_DAY, stop_day * MINUTES_PER_DAY, keep_cases)
+    ws, we, stop = (window_start * MINUTES_PER_DAY, window_end * MINUTES_PER_DAY,
+                    stop_day * MINUTES_PER_DAY)
+    if choice == "python":
+        incoming = case_arrivals(model, cm, scenario, root, office, cm.start)
+        raw = _run(cm, step_streams(cm, root), office, incoming, ws, we, stop, keep_cases)
+    else:
+        arrivals = arrival_arrays(model, cm, scenario, root, office)
+        raw = run_kernel(cm, stream_lists(step_streams(cm, root)), office, [arrivals], [cm.start],
+                         ws, we, stop, keep_cases)
     return _result(cm, scenario, replication, root, office, raw)
 
 
 def simulate_batch(model: ProcedureVersion, scenario: Scenario, replications: Iterable[int], *,
-                   keep_cases: bool = False,
-                   progress: Callable[[int], Any] | None = None) -> list[ReplicationResult]:
+                   keep_cases: bool = False, progress: Callable[[int], Any] | None = None,
+                   kernel: str | None = None) -> list[ReplicationResult]:
     """Simulate several replications (the unit of work of a Prefect task).
 
     Args:
@@ -158,18 +202,19 @@ def simulate_batch(model: ProcedureVersion, scenario: Scenario, replications: It
         replications: replication numbers, e.g. ``range(0, 10)``.
         keep_cases: also return per-case columns.
         progress: called with each replication number once it is done.
+        kernel: ``compiled`` or ``python`` (see :func:`kernel_choice`).
 
     Returns:
         One result per replication, in the order given.
 
     Raises:
-        SimulationError: the scenario does not fit the model.
+        SimulationError: the scenario does not fit the model, or an unknown kernel.
     """
     compiled = compile_model(model, scenario)
     results = []
     for r in replications:
         results.append(simulate_replication(model, scenario, r, keep_cases=keep_cases,
-                                            compiled=compiled))
+                                            compiled=compiled, kernel=kernel))
         if progress is not None:
             progress(r)
     return results
@@ -177,6 +222,21 @@ def simulate_batch(model: ProcedureVersion, scenario: Scenario, replications: It
 
 Arrival = tuple[float, int, bool, int, int]
 """An arriving case: (clock minute, start step, online, attribute combination, source)."""
+
+
+def _arrival_chunks(model: ProcedureVersion, cm: CompiledModel, scenario: Scenario,
+                    root: np.random.SeedSequence, office: OfficeCalendar) -> Iterator[ArrivalChunk]:
+    burst = scenario.burst
+    if burst is not None and burst.procedures and model.id not in burst.procedures:
+        burst = None
+    plan = ArrivalPlan(
+        origin=office.origin, window_start_day=scenario.warmup_days,
+        window_end_day=scenario.warmup_days + scenario.horizon_days,
+        annual_volume=model.annual_volume, seasonality=model.seasonality,
+        online_share=cm.online_share, counter_profile=scenario.counter_profile,
+        online_profile=scenario.online_profile, burst=burst,
+        attributes=tuple(a.name for a in cm.attributes))
+    return iter_arrivals(ArrivalStreams(partial(stream, root)), plan, office)
 
 
 def case_arrivals(model: ProcedureVersion, cm: CompiledModel, scenario: Scenario,
@@ -199,44 +259,58 @@ def case_arrivals(model: ProcedureVersion, cm: CompiledModel, scenario: Scenario
     Raises:
         SimulationError: see :func:`bpr.sim.arrivals.iter_arrivals` (on first use).
     """
-    burst = scenario.burst
-    if burst is not None and burst.procedures and model.id not in burst.procedures:
-        burst = None
-    plan = ArrivalPlan(
-        origin=office.origin, window_start_day=scenario.warmup_days,
-        window_end_day=scenario.warmup_days + scenario.horizon_days,
-        annual_volume=model.annual_volume, seasonality=model.seasonality,
-        online_share=cm.online_share, counter_profile=scenario.counter_profile,
-        online_profile=scenario.online_profile, burst=burst,
-        attributes=tuple(a.name for a in cm.attributes))
-    chunks = iter_arrivals(ArrivalStreams(partial(stream, root)), plan, office)
-    return _cases(chunks, cm, start, source)
+    return _cases(_arrival_chunks(model, cm, scenario, root, office), cm, start, source)
+
+
+def arrival_arrays(model: ProcedureVersion, cm: CompiledModel, scenario: Scenario,
+                   root: np.random.SeedSequence,
+                   office: OfficeCalendar) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The cases of :func:`case_arrivals` as arrays, for the compiled kernel.
+
+    Returns:
+        ``(times, online, combination)``: clock minutes (increasing), online flags and
+        attribute combinations.
+
+    Raises:
+        SimulationError: see :func:`bpr.sim.arrivals.iter_arrivals`.
+    """
+    chunks = list(_arrival_chunks(model, cm, scenario, root, office))
+    if not chunks:
+        return np.zeros(0), np.zeros(0, dtype=bool), np.zeros(0, dtype=np.int64)
+    return (np.concatenate([c.times for c in chunks]), np.concatenate([c.online for c in chunks]),
+            np.concatenate([_combination(c, cm) for c in chunks]))
+
+
+def _combination(chunk: ArrivalChunk, cm: CompiledModel) -> np.ndarray:
+    """Each arriving case's attribute combination (mixed radix over the attributes)."""
+    combination = np.zeros(chunk.times.size, dtype=np.int64)
+    for a, attribute in enumerate(cm.attributes):
+        u = chunk.uniforms[attribute.name]
+        index = np.minimum(np.searchsorted(np.asarray(attribute.cumulative), u, side="right"),
+                           len(attribute.values) - 1)
+        combination += index * cm.radix[a]
+    return combination
 
 
 def _cases(chunks: Iterator[ArrivalChunk], cm: CompiledModel, start: int,
            source: int) -> Iterator[Arrival]:
     for chunk in chunks:
-        n = chunk.times.size
-        combination = np.zeros(n, dtype=np.int64)
-        for a, attribute in enumerate(cm.attributes):
-            u = chunk.uniforms[attribute.name]
-            index = np.minimum(np.searchsorted(np.asarray(attribute.cumulative), u, side="right"),
-                               len(attribute.values) - 1)
-            combination += index * cm.radix[a]
         for t, online, combo in zip(chunk.times.tolist(), chunk.online.tolist(),
-                                    combination.tolist(), strict=True):
+                                    _combination(chunk, cm).tolist(), strict=True):
             yield (t, start, online, combo, source)
 
 
 @dataclass
 class StepStreams:
-    """Pre-drawn random numbers of each step (by step index): durations, delays (minutes),
-    choice uniforms and the staff's one-way travel of home visits."""
+    """The random streams of each step (by step index): durations, delays (minutes),
+    choice uniforms and the staff's one-way travel of home visits; ``None`` where a step
+    has none. Each is a constant or a block drawer (:data:`bpr.sim.compiled.Draws`), read
+    in the same order by both kernels."""
 
-    durations: list[Iterator[float]]
-    delays: list[Iterator[float] | None]
-    draws: list[Iterator[float] | None]
-    home_travel: list[Iterator[float] | None]
+    durations: list[Draws]
+    delays: list[Draws | None]
+    draws: list[Draws | None]
+    home_travel: list[Draws | None]
 
     def extend(self, other: StepStreams) -> None:
         """Append the streams of another model's steps (a city's merged model)."""
@@ -250,49 +324,15 @@ def step_streams(cm: CompiledModel, root: np.random.SeedSequence) -> StepStreams
     """The step streams of ``cm``, keyed by step id (identical steps of two versions draw
     identical numbers)."""
     return StepStreams(
-        durations=[sampler(d, stream(root, f"duration:{sid}"))
+        durations=[drawer(d, stream(root, f"duration:{sid}"))
                    for sid, d in zip(cm.step_ids, cm.durations, strict=True)],
-        delays=[sampler(d, stream(root, f"delay:{sid}"), MINUTES_PER_DAY) if d is not None else None
+        delays=[drawer(d, stream(root, f"delay:{sid}"), MINUTES_PER_DAY) if d is not None else None
                 for sid, d in zip(cm.step_ids, cm.delays, strict=True)],
-        draws=[uniforms(stream(root, f"choice:{sid}"))
+        draws=[uniform_drawer(stream(root, f"choice:{sid}"))
                if r in (Route.CHOICE, Route.CHANNEL, Route.GUARDED) else None
                for sid, r in zip(cm.step_ids, cm.route, strict=True)],
-        home_travel=[sampler(d, stream(root, f"home-travel:{sid}")) if d is not None else None
+        home_travel=[drawer(d, stream(root, f"home-travel:{sid}")) if d is not None else None
                      for sid, d in zip(cm.step_ids, cm.home_travel, strict=True)])
-
-
-class _Raw:
-    """Counters filled by the event loop.
-
-    Memory: per case only the lead time (and the counter waits) are kept, for their
-    percentiles; the per-case columns only when ``keep_cases`` is asked for.
-    """
-
-    def __init__(self, n_steps: int, n_pools: int, days: int, stop_days: int,
-                 keep_cases: bool) -> None:
-        self.executions = [0] * n_steps
-        self.busy = [0.0] * n_pools
-        self.lead = array("d")
-        self.counter_waits = array("d")
-        self.counter_wait_days = array("d")
-        # working, waiting, travel minutes; counter visits, home visits, appointment visits
-        self.totals = [0.0, 0.0, 0.0, 0.0, 0.0, 0.0]
-        self.columns: dict[str, array[float]] | None = {
-            name: array("d") for name in _COLUMNS
-        } if keep_cases else None
-        self.arrived = 0
-        self.cases = 0
-        self.completed = 0
-        self.completed_per_day = [0] * days
-        self.arrivals_per_day = [0] * (stop_days + 2)   # every case, warm-up included
-        self.done_per_day = [0] * (stop_days + 2)
-        self.backlog_end = 0
-        self.stuck = 0
-        self.wip_area = 0.0
-        self.busy_per_month: list[list[float]] | None = None
-
-
-_COLUMNS = ("arrival_minute", "working", "waiting", "travel", "visits")
 
 
 def _finished(case: list[Any], s: int, t: float) -> None:
@@ -315,14 +355,14 @@ def _spread(busy: list[float], bounds: list[float], lo: float, hi: float) -> Non
 
 def _run(cm: CompiledModel, streams: StepStreams, office: OfficeCalendar,
          incoming: Iterator[Arrival], ws: float, we: float, stop: float, keep_cases: bool,
-         month_bounds: list[float] | None = None) -> _Raw:
+         month_bounds: list[float] | None = None) -> Raw:
     """The event loop. Locals are bound for speed; see the module docstring.
 
     ``month_bounds`` (clock minutes of month starts, and the end of the last) also collects
     each pool's busy minutes per month (a city's monthly utilisation).
     """
     n_steps = len(cm.step_ids)
-    raw = _Raw(n_steps, len(cm.pools), int(we // MINUTES_PER_DAY) + 1,
+    raw = Raw(n_steps, len(cm.pools), int(we // MINUTES_PER_DAY) + 1,
                int(stop // MINUTES_PER_DAY), keep_cases)
     totals, columns, completed_per_day = raw.totals, raw.columns, raw.completed_per_day
     arrivals_per_day, done_per_day = raw.arrivals_per_day, raw.done_per_day
@@ -343,8 +383,10 @@ def _run(cm: CompiledModel, streams: StepStreams, office: OfficeCalendar,
     busy = raw.busy
     office_worked, office_start, office_finish = office.worked, office.start_at, office.finish_at
 
-    durations, delays, draws, home_travel = streams.durations, streams.delays, streams.draws, \
-        streams.home_travel
+    durations = [iterate(d) for d in streams.durations]
+    delays = [iterate(d) if d is not None else None for d in streams.delays]
+    draws = [iterate(d) if d is not None else None for d in streams.draws]
+    home_travel = [iterate(d) if d is not None else None for d in streams.home_travel]
     kind, pool, route_kind = cm.kind, cm.pool, cm.route
     successors, cumulative = cm.successors, cm.cumulative
     resident, office_free, joins_needed = cm.resident, cm.office_free, cm.joins_needed
@@ -405,7 +447,7 @@ def _run(cm: CompiledModel, streams: StepStreams, office: OfficeCalendar,
             totals[4] += case[_HOME]
             totals[5] += case[_APPOINTMENTS]
             if columns is not None:
-                for name, value in zip(_COLUMNS, (case[_ARRIVAL], case[_WORK], case[_WAIT],
+                for name, value in zip(COLUMNS, (case[_ARRIVAL], case[_WORK], case[_WAIT],
                                                   case[_TRAVEL], case[_VISITS]), strict=True):
                     columns[name].append(value)
         if t < we:
@@ -577,7 +619,7 @@ def _run(cm: CompiledModel, streams: StepStreams, office: OfficeCalendar,
 
 
 def _result(cm: CompiledModel, scenario: Scenario, replication: int, root: np.random.SeedSequence,
-            office: OfficeCalendar, raw: _Raw) -> ReplicationResult:
+            office: OfficeCalendar, raw: Raw) -> ReplicationResult:
     years = scenario.horizon_days / 365.0
     ws_day = scenario.warmup_days
     we_day = ws_day + scenario.horizon_days
@@ -631,14 +673,12 @@ def _result(cm: CompiledModel, scenario: Scenario, replication: int, root: np.ra
         metrics[f"utilisation:{a.actor}"] = a.utilisation
     months: dict[str, float] = {}
     day = ws_day
-    while day < we_day:
+    while day < we_day:  # cases complete in the window only: sum each month's days
         d = office.origin + timedelta(days=day)
-        months.setdefault(f"{d.year:04d}-{d.month:02d}", 0.0)
-        day += 1
-    for completion_day, count in enumerate(raw.completed_per_day):
-        if count:
-            d = office.origin + timedelta(days=completion_day)
-            months[f"{d.year:04d}-{d.month:02d}"] += count
+        following = date(d.year + d.month // 12, d.month % 12 + 1, 1)
+        end = min(we_day, (following - office.origin).days)
+        months[f"{d.year:04d}-{d.month:02d}"] = float(sum(raw.completed_per_day[day:end]))
+        day = end
     case_table = None
     if raw.columns is not None:
         case_table = {"lead_time_days": list(raw.lead),

@@ -1,0 +1,305 @@
+"""Packing a compiled model for the compiled kernel, and driving it.
+
+:func:`run_kernel` is the compiled counterpart of :func:`bpr.sim.engine._run`: it packs a
+:class:`~bpr.sim.compiled.CompiledModel`, its random streams, the office calendar and the
+arrivals into numpy arrays (:data:`bpr.sim.kernel_parts.Model`, ``State``),
+runs :func:`bpr.sim.kernel.run`, and between its pauses draws the next block of a random
+stream (with numpy, as the Python loop does) or grows a table. It returns the same
+:class:`~bpr.sim.raw.Raw` counters.
+
+Guarded choices are tabulated in advance for the attribute combinations that arrive;
+a combination to which no flow is open fails the run with the reference engine's error.
+"""
+
+from __future__ import annotations
+
+from array import array
+from collections.abc import Sequence
+
+import numpy as np
+
+from bpr.errors import SimulationError
+from bpr.sim import kernel
+from bpr.sim import kernel_parts as parts
+from bpr.sim.calendar import MINUTES_PER_DAY, OfficeCalendar
+from bpr.sim.compiled import BLOCK, CompiledModel, Drawer, Draws, Kind, Route
+from bpr.sim.raw import COLUMNS, Raw
+
+__all__ = ["ArrivalArrays", "run_kernel"]
+
+ArrivalArrays = tuple[np.ndarray, np.ndarray, np.ndarray]
+"""One procedure's arriving cases: clock minutes (increasing), online flags, attribute
+combinations (:func:`bpr.sim.engine.arrival_arrays`)."""
+
+_STACK = 4096
+_FIRST = 512
+"""Numbers drawn first for each stream (a city has hundreds of streams, most of them used
+a few hundred times a year); later refills draw :data:`~bpr.sim.compiled.BLOCK`."""
+_I64 = np.int64
+
+
+def _arrivals(arrivals: Sequence[ArrivalArrays], starts: Sequence[int]
+              ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """All procedures' arrivals in the order of ``heapq.merge`` over (time, start step),
+    with each case's combination as a compact index; and the (source, combination) of
+    each compact index."""
+    n_sources = len(arrivals)
+    times = np.concatenate([a[0] for a in arrivals]) if arrivals else np.zeros(0)
+    online = np.concatenate([a[1] for a in arrivals]) if arrivals else np.zeros(0, bool)
+    combination = np.concatenate([a[2] for a in arrivals]) if arrivals else np.zeros(0, _I64)
+    source = np.concatenate([np.full(a[0].size, i, _I64) for i, a in enumerate(arrivals)]) \
+        if arrivals else np.zeros(0, _I64)
+    start = np.asarray(starts, dtype=_I64)[source]
+    if n_sources > 1:
+        order = np.lexsort((start, times))
+        times, online, combination, source, start = (times[order], online[order], combination[order],
+                                                     source[order], start[order])
+    key = combination * n_sources + source
+    if key.size and key.min() == key.max():  # one combination (no attributes): no sort
+        keys, compact = key[:1], np.zeros(key.size, dtype=_I64)
+    else:
+        keys, compact = np.unique(key, return_inverse=True)
+    return times, start, online.astype(_I64), compact.astype(_I64), keys
+
+
+def _guards(cm: CompiledModel, keys: np.ndarray, n_sources: int
+            ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Per guarded step and compact combination: where its open flows' cumulative
+    probabilities and successor positions start in the flat arrays (-1: none open)."""
+    offsets = [offset for offset, _ in getattr(cm, "parts", [(0, cm)])]
+    guarded = [s for s, r in enumerate(cm.route) if r == Route.GUARDED]
+    row = np.full(len(cm.route), -1, dtype=_I64)
+    start = np.full((max(len(guarded), 1), max(keys.size, 1)), -1, dtype=_I64)
+    cum: list[float] = []
+    positions: list[int] = []
+    for r, s in enumerate(guarded):
+        row[s] = r
+        source = int(np.searchsorted(offsets, s, side="right")) - 1
+        for c, key in enumerate(keys.tolist()):
+            if key % n_sources != source:
+                continue
+            try:
+                found_cum, found_positions = cm.open_flows(s, key // n_sources)
+            except SimulationError:
+                continue  # raised again, by the reference code, if a case meets it
+            start[r, c] = len(cum)
+            cum += found_cum
+            positions += found_positions
+    return row, start, np.asarray([*cum, 1.0]), np.asarray([*positions, 0], dtype=_I64)
+
+
+def _streams(streams: Sequence[Sequence[Draws | None]]
+             ) -> tuple[list[np.ndarray], list[Drawer], np.ndarray, np.ndarray]:
+    """Stream ids per step for each kind of stream (-1: none), the drawn streams first;
+    their drawers; each id's constant and whether it is one."""
+    drawers: list[Drawer] = [d for per_step in streams for d in per_step
+                             if d is not None and not isinstance(d, float)]
+    constants = [d for per_step in streams for d in per_step if isinstance(d, float)]
+    drawn_id = {id(d): k for k, d in enumerate(drawers)}
+    ids: list[np.ndarray] = []
+    next_constant = len(drawers)
+    for per_step in streams:
+        row = []
+        for d in per_step:
+            if d is None:
+                row.append(-1)
+            elif isinstance(d, float):
+                row.append(next_constant)
+                next_constant += 1
+            else:
+                row.append(drawn_id[id(d)])
+        ids.append(np.asarray(row, dtype=_I64))
+    value = np.concatenate([np.zeros(len(drawers)), np.asarray(constants, dtype=float)])
+    is_constant = np.arange(value.size) >= len(drawers)
+    return ids, drawers, value, is_constant
+
+
+def _elapsed(t: float) -> float:
+    return t
+
+
+def _model(cm: CompiledModel, streams: Sequence[Sequence[Draws | None]], office: OfficeCalendar,
+           arrivals: Sequence[ArrivalArrays], starts: Sequence[int], ws: float, we: float,
+           stop: float, keep_cases: bool, month_bounds: list[float] | None
+           ) -> tuple[parts.Model, list[Drawer], np.ndarray]:
+    times, start, online, compact, keys = _arrivals(arrivals, starts)
+    guard_row, guard_start, guard_cum, guard_pos = _guards(cm, keys, len(arrivals))
+    (s_duration, s_delay, s_draw, s_trip), drawers, constant, is_constant = _streams(streams)
+    n = len(cm.step_ids)
+    joins = [s for s in range(n) if cm.kind[s] == Kind.JOIN]
+    join_slot = np.full(n, -1, dtype=_I64)
+    join_slot[joins] = np.arange(len(joins))
+    succ_ptr = np.cumsum([0] + [len(x) for x in cm.successors]).astype(_I64)
+    ch_online = np.full(n, -1, dtype=_I64)
+    ch_ptr = np.zeros(n + 1, dtype=_I64)
+    ch_pos: list[int] = []
+    ch_cum: list[float] = []
+    for s in range(n):
+        ch_ptr[s] = len(ch_pos)
+        if s in cm.channels:
+            ch_online[s], others, cumulative = cm.channels[s]
+            ch_pos += others
+            ch_cum += cumulative
+    ch_ptr[n] = len(ch_pos)
+    open_tables, length, cum_start, cum_end, total = office.tables()
+    worked = [office.worked if p.office_hours else _elapsed for p in cm.pools]
+    bounds = month_bounds or []
+    model = parts.Model(
+        kind=np.asarray(cm.kind, _I64), pool=np.asarray(cm.pool, _I64), route=np.asarray(cm.route, _I64),
+        resident=np.asarray(cm.resident, _I64), presence=np.asarray(cm.presence, _I64),
+        office_free=np.asarray(cm.office_free, np.bool_), joins_needed=np.asarray(cm.joins_needed, _I64),
+        join_slot=join_slot, succ_ptr=succ_ptr,
+        succ=np.asarray([j for x in cm.successors for j in x] + [0], _I64),
+        cum=np.asarray([c for x in cm.cumulative for c in x] + [1.0]),
+        ch_online=ch_online, ch_ptr=ch_ptr, ch_pos=np.asarray([*ch_pos, 0], _I64),
+        ch_cum=np.asarray([*ch_cum, 1.0]), guard_row=guard_row, guard_start=guard_start,
+        guard_cum=guard_cum, guard_pos=guard_pos, s_duration=s_duration, s_delay=s_delay,
+        s_draw=s_draw, s_trip=s_trip, constant=constant, is_constant=is_constant,
+        office_pool=np.asarray([p.office_hours for p in cm.pools] + [False], np.bool_),
+        worked_ws=np.asarray([w(ws) for w in worked] + [0.0]),
+        worked_we=np.asarray([w(we) for w in worked] + [0.0]),
+        month_worked=np.asarray([[w(b) for b in bounds] for w in worked] or [[0.0]]).reshape(
+            max(len(worked), 1), -1) if bounds else np.zeros((1, 1)),
+        months=bool(bounds), cal_open=np.asarray(open_tables), cal_length=np.asarray(length),
+        cal_cum_start=np.asarray(cum_start), cal_cum_end=np.asarray(cum_end),
+        cal_days=office.days, cal_total=float(total), ws=float(ws), we=float(we), stop=float(stop),
+        keep_cases=keep_cases, arr_time=times, arr_start=start, arr_online=online, arr_combo=compact)
+    return model, drawers, keys
+
+
+def _state(model: parts.Model, drawers: list[Drawer], n_pools: int, n_steps: int, n_joins: int,
+           n_months: int, days: int, stop_days: int) -> parts.State:
+    cases = model.arr_time.size
+    capacity = 2 * parts.MARGIN
+    ints = np.zeros(parts.N_INTS, dtype=_I64)
+    ints[parts.I_FREE_NODE] = -1
+    buffer = np.zeros((len(drawers), 2 * BLOCK))
+    for k, draw in enumerate(drawers):
+        buffer[k, :_FIRST] = draw(_FIRST)
+    floats = np.zeros(2)
+    floats[parts.F_WIP_LAST] = model.ws
+    return parts.State(
+        ints=ints, floats=floats, buffer=buffer, read=np.zeros(len(drawers), _I64),
+        filled=np.full(len(drawers), _FIRST, _I64), flagged=np.zeros(len(drawers), np.bool_),
+        pending=np.zeros(len(drawers) + 1, _I64),
+        heap_time=np.zeros(capacity), heap_seq=np.zeros(capacity, _I64),
+        heap_code=np.zeros(capacity, _I64), heap_case=np.zeros(capacity, _I64),
+        case_f=np.zeros((capacity, 4)), case_i=np.zeros((capacity, 8), _I64),
+        case_join=np.zeros((capacity, max(n_joins, 1)), _I64), free_cases=np.zeros(capacity, _I64),
+        node_case=np.zeros(capacity, _I64), node_step=np.zeros(capacity, _I64),
+        node_worked=np.zeros(capacity), node_next=np.zeros(capacity, _I64),
+        queue_head=np.full(n_pools + 1, -1, _I64), queue_tail=np.full(n_pools + 1, -1, _I64),
+        free=np.zeros(n_pools + 1, _I64), busy=np.zeros(n_pools + 1),
+        busy_month=np.zeros((max(n_pools, 1), n_months)), executions=np.zeros(n_steps, _I64),
+        totals=np.zeros(6), lead=np.zeros(cases + 1), waits=np.zeros(cases + capacity),
+        wait_days=np.zeros(cases + capacity),
+        columns=np.zeros((len(COLUMNS), cases + 1 if model.keep_cases else 0)),
+        completed_per_day=np.zeros(days, _I64), arrivals_per_day=np.zeros(stop_days + 2, _I64),
+        done_per_day=np.zeros(stop_days + 2, _I64), stack=np.zeros(_STACK, _I64))
+
+
+def _grown(array_: np.ndarray) -> np.ndarray:
+    bigger = np.zeros((2 * array_.shape[0], *array_.shape[1:]), dtype=array_.dtype)
+    bigger[:array_.shape[0]] = array_
+    return bigger
+
+
+def _serve(st: parts.State, drawers: list[Drawer]) -> parts.State:
+    """Draw the blocks of the streams that ran low and grow the tables that filled up."""
+    ints = st.ints
+    for k in st.pending[:ints[parts.I_PENDING]].tolist():
+        at = st.filled[k] % st.buffer.shape[1]
+        block = drawers[k](BLOCK)
+        head = min(BLOCK, st.buffer.shape[1] - at)  # the ring wraps around
+        st.buffer[k, at:at + head] = block[:head]
+        st.buffer[k, :BLOCK - head] = block[head:]
+        st.filled[k] += BLOCK
+        st.flagged[k] = False
+    ints[parts.I_PENDING] = 0
+    margin = parts.MARGIN
+    if ints[parts.I_HEAP] + margin > st.heap_time.size:
+        st = st._replace(**{name: _grown(getattr(st, name))
+                            for name in ("heap_time", "heap_seq", "heap_code", "heap_case")})
+    if ints[parts.I_FREE_CASES] == 0 and ints[parts.I_CASES_HW] >= st.case_f.shape[0]:
+        st = st._replace(**{name: _grown(getattr(st, name))
+                            for name in ("case_f", "case_i", "case_join", "free_cases")})
+    if ints[parts.I_FREE_NODE] < 0 and ints[parts.I_NODES_HW] + margin > st.node_next.size:
+        st = st._replace(**{name: _grown(getattr(st, name))
+                            for name in ("node_case", "node_step", "node_worked", "node_next")})
+    if ints[parts.I_WAITS] + margin > st.waits.size:
+        st = st._replace(waits=_grown(st.waits), wait_days=_grown(st.wait_days))
+    return st
+
+
+def _doubles(values: np.ndarray) -> array[float]:
+    out = array("d")
+    out.frombytes(np.ascontiguousarray(values, dtype=float).tobytes())
+    return out
+
+
+def run_kernel(cm: CompiledModel, streams: Sequence[Sequence[Draws | None]], office: OfficeCalendar,
+               arrivals: Sequence[ArrivalArrays], starts: Sequence[int], ws: float, we: float,
+               stop: float, keep_cases: bool, month_bounds: list[float] | None = None) -> Raw:
+    """The compiled event loop: what :func:`bpr.sim.engine._run` returns, computed by
+    :func:`bpr.sim.kernel.run`.
+
+    Args:
+        cm: the compiled model (a city's merged model too).
+        streams: per step, the durations, delays, choice uniforms and home-travel streams
+            (:class:`bpr.sim.engine.StepStreams` fields, in that order).
+        office: the office calendar.
+        arrivals: each procedure's arriving cases (one entry outside a city).
+        starts: each procedure's first step.
+        ws: start of the observed window (clock minutes); ``we`` its end; ``stop`` the end
+            of the run.
+        keep_cases: also collect the per-case columns.
+        month_bounds: clock minutes of month starts (and the end), for busy minutes per
+            month (a city).
+
+    Returns:
+        The raw counters, equal to the reference loop's for the same streams.
+
+    Raises:
+        SimulationError: no flow of a guarded choice is open to an arriving case (the
+            reference engine's message), or an instant needs more random numbers or
+            tokens than the kernel keeps in reserve.
+    """
+    model, drawers, keys = _model(cm, streams, office, arrivals, starts, ws, we, stop, keep_cases,
+                                  month_bounds)
+    n_steps, n_pools = len(cm.step_ids), len(cm.pools)
+    days, stop_days = int(we // MINUTES_PER_DAY) + 1, int(stop // MINUTES_PER_DAY)
+    n_months = max(len(month_bounds or []) - 1, 0)
+    st = _state(model, drawers, n_pools, n_steps, sum(k == Kind.JOIN for k in cm.kind), n_months,
+                days, stop_days)
+    st.free[:n_pools] = [p.headcount for p in cm.pools]
+    while (status := kernel.run(model, st)) == parts.PAUSED:
+        st = _serve(st, drawers)
+    ints = st.ints
+    if status == parts.FAILED:
+        code = int(ints[parts.I_ERROR])
+        if code == 1:
+            key = int(keys[st.case_i[ints[parts.I_ERROR_CASE], parts.C_COMBO]])
+            cm.open_flows(int(ints[parts.I_ERROR_STEP]), key // len(arrivals))  # raises
+        raise SimulationError(f"{cm.procedure} ({cm.version}): the compiled kernel stopped: "
+                              f"{parts.ERRORS.get(code, code)} (a loop of steps that take no time, "
+                              "taken that often? give one of its steps a duration)")
+    raw = Raw(n_steps, n_pools, days, stop_days, keep_cases)
+    raw.executions = st.executions.tolist()
+    raw.busy = st.busy[:n_pools].tolist()
+    raw.lead = _doubles(st.lead[:ints[parts.I_LEAD]])
+    raw.counter_waits = _doubles(st.waits[:ints[parts.I_WAITS]])
+    raw.counter_wait_days = _doubles(st.wait_days[:ints[parts.I_WAITS]])
+    raw.totals = st.totals.tolist()
+    if keep_cases:
+        raw.columns = {name: _doubles(st.columns[i, :ints[parts.I_LEAD]])
+                       for i, name in enumerate(COLUMNS)}
+    raw.arrived, raw.cases = int(ints[parts.I_ARRIVED]), int(ints[parts.I_CASES])
+    raw.completed, raw.backlog_end = int(ints[parts.I_COMPLETED]), int(ints[parts.I_BACKLOG])
+    raw.stuck = int(ints[parts.I_STUCK])
+    raw.wip_area = float(st.floats[parts.F_WIP_AREA])
+    raw.completed_per_day = st.completed_per_day.tolist()
+    raw.arrivals_per_day = st.arrivals_per_day.tolist()
+    raw.done_per_day = st.done_per_day.tolist()
+    if month_bounds is not None:
+        raw.busy_per_month = st.busy_month[:n_pools].tolist()
+    return raw
