@@ -29,3 +29,8 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   .venv/bin/python -c "import bpr, models, flows, procedures" # fails loudly if the install failed
   touch "$stamp"
 fi
+
+# The simulation kernel is compiled by numba on first use and cached on disk
+# (NUMBA_CACHE_DIR, default ~/.cache/tetsuzuki/numba): compile it once here, so that no run
+# or test (nor several worker processes at once) waits for it. Cached: about a second.
+.venv/bin/python -m bpr.sim.warm

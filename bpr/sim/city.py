@@ -50,7 +50,6 @@ from bpr.sim.engine import (
     step_streams,
     stream_lists,
 )
-from bpr.sim.packing import run_kernel
 from bpr.sim.results import Estimate, estimate
 from bpr.sim.scenario import Scenario, ScenarioError
 from bpr.sim.seeds import replication_seed
@@ -307,6 +306,8 @@ def simulate_city_replication(models: Sequence[ProcedureVersion], city: CityScen
     else:
         arrays = [arrival_arrays(model, cm, base, root, office)
                   for model, cm, root in zip(models, compiled, roots, strict=True)]
+        from bpr.sim.packing import run_kernel  # numba loads only when simulating
+
         raw = run_kernel(merged, stream_lists(streams), office, arrays, starts, ws_minute, we_minute,
                          stop, False, minute_bounds)
     months = len(labels)

@@ -81,7 +81,6 @@ from bpr.sim.compiled import (
     iterate,
     uniform_drawer,
 )
-from bpr.sim.packing import run_kernel
 from bpr.sim.raw import COLUMNS, Raw
 from bpr.sim.results import ActorResult, ReplicationResult
 from bpr.sim.scenario import Scenario
@@ -186,6 +185,8 @@ def simulate_replication(model: ProcedureVersion, scenario: Scenario, replicatio
         raw = _run(cm, step_streams(cm, root), office, incoming, ws, we, stop, keep_cases)
     else:
         arrivals = arrival_arrays(model, cm, scenario, root, office)
+        from bpr.sim.packing import run_kernel  # numba loads only when simulating
+
         raw = run_kernel(cm, stream_lists(step_streams(cm, root)), office, [arrivals], [cm.start],
                          ws, we, stop, keep_cases)
     return _result(cm, scenario, replication, root, office, raw)
