@@ -19,7 +19,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 __all__ = [
@@ -64,6 +64,16 @@ days)."""
 MAX_SEASONALITY_WEIGHT = 1_000_000
 """Largest monthly ``seasonality`` weight; weights are relative, so this still lets one
 month have a million times another's demand (the largest catalog weight is 10)."""
+
+
+def _not_blank(text: str) -> str:
+    if not text.strip():
+        raise ValueError("must not be blank: write the text (only spaces were given)")
+    return text
+
+
+_NonBlank = Annotated[str, AfterValidator(_not_blank)]
+"""Text with at least one character that is not a space (full-width spaces count as spaces)."""
 
 
 class _Strict(BaseModel):
@@ -365,7 +375,8 @@ class Step(_Strict):
     replaces: tuple[str, ...] = Field(
         (), description="To-be only: ids of the as-is steps this step takes over."
     )
-    rationale: str | None = Field(None, description="Why this step is as it is, or why it changed.")
+    rationale: _NonBlank | None = Field(None, description="Why this step is as it is, or why it "
+                                       "changed.")
     source: str | None = Field(None, description="Where the duration/delay figures come from, or "
                                "'assumption: ...'.")
 
@@ -430,8 +441,8 @@ class ChannelChoice(_Strict):
 class Elimination(_Strict):
     """To-be only: an as-is step that is no longer done, and why."""
 
-    step: str = Field(description="Id of the as-is step.")
-    rationale: str = Field(min_length=1, description="Why it can go (law, 情報連携, ...).")
+    step: _NonBlank = Field(description="Id of the as-is step.")
+    rationale: _NonBlank = Field(description="Why it can go (law, 情報連携, ...).")
 
 
 class ProcedureVersion(_Strict):

@@ -304,3 +304,13 @@ def test_volume_must_be_finite_and_bounded(volume: str, message: str, shown: str
     line = text.splitlines()[problem.line - 1]
     assert line[problem.column - 1:] == volume
     assert load_catalog_text(_one_entry(annual_volume=10_000_000)).procedures[0].annual_volume == 1e7
+
+
+@pytest.mark.parametrize("number", [0, 32])
+def test_a_number_outside_the_national_list_is_refused_located(number: int) -> None:
+    with pytest.raises(InvalidModelError) as info:
+        load_catalog_text(_one_entry(no=number), "cat.yaml")
+    (problem,) = info.value.problems
+    assert (problem.line, problem.column, problem.field) == (3, 9, "procedures[0].no")
+    assert ("less than or equal to 31" if number else "greater than or equal to 1") in \
+        problem.message
