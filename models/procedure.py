@@ -16,6 +16,7 @@ the human-readable version of the same text.
 
 from __future__ import annotations
 
+import unicodedata
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
@@ -49,6 +50,7 @@ __all__ = [
     "Triangular",
     "Uniform",
     "VisitKind",
+    "number_text_message",
 ]
 
 
@@ -197,12 +199,29 @@ def _bounded(dist: Fixed | Uniform | Triangular | Exponential | LogNormal | None
                 {"parameter": name, "limit": f"{limit:,}", "unit": unit, "value": value})
 
 
+def number_text_message(text: str, what: str = "a number") -> str:
+    """What to say of ``text`` written where a number belongs: full-width digits (``３０``)
+    and quoted or separated numbers (``"1,000"``) are named with the number to write."""
+    plain = unicodedata.normalize("NFKC", text).strip().replace(",", "")
+    try:
+        float(plain)
+    except ValueError:
+        return f"{what} is expected here, not text"
+    if any(not c.isascii() for c in text):
+        return f"{what} is expected: the text has full-width digits; write {plain}"
+    return f"{what} is expected: write {plain} as a number, without quotes or separators"
+
+
 def _number_is_fixed(value: Any) -> Any:
-    """Accept a bare number as shorthand for ``{dist: fixed, value: N}``."""
+    """Accept a bare number as shorthand for ``{dist: fixed, value: N}``; text is refused with
+    :func:`number_text_message`."""
     if isinstance(value, bool):
         return value
     if isinstance(value, int | float):
         return {"dist": "fixed", "value": value}
+    if isinstance(value, str):
+        raise ValueError(number_text_message(value, "a number (or a distribution such as "
+                                             "{dist: triangular, low: 3, mode: 5, high: 10})"))
     return value
 
 
