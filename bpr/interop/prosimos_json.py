@@ -533,8 +533,12 @@ def _load_json(text: str, file: str) -> Any:
     except json.JSONDecodeError as exc:
         raise InvalidModelError([Problem(file, exc.lineno, exc.colno,
                                          f"not valid JSON: {exc.msg}")]) from None
-    except ValueError as exc:  # an integer of over 4300 digits
-        raise InvalidModelError([Problem(file, 0, 0, f"not valid JSON: {exc}")]) from None
+    except ValueError:  # an integer of over 4300 digits: point at it
+        long = re.search(r"\d{4301,}", text)
+        line, column = _position(text, long.start()) if long else (0, 0)
+        raise InvalidModelError([Problem(file, line, column, "a number of "
+                                         f"{len(long.group()) if long else 'over 4300'} digits: "
+                                         "not a value Prosimos reads")]) from None
     except _DuplicateKey as exc:
         try:
             read_yaml(text, file, kind="Prosimos parameter file")

@@ -231,3 +231,12 @@ def test_a_duplicate_key_is_refused_at_its_second_occurrence() -> None:
 def test_any_fragments_give_located_problems_or_parameters(fragments: list[str]) -> None:
     _located_or_valid(lambda: parse_parameters("".join(fragments), "p.json", task_ids=TASKS),
                       "p.json")
+
+
+def test_a_5000_digit_number_is_refused_at_its_position() -> None:
+    text = '{\n  "x": ' + "9" * 5000 + "\n}"
+    with pytest.raises(InvalidModelError) as info:
+        parse_parameters(text, "p.json", task_ids=TASKS)
+    (problem,) = info.value.problems
+    assert (problem.line, problem.column) == (2, 8)
+    assert problem.message == "a number of 5000 digits: not a value Prosimos reads"
