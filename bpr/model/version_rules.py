@@ -1,11 +1,12 @@
-"""Checks of one version file beyond its shape and graph: what its label allows, and
-declarations nothing uses.
+"""Checks of one version file beyond its shape and graph: what its label allows, what
+``replaces`` may name, and declarations nothing uses.
 
 * ``replaces`` and ``eliminated`` say what a to-be did with as-is steps: an as-is version
   has neither (refused at the field);
-* a step that replaces a step the same version still has is reported as a warning: the
-  diff then makes the kept step's change and this step's one change (the catalog does it
-  on purpose where an online step takes part of a paper route's cases, which stays);
+* a step may replace a step the same version still has only on another route (an online
+  step taking over part of a paper route's cases, which stays: the catalog does it): when a
+  case can go through both, nothing was replaced, and the diff would merge two unrelated
+  changes into one (refused at the ``replaces`` entry);
 * an actor no step is done by is reported as a warning (a lane may be drawn before its
   steps are).
 
@@ -17,6 +18,8 @@ from __future__ import annotations
 
 import dataclasses
 from typing import Any
+
+import networkx as nx
 
 from bpr.errors import Problem
 from bpr.model.yaml_reader import Located
@@ -32,19 +35,62 @@ def _items(located: Located, key: str) -> list[tuple[int, dict[str, Any]]]:
         if isinstance(value, list) else []
 
 
+class _Reach:
+    """Which steps a case can go through after which, from the raw flows: a bit set of
+    reachable strongly connected components per component, built once (linear in the
+    flows times the components / 64)."""
+
+    def __init__(self, located: Located) -> None:
+        graph: nx.DiGraph[str] = nx.DiGraph()
+        graph.add_edges_from((f["from"], f["to"]) for _, f in _items(located, "flows")
+                             if isinstance(f.get("from"), str) and isinstance(f.get("to"), str))
+        dag = nx.condensation(graph)
+        self.component: dict[str, int] = dag.graph["mapping"]
+        self.reach: dict[int, int] = {}
+        for c in reversed(list(nx.topological_sort(dag))):
+            bits = 1 << c
+            for after in dag.successors(c):
+                bits |= self.reach[after]
+            self.reach[c] = bits
+
+    def reaches(self, source: str, target: str) -> bool:
+        """A case at ``source`` can go on to ``target`` (a step reaches itself)."""
+        if source not in self.component or target not in self.component:
+            return False
+        return bool(self.reach[self.component[source]] >> self.component[target] & 1)
+
+
 def version_problems(located: Located) -> list[Problem]:
-    """Errors: ``replaces`` or ``eliminated`` in an as-is version."""
+    """Errors: ``replaces`` or ``eliminated`` in an as-is version, and ``replaces`` naming a
+    step the version still has on the same route."""
     if not isinstance(located.data, dict):
         return []
     as_is = located.data.get("version") == AS_IS
+    steps = _items(located, "steps")
+    ids = {step["id"] for _, step in steps if isinstance(step.get("id"), str)}
+    reach: _Reach | None = None
     problems: list[Problem] = []
-    for i, step in _items(located, "steps"):
+    for i, step in steps:
         replaces = step.get("replaces")
-        if as_is and isinstance(replaces, list) and replaces:
+        if not isinstance(replaces, list) or not replaces:
+            continue
+        if as_is:
             problems.append(located.problem(
                 ("steps", i, "replaces"), "an as-is version replaces nothing: `replaces` names "
                 "the as-is steps a to-be step takes over", hint="remove it, or set the version "
                 "to to-be", key=True, show_value=False))
+            continue
+        sid = step.get("id")
+        for j, old in enumerate(replaces):
+            if not isinstance(old, str) or old not in ids or old == sid or not isinstance(sid, str):
+                continue
+            reach = reach or _Reach(located)
+            if reach.reaches(sid, old) or reach.reaches(old, sid):
+                problems.append(located.problem(
+                    ("steps", i, "replaces", j), f"replaces step '{old}', which this version "
+                    "still has on the same route (a case can go through both): nothing is "
+                    "replaced, and the diff would merge two unrelated changes", hint=f"remove "
+                    f"'{old}' from `replaces`, or remove the step '{old}'", show_value=False))
     eliminated = located.data.get("eliminated")
     if as_is and isinstance(eliminated, list) and eliminated:
         problems.append(located.problem(
@@ -55,23 +101,9 @@ def version_problems(located: Located) -> list[Problem]:
 
 
 def version_warnings(located: Located) -> list[Problem]:
-    """Warnings: ``replaces`` naming a step the version still has (at the entry), and actors
-    declared and done no step by (at their ``id``)."""
-    steps = _items(located, "steps")
-    ids = {step["id"] for _, step in steps if isinstance(step.get("id"), str)}
-    warnings = []
-    if located.data.get("version") != AS_IS:
-        for i, step in steps:
-            replaces = step.get("replaces")
-            for j, old in enumerate(replaces if isinstance(replaces, list) else []):
-                if isinstance(old, str) and old in ids and old != step.get("id"):
-                    warnings.append(located.problem(
-                        ("steps", i, "replaces", j), f"replaces step '{old}', which this "
-                        "version still has: the diff makes the two steps' changes one",
-                        hint=f"remove '{old}' from `replaces` unless this step takes over "
-                        f"part of its cases", show_value=False))
-    used = {step.get("actor") for _, step in steps}
-    warnings += [located.problem(("actors", i, "id"), "actor is declared but no step is done "
-                                 "by it", hint="remove it, or give it its steps")
-                 for i, actor in _items(located, "actors") if actor.get("id") not in used]
-    return [dataclasses.replace(w, severity="warning") for w in warnings]
+    """Warnings for actors declared and done no step by, at their ``id``."""
+    used = {step.get("actor") for _, step in _items(located, "steps")}
+    return [dataclasses.replace(
+        located.problem(("actors", i, "id"), "actor is declared but no step is done by it",
+                        hint="remove it, or give it its steps"), severity="warning")
+        for i, actor in _items(located, "actors") if actor.get("id") not in used]

@@ -48,20 +48,40 @@ def test_refused_at_the_field(write_model: Callable[[str], Path], minimal_yaml: 
     assert text.splitlines()[problem.line - 1][problem.column - 1:].startswith(where[1])
 
 
-def test_warnings_are_located_and_the_model_stays_valid(write_model: Callable[[str], Path],
-                                                         minimal_yaml: str) -> None:
+def test_replacing_a_step_the_same_case_still_does_is_refused(
+        write_model: Callable[[str], Path], minimal_yaml: str) -> None:
     text = (minimal_yaml.replace("version: as-is", "version: to-be")
-            .replace("{id: check, name: 確認する,", "{id: check, name: 確認する, replaces: [apply],")
-            .replace("  - {id: clerk,", "  - {id: archive, name: 書庫, kind: staff}\n  - {id: clerk,"))
+            .replace("{id: check, name: 確認する,", "{id: check, name: 確認する, replaces: [apply],"))
+    (problem,) = _problems(write_model(text))
+    assert problem.field == "steps[2].replaces[0]"
+    assert text.splitlines()[problem.line - 1][problem.column - 1:].startswith("apply]")
+    assert problem.message.startswith("replaces step 'apply', which this version still has on "
+                                      "the same route (a case can go through both)")
+
+
+def test_a_step_may_take_over_part_of_a_kept_steps_cases_on_another_route(
+        write_model: Callable[[str], Path], minimal_yaml: str) -> None:
+    """The catalog's pattern: an online step replaces the paper route's check, which stays."""
+    text = (minimal_yaml.replace("version: as-is", "version: to-be")
+            .replace("  - {id: end,", "  - {id: online, name: 電子申請を確認する, actor: clerk, "
+                     "duration: 2, replaces: [check]}\n  - {id: end,")
+            .replace("  - {from: apply, to: check}", "  - {from: apply, to: check, probability: 0.6}"
+                     "\n  - {from: apply, to: online, probability: 0.4}\n  - {from: online, to: end}"))
+    path = write_model(text)
+    load_procedure(path)
+    (row,) = validate_paths([path])
+    assert row["valid"] and row["problems"] == []
+
+
+def test_an_actor_no_step_is_done_by_is_a_located_warning(
+        write_model: Callable[[str], Path], minimal_yaml: str) -> None:
+    text = minimal_yaml.replace("  - {id: clerk,", "  - {id: archive, name: 書庫, kind: staff}\n"
+                                "  - {id: clerk,")
     path = write_model(text)
     load_procedure(path)  # accepted
     (row,) = validate_paths([path])
     assert row["valid"]
-    lines = text.splitlines()
-    found = {(p.field, p.severity, lines[p.line - 1][p.column - 1:][:9]): p.message
-             for p in row["problems"]}
-    assert found == {
-        ("actors[1].id", "warning", "archive, "): "actor is declared but no step is done by it",
-        ("steps[2].replaces[0]", "warning", "apply], a"):
-            "replaces step 'apply', which this version still has: the diff makes the two "
-            "steps' changes one"}
+    (warning,) = row["problems"]
+    assert (warning.field, warning.severity, warning.message) == (
+        "actors[1].id", "warning", "actor is declared but no step is done by it")
+    assert text.splitlines()[warning.line - 1][warning.column - 1:].startswith("archive,")
