@@ -3,12 +3,16 @@
 
 * ``replaces`` and ``eliminated`` say what a to-be did with as-is steps: an as-is version
   has neither (refused at the field);
-* a step may replace a step the same version still has only on another route (an online
-  step taking over part of a paper route's cases, which stays: the catalog does it): when a
-  case can go through both, nothing was replaced, and the diff would merge two unrelated
-  changes into one (refused at the ``replaces`` entry);
+* a step replacing a step the same version still has on the same route (a case can go
+  through both: nothing was replaced, and the diff merges two unrelated changes into one)
+  is reported as a warning at the ``replaces`` entry; on another route it is what the
+  catalog's online steps do (they take over part of a paper route's cases, which stays),
+  and nothing is said;
 * an actor no step is done by is reported as a warning (a lane may be drawn before its
   steps are).
+
+Warnings leave the model valid (``tetsuzuki validate`` prints them; loaders accept it): a
+model may still be read by analyses that study such a to-be.
 
 The checks read the raw located data, like :func:`bpr.model.structure.structural_problems`,
 so their problems are reported together with every other problem of the file.
@@ -61,36 +65,18 @@ class _Reach:
 
 
 def version_problems(located: Located) -> list[Problem]:
-    """Errors: ``replaces`` or ``eliminated`` in an as-is version, and ``replaces`` naming a
-    step the version still has on the same route."""
+    """Errors: ``replaces`` or ``eliminated`` in an as-is version."""
     if not isinstance(located.data, dict):
         return []
     as_is = located.data.get("version") == AS_IS
-    steps = _items(located, "steps")
-    ids = {step["id"] for _, step in steps if isinstance(step.get("id"), str)}
-    reach: _Reach | None = None
     problems: list[Problem] = []
-    for i, step in steps:
+    for i, step in _items(located, "steps"):
         replaces = step.get("replaces")
-        if not isinstance(replaces, list) or not replaces:
-            continue
-        if as_is:
+        if as_is and isinstance(replaces, list) and replaces:
             problems.append(located.problem(
                 ("steps", i, "replaces"), "an as-is version replaces nothing: `replaces` names "
                 "the as-is steps a to-be step takes over", hint="remove it, or set the version "
                 "to to-be", key=True, show_value=False))
-            continue
-        sid = step.get("id")
-        for j, old in enumerate(replaces):
-            if not isinstance(old, str) or old not in ids or old == sid or not isinstance(sid, str):
-                continue
-            reach = reach or _Reach(located)
-            if reach.reaches(sid, old) or reach.reaches(old, sid):
-                problems.append(located.problem(
-                    ("steps", i, "replaces", j), f"replaces step '{old}', which this version "
-                    "still has on the same route (a case can go through both): nothing is "
-                    "replaced, and the diff would merge two unrelated changes", hint=f"remove "
-                    f"'{old}' from `replaces`, or remove the step '{old}'", show_value=False))
     eliminated = located.data.get("eliminated")
     if as_is and isinstance(eliminated, list) and eliminated:
         problems.append(located.problem(
@@ -100,10 +86,37 @@ def version_problems(located: Located) -> list[Problem]:
     return problems
 
 
+def _same_route_replaces(located: Located) -> list[Problem]:
+    steps = _items(located, "steps")
+    ids = {step["id"] for _, step in steps if isinstance(step.get("id"), str)}
+    reach: _Reach | None = None
+    problems: list[Problem] = []
+    for i, step in steps:
+        replaces, sid = step.get("replaces"), step.get("id")
+        if not isinstance(replaces, list) or not isinstance(sid, str):
+            continue
+        for j, old in enumerate(replaces):
+            if not isinstance(old, str) or old not in ids or old == sid:
+                continue
+            reach = reach or _Reach(located)
+            if reach.reaches(sid, old) or reach.reaches(old, sid):
+                problems.append(located.problem(
+                    ("steps", i, "replaces", j), f"replaces step '{old}', which this version "
+                    "still has on the same route (a case can go through both): nothing is "
+                    "replaced, and the diff merges two unrelated changes into one", hint=f"remove "
+                    f"'{old}' from `replaces`, or remove the step '{old}'", show_value=False))
+    return problems
+
+
 def version_warnings(located: Located) -> list[Problem]:
-    """Warnings for actors declared and done no step by, at their ``id``."""
+    """Warnings: ``replaces`` naming a step the version still has on the same route (at the
+    entry), and actors declared and done no step by (at their ``id``)."""
+    if not isinstance(located.data, dict) or located.data.get("version") == AS_IS:
+        replaced: list[Problem] = []
+    else:
+        replaced = _same_route_replaces(located)
     used = {step.get("actor") for _, step in _items(located, "steps")}
-    return [dataclasses.replace(
-        located.problem(("actors", i, "id"), "actor is declared but no step is done by it",
-                        hint="remove it, or give it its steps"), severity="warning")
-        for i, actor in _items(located, "actors") if actor.get("id") not in used]
+    unused = [located.problem(("actors", i, "id"), "actor is declared but no step is done by it",
+                              hint="remove it, or give it its steps")
+              for i, actor in _items(located, "actors") if actor.get("id") not in used]
+    return [dataclasses.replace(p, severity="warning") for p in replaced + unused]

@@ -48,12 +48,16 @@ def test_refused_at_the_field(write_model: Callable[[str], Path], minimal_yaml: 
     assert text.splitlines()[problem.line - 1][problem.column - 1:].startswith(where[1])
 
 
-def test_replacing_a_step_the_same_case_still_does_is_refused(
+def test_replacing_a_step_the_same_case_still_does_is_a_located_warning(
         write_model: Callable[[str], Path], minimal_yaml: str) -> None:
     text = (minimal_yaml.replace("version: as-is", "version: to-be")
             .replace("{id: check, name: 確認する,", "{id: check, name: 確認する, replaces: [apply],"))
-    (problem,) = _problems(write_model(text))
-    assert problem.field == "steps[2].replaces[0]"
+    path = write_model(text)
+    load_procedure(path)  # accepted: analyses may study such a to-be
+    (row,) = validate_paths([path])
+    assert row["valid"]
+    (problem,) = row["problems"]
+    assert (problem.field, problem.severity) == ("steps[2].replaces[0]", "warning")
     assert text.splitlines()[problem.line - 1][problem.column - 1:].startswith("apply]")
     assert problem.message.startswith("replaces step 'apply', which this version still has on "
                                       "the same route (a case can go through both)")
