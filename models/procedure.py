@@ -17,11 +17,12 @@ the human-readable version of the same text.
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import date
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 __all__ = [
@@ -52,6 +53,7 @@ __all__ = [
     "Triangular",
     "Uniform",
     "VisitKind",
+    "number_text_message",
 ]
 
 
@@ -67,6 +69,16 @@ days)."""
 MAX_SEASONALITY_WEIGHT = 1_000_000
 """Largest monthly ``seasonality`` weight; weights are relative, so this still lets one
 month have a million times another's demand (the largest catalog weight is 10)."""
+
+
+def _not_blank(text: str) -> str:
+    if not text.strip():
+        raise ValueError("must not be blank: write the text (only spaces were given)")
+    return text
+
+
+_NonBlank = Annotated[str, AfterValidator(_not_blank)]
+"""Text with at least one character that is not a space (full-width spaces count as spaces)."""
 
 
 class _Strict(BaseModel):
@@ -221,12 +233,29 @@ def _bounded(dist: Fixed | Uniform | Triangular | Exponential | LogNormal | None
                 {"parameter": name, "limit": f"{limit:,}", "unit": unit, "value": value})
 
 
+def number_text_message(text: str, what: str = "a number") -> str:
+    """What to say of ``text`` written where a number belongs: full-width digits (``３０``)
+    and quoted or separated numbers (``"1,000"``) are named with the number to write."""
+    plain = unicodedata.normalize("NFKC", text).strip().replace(",", "")
+    try:
+        float(plain)
+    except ValueError:
+        return f"{what} is expected here, not text"
+    if any(not c.isascii() for c in text):
+        return f"{what} is expected: the text has full-width digits; write {plain}"
+    return f"{what} is expected: write {plain} as a number, without quotes or separators"
+
+
 def _number_is_fixed(value: Any) -> Any:
-    """Accept a bare number as shorthand for ``{dist: fixed, value: N}``."""
+    """Accept a bare number as shorthand for ``{dist: fixed, value: N}``; text is refused with
+    :func:`number_text_message`."""
     if isinstance(value, bool):
         return value
     if isinstance(value, int | float):
         return {"dist": "fixed", "value": value}
+    if isinstance(value, str):
+        raise ValueError(number_text_message(value, "a number (or a distribution such as "
+                                             "{dist: triangular, low: 3, mode: 5, high: 10})"))
     return value
 
 
@@ -399,7 +428,8 @@ class Step(_Strict):
     replaces: tuple[str, ...] = Field(
         (), description="To-be only: ids of the as-is steps this step takes over."
     )
-    rationale: str | None = Field(None, description="Why this step is as it is, or why it changed.")
+    rationale: _NonBlank | None = Field(None, description="Why this step is as it is, or why it "
+                                       "changed.")
     source: str | None = Field(None, description="Where the duration/delay figures come from, or "
                                "'assumption: ...'.")
 
@@ -464,8 +494,8 @@ class ChannelChoice(_Strict):
 class Elimination(_Strict):
     """To-be only: an as-is step that is no longer done, and why."""
 
-    step: str = Field(description="Id of the as-is step.")
-    rationale: str = Field(min_length=1, description="Why it can go (law, 情報連携, ...).")
+    step: _NonBlank = Field(description="Id of the as-is step.")
+    rationale: _NonBlank = Field(description="Why it can go (law, 情報連携, ...).")
 
 
 class ProcedureVersion(_Strict):

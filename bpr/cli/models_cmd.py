@@ -15,6 +15,7 @@ from bpr.errors import InvalidModelError, Problem, TetsuzukiError
 from bpr.model.canonical import content_hash
 from bpr.model.lineage import AS_IS_FILE, TO_BE_FILE, label_problems, lineage_problems, sort_problems
 from bpr.model.load import Located, iter_model_files, load_located
+from bpr.model.version_rules import version_warnings
 from models.procedure import ProcedureVersion
 
 __all__ = ["PROBLEM_COLUMNS", "show", "validate", "validate_paths"]
@@ -71,7 +72,8 @@ def validate_paths(paths: list[Path]) -> list[dict[str, Any]]:
             row.update(procedure=model.id, version=model.version, steps=len(model.steps),
                        valid=True, sha256=content_hash(model))
             row["problems"] = [*label_problems(file, model, located),
-                               *soundness_problems(model, located)]
+                               *soundness_problems(model, located),
+                               *version_warnings(located)]
         results.append(row)
     by_file = {r["file"]: r for r in results}
     for file, (model, located) in loaded.items():

@@ -36,7 +36,7 @@ from bpr.interop.bpmn.bpmn_import import BPMN_NS, TASK_TYPES, import_bpmn_bytes
 from bpr.interop.bpmn.extension import TZ_NS, encode_value
 from bpr.interop.bpmn.names import bpmn_id
 from bpr.interop.bpmn.secure_xml import parse_xml_file
-from bpr.interop.prosimos_json import DistributionSpec, Period, Resource, read_parameters
+from bpr.interop.prosimos_json import DistributionSpec, Period, read_parameters
 from bpr.model.attributes import (
     CHANNEL_ATTRIBUTE,
     attribute_combinations,
@@ -427,7 +427,7 @@ def import_prosimos(bpmn: str | Path, parameters: str | Path) -> ProsimosImport:
     # Lanes: one per resource that does some task.
     lane_set = etree.Element(f"{{{BPMN_NS}}}laneSet", id="LaneSet_prosimos")
     for rid in dict.fromkeys(lane_of.values()):
-        resource = params.resources.get(rid, Resource(rid, rid, 1, None))
+        resource = params.resources[rid]  # every resource id is in a pool (checked)
         periods = params.calendars.get(resource.calendar or "", ())
         hours = _office_hours(periods, warnings, f"resource {rid}") if periods else None
         if hours is not None and office is None:

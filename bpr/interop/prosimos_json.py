@@ -26,6 +26,11 @@ name         ``distribution_params`` values    notes
 ``gamma``    mean, variance, min, max
 ===========  ================================  =========================================
 
+A distribution takes exactly its values (``fix`` also ``[value, 0, 1]``, as some exporters
+write it; the two extra values are ignored). Every ``resource_id`` of a task must be listed in
+``resource_profiles`` (else it would become an actor nobody declared). A key written twice in
+an object, or nesting deeper than :data:`MAX_JSON_DEPTH`, is refused at its line and column.
+
 Every value must be a finite number (a numeric string such as ``"10"`` is read as Prosimos
 reads it; a boolean is refused); times must not be negative, and the mean time between
 arrivals must be more than 0. As in Prosimos, an empty section may be written ``{}``.
@@ -57,8 +62,8 @@ from bpr.model.validation import DataError, Issue, pydantic_problems
 from bpr.model.yaml_reader import Located, Path_, read_yaml, suggest
 from models.procedure import MAX_ANNUAL_VOLUME
 
-__all__ = ["DAYS", "MAX_PARAMETER_BYTES", "DistributionSpec", "Period", "ProsimosParameters",
-           "Resource", "TaskDuration", "parse_parameters", "read_parameters"]
+__all__ = ["DAYS", "MAX_JSON_DEPTH", "MAX_PARAMETER_BYTES", "DistributionSpec", "Period",
+           "ProsimosParameters", "Resource", "TaskDuration", "parse_parameters", "read_parameters"]
 
 MAX_PARAMETER_BYTES = 5 * 1024 * 1024
 """Largest parameter file read (as for a BPMN file; a catalog export is under 20 KiB)."""
@@ -69,6 +74,9 @@ _FORMS: dict[str, tuple[str, ...]] = {
     "fix": ("value",), "expon": ("mean", "min", "max"), "uniform": ("min", "max"),
     "norm": ("mean", "std", "min", "max"), "lognorm": ("mean", "variance", "min", "max"),
     "gamma": ("mean", "variance", "min", "max")}
+_EXTRA = {"fix": 2}
+"""Values accepted past a form's own and ignored: some exporters write ``fix`` as
+``[value, 0, 1]``."""
 _ALIASES = {"fixed": "fix", "exponential": "expon", "normal": "norm", "lognormal": "lognorm",
             "log_normal": "lognorm"}
 _TIME = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?$")
@@ -260,10 +268,13 @@ class _Distribution(BaseModel):
             raise DataError(Issue(("distribution_name",), "distribution not supported: use one of "
                                   + ", ".join(_FORMS), hint=suggest(raw, [*_FORMS, *_ALIASES])))
         labels = _FORMS[name]
-        if len(self.distribution_params) < len(labels):
-            raise DataError(Issue(("distribution_params",), f"{raw} needs {len(labels)} parameter"
-                                  f"{'s' if len(labels) > 1 else ''} [{', '.join(labels)}], got "
-                                  f"{len(self.distribution_params)}", show_value=False))
+        count = len(self.distribution_params)
+        if not len(labels) <= count <= len(labels) + _EXTRA.get(name, 0):
+            first_extra: Path_ = ("distribution_params",) if count < len(labels) else \
+                ("distribution_params", len(labels) + _EXTRA.get(name, 0))
+            raise DataError(Issue(first_extra, f"{raw} {'needs' if count < len(labels) else 'takes'} "
+                                  f"{len(labels)} parameter{'s' if len(labels) > 1 else ''} "
+                                  f"[{', '.join(labels)}], got {count}", show_value=False))
         at = {label: ("distribution_params", i, "value") for i, label in enumerate(labels)}
         named = dict(zip(labels, self.spec().values, strict=True))
         issues = [Issue(at[label], f"{label} must be >= 0: a time or its spread cannot be "
@@ -380,8 +391,34 @@ def _keys(data: dict[str, Any], section: str, key: str) -> list[tuple[int, str]]
             isinstance(e.get(key), str)] if isinstance(entries, list) else None
 
 
+def _resource_issues(data: dict[str, Any]) -> list[Issue]:
+    """Resources of tasks that no pool of ``resource_profiles`` lists (they would become
+    actors nobody declared)."""
+    pools = _empty_section(data.get("resource_profiles", []))
+    known = [m["id"] for pool in pools if isinstance(pool, dict) and isinstance(
+        pool.get("resource_list"), list) for m in pool["resource_list"]
+        if isinstance(m, dict) and isinstance(m.get("id"), str)] if isinstance(pools, list) else []
+    issues = []
+    for i, task in _entries(data, "task_resource_distribution"):
+        choices = task.get("resources")
+        for j, choice in enumerate(choices if isinstance(choices, list) else []):
+            rid = choice.get("resource_id") if isinstance(choice, dict) else None
+            if isinstance(rid, str) and rid and rid not in known:
+                issues.append(Issue(("task_resource_distribution", i, "resources", j,
+                                     "resource_id"), "no resource with this id in "
+                                    "resource_profiles", hint=suggest(rid, known)))
+    return issues
+
+
+def _entries(data: dict[str, Any], section: str) -> list[tuple[int, dict[str, Any]]]:
+    entries = _empty_section(data.get(section, []))
+    return [(i, e) for i, e in enumerate(entries) if isinstance(e, dict)] \
+        if isinstance(entries, list) else []
+
+
 def _task_issues(data: dict[str, Any], task_ids: Collection[str]) -> list[Issue]:
-    """Tasks listed twice, and tasks of the BPMN file that are not listed."""
+    """Tasks listed twice, tasks of the BPMN file that are not listed, and resources no
+    pool lists."""
     if "task_resource_distribution" not in data:
         return []  # reported as missing
     listed = _keys(data, "task_resource_distribution", "task_id")
@@ -390,7 +427,7 @@ def _task_issues(data: dict[str, Any], task_ids: Collection[str]) -> list[Issue]
                   "task_resource_distribution") for i, tid in listed or [] if first[tid] != i] + \
         [Issue(("task_resource_distribution",), f"task {tid!r} of the BPMN file has no entry: "
                "every task needs a duration", show_value=False)
-         for tid in task_ids if listed is not None and tid not in first]
+         for tid in task_ids if listed is not None and tid not in first] + _resource_issues(data)
 
 
 _OBJECTS = {model.__name__: ", ".join(f.alias or name for name, f in model.model_fields.items())
@@ -448,6 +485,71 @@ def _result(parsed: _ParameterFile, task_ids: Collection[str]) -> ProsimosParame
                        if t.task_id not in task_ids))
 
 
+MAX_JSON_DEPTH = 20
+"""Deepest nesting of a parameter file read (Prosimos's own sections are 5 deep)."""
+_BRACKETS = re.compile(r'"(?:[^"\\]|\\.)*"?|[\[{]|[\]}]')
+
+
+def _position(text: str, index: int) -> tuple[int, int]:
+    line = text.count("\n", 0, index) + 1
+    return line, index - (text.rfind("\n", 0, index) + 1) + 1
+
+
+def _check_depth(text: str, file: str) -> None:
+    """Refuse nesting deeper than :data:`MAX_JSON_DEPTH` before the (recursive) decoder
+    sees it, located at the bracket that goes too deep."""
+    depth = 0
+    for token in _BRACKETS.finditer(text):
+        char = token.group()[0]
+        if char in "[{":
+            depth += 1
+            if depth > MAX_JSON_DEPTH:
+                raise InvalidModelError([Problem(file, *_position(text, token.start()),
+                                                 f"nesting deeper than {MAX_JSON_DEPTH} levels")])
+        elif char in "]}":
+            depth -= 1
+
+
+class _DuplicateKey(Exception):
+    def __init__(self, key: str) -> None:
+        self.key = key
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise _DuplicateKey(key)
+        out[key] = value
+    return out
+
+
+def _load_json(text: str, file: str) -> Any:
+    """The decoded document; a duplicate key is refused (JSON readers would keep either
+    value silently), located by the YAML reader, which reads JSON with positions."""
+    _check_depth(text, file)
+    try:
+        return json.loads(text, object_pairs_hook=_unique_keys)
+    except json.JSONDecodeError as exc:
+        raise InvalidModelError([Problem(file, exc.lineno, exc.colno,
+                                         f"not valid JSON: {exc.msg}")]) from None
+    except ValueError:  # an integer of over 4300 digits: point at it
+        long = re.search(r"\d{4301,}", text)
+        line, column = _position(text, long.start()) if long else (0, 0)
+        raise InvalidModelError([Problem(file, line, column, "a number of "
+                                         f"{len(long.group()) if long else 'over 4300'} digits: "
+                                         "not a value Prosimos reads")]) from None
+    except _DuplicateKey as exc:
+        try:
+            read_yaml(text, file, kind="Prosimos parameter file")
+        except InvalidModelError as located:
+            duplicates = [p for p in located.problems if p.message.startswith("duplicate key")]
+            if duplicates:
+                raise InvalidModelError(duplicates) from None
+        raise InvalidModelError([Problem(file, 0, 0, "duplicate key: each key may appear once "
+                                         "in an object", value=repr(exc.key))]) from None
+
+
 def parse_parameters(text: str, file: str = "<string>", *, task_ids: Collection[str] = ()
                      ) -> ProsimosParameters:
     """Check a Prosimos parameter file given as text.
@@ -463,13 +565,7 @@ def parse_parameters(text: str, file: str = "<string>", *, task_ids: Collection[
     Raises:
         InvalidModelError: every problem found, located in the file with its JSON path.
     """
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InvalidModelError([Problem(file, exc.lineno, exc.colno,
-                                         f"not valid JSON: {exc.msg}")]) from None
-    except (ValueError, RecursionError) as exc:  # an integer of over 4300 digits; deep nesting
-        raise InvalidModelError([Problem(file, 0, 0, f"not valid JSON: {exc}")]) from None
+    data = _load_json(text, file)
     if not isinstance(data, dict):
         raise InvalidModelError([Problem(file, 1, 1, "a Prosimos parameter file must be a JSON "
                                          f"object, got {_kind(data)}")])
@@ -484,7 +580,8 @@ def parse_parameters(text: str, file: str = "<string>", *, task_ids: Collection[
         return _result(parsed, task_ids)
     located = _positions(text, data, file)
     problems = pydantic_problems(located, error, special=_wording) if error is not None else []
-    problems += [located.problem(i.path, i.message, show_value=i.show_value) for i in issues]
+    problems += [located.problem(i.path, i.message, show_value=i.show_value, hint=i.hint)
+                 for i in issues]
     raise InvalidModelError(sorted(problems, key=lambda p: (p.line, p.column)))
 
 

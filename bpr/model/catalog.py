@@ -86,7 +86,8 @@ class CatalogEntry(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
-    no: int = Field(ge=1, description="Number in the national list (1-31), unique in the catalog.")
+    no: int = Field(ge=1, le=31, description="Number in the national list (1-31), unique in the "
+                    "catalog.")
     id: str = Field(min_length=1, pattern=r"^[a-z0-9][a-z0-9\-]*$",
                     description="Procedure id (kebab-case); the id of its version files and the "
                     "last part of `path`.")

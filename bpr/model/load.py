@@ -28,6 +28,7 @@ from bpr.errors import InvalidModelError, Problem
 from bpr.model.files import decode_utf8, read_limited
 from bpr.model.structure import structural_problems
 from bpr.model.validation import pydantic_message, pydantic_problems
+from bpr.model.version_rules import version_problems
 from bpr.model.yaml_reader import MAX_DEPTH, MAX_FILE_BYTES, Located, Path_, read_yaml, suggest
 from models.procedure import (
     Actor,
@@ -134,6 +135,7 @@ def validate_located(located: Located) -> ProcedureVersion:
     # Graph checks run on the raw data so that they are reported together with shape
     # errors; they skip parts that are too broken to interpret.
     problems += structural_problems(located)
+    problems += version_problems(located)
     if problems or model is None:
         problems.sort(key=lambda p: (p.line, p.column))
         raise InvalidModelError(problems)

@@ -177,9 +177,12 @@ def structural_problems(located: Located) -> list[Problem]:
                 else:
                     complete = False  # a non-number or non-finite value is reported on its own
             if complete and not math.isclose(total, 1.0, abs_tol=PROBABILITY_TOLERANCE):
+                # The sum is the step's, not this flow's: no "(got ...)" of one flow's value.
+                shown = " + ".join(f"{flow['probability']:g}" for _, flow in outs)
                 problems.append(located.problem(("flows", outs[0][0], "probability"),
-                                                f"probabilities of the flows leaving '{sid}' sum to "
-                                                f"{total:g}, not 1", value=round(total, 9)))
+                                                f"probabilities of the flows leaving '{sid}' "
+                                                f"({shown}) sum to {total:g}, not 1",
+                                                show_value=False))
 
     # Start, end, reachability, loops ---------------------------------------------------
     starts = [sid for sid, s in steps.items() if s.get("kind") == "start"]

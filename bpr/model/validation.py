@@ -18,6 +18,7 @@ from pydantic import ValidationError
 
 from bpr.errors import Problem
 from bpr.model.yaml_reader import Located, Path_, suggest
+from models.procedure import number_text_message
 
 __all__ = ["DataError", "Issue", "Special", "data_path", "pydantic_message", "pydantic_problems"]
 
@@ -77,6 +78,9 @@ def pydantic_message(err: Mapping[str, Any]) -> str:
     """The message of one pydantic error in our wording (shared by every reader)."""
     if err["type"] == "finite_number":
         return "must be a finite number"
+    if err["type"] in ("int_parsing", "float_parsing") and isinstance(err.get("input"), str):
+        return number_text_message(err["input"], "a whole number" if err["type"] ==
+                                   "int_parsing" else "a number")
     return str(err["msg"]).removeprefix("Value error, ")
 
 

@@ -1,8 +1,9 @@
 """Reading YAML safely into located plain data (:class:`Located`).
 
 Every YAML reader of the project (models, catalog, weights, scenarios, Prosimos
-parameters) goes through :func:`read_yaml`: aliases, anchors, tags, merge keys and deep
-nesting are refused before parsing, and every value keeps its line and column so that a
+parameters) goes through :func:`read_yaml`: aliases, anchors, tags, merge keys, keys that
+are lists or mappings, numbers over :data:`MAX_NUMBER_CHARS` characters and deep nesting are
+refused before parsing (located), and every value keeps its line and column so that a
 later check can point at it. :func:`suggest` gives the "did you mean" hints.
 """
 
@@ -18,14 +19,22 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.constructor import DuplicateKeyError, RoundTripConstructor
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
-from ruamel.yaml.events import AliasEvent, CollectionEndEvent, CollectionStartEvent, ScalarEvent
+from ruamel.yaml.events import (
+    AliasEvent,
+    CollectionEndEvent,
+    CollectionStartEvent,
+    MappingStartEvent,
+    ScalarEvent,
+)
 
 from bpr.errors import InvalidModelError, Problem
 
-__all__ = ["MAX_DEPTH", "MAX_FILE_BYTES", "Located", "Path_", "read_yaml", "suggest"]
+__all__ = ["MAX_DEPTH", "MAX_FILE_BYTES", "MAX_NUMBER_CHARS", "Located", "Path_", "read_yaml", "suggest"]
 
 MAX_FILE_BYTES = 1024 * 1024
 MAX_DEPTH = 20
+MAX_NUMBER_CHARS = 100
+"""Longest number read (a 5,000-digit integer would hit Python's int-string limit)."""
 
 
 Path_ = tuple[str | int, ...]
@@ -157,44 +166,92 @@ def _yaml() -> YAML:
     return yaml
 
 
+# What YAML may read as a number: a sign, a digit (or "." and a digit), then digits, letters
+# of hexadecimal/octal/binary/exponent forms and separators.
+_NUMBER = re.compile(r"[-+]?\.?[0-9][0-9a-fA-FxXoObB_.,:eE+-]*")
+
+
+class _Scan:
+    """The prescan's state: where the parser is (to tell mapping keys from values) and the
+    problems found, one per kind of construct (a count is added for repeats)."""
+
+    def __init__(self, file: str, kind: str) -> None:
+        self.file, self.kind = file, kind
+        self.problems: list[Problem] = []
+        self.counts: dict[str, int] = {}
+        # One entry per open collection: [is a mapping, items seen so far].
+        self.stack: list[list[Any]] = []
+
+    def refuse(self, what: str, mark: Any, message: str, value: str | None = None,
+               hint: str | None = None) -> None:
+        self.counts[what] = self.counts.get(what, 0) + 1
+        if self.counts[what] == 1:
+            self.problems.append(Problem(self.file, mark.line + 1, mark.column + 1, message,
+                                         value=value, hint=hint))
+
+    def at_key(self) -> bool:
+        """The next node is a mapping key (and counts it)."""
+        if not self.stack:
+            return False
+        top = self.stack[-1]
+        top[1] += 1
+        return bool(top[0]) and top[1] % 2 == 1
+
+    def node(self, event: Any) -> None:
+        mark = event.start_mark
+        key = self.at_key()
+        if event.anchor:
+            self.refuse("anchor", mark, f"YAML anchors are not allowed in {self.kind}s",
+                        value=f"&{event.anchor}")
+        if event.tag is not None:
+            self.refuse("tag", mark, f"YAML tags are not allowed in {self.kind}s (they build "
+                        "values of other types); write the plain value", value=str(event.tag))
+        if isinstance(event, CollectionStartEvent):
+            if key:
+                self.refuse("complex key", mark, "a mapping key must be a plain value, not a "
+                            "list or a mapping")
+            self.stack.append([isinstance(event, MappingStartEvent), 0])
+            return
+        value = str(event.value)
+        plain = event.style is None
+        if key and plain and value == "<<":
+            self.refuse("merge", mark, f"YAML merge keys ('<<') are not allowed in {self.kind}s; "
+                        "write the keys out", value="<<")
+        elif plain and len(value) > MAX_NUMBER_CHARS and _NUMBER.fullmatch(value):
+            self.refuse("number", mark, f"a number of {len(value)} characters: numbers may "
+                        f"have at most {MAX_NUMBER_CHARS}", value=value[:20] + "...")
+
+
 def _prescan(text: str, file: str, kind: str) -> list[Problem]:
-    """Refuse aliases, anchors and excessive nesting before anything is built."""
-    problems: list[Problem] = []
-    depth = 0
-    aliases = anchors = 0
+    """Refuse aliases, anchors, tags, merge keys, complex keys, overlong numbers and
+    excessive nesting before anything is built (the event parser is iterative, so deep
+    nesting cannot exhaust the stack here)."""
+    scan = _Scan(file, kind)
     try:
         for event in _yaml().parse(text):
             mark = event.start_mark
             if isinstance(event, AliasEvent):
-                aliases += 1
-                if aliases == 1:
-                    problems.append(Problem(file, mark.line + 1, mark.column + 1,
-                                            f"YAML aliases are not allowed in {kind}s (they can "
-                                            "expand a small file into a huge one); write the value "
-                                            "out", value=f"*{event.anchor}"))
-            elif isinstance(event, ScalarEvent | CollectionStartEvent) and event.anchor:
-                anchors += 1
-                if anchors == 1:
-                    problems.append(Problem(file, mark.line + 1, mark.column + 1,
-                                            f"YAML anchors are not allowed in {kind}s",
-                                            value=f"&{event.anchor}"))
-            if isinstance(event, CollectionStartEvent):
-                depth += 1
-                if depth > MAX_DEPTH:
-                    problems.append(Problem(file, mark.line + 1, mark.column + 1,
-                                            f"nesting deeper than {MAX_DEPTH} levels"))
+                scan.at_key()
+                scan.refuse("alias", mark, f"YAML aliases are not allowed in {kind}s (they can "
+                            "expand a small file into a huge one); write the value out",
+                            value=f"*{event.anchor}")
+            elif isinstance(event, ScalarEvent | CollectionStartEvent):
+                scan.node(event)
+                if len(scan.stack) > MAX_DEPTH:
+                    scan.problems.append(Problem(file, mark.line + 1, mark.column + 1,
+                                                 f"nesting deeper than {MAX_DEPTH} levels"))
                     break
-            elif isinstance(event, CollectionEndEvent):
-                depth -= 1
-
+            elif isinstance(event, CollectionEndEvent) and scan.stack:
+                scan.stack.pop()
     except MarkedYAMLError as exc:
-        problems.append(_yaml_problem(exc, file))
+        scan.problems.append(_yaml_problem(exc, file))
     except YAMLError as exc:
-        problems.append(Problem(file, 0, 0, f"not valid YAML: {exc}"))
+        scan.problems.append(Problem(file, 0, 0, f"not valid YAML: {exc}"))
+    aliases = scan.counts.get("alias", 0)
     if aliases > 1:
-        problems = [dataclasses.replace(p, message=f"{p.message} ({aliases} aliases in the file)")
-                    if p.value and p.value.startswith("*") else p for p in problems]
-    return problems
+        return [dataclasses.replace(p, message=f"{p.message} ({aliases} aliases in the file)")
+                if p.value and p.value.startswith("*") else p for p in scan.problems]
+    return scan.problems
 
 
 def _yaml_problem(exc: MarkedYAMLError, file: str) -> Problem:

@@ -262,6 +262,27 @@ def _decode(data: bytes, file: str) -> str:
     raise SurveyError(f"{file}: not UTF-8 or CP932 text")
 
 
+def _refuse_nul(text: str, file: Path) -> None:
+    at = text.find("\x00")
+    if at >= 0:
+        line = text.count("\n", 0, at) + 1
+        column = at - (text.rfind("\n", 0, at) + 1) + 1
+        raise SurveyError(f"{file}:{line}:{column}: NUL byte: not a CSV text file (a binary "
+                          "file, or UTF-16? save it as UTF-8 or CP932 CSV)")
+
+
+def _refuse_duplicates(names: list[str], where: str) -> None:
+    """Two columns of one name: a row would keep only the last one's value."""
+    first: dict[str, int] = {}
+    for number, name in enumerate(names, 1):
+        if not name:
+            continue
+        if name in first:
+            raise SurveyError(f"{where}: column {name} appears twice (columns {first[name]} and "
+                              f"{number}); a value would be lost: rename or remove one")
+        first[name] = number
+
+
 def read_survey(path: str | Path) -> list[SurveyRow]:
     """Read the survey file into rows keyed by NFKC-normalised column header.
 
@@ -275,7 +296,9 @@ def read_survey(path: str | Path) -> list[SurveyRow]:
     Raises:
         SurveyError: the file cannot be read, has no rows, or a column of
             :data:`REQUIRED_COLUMNS` is missing (the message lists the columns found; for a
-            CSV, no row among the first 10 names them all).
+            CSV, no row among the first 10 names them all); a column name appears twice;
+            a CSV holds a NUL byte or a quote that is never closed (located by line, and
+            column for the NUL).
     """
     file = Path(path)
     try:
@@ -287,6 +310,7 @@ def read_survey(path: str | Path) -> list[SurveyRow]:
             table = pq.read_table(file, columns=[n for n in schema_names
                                                  if _normalise_header(n) in wanted])
             names = [_normalise_header(n) for n in table.column_names]
+            _refuse_duplicates(names, str(file))
             rows: list[SurveyRow] = [SurveyRow.at(f"{file}: row {i}", zip(names, values, strict=True))
                                                   for i, values in enumerate(zip(
                                                       *(table.column(i).to_pylist()
@@ -294,14 +318,23 @@ def read_survey(path: str | Path) -> list[SurveyRow]:
                                                       strict=True))]
         else:
             text = _decode(file.read_bytes(), str(file))
-            reader = csv.reader(io.StringIO(text, newline=""))
-            names = _find_header(reader)
-            rows = []
-            line = reader.line_num + 1  # the first line of the next record
-            for r in reader:
-                if any(c.strip() for c in r):
-                    rows.append(SurveyRow.at(f"{file}:{line}", zip(names, r, strict=False)))
+            _refuse_nul(text, file)
+            # strict: a quote that is never closed is an error, not the rest of the file
+            # read into one cell.
+            reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+            line = 1  # the first line of the next record
+            try:
+                names = _find_header(reader)
+                _refuse_duplicates(names, f"{file}:{reader.line_num}")
+                rows = []
                 line = reader.line_num + 1
+                for r in reader:
+                    if any(c.strip() for c in r):
+                        rows.append(SurveyRow.at(f"{file}:{line}", zip(names, r, strict=False)))
+                    line = reader.line_num + 1
+            except csv.Error as exc:
+                raise SurveyError(f"{file}:{line}: the record starting on this line is not "
+                                  f"valid CSV ({exc}): is a quote (\") never closed?") from None
     except OSError as exc:
         raise SurveyError(f"{file}: cannot read the survey: {exc.strerror or exc}") from None
     except SurveyError:

@@ -35,8 +35,9 @@ from typing import Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from bpr.errors import Problem
-from bpr.model.yaml_reader import read_yaml
+from bpr.errors import InvalidModelError, Problem
+from bpr.model.files import read_text_limited
+from bpr.model.yaml_reader import MAX_FILE_BYTES, read_yaml
 from bpr.sim.calendar import MINUTES_PER_DAY
 from bpr.sim.compiled import CompiledModel, Pool, compile_model, online_share_of
 from bpr.sim.engine import (
@@ -140,9 +141,9 @@ def load_city_scenario(path: str | Path) -> CityScenario:
     """
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError([Problem(str(path), 0, 0, f"cannot read city scenario: {exc}")]) from None
+        text = read_text_limited(path, kind="city scenario file", limit=MAX_FILE_BYTES)
+    except InvalidModelError as exc:
+        raise ScenarioError(exc.problems) from None
     located = read_yaml(text, str(path))
     if not isinstance(located.data, dict):
         raise ScenarioError([Problem(str(path), 1, 1, "a city scenario file must be a YAML mapping")])

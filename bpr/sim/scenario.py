@@ -33,6 +33,7 @@ from pydantic import (
 )
 
 from bpr.errors import InvalidModelError, Problem, SimulationError
+from bpr.model.files import read_text_limited
 from bpr.model.load import MAX_FILE_BYTES, Located, read_yaml, suggest
 from models.procedure import Distribution, Fixed, _number_is_fixed
 
@@ -397,9 +398,8 @@ def load_scenario(path: str | Path) -> Scenario:
         ScenarioError: the file cannot be read or is not a valid scenario (an
             :class:`InvalidModelError`).
     """
-    path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError([Problem(str(path), 0, 0, f"cannot read scenario: {exc}")]) from None
+        text = read_text_limited(path, kind="scenario file", limit=MAX_FILE_BYTES)
+    except InvalidModelError as exc:
+        raise ScenarioError(exc.problems) from None
     return load_scenario_text(text, str(path))

@@ -11,11 +11,16 @@ Facts our model needs and BPMN lacks come from our extension element (see
 :mod:`bpr.interop.bpmn.extension`); without it they are inferred from the element types (see
 :data:`TASK_TYPES`). Whatever is not imported is listed, by element id, in
 :attr:`BpmnImport.ignored`; every approximation is in :attr:`BpmnImport.warnings`.
+
+Nothing is lost: an id given to two elements and a process with no steps are refused
+where they are written. Import time is linear in the file, whatever its layout: positions
+come from an index of start tags built once (:mod:`bpr.interop.bpmn.positions`) and flows are
+found by their ends (:mod:`bpr.interop.bpmn.edges`); ``benchmarks/bpmn_import.py`` measures it.
 """
 
 from __future__ import annotations
 
-import re
+from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,8 +28,10 @@ from typing import Any
 from lxml import etree
 
 from bpr.errors import InvalidModelError, Problem
+from bpr.interop.bpmn.edges import Edge, EdgeOrder, merge_duplicates
 from bpr.interop.bpmn.extension import TZ_NS, read_properties
 from bpr.interop.bpmn.names import kebab_id, normalise_label, step_id
+from bpr.interop.bpmn.positions import SourceIndex
 from bpr.interop.bpmn.secure_xml import MAX_BPMN_BYTES, parse_xml_bytes
 from bpr.model.files import read_limited
 from bpr.model.load import Located, validate_located
@@ -63,6 +70,8 @@ _GATEWAYS = {"exclusiveGateway", "inclusiveGateway", "parallelGateway", "eventBa
 _ACTIVITY_CHILDREN = {"incoming", "outgoing", "extensionElements", "documentation"}
 _RESIDENT_WORDS = ("申請者", "住民", "市民", "本人", "resident", "applicant", "citizen", "customer")
 _GRAPH_FIELDS = {"id", "kind", "actor"}
+_MAX_PROBLEMS = 50
+"""Duplicate ids listed in one error (a file pasted twice would list every element)."""
 
 
 @dataclass(frozen=True)
@@ -113,16 +122,6 @@ class _Node:
     actor_kind: str = "staff"
 
 
-@dataclass
-class _Edge:
-    source: str
-    target: str
-    element: etree._Element | None
-    name: str = ""
-    props: dict[str, Any] = field(default_factory=dict)
-    conditional: bool = False
-
-
 def _local(element: etree._Element) -> str:
     return etree.QName(element).localname if isinstance(element.tag, str) else ""
 
@@ -135,53 +134,20 @@ def _line(element: etree._Element | None) -> int:
     return (element.sourceline or 0) if element is not None else 0
 
 
-class _Source:
-    """Columns of elements in the XML text (lxml only knows the line where a start tag
-    ends; the tag may begin on an earlier line)."""
-
-    _LOOKBACK = 50
-
-    def __init__(self, data: bytes | None) -> None:
-        self.lines = data.decode("utf-8", errors="replace").splitlines() if data else []
-
-    def where(self, element: etree._Element | None) -> tuple[int, int]:
-        """``(line, column)`` of the element's start tag, 1-based; ``(0, 0)`` when unknown,
-        and column 1 when the tag cannot be found in the text."""
-        line = _line(element)
-        if element is None or not line:
-            return 0, 0
-        if line > len(self.lines) or not isinstance(element.tag, str):
-            return line, 1
-        tag = re.compile(r"<(?:[A-Za-z_][\w.-]*:)?" + re.escape(etree.QName(element).localname)
-                         + r"(?=[\s/>]|$)")
-        ident = element.get("id")
-        for number in range(line, max(0, line - self._LOOKBACK), -1):
-            text = self.lines[number - 1]
-            found = list(tag.finditer(text))
-            if not found:
-                continue
-            if number == line and ident is not None and len(found) > 1:
-                named = re.compile(r"[^>]*\bid\s*=\s*[\"']" + re.escape(ident) + r"[\"']")
-                for match in found:
-                    if named.match(text, match.end()):
-                        return number, match.start() + 1
-            match = found[0] if number == line else found[-1]
-            return number, match.start() + 1
-        return line, 1
-
-
 class _Reader:
     """Reads one process into nodes and edges, then rewrites it into our model's shape."""
 
     def __init__(self, file: str, source: bytes | None = None) -> None:
         self.file = file
-        self.source = _Source(source)
+        self.source = SourceIndex(source)
+        self.by_id: dict[str, etree._Element] = {}
         self.nodes: dict[str, _Node] = {}
-        self.edges: list[_Edge] = []
+        self.edges: list[Edge] = []
         self.warnings: list[ImportNote] = []
         self.ignored: list[ImportNote] = []
         self.lane_of: dict[str, str] = {}
         self.lanes: list[etree._Element] = []
+        self.inserted: dict[str, list[_Node]] = {}
         # A file we exported keeps every gateway as a step (a choice may merge only).
         self.ours = False
 
@@ -206,6 +172,24 @@ class _Reader:
                                           step=element.get("id"))])
 
     # -------------------------------------------------------------------- reading
+    def index_ids(self, root: etree._Element) -> None:
+        """Index the BPMN elements by id, refusing an id given twice (one element would
+        silently replace the other)."""
+        problems: list[Problem] = []
+        for element in root.iter(f"{{{BPMN_NS}}}*"):
+            ident = element.get("id")
+            if ident is None:
+                continue
+            first = self.by_id.setdefault(ident, element)
+            if first is not element and len(problems) < _MAX_PROBLEMS:
+                line, column = self.where(element)
+                problems.append(Problem(
+                    self.file, line, column, f"id '{ident}' is used twice: by the {_local(first)} "
+                    f"on line {_line(first)} and by this {_local(element)}; ids must be unique",
+                    step=ident, hint="rename one of them (and the flows that refer to it)"))
+        if problems:
+            raise InvalidModelError(problems)
+
     def read_lanes(self, lane_set: etree._Element) -> None:
         for lane in lane_set.iterfind(f"{{{BPMN_NS}}}lane"):
             children = lane.find(f"{{{BPMN_NS}}}childLaneSet")
@@ -269,12 +253,12 @@ class _Reader:
             node.kind = "end"
             node.passthrough = enclosing is not None
             if enclosing is not None:
-                self.edges.append(_Edge(ident, _exit(enclosing.bpmn), None))
+                self.edges.append(Edge(ident, _exit(enclosing.bpmn), None))
         elif tag == "boundaryEvent":
             attached = element.get("attachedToRef", "")
             node.passthrough = True
             source = _exit(attached) if self._has_content(attached, element) else attached
-            self.edges.append(_Edge(source, ident, None, conditional=True))
+            self.edges.append(Edge(source, ident, None, conditional=True))
             self.warn(element, f"boundary event imported as an alternative exit of '{attached}' "
                       "(an exclusive choice after it)")
         elif tag in ("intermediateCatchEvent", "intermediateThrowEvent"):
@@ -297,10 +281,10 @@ class _Reader:
                 self.warn(element, "collapsed sub-process without content imported as one step")
 
     def _has_content(self, ident: str, near: etree._Element) -> bool:
-        for element in near.getparent().iterfind(f"{{{BPMN_NS}}}*[@id='{ident}']") \
-                if near.getparent() is not None else []:
-            return _local(element) in _SUBPROCESSES and self._flow_children(element)
-        return False
+        """``ident`` is an expanded sub-process beside ``near``."""
+        element = self.by_id.get(ident)
+        return element is not None and element.getparent() is near.getparent() and \
+            _local(element) in _SUBPROCESSES and self._flow_children(element)
 
     @staticmethod
     def _flow_children(element: etree._Element) -> bool:
@@ -319,14 +303,14 @@ class _Reader:
         self.nodes[exit_node.bpmn] = exit_node
         self.warn(element, "sub-process flattened into the process")
         for start in starts:
-            self.edges.append(_Edge(ident, start.get("id", ""), None))
+            self.edges.append(Edge(ident, start.get("id", ""), None))
         self.read_container(element, node)
 
     def read_flow(self, element: etree._Element) -> None:
         source, target = element.get("sourceRef", ""), element.get("targetRef", "")
         props = read_properties(element, Flow)
         conditional = element.find(f"{{{BPMN_NS}}}conditionExpression") is not None
-        self.edges.append(_Edge(source, target, element, normalise_label(element.get("name")),
+        self.edges.append(Edge(source, target, element, normalise_label(element.get("name")),
                                 props, conditional))
 
     # -------------------------------------------------------------------- rewriting
@@ -341,12 +325,23 @@ class _Reader:
                     raise self.fail(edge.element, f"sequence flow '{edge.element.get('id')}' "
                                     f"refers to '{end}', which is not a flow node of this process")
 
+    def edge_index(self) -> tuple[dict[str, list[Edge]], dict[str, list[Edge]]]:
+        """The edges leaving and entering each node, in the order of :attr:`edges`."""
+        outs: dict[str, list[Edge]] = defaultdict(list)
+        ins: dict[str, list[Edge]] = defaultdict(list)
+        for edge in self.edges:
+            outs[edge.source].append(edge)
+            ins[edge.target].append(edge)
+        return outs, ins
+
     def classify_gateways(self) -> None:
+        # Inserting a node after a gateway changes only the sources of that gateway's own
+        # outgoing edges, so the index stays right for the gateways that follow.
+        leaving, entering = self.edge_index()
         for node in list(self.nodes.values()):
             if node.kind != "gateway" or node.passthrough:
                 continue
-            outs = [e for e in self.edges if e.source == node.bpmn]
-            ins = [e for e in self.edges if e.target == node.bpmn]
+            outs, ins = leaving.get(node.bpmn, []), entering.get(node.bpmn, [])
             direction = node.element.get("gatewayDirection")
             if node.tag == "parallelGateway":
                 if direction == "Diverging" and len(outs) > 1:
@@ -358,7 +353,7 @@ class _Reader:
                 elif len(outs) > 1 and len(ins) > 1:
                     split = _Node(f"{node.bpmn}-split", node.tag, node.element, kind="and-split",
                                   lane=node.lane, props={"name": "並行分岐"})
-                    self._insert_after(node, split)
+                    self._insert_after(node, split, outs)
                     node.kind = "and-join"
                 elif len(outs) > 1:
                     node.kind = "and-split"
@@ -375,39 +370,57 @@ class _Reader:
                     self.warn(node.element, "complex gateway imported as an exclusive choice")
             else:
                 node.passthrough = True  # a merge: flows simply converge in our model
+        self._place_inserted()
 
-    def _insert_after(self, node: _Node, new: _Node) -> None:
-        for edge in self.edges:
-            if edge.source == node.bpmn:
-                edge.source = new.bpmn
-        self.edges.append(_Edge(node.bpmn, new.bpmn, None))
-        items = list(self.nodes.items())
-        at = [k for k, _ in items].index(node.bpmn) + 1
-        items.insert(at, (new.bpmn, new))
-        self.nodes = dict(items)
+    def _insert_after(self, node: _Node, new: _Node, outs: list[Edge]) -> None:
+        """Put ``new`` between ``node`` and its outgoing edges ``outs``; it joins
+        :attr:`nodes` right after ``node`` at :meth:`_place_inserted`."""
+        for edge in outs:
+            edge.source = new.bpmn
+        self.edges.append(Edge(node.bpmn, new.bpmn, None))
+        self.inserted.setdefault(node.bpmn, []).append(new)
+
+    def _place_inserted(self) -> None:
+        if not self.inserted:
+            return
+        nodes: dict[str, _Node] = {}
+        for ident, node in self.nodes.items():
+            nodes[ident] = node
+            for new in reversed(self.inserted.get(ident, [])):
+                nodes[new.bpmn] = new
+        self.nodes = nodes
+        self.inserted = {}
 
     def contract(self) -> None:
-        """Remove pass-through nodes, joining each predecessor to each successor."""
-        for ident in [k for k, n in self.nodes.items() if n.passthrough]:
-            ins = [e for e in self.edges if e.target == ident]
-            new_edges: list[_Edge] = []
-            for edge in self.edges:
-                if edge.target == ident:
-                    continue
-                if edge.source != ident:
-                    new_edges.append(edge)
-                    continue
-                for before in ins:
+        """Remove pass-through nodes, joining each predecessor to each successor.
+
+        The joined edges take the place of the successor edge in :attr:`edges`; edges
+        between the same two nodes are merged into the first (see :class:`EdgeOrder`).
+        """
+        passing = [k for k, n in self.nodes.items() if n.passthrough]
+        if not passing:
+            return
+        order = EdgeOrder(merge_duplicates(self.edges))
+        for ident in passing:
+            ins = order.into(ident)
+            outs = [e for e in order.out_of(ident) if e.target != ident]
+            for edge in ins:
+                order.remove(edge)
+            joined: list[tuple[tuple[int, ...], Edge]] = []
+            for edge in outs:
+                key = order.remove(edge)
+                for j, before in enumerate(ins):
                     props = {**before.props, **edge.props}
                     p_in, p_out = before.props.get("probability"), edge.props.get("probability")
                     if isinstance(p_in, int | float) and isinstance(p_out, int | float):
                         props["probability"] = p_in * p_out
                     element = edge.element if edge.element is not None else before.element
-                    new_edges.append(_Edge(before.source, edge.target, element,
-                                           edge.name or before.name, props,
-                                           edge.conditional or before.conditional))
-            self.edges = _merge_duplicates(new_edges)
+                    joined.append(((*key, j), Edge(before.source, edge.target, element,
+                                                    edge.name or before.name, props,
+                                                    edge.conditional or before.conditional)))
+            order.add(joined)
             del self.nodes[ident]
+        self.edges = order.edges()
 
     def join_starts(self) -> None:
         starts = [n for n in self.nodes.values() if n.kind == "start"]
@@ -419,7 +432,7 @@ class _Reader:
                     lane=first.lane)
         share = 1 / len(starts)
         for start in starts:
-            self.edges.append(_Edge(new.bpmn, start.bpmn, None, normalise_label(
+            self.edges.append(Edge(new.bpmn, start.bpmn, None, normalise_label(
                 start.element.get("name")), {"probability": share}, True))
             start.passthrough = True
         self.nodes = {new.bpmn: new, **self.nodes}
@@ -429,21 +442,26 @@ class _Reader:
 
     def split_activities(self) -> None:
         """Several flows leaving an activity: BPMN runs unconditioned ones in parallel."""
+        leaving, _ = self.edge_index()
+        taken = set(self.nodes)
         for node in list(self.nodes.values()):
-            outs = [e for e in self.edges if e.source == node.bpmn]
+            outs = leaving.get(node.bpmn, [])
             if node.kind not in ("task", "start") or len(outs) < 2:
                 continue
             if any(e.conditional or "probability" in e.props for e in outs):
                 continue
-            fork = _Node(step_id(f"{node.bpmn}-fork", self.nodes), "parallelGateway", node.element,
+            fork = _Node(step_id(f"{node.bpmn}-fork", taken), "parallelGateway", node.element,
                          kind="and-split", lane=node.lane, props={"name": "並行分岐"})
-            self._insert_after(node, fork)
+            taken.add(fork.bpmn)
+            self._insert_after(node, fork, outs)
             self.warn(node.element, "unconditioned flows out of an activity run in parallel in "
                       "BPMN: imported with an and-split after it")
+        self._place_inserted()
 
     def fill_probabilities(self) -> None:
+        leaving, _ = self.edge_index()
         for node in self.nodes.values():
-            outs = [e for e in self.edges if e.source == node.bpmn]
+            outs = leaving.get(node.bpmn, [])
             if len(outs) < 2 or node.kind == "and-split":
                 for e in outs:
                     if node.kind == "and-split":
@@ -465,22 +483,6 @@ class _Reader:
 
 def _exit(ident: str) -> str:
     return f"{ident}#exit"
-
-
-def _merge_duplicates(edges: list[_Edge]) -> list[_Edge]:
-    out: list[_Edge] = []
-    seen: dict[tuple[str, str], _Edge] = {}
-    for edge in edges:
-        key = (edge.source, edge.target)
-        if key in seen:
-            kept = seen[key]
-            p1, p2 = kept.props.get("probability"), edge.props.get("probability")
-            if isinstance(p1, int | float) and isinstance(p2, int | float):
-                kept.props["probability"] = p1 + p2
-            continue
-        seen[key] = edge
-        out.append(edge)
-    return out
 
 
 def _pick_process(root: etree._Element, wanted: str | None, reader: _Reader,
@@ -549,9 +551,13 @@ def _build(reader: _Reader, root: etree._Element, process: etree._Element, file:
     # Actors: one per leaf lane, plus defaults for work outside any lane.
     actors: list[dict[str, Any]] = []
     lane_actor: dict[str, str] = {}
+    tasks_of: dict[str | None, list[_Node]] = defaultdict(list)
+    for node in reader.nodes.values():
+        if node.kind == "task":
+            tasks_of[node.lane].append(node)
     for lane in reader.lanes:
         props = read_properties(lane, Actor)
-        members = [n for n in reader.nodes.values() if n.lane == lane.get("id") and n.kind == "task"]
+        members = tasks_of.get(lane.get("id"), [])
         aid = props.pop("id", None) or step_id(lane.get("id", "lane"), [a["id"] for a in actors])
         lane_name = props.pop("name", None) or normalise_label(lane.get("name")) or aid
         if "kind" not in props:
@@ -582,9 +588,11 @@ def _build(reader: _Reader, root: etree._Element, process: etree._Element, file:
     steps: list[dict[str, Any]] = []
     fallback = {"start": "開始", "end": "終了", "choice": "分岐", "and-split": "並行分岐",
                 "and-join": "合流"}
+    used: set[str] = set()
     for node in reader.nodes.values():
-        sid = step_id(node.bpmn, ids.values())
+        sid = step_id(node.bpmn, used)
         ids[node.bpmn] = sid
+        used.add(sid)
         props = {k: v for k, v in node.props.items() if k not in _GRAPH_FIELDS}
         label = props.pop("name", None) or normalise_label(node.element.get("name")) or \
             fallback.get(node.kind, sid)
@@ -670,9 +678,15 @@ def _import_tree(tree: etree._ElementTree, file: str, process_id: str | None,
         raise InvalidModelError([Problem(file, *reader.where(root), "the root element is not "
                                          f"<definitions> in the BPMN namespace {BPMN_NS}")])
     reader.ours = root.get("exporter") == "tetsuzuki"
+    reader.index_ids(root)
     process = _pick_process(root, process_id, reader, file)
     _report_collaboration(root, reader)
     reader.read_container(process, None)
+    if not reader.nodes:
+        raise InvalidModelError([Problem(
+            file, *reader.where(process), f"process '{process.get('id', '')}' has no steps: it "
+            "holds no event, task, gateway or sub-process", hint="draw the process in it, or "
+            "choose another with --process")])
     reader.finish_references()
     reader.classify_gateways()
     reader.contract()

@@ -57,6 +57,9 @@ def _is_text_field(model: type[BaseModel], name: str) -> bool:
             args = typing.get_args(annotation) if isinstance(
                 annotation, types.UnionType) or typing.get_origin(annotation) is typing.Union \
                 else (annotation,)
+            # Constrained text (``Annotated[str, ...]``) is text too.
+            args = tuple(typing.get_args(a)[0] if typing.get_origin(a) is typing.Annotated
+                         else a for a in args)
             return all(a is str or a is type(None) for a in args) and str in args
     return False
 

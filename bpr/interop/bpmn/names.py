@@ -35,7 +35,10 @@ def normalise_label(text: str | None) -> str:
 
 
 def _unique(candidate: str, taken: Iterable[str]) -> str:
-    taken = set(taken)
+    # A set or a dict is searched as it is: copying it per call would make naming n
+    # elements take n² steps.
+    if not isinstance(taken, set | frozenset | dict):
+        taken = set(taken)
     if candidate not in taken:
         return candidate
     n = 2

@@ -163,3 +163,80 @@ def test_positions_are_those_of_the_file(tmp_path: Path) -> None:
     assert problem.field == "resource_calendars[0].time_periods[0].endTime"
     assert problem.message == "endTime must be after beginTime"
     assert text[problem.line - 1][problem.column - 1:].startswith('"08:00:00"')
+
+
+# --------------------------------------------------------------------------- refused, located
+
+
+def test_nesting_100000_deep_is_refused_at_its_bracket() -> None:
+    text = '{"extra":\n ' + "[" * 100_000 + "]" * 100_000 + "}"
+    with pytest.raises(InvalidModelError) as info:
+        parse_parameters(text, "p.json", task_ids=TASKS)
+    (problem,) = info.value.problems
+    assert (problem.line, problem.column) == (2, 21)
+    assert problem.message == "nesting deeper than 20 levels"
+
+
+def test_brackets_inside_strings_do_not_count_as_nesting() -> None:
+    params = _params()
+    params["resource_profiles"][0]["resource_list"][0]["name"] = "[" * 50 + '"{'
+    assert parse_parameters(json.dumps(params), "p.json", task_ids=TASKS).resources
+
+
+def test_a_resource_no_pool_lists_is_refused_with_a_hint() -> None:
+    params = _params()
+    params["task_resource_distribution"][1]["resources"][0]["resource_id"] = "counterr"
+    (problem,) = _problems(params)
+    assert problem.field == "task_resource_distribution[1].resources[0].resource_id"
+    assert problem.message == "no resource with this id in resource_profiles"
+    assert problem.hint == "did you mean 'counter'?"
+    assert problem.line > 1
+
+
+@pytest.mark.parametrize(("name", "count", "accepted"), [
+    ("norm", 50, False), ("norm", 5, False), ("norm", 4, True), ("expon", 4, False),
+    ("fix", 3, True), ("fix", 4, False), ("uniform", 3, False)])
+def test_parameter_count_per_distribution(name: str, count: int, accepted: bool) -> None:
+    params = _params()
+    params["task_resource_distribution"][0]["resources"][0].update(
+        distribution_name=name, distribution_params=[{"value": 60 + i} for i in range(count)])
+    if accepted:
+        parse_parameters(json.dumps(params), "p.json", task_ids=TASKS)
+        return
+    (problem,) = _problems(params)
+    assert problem.field is not None
+    assert problem.field.startswith("task_resource_distribution[0].resources[0]."
+                                    "distribution_params")
+    assert f"{name} takes" in problem.message and f"got {count}" in problem.message
+
+
+def test_a_duplicate_key_is_refused_at_its_second_occurrence() -> None:
+    text = json.dumps(_params(), indent=1).replace(
+        '\n "arrival_time_distribution"', '\n "task_resource_distribution": [],\n '
+        '"arrival_time_distribution"', 1)
+    with pytest.raises(InvalidModelError) as info:
+        parse_parameters(text, "p.json", task_ids=TASKS)
+    (problem,) = info.value.problems
+    assert problem.message.startswith("duplicate key")
+    assert problem.value == "'task_resource_distribution'"
+    written = [n for n, line in enumerate(text.splitlines(), 1)
+               if line.startswith(' "task_resource_distribution"')]
+    assert len(written) == 2 and problem.line == written[1]
+
+
+@settings(max_examples=60, deadline=None)
+@given(fragments=st.lists(st.sampled_from(['{', '}', '[', ']', '"', '\\', ':', ',', '1', '"a"',
+                                           '{"a": 1, "a": 2}', "9" * 5000, "[" * 5000]),
+                          max_size=40))
+def test_any_fragments_give_located_problems_or_parameters(fragments: list[str]) -> None:
+    _located_or_valid(lambda: parse_parameters("".join(fragments), "p.json", task_ids=TASKS),
+                      "p.json")
+
+
+def test_a_5000_digit_number_is_refused_at_its_position() -> None:
+    text = '{\n  "x": ' + "9" * 5000 + "\n}"
+    with pytest.raises(InvalidModelError) as info:
+        parse_parameters(text, "p.json", task_ids=TASKS)
+    (problem,) = info.value.problems
+    assert (problem.line, problem.column) == (2, 8)
+    assert problem.message == "a number of 5000 digits: not a value Prosimos reads"

@@ -403,3 +403,13 @@ def test_rationales_are_written_in_japanese(procedure_id: str) -> None:
         assert english, f"{procedure_id} is in Japanese now: drop it from the list"
     else:
         assert english == [], f"{procedure_id}: rationales in English at {english}"
+
+
+@pytest.mark.parametrize("number", [0, 32])
+def test_a_number_outside_the_national_list_is_refused_located(number: int) -> None:
+    with pytest.raises(InvalidModelError) as info:
+        load_catalog_text(_one_entry(no=number), "cat.yaml")
+    (problem,) = info.value.problems
+    assert (problem.line, problem.column, problem.field) == (3, 9, "procedures[0].no")
+    assert ("less than or equal to 31" if number else "greater than or equal to 1") in \
+        problem.message

@@ -17,7 +17,7 @@ BROKEN = ROOT / "tests" / "fixtures" / "broken"
 CASES: dict[str, tuple[int, int, str | None, str, str | None]] = {
     "unknown-field": (15, 5, "steps[1].sael", "did you mean 'seal'", None),
     "duplicate-key": (16, 5, "paper", "duplicate key", "'paper'"),
-    "wrong-type": (15, 13, "steps[1].sheets", "valid integer", "'many'"),
+    "wrong-type": (15, 13, "steps[1].sheets", "a whole number is expected here, not text", "'many'"),
     "unknown-actor": (14, 12, "steps[1].actor", "did you mean 'resident'", "'residnet'"),
     "unknown-step": (16, 23, "flows[1].to", "did you mean 'end'", "'ned'"),
     "probabilities": (18, 41, "flows[2].probability", "sum to 0.9, not 1", None),

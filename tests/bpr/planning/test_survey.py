@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from bpr.planning.survey import (
     SurveyError,
@@ -262,3 +264,64 @@ def test_real_survey_parquet(shared_dir: Path) -> None:
     assert scores == sorted(scores, reverse=True)
     assert any(len(p.identity) > 1 for p in procedures)   # multi-valued cells are split
     assert any(p.non_online is None for p in local)       # all-zero counts read as unknown
+
+
+# --------------------------------------------------------------------------- refused, located
+
+_HEAD = "手続名,手続ID,手続の受け手,非オンライン手続件数\n"
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    (_HEAD + "転入届,1,3 地方等,1\n旅券,2,1 国,\x003\n",
+     ":3:10: NUL byte: not a CSV text file"),
+    (_HEAD + '転入届,1,3 地方等,1\n"旅券,2,1 国,3\n婚姻届,3,3 地方等,4\n',
+     ":3: the record starting on this line is not valid CSV (unexpected end of data)"),
+    (_HEAD.replace("\n", ",手続ID\n") + "転入届,1,3 地方等,1,9\n",
+     ":1: column 手続ID appears twice (columns 2 and 5); a value would be lost"),
+])
+def test_a_csv_that_would_lose_values_is_refused_located(tmp_path: Path, text: str,
+                                                          message: str) -> None:
+    path = tmp_path / "survey.csv"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(SurveyError) as caught:
+        read_survey(path)
+    assert str(caught.value).startswith(f"{path}{message}")
+
+
+def test_headers_alike_once_normalised_count_as_twice(tmp_path: Path) -> None:
+    path = _csv(tmp_path, "utf-8", header=[*HEADER, "手続が行われるイベント(個人)"],
+                rows=[[*r, ""] for r in ROWS])
+    with pytest.raises(SurveyError, match=r"column 手続が行われるイベント\(個人\) appears twice"):
+        read_survey(path)
+
+
+# --------------------------------------------------------------------------- never a traceback
+
+_CELLS = st.sampled_from(["", "1,000", "-", "不明", "３０", "1e3", "-5", "nan", '"', '""', "\n",
+                          "3 地方等", "\x00", "手続ID"]) | st.text(max_size=6)
+
+
+@settings(max_examples=80, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(rows=st.lists(st.lists(_CELLS, max_size=6), max_size=6),
+       header=st.lists(st.sampled_from([*HEADER, "手続ID", ""]), max_size=8),
+       raw=st.binary(max_size=120), encoding=st.sampled_from(["utf-8", "cp932", "utf-16"]),
+       quoted=st.booleans())
+def test_any_csv_or_bytes_give_a_survey_error_or_rows(tmp_path: Path, rows: list[list[str]],
+                                                      header: list[str], raw: bytes,
+                                                      encoding: str, quoted: bool) -> None:
+    buf = io.StringIO()
+    if quoted:
+        csv.writer(buf).writerows([header, *rows])
+    else:  # cells as they are: stray quotes, line breaks and commas included
+        buf.write("\n".join(",".join(row) for row in [header, *rows]))
+    for name, content in (("s.csv", buf.getvalue().encode(encoding, errors="replace")),
+                          ("r.csv", raw), ("r.parquet", raw)):
+        path = tmp_path / name
+        path.write_bytes(content)
+        try:
+            procedures = parse_survey(read_survey(path))
+        except SurveyError as error:
+            assert str(error).startswith(str(path))
+        else:
+            assert all(p.non_online is None or p.non_online >= 0 for p in procedures)

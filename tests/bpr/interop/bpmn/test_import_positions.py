@@ -11,8 +11,8 @@ from lxml import etree
 from typer.testing import CliRunner
 
 from bpr.cli import app
-from bpr.interop.bpmn import bpmn_import
 from bpr.interop.bpmn.bpmn_import import ImportNote, import_bpmn, import_bpmn_bytes
+from bpr.interop.bpmn.positions import SourceIndex
 
 runner = CliRunner()
 
@@ -58,7 +58,7 @@ def test_notes_give_line_and_column_of_the_element(bpmn_doc: Callable[[str], byt
 def test_two_elements_on_one_line_get_their_own_column() -> None:
     doc = b"<a>\n  <b id='x'/><b id='y'/>\n</a>"
     root = etree.fromstring(doc)
-    source = bpmn_import._Source(doc)
+    source = SourceIndex(doc)
     assert [source.where(e) for e in root] == [(2, 3), (2, 14)]
 
 
@@ -66,7 +66,7 @@ def test_a_start_tag_over_several_lines_is_located_where_it_begins() -> None:
     doc = b"<a>\n  <b\n     id='x'\n  />\n</a>"
     root = etree.fromstring(doc)
     assert root[0].sourceline == 4            # lxml: where the start tag ends
-    assert bpmn_import._Source(doc).where(root[0]) == (2, 3)
+    assert SourceIndex(doc).where(root[0]) == (2, 3)
 
 
 def test_a_note_without_a_line_has_no_column() -> None:

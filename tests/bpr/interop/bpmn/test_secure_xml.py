@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from bpr.errors import InvalidModelError
+from bpr.interop.bpmn import secure_xml
 from bpr.interop.bpmn.bpmn_import import import_bpmn, import_bpmn_bytes
 from bpr.interop.bpmn.secure_xml import MAX_BPMN_BYTES, MAX_XML_DEPTH, parse_xml_bytes
 
@@ -83,3 +84,30 @@ def test_unreadable_paths_are_file_level_errors(tmp_path: Path,
     with pytest.raises(InvalidModelError) as info:
         import_bpmn(locked)
     assert str(info.value) == f"{locked}: cannot read: Permission denied"
+
+
+AMPLIFIED = ('<?xml version="1.0" encoding="{encoding}"?>\n'
+             '<!DOCTYPE d [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">'
+             '<!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;">]>\n'
+             '<definitions xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL" id="d">'
+             '<process id="p" name="&c;"/></definitions>')
+
+
+@pytest.mark.parametrize(("encoding", "codec"), [
+    ("UTF-16", "utf-16"), ("UTF-16", "utf-16-le"), ("UTF-16", "utf-16-be"), ("UTF-32", "utf-32"),
+    ("UTF-8", "utf-8-sig"), ("ISO-8859-1", "latin-1"), ("Shift_JIS", "shift_jis")])
+def test_a_doctype_is_refused_whatever_the_encoding(encoding: str, codec: str) -> None:
+    data = AMPLIFIED.format(encoding=encoding).encode(codec)
+    with pytest.raises(InvalidModelError) as caught:
+        parse_xml_bytes(data, "wide.bpmn")
+    (problem,) = caught.value.problems
+    assert "DOCTYPE declaration is not allowed" in problem.message
+    assert problem.line == 2
+
+
+def test_a_doctype_the_text_scan_misses_is_refused_from_the_parsed_tree(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Defence in depth: the tree's document information is checked after parsing."""
+    monkeypatch.setattr(secure_xml, "document_text", lambda data: "")
+    with pytest.raises(InvalidModelError, match="DOCTYPE declaration is not allowed"):
+        parse_xml_bytes(AMPLIFIED.format(encoding="UTF-16").encode("utf-16"), "wide.bpmn")
