@@ -18,9 +18,9 @@ from collections.abc import Sequence
 
 import numpy as np
 
+import bpr.sim.kernel as kernel
+import bpr.sim.kernel_parts as parts
 from bpr.errors import SimulationError
-from bpr.sim import kernel
-from bpr.sim import kernel_parts as parts
 from bpr.sim.calendar import MINUTES_PER_DAY, OfficeCalendar
 from bpr.sim.compiled import BLOCK, CompiledModel, Drawer, Draws, Kind, Route
 from bpr.sim.raw import COLUMNS, Raw
