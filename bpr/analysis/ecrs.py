@@ -51,6 +51,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
+from operator import attrgetter
 
 from bpr.analysis.metrics import Measures, Metrics
 from models.procedure import Channel, ProcedureVersion, Step
@@ -150,6 +151,12 @@ def classify(as_is: ProcedureVersion, to_be: ProcedureVersion, as_is_steps: tupl
         return Classification(ChangeKind.ADDED, (), ("new in the to-be",), None)
     old = [as_is.step(s) for s in as_is_steps]
     new = [to_be.step(s) for s in to_be_steps]
+    if len(old) == 1 and len(new) == 1 and old[0] == new[0]:
+        # Every field equal (the common case in large models): what the rules below find.
+        if moved:
+            return Classification(ChangeKind.REARRANGE, (), ("position in the flow changed",),
+                                  None)
+        return Classification(ChangeKind.UNCHANGED, (), (), None)
     kinds: list[ChangeKind] = []
     details: list[str] = []
     combine: str | None = None
@@ -217,6 +224,10 @@ def classify(as_is: ProcedureVersion, to_be: ProcedureVersion, as_is_steps: tupl
     return Classification(ChangeKind.UNCHANGED, (), tuple(details), None)
 
 
+_STEP_FACTS = ("paper", "seal", "signature", "transcription", "in_person", "travel", "cash")
+_step_facts = attrgetter(*_STEP_FACTS)
+
+
 def fact_executions(step: Step, per_year: float) -> dict[str, float]:
     """Executions per year of each analog fact of ``step`` (only the facts it has).
 
@@ -230,12 +241,13 @@ def fact_executions(step: Step, per_year: float) -> dict[str, float]:
         plus its original attachments.
     """
     out: dict[str, float] = {}
-    for fact in ("paper", "seal", "signature", "transcription", "in_person", "travel", "cash"):
-        if getattr(step, fact):
+    for fact, on in zip(_STEP_FACTS, _step_facts(step), strict=True):
+        if on:
             out[fact] = per_year
+    originals = int(step.original_paper)
     if step.attachments:
         out["attachments"] = per_year * len(step.attachments)
-    originals = int(step.original_paper) + sum(1 for a in step.attachments if a.original)
+        originals += sum(1 for a in step.attachments if a.original)
     if originals:
         out["original_paper"] = per_year * originals
     return out
@@ -318,11 +330,12 @@ def split_savings(as_is: ProcedureVersion, to_be: ProcedureVersion, before: Metr
             part = max(share.get(f, 0.0) for f in whole)
         else:
             part = math.fsum(share.get(f, 0.0) for f in facts) / (len(facts) + 1)
-        measures = before.step_per_year(step_id)
-        resident += part * measures.resident_minutes
-        travel += part * measures.travel_minutes
+        # The step's per-year measures (``before.step_per_year``), value by value.
+        measures, volume = before.per_step[step_id], before.annual_volume
+        resident += part * (measures.resident_minutes * volume)
+        travel += part * (measures.travel_minutes * volume)
         for actor, minutes in measures.staff_minutes.items():
-            staff[actor] = staff.get(actor, 0.0) + part * minutes
+            staff[actor] = staff.get(actor, 0.0) + part * (minutes * volume)
     e_resident = _clip(resident, savings.resident_minutes)
     values = {name: max(getattr(savings, name), 0.0) for name in _COUNTS}
     e_part = Measures(
@@ -333,7 +346,7 @@ def split_savings(as_is: ProcedureVersion, to_be: ProcedureVersion, before: Metr
     rest_kind = kind if kind in ECRS_KINDS else ChangeKind.REARRANGE
     rest = savings - e_part
     by_kind: dict[ChangeKind, Measures] = {}
-    if not e_part.isclose(Measures()):
+    if not e_part.is_zero():
         by_kind[ChangeKind.ELIMINATE] = e_part
     by_kind[rest_kind] = rest  # kept even when ~0, so that the parts add up exactly
     return FactSplit(by_kind, eliminated)
