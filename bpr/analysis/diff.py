@@ -40,11 +40,12 @@ from bpr.analysis.metrics import (
     Measures,
     Metrics,
     StepCounts,
+    change_savings,
     measure,
-    savings_per_year,
     step_counts,
 )
 from bpr.analysis.moves import moved_groups
+from bpr.collector import collector_paused
 from bpr.errors import DiffError
 from models.procedure import ProcedureVersion
 
@@ -275,6 +276,7 @@ def require_same_procedure(as_is: ProcedureVersion, to_be: ProcedureVersion,
                     f"{where[0]} and '{to_be.id}' ({to_be.version}){where[1]}")
 
 
+@collector_paused()
 def diff(as_is: ProcedureVersion, to_be: ProcedureVersion) -> ChangeSet:
     """The change set from ``as_is`` to ``to_be``.
 
@@ -310,9 +312,9 @@ def diff(as_is: ProcedureVersion, to_be: ProcedureVersion) -> ChangeSet:
 
     moved = moved_groups(as_is, to_be, groups, group_of_old, group_of_new)
     changes: list[Change] = []
-    for index, (old, new) in enumerate(groups):
+    for index, ((old, new), savings) in enumerate(zip(groups, change_savings(before, after, groups),
+                                                      strict=True)):
         cls = classify(as_is, to_be, old, new, moved=index in moved)
-        savings = savings_per_year(before, old, after, new)
         warnings: list[str] = []
         if cls.kind is ChangeKind.ELIMINATE:
             rationale = _rationale(elimination.get(s) for s in old)

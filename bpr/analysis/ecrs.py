@@ -270,6 +270,7 @@ class FactSplit:
 _COUNTS = ("counter_visits", "in_person_steps", "paper_steps", "sheets", "seals", "signatures",
            "transcriptions", "cash_payments", "attachments", "attachments_held_by_government")
 """Analog counts of :class:`~bpr.analysis.metrics.Measures` whose decrease is E."""
+_counts = attrgetter(*_COUNTS)
 
 
 _WHOLE_STEP = ("travel", "transcription")
@@ -313,15 +314,17 @@ def split_savings(as_is: ProcedureVersion, to_be: ProcedureVersion, before: Metr
         KeyError: a step id is not in its version.
     """
     old = _executions(as_is, before, as_is_steps)
-    new = _executions(to_be, after, to_be_steps)
-    eliminated = {f: old[f] - new.get(f, 0.0) for f in ANALOG_FACTS
-                  if f in old and old[f] - new.get(f, 0.0) > 1e-9}
+    eliminated: dict[str, float] = {}
+    if old:  # (without analog facts in the as-is steps, nothing is eliminated)
+        new = _executions(to_be, after, to_be_steps)
+        eliminated = {f: old[f] - new.get(f, 0.0) for f in ANALOG_FACTS
+                      if f in old and old[f] - new.get(f, 0.0) > 1e-9}
     if kind is ChangeKind.ELIMINATE:
         return FactSplit({ChangeKind.ELIMINATE: savings}, eliminated)
     share = {f: min(count / old[f], 1.0) for f, count in eliminated.items()}
     resident = travel = 0.0
     staff: dict[str, float] = {}
-    for step_id in as_is_steps:
+    for step_id in as_is_steps if old else ():
         facts = fact_executions(as_is.step(step_id), 1.0)
         if not facts:
             continue
@@ -337,7 +340,8 @@ def split_savings(as_is: ProcedureVersion, to_be: ProcedureVersion, before: Metr
         for actor, minutes in measures.staff_minutes.items():
             staff[actor] = staff.get(actor, 0.0) + part * (minutes * volume)
     e_resident = _clip(resident, savings.resident_minutes)
-    values = {name: max(getattr(savings, name), 0.0) for name in _COUNTS}
+    values = {name: max(value, 0.0) for name, value in zip(_COUNTS, _counts(savings),
+                                                           strict=True)}
     e_part = Measures(
         resident_minutes=e_resident,
         travel_minutes=min(_clip(travel, savings.travel_minutes), e_resident),
