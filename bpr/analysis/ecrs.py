@@ -53,7 +53,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from operator import attrgetter
 
-from bpr.analysis.metrics import Measures, Metrics
+from bpr.analysis.metrics import MEASURE_NAMES, Measures, Metrics
 from models.procedure import Channel, ProcedureVersion, Step
 
 __all__ = [
@@ -340,14 +340,19 @@ def split_savings(as_is: ProcedureVersion, to_be: ProcedureVersion, before: Metr
         for actor, minutes in measures.staff_minutes.items():
             staff[actor] = staff.get(actor, 0.0) + part * (minutes * volume)
     e_resident = _clip(resident, savings.resident_minutes)
-    values = {name: max(value, 0.0) for name, value in zip(_COUNTS, _counts(savings),
-                                                           strict=True)}
-    e_part = Measures(
-        resident_minutes=e_resident,
-        travel_minutes=min(_clip(travel, savings.travel_minutes), e_resident),
-        staff_minutes={a: _clip(m, savings.staff_minutes.get(a, 0.0)) for a, m in staff.items()},
-        **values)
+    values = dict.fromkeys(MEASURE_NAMES, 0.0)
+    values.update(zip(_COUNTS, (max(value, 0.0) for value in _counts(savings)), strict=True))
+    values["resident_minutes"] = e_resident
+    values["travel_minutes"] = min(_clip(travel, savings.travel_minutes), e_resident)
     rest_kind = kind if kind in ECRS_KINDS else ChangeKind.REARRANGE
+    if not staff and not any(values.values()) and \
+            all(math.copysign(1.0, v) > 0 for v in values.values()):
+        # Nothing is E (every part +0.0): ``savings - e_part`` would be ``savings``, value
+        # for value (x + -0.0 is x, for x = -0.0 too), so the rest is the savings.
+        return FactSplit({rest_kind: savings}, eliminated)
+    e_part = Measures.from_values(
+        values.values(),
+        {a: _clip(m, savings.staff_minutes.get(a, 0.0)) for a, m in staff.items()})
     rest = savings - e_part
     by_kind: dict[ChangeKind, Measures] = {}
     if not e_part.is_zero():

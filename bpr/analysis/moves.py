@@ -56,56 +56,54 @@ def _with(a: _Set, label: int) -> _Set:
     return _normal(p, r | (1 << (label - p)))
 
 
-def forward_successors(model: ProcedureVersion) -> tuple[dict[str, list[str]], list[str]]:
+def forward_successors(model: ProcedureVersion) -> tuple[list[list[int]], list[int]]:
     """The flow graph without the flows that close a loop (back edges of a depth-first
     search from the start, in file order), so that "before" and "after" are defined.
 
     Iterative (no recursion limit on long chains), linear in steps and flows.
 
     Returns:
-        ``(successors, finished)``: the kept successors of every step reached from the
-        start, and those steps in the order the search finished them (every kept flow
-        goes from a later to an earlier one: reversed, a topological order).
+        ``(successors, finished)`` on step positions (``model.steps`` order): the kept
+        successors of every step (empty for steps not reached from the start), and the
+        reached steps in the order the search finished them (every kept flow goes from a
+        later to an earlier one: reversed, a topological order).
     """
-    outgoing: dict[str, list[str]] = {s.id: [] for s in model.steps}
+    index = {step.id: i for i, step in enumerate(model.steps)}
+    outgoing: list[list[int]] = [[] for _ in model.steps]
     for flow in model.flows:  # in file order, as model.outgoing gives them
-        outgoing[flow.source].append(flow.target)
-    forward: dict[str, list[str]] = {}
-    finished: list[str] = []
-    on_path: set[str] = set()
-    done: set[str] = set()
-    start = model.start.id
-    stack: list[tuple[str, int]] = [(start, 0)]
-    on_path.add(start)
-    forward[start] = []
+        outgoing[index[flow.source]].append(index[flow.target])
+    forward: list[list[int]] = [[] for _ in model.steps]
+    finished: list[int] = []
+    state = bytearray(len(model.steps))  # 0 not seen, 1 on the search path, 2 finished
+    start = index[model.start.id]
+    stack: list[tuple[int, int]] = [(start, 0)]
+    state[start] = 1
     while stack:
         node, i = stack.pop()
         successors = outgoing[node]
         if i < len(successors):
             stack.append((node, i + 1))
             nxt = successors[i]
-            if nxt in on_path:
+            if state[nxt] == 1:
                 continue  # a back edge: the loop's way back
             forward[node].append(nxt)
-            if nxt not in done:
-                on_path.add(nxt)
-                forward[nxt] = []
+            if state[nxt] == 0:
+                state[nxt] = 1
                 stack.append((nxt, 0))
         else:
-            on_path.discard(node)
-            done.add(node)
+            state[node] = 2
             finished.append(node)
     return forward, finished
 
 
-def _labels(order: Sequence[str], group_of: Mapping[str, int], count: int) -> list[int]:
+def _labels(order: Sequence[int], group_of: Sequence[int], count: int) -> list[int]:
     """A label per group: the rank of its first step in ``order``, then unreached groups
     in index order."""
     label = [-1] * count
     next_label = 0
-    for step_id in order:
-        group = group_of.get(step_id)
-        if group is not None and label[group] < 0:
+    for step in order:
+        group = group_of[step]
+        if label[group] < 0:
             label[group] = next_label
             next_label += 1
     for group in range(count):
@@ -118,33 +116,34 @@ def _labels(order: Sequence[str], group_of: Mapping[str, int], count: int) -> li
 class _Orders:
     """Counted groups before and after each group of one version, as label sets."""
 
-    def __init__(self, searched: tuple[dict[str, list[str]], list[str]],
-                 group_of: Mapping[str, int], counted: Sequence[bool],
-                 before_label: Sequence[int], after_label: Sequence[int]) -> None:
+    def __init__(self, searched: tuple[list[list[int]], list[int]], group_of: Sequence[int],
+                 counted: Sequence[bool], before_label: Sequence[int],
+                 after_label: Sequence[int]) -> None:
         forward, finished = searched
-        after: dict[str, _Set] = {}
+        # The label a step adds to the sets of the steps after (before) it, -1 for none.
+        adds_before = [before_label[g] if counted[g] else -1 for g in group_of]
+        adds_after = [after_label[g] if counted[g] else -1 for g in group_of]
+        after: list[_Set] = [_EMPTY] * len(group_of)
         for node in finished:  # successors first
             here = _EMPTY
             for nxt in forward[node]:
                 here = _union(here, after[nxt])
-                group = group_of[nxt]
-                if counted[group]:
-                    here = _with(here, after_label[group])
+                if adds_after[nxt] >= 0:
+                    here = _with(here, adds_after[nxt])
             after[node] = here
-        before: dict[str, _Set] = {}
+        before: list[_Set] = [_EMPTY] * len(group_of)
         for node in reversed(finished):  # predecessors first
-            mine = before.setdefault(node, _EMPTY)
-            group = group_of[node]
-            if counted[group]:
-                mine = _with(mine, before_label[group])
+            mine = before[node]
+            if adds_before[node] >= 0:
+                mine = _with(mine, adds_before[node])
             for nxt in forward[node]:
-                before[nxt] = _union(before.get(nxt, _EMPTY), mine)
-        self.before: dict[int, _Set] = {}
-        self.after: dict[int, _Set] = {}
-        for step_id, group in group_of.items():
-            self.before[group] = _union(self.before.get(group, _EMPTY),
-                                        before.get(step_id, _EMPTY))
-            self.after[group] = _union(self.after.get(group, _EMPTY), after.get(step_id, _EMPTY))
+                before[nxt] = _union(before[nxt], mine)
+        count = len(before_label)
+        self.before: list[_Set] = [_EMPTY] * count
+        self.after: list[_Set] = [_EMPTY] * count
+        for step, group in enumerate(group_of):
+            self.before[group] = _union(self.before[group], before[step])
+            self.after[group] = _union(self.after[group], after[step])
 
 
 def moved_groups(as_is: ProcedureVersion, to_be: ProcedureVersion,
@@ -172,12 +171,14 @@ def moved_groups(as_is: ProcedureVersion, to_be: ProcedureVersion,
     if not candidates:
         return set()
     counted = [bool(old and new) for old, new in groups]
+    old_groups = [group_of_old[s.id] for s in as_is.steps]
+    new_groups = [group_of_new[s.id] for s in to_be.steps]
     searched = forward_successors(as_is)
     finished = searched[1]
-    before_label = _labels(finished[::-1], group_of_old, len(groups))
-    after_label = _labels(finished, group_of_old, len(groups))
-    old = _Orders(searched, group_of_old, counted, before_label, after_label)
-    new = _Orders(forward_successors(to_be), group_of_new, counted, before_label, after_label)
+    before_label = _labels(finished[::-1], old_groups, len(groups))
+    after_label = _labels(finished, old_groups, len(groups))
+    old = _Orders(searched, old_groups, counted, before_label, after_label)
+    new = _Orders(forward_successors(to_be), new_groups, counted, before_label, after_label)
     moved = set()
     for i in candidates:
         # The group's own label is added on both sides: the group itself does not count.
