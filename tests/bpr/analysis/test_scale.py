@@ -16,6 +16,7 @@ import pytest
 from bpr.analysis.diff import diff
 from bpr.analysis.ecrs import ChangeKind
 from bpr.analysis.metrics import measure
+from bpr.analysis.soundness import check_soundness
 from bpr.model.load import validate_located
 from bpr.model.yaml_reader import Located
 
@@ -102,3 +103,9 @@ def test_its_diff_finds_exactly_the_changes_made(as_is: Any) -> None:
     # Less rework: the paper written per year goes down by the change of visits.
     saved = sum(c.savings.paper_steps for c in changes)
     assert saved == pytest.approx(BLOCKS * (1.25 - 1 / 0.9) * 1000)
+
+
+def test_its_workflow_net_is_explored_completely_and_found_sound(as_is: Any) -> None:
+    report = check_soundness(as_is)
+    assert report.exhaustive
+    assert report.findings == ()
