@@ -136,6 +136,12 @@ def main() -> None:
     args = parser.parse_args()
     print(f"load average before the run: {' '.join(f'{x:.1f}' for x in os.getloadavg())} "
           f"on {os.cpu_count()} CPUs (wall time includes waiting for a CPU)")
+    c0 = time.process_time()
+    total = 0
+    for i in range(10_000_000):
+        total += i
+    print(f"reference: a 10,000,000-step Python loop takes {time.process_time() - c0:.2f} s CPU "
+          "here (to compare runs across machines and loads)")
     print(f"{'steps':>7} {'flows':>7} {'what':<9} {'cpu min':>8} {'cpu med':>8} "
           f"{'wall min':>8} {'wall med':>8} {'peak MB':>8}")
     for size in args.sizes:

@@ -48,6 +48,7 @@ So every saving lands in exactly one of E, C, R, S, and the four add up to the t
 from __future__ import annotations
 
 import math
+from array import array
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
@@ -271,6 +272,7 @@ _COUNTS = ("counter_visits", "in_person_steps", "paper_steps", "sheets", "seals"
            "transcriptions", "cash_payments", "attachments", "attachments_held_by_government")
 """Analog counts of :class:`~bpr.analysis.metrics.Measures` whose decrease is E."""
 _counts = attrgetter(*_COUNTS)
+_ZERO_BYTES = array("d", [0.0] * len(MEASURE_NAMES)).tobytes()
 
 
 _WHOLE_STEP = ("travel", "transcription")
@@ -345,10 +347,10 @@ def split_savings(as_is: ProcedureVersion, to_be: ProcedureVersion, before: Metr
     values["resident_minutes"] = e_resident
     values["travel_minutes"] = min(_clip(travel, savings.travel_minutes), e_resident)
     rest_kind = kind if kind in ECRS_KINDS else ChangeKind.REARRANGE
-    if not staff and not any(values.values()) and \
-            all(math.copysign(1.0, v) > 0 for v in values.values()):
-        # Nothing is E (every part +0.0): ``savings - e_part`` would be ``savings``, value
-        # for value (x + -0.0 is x, for x = -0.0 too), so the rest is the savings.
+    if not staff and array("d", values.values()).tobytes() == _ZERO_BYTES:
+        # Nothing is E (every part +0.0, the bytes tell -0.0 apart): ``savings - e_part``
+        # would be ``savings``, value for value (x + -0.0 is x, for x = -0.0 too), so the
+        # rest is the savings.
         return FactSplit({rest_kind: savings}, eliminated)
     e_part = Measures.from_values(
         values.values(),
