@@ -45,8 +45,8 @@ from bpr.analysis.metrics import (
     step_counts,
 )
 from bpr.analysis.moves import moved_groups
-from bpr.collector import collector_paused
 from bpr.errors import DiffError
+from bpr.model.collector import collector_paused
 from models.procedure import ProcedureVersion
 
 __all__ = [

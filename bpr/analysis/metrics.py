@@ -18,7 +18,7 @@ import numpy as np
 
 from bpr.analysis.graph import Overrides, completion_share, counts_and_completion, visit_kind
 from bpr.analysis.principles import is_analog
-from bpr.collector import collector_paused
+from bpr.model.collector import collector_paused
 from models.procedure import ActorKind, HeldBy, ProcedureVersion, Step, StepKind, VisitKind
 
 __all__ = [

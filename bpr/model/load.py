@@ -24,8 +24,8 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from bpr.collector import collector_paused
 from bpr.errors import InvalidModelError, Problem
+from bpr.model.collector import collector_paused
 from bpr.model.files import decode_utf8, read_limited
 from bpr.model.structure import structural_problems
 from bpr.model.validation import pydantic_message, pydantic_problems
