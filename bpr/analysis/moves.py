@@ -165,9 +165,11 @@ def moved_groups(as_is: ProcedureVersion, to_be: ProcedureVersion,
         so removing a neighbour is not a move; nor does the group itself count (its own
         steps may follow each other).
     """
+    old_tasks = {s.id for s in as_is.steps if s.is_activity}
+    new_tasks = {s.id for s in to_be.steps if s.is_activity}
     candidates = [i for i, (old, new) in enumerate(groups)
-                  if old and new and any(as_is.step(s).is_activity for s in old)
-                  and any(to_be.step(s).is_activity for s in new)]
+                  if old and new and not old_tasks.isdisjoint(old)
+                  and not new_tasks.isdisjoint(new)]
     if not candidates:
         return set()
     counted = [bool(old and new) for old, new in groups]
