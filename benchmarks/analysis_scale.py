@@ -8,15 +8,20 @@ an and-split/and-join pair around two staff tasks. The to-be version of the same
 drops the paper steps' paper and moves 10% of the rework elsewhere, so diff matches every
 step.
 
-What is measured, each three times (min and median printed), CPU and wall seconds and the
-peak of Python allocations (``tracemalloc``, which sees numpy and scipy buffers allocated
-through Python's allocator; the process's peak RSS is printed at the end):
+What is measured, for each operation: ``--repeat`` timed runs (default 3; min and median
+of CPU and wall seconds printed), then one more run, untimed, under ``tracemalloc`` for the
+**peak memory**: the peak of the Python allocations made during the operation above what
+was allocated before it (numpy and scipy buffers included: they report to tracemalloc;
+the input models are not counted). Timing and tracing are apart because tracing slows
+allocation-heavy code two- to threefold. The process's peak RSS (inputs, the YAML parse
+and every operation together) is printed at the end.
 
-* **validate**: YAML text → validated model, i.e. ``read_yaml`` + ``validate_located`` (shape
-  and structural checks, guards included). :data:`bpr.model.yaml_reader.MAX_FILE_BYTES`
-  (1 MiB) refuses files of more than about 4,000 generated steps, so the benchmark calls
-  these two functions directly, past the size check of ``load_procedure_text``; the YAML
-  parse (ruamel, pure Python) is timed apart as **parse** because it dominates;
+* **validate**: :func:`bpr.model.load.validate_located` on the YAML already read (shape by
+  pydantic, then the structural checks, guards included).
+  :data:`bpr.model.yaml_reader.MAX_FILE_BYTES` (1 MiB) refuses files of more than about
+  4,000 generated steps, so the benchmark calls ``read_yaml`` and ``validate_located``
+  directly, past the size check of ``load_procedure_text``; the YAML parse (ruamel, pure
+  Python, about 90 s at 50,000 steps) is measured apart as **parse**, only when asked;
 * **metrics**: :func:`bpr.analysis.metrics.measure` on the in-memory model;
 * **diff**: :func:`bpr.analysis.diff.diff` of the as-is and to-be models in memory.
 
@@ -31,6 +36,7 @@ from __future__ import annotations
 import argparse
 import gc
 import json
+import os
 import resource
 import statistics
 import time
@@ -101,30 +107,41 @@ def generate(steps: int, version: str = "as-is") -> dict[str, Any]:
     return data
 
 
-def _timed(fn: Callable[[], Any], repeat: int) -> tuple[list[float], list[float], int, Any]:
-    """(CPU seconds, wall seconds, peak traced bytes over the runs, last result)."""
-    cpu, wall, peak, result = [], [], 0, None
+def _timed(fn: Callable[[], Any], repeat: int) -> tuple[list[float], list[float], int]:
+    """(CPU seconds of each run, wall seconds of each run, peak traced bytes of one more
+    run under tracemalloc)."""
+    cpu, wall = [], []
     for _ in range(repeat):
-        result = None
         gc.collect()
-        tracemalloc.start()
         c0, w0 = time.process_time(), time.perf_counter()
-        result = fn()
+        fn()
         cpu.append(time.process_time() - c0)
         wall.append(time.perf_counter() - w0)
-        peak = max(peak, tracemalloc.get_traced_memory()[1])
-        tracemalloc.stop()
-    return cpu, wall, peak, result
+    gc.collect()
+    tracemalloc.start()
+    fn()
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    return cpu, wall, peak
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10_000, 50_000])
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--what", nargs="+", default=["parse", "validate", "metrics", "diff"],
+    parser.add_argument("--what", nargs="+", default=["validate", "metrics", "diff"],
                         choices=["parse", "validate", "metrics", "diff"],
-                        help="what to measure (parse and diff are slow on large models)")
+                        help="what to measure (parse, the ruamel YAML parse, is slow: about 90 s "
+                        "at 50,000 steps, needed by validate once per size)")
     args = parser.parse_args()
+    print(f"load average before the run: {' '.join(f'{x:.1f}' for x in os.getloadavg())} "
+          f"on {os.cpu_count()} CPUs (wall time includes waiting for a CPU)")
+    c0 = time.process_time()
+    total = 0
+    for i in range(10_000_000):
+        total += i
+    print(f"reference: a 10,000,000-step Python loop takes {time.process_time() - c0:.2f} s CPU "
+          "here (to compare runs across machines and loads)")
     print(f"{'steps':>7} {'flows':>7} {'what':<9} {'cpu min':>8} {'cpu med':>8} "
           f"{'wall min':>8} {'wall med':>8} {'peak MB':>8}")
     for size in args.sizes:
@@ -144,7 +161,7 @@ def main() -> None:
         for name, fn in runs:
             if name not in args.what:
                 continue
-            cpu, wall, peak, _ = _timed(fn, args.repeat)
+            cpu, wall, peak = _timed(fn, args.repeat)
             print(f"{len(as_is.steps):>7} {len(as_is.flows):>7} {name:<9} {min(cpu):>8.2f} "
                   f"{statistics.median(cpu):>8.2f} {min(wall):>8.2f} "
                   f"{statistics.median(wall):>8.2f} {peak / 2**20:>8.1f}", flush=True)

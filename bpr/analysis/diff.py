@@ -35,11 +35,18 @@ import difflib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-import networkx as nx
-
 from bpr.analysis.ecrs import ECRS_KINDS, ChangeKind, classify, split_savings
-from bpr.analysis.metrics import Measures, Metrics, StepCounts, measure, step_counts
+from bpr.analysis.metrics import (
+    Measures,
+    Metrics,
+    StepCounts,
+    change_savings,
+    measure,
+    step_counts,
+)
+from bpr.analysis.moves import moved_groups
 from bpr.errors import DiffError
+from bpr.model.collector import collector_paused
 from models.procedure import ProcedureVersion
 
 __all__ = [
@@ -177,28 +184,36 @@ def match_groups(as_is: ProcedureVersion,
     """
     old_ids = [s.id for s in as_is.steps]
     new_ids = [s.id for s in to_be.steps]
-    old_set = set(old_ids)
-    graph: nx.Graph[tuple[str, str]] = nx.Graph()
-    graph.add_nodes_from(("old", s) for s in old_ids)
-    graph.add_nodes_from(("new", s) for s in new_ids)
+    old_pos = {s: i for i, s in enumerate(old_ids)}
     new_set = set(new_ids)
-    for step in to_be.steps:
-        if step.id in old_set:
-            graph.add_edge(("old", step.id), ("new", step.id))
+    # Union-find over the steps of both versions: as-is step i is node i, to-be step j is
+    # node len(old_ids) + j.
+    parent = list(range(len(old_ids) + len(new_ids)))
+
+    def root(node: int) -> int:
+        while parent[node] != node:
+            parent[node] = parent[parent[node]]
+            node = parent[node]
+        return node
+
+    for j, step in enumerate(to_be.steps):
+        new_node = len(old_ids) + j
+        if step.id in old_pos:
+            parent[root(old_pos[step.id])] = root(new_node)
         for replaced in step.replaces:
             # A link between two steps that both keep a same-id counterpart is history
             # already folded into the id match (a to-be diffed with itself is empty).
-            if replaced in old_set and not (replaced in new_set and step.id in old_set
+            if replaced in old_pos and not (replaced in new_set and step.id in old_pos
                                             and replaced != step.id):
-                graph.add_edge(("old", replaced), ("new", step.id))
-    old_pos = {s: i for i, s in enumerate(old_ids)}
-    new_pos = {s: i for i, s in enumerate(new_ids)}
-    groups = []
-    for component in nx.connected_components(graph):
-        old = tuple(sorted((s for side, s in component if side == "old"), key=old_pos.__getitem__))
-        new = tuple(sorted((s for side, s in component if side == "new"), key=new_pos.__getitem__))
-        groups.append((old, new))
-    groups.sort(key=lambda g: (old_pos[g[0][0]] if g[0] else len(old_ids) + new_pos[g[1][0]]))
+                parent[root(old_pos[replaced])] = root(new_node)
+    # Groups in the order of their first as-is step, then those of added steps in the
+    # order of their first to-be step; each side in model order.
+    members: dict[int, tuple[list[str], list[str]]] = {}
+    for i, step_id in enumerate(old_ids):
+        members.setdefault(root(i), ([], []))[0].append(step_id)
+    for j, step_id in enumerate(new_ids):
+        members.setdefault(root(len(old_ids) + j), ([], []))[1].append(step_id)
+    groups = [(tuple(old), tuple(new)) for old, new in members.values()]
     return groups
 
 
@@ -233,99 +248,6 @@ def suggest_matches(as_is: ProcedureVersion, to_be: ProcedureVersion,
     return chosen
 
 
-def _forward_successors(model: ProcedureVersion) -> tuple[dict[str, list[str]], list[str]]:
-    """The flow graph without the flows that close a loop (back edges of a depth-first
-    search from the start, in file order), so that "before" and "after" are defined.
-
-    Returns:
-        ``(successors, finished)``: the kept successors of every step reached from the
-        start, and those steps in the order the search finished them (every kept flow
-        goes from a later to an earlier one: reversed, a topological order).
-    """
-    successors = {s.id: [f.target for f in model.outgoing(s.id)] for s in model.steps}
-    forward: dict[str, list[str]] = {}
-    finished: list[str] = []
-    on_path: set[str] = set()
-    done: set[str] = set()
-    stack: list[tuple[str, int]] = [(model.start.id, 0)]
-    on_path.add(model.start.id)
-    forward[model.start.id] = []
-    while stack:
-        node, i = stack.pop()
-        if i < len(successors[node]):
-            stack.append((node, i + 1))
-            nxt = successors[node][i]
-            if nxt in on_path:
-                continue  # a back edge: the loop's way back
-            forward[node].append(nxt)
-            if nxt not in done:
-                on_path.add(nxt)
-                forward[nxt] = []
-                stack.append((nxt, 0))
-        else:
-            on_path.discard(node)
-            done.add(node)
-            finished.append(node)
-    return forward, finished
-
-
-def _orders(model: ProcedureVersion, group_of: dict[str, int], counted: set[int]
-            ) -> tuple[dict[int, int], dict[int, int]]:
-    """Groups before and after each group (loops cut), as bit sets (bit ``i``: group ``i``),
-    counting only the groups in ``counted``.
-
-    One pass over the kept flows in each direction: the set of a step is the union of its
-    neighbours' sets and their own bits, taken in topological order.
-    """
-    forward, finished = _forward_successors(model)
-    bit = {s: (1 << g if g in counted else 0) for s, g in group_of.items()}
-    after: dict[str, int] = {}
-    for node in finished:  # successors first
-        bits = 0
-        for nxt in forward[node]:
-            bits |= after[nxt] | bit[nxt]
-        after[node] = bits
-    before: dict[str, int] = {}
-    for node in reversed(finished):  # predecessors first
-        bits = before.get(node, 0)
-        before[node] = bits
-        mine = bits | bit[node]
-        for nxt in forward[node]:
-            before[nxt] = before.get(nxt, 0) | mine
-    group_before: dict[int, int] = {}
-    group_after: dict[int, int] = {}
-    for step_id, group in group_of.items():
-        group_before[group] = group_before.get(group, 0) | before.get(step_id, 0)
-        group_after[group] = group_after.get(group, 0) | after.get(step_id, 0)
-    return group_before, group_after
-
-
-def _moved_groups(as_is: ProcedureVersion, to_be: ProcedureVersion,
-                  groups: list[tuple[tuple[str, ...], tuple[str, ...]]],
-                  group_of_old: dict[str, int], group_of_new: dict[str, int],
-                  one_sided: set[int]) -> set[int]:
-    """Indexes of the groups whose kept steps before or after differ between the versions.
-
-    Only work moves: a group without tasks on either side (start, end, gateways) is never
-    moved. Eliminated and added steps do not count, so removing a neighbour is not a move;
-    nor does the group itself (its own steps may follow each other).
-    """
-    candidates = [i for i, (old, new) in enumerate(groups)
-                  if old and new and any(as_is.step(s).is_activity for s in old)
-                  and any(to_be.step(s).is_activity for s in new)]
-    if not candidates:
-        return set()
-    counted = set(range(len(groups))) - one_sided
-    old_before, old_after = _orders(as_is, group_of_old, counted)
-    new_before, new_after = _orders(to_be, group_of_new, counted)
-    moved = set()
-    for i in candidates:
-        own = 1 << i  # set on both sides: the group itself does not count
-        if old_before[i] | own != new_before[i] | own or old_after[i] | own != new_after[i] | own:
-            moved.add(i)
-    return moved
-
-
 def _rationale(texts: Iterable[str | None]) -> str | None:
     unique: list[str] = []
     for text in texts:
@@ -354,6 +276,7 @@ def require_same_procedure(as_is: ProcedureVersion, to_be: ProcedureVersion,
                     f"{where[0]} and '{to_be.id}' ({to_be.version}){where[1]}")
 
 
+@collector_paused()
 def diff(as_is: ProcedureVersion, to_be: ProcedureVersion) -> ChangeSet:
     """The change set from ``as_is`` to ``to_be``.
 
@@ -373,7 +296,6 @@ def diff(as_is: ProcedureVersion, to_be: ProcedureVersion) -> ChangeSet:
     groups = match_groups(as_is, to_be)
     group_of_old = {s: i for i, (old, _) in enumerate(groups) for s in old}
     group_of_new = {s: i for i, (_, new) in enumerate(groups) for s in new}
-    one_sided = {i for i, (old, new) in enumerate(groups) if not old or not new}
     elimination = {e.step: e.rationale for e in to_be.eliminated}
     old_ids = {s.id for s in as_is.steps}
 
@@ -388,13 +310,11 @@ def diff(as_is: ProcedureVersion, to_be: ProcedureVersion) -> ChangeSet:
             set_warnings.append(f"as-is step '{elim.step}' is listed as eliminated but the to-be "
                                 "still has it or replaces it; treated as matched")
 
-    moved_groups = _moved_groups(as_is, to_be, groups, group_of_old, group_of_new, one_sided)
+    moved = moved_groups(as_is, to_be, groups, group_of_old, group_of_new)
     changes: list[Change] = []
-    for index, (old, new) in enumerate(groups):
-        moved = index in moved_groups
-        cls = classify(as_is, to_be, old, new, moved=moved)
-        savings = Measures.sum(before.step_per_year(s) for s in old) - \
-            Measures.sum(after.step_per_year(s) for s in new)
+    for index, ((old, new), savings) in enumerate(zip(groups, change_savings(before, after, groups),
+                                                      strict=True)):
+        cls = classify(as_is, to_be, old, new, moved=index in moved)
         warnings: list[str] = []
         if cls.kind is ChangeKind.ELIMINATE:
             rationale = _rationale(elimination.get(s) for s in old)
@@ -413,7 +333,7 @@ def diff(as_is: ProcedureVersion, to_be: ProcedureVersion) -> ChangeSet:
             details += ("eliminated facts: " + ", ".join(
                 f"{fact} {count:.0f}/yr" for fact, count in split.eliminated.items()),)
         if cls.kind not in ECRS_KINDS and any(
-                not m.isclose(Measures()) for k, m in split.by_kind.items()
+                not m.is_zero() for k, m in split.by_kind.items()
                 if k is ChangeKind.REARRANGE):
             details += ("savings from a change of the flow count as Rearrange",)
         changes.append(Change(cls.kind, cls.also, old, new, savings, rationale, tuple(warnings),

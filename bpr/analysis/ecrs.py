@@ -48,11 +48,13 @@ So every saving lands in exactly one of E, C, R, S, and the four add up to the t
 from __future__ import annotations
 
 import math
+from array import array
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
+from operator import attrgetter
 
-from bpr.analysis.metrics import Measures, Metrics
+from bpr.analysis.metrics import MEASURE_NAMES, Measures, Metrics
 from models.procedure import Channel, ProcedureVersion, Step
 
 __all__ = [
@@ -150,6 +152,12 @@ def classify(as_is: ProcedureVersion, to_be: ProcedureVersion, as_is_steps: tupl
         return Classification(ChangeKind.ADDED, (), ("new in the to-be",), None)
     old = [as_is.step(s) for s in as_is_steps]
     new = [to_be.step(s) for s in to_be_steps]
+    if len(old) == 1 and len(new) == 1 and old[0] == new[0]:
+        # Every field equal (the common case in large models): what the rules below find.
+        if moved:
+            return Classification(ChangeKind.REARRANGE, (), ("position in the flow changed",),
+                                  None)
+        return Classification(ChangeKind.UNCHANGED, (), (), None)
     kinds: list[ChangeKind] = []
     details: list[str] = []
     combine: str | None = None
@@ -217,6 +225,10 @@ def classify(as_is: ProcedureVersion, to_be: ProcedureVersion, as_is_steps: tupl
     return Classification(ChangeKind.UNCHANGED, (), tuple(details), None)
 
 
+_STEP_FACTS = ("paper", "seal", "signature", "transcription", "in_person", "travel", "cash")
+_step_facts = attrgetter(*_STEP_FACTS)
+
+
 def fact_executions(step: Step, per_year: float) -> dict[str, float]:
     """Executions per year of each analog fact of ``step`` (only the facts it has).
 
@@ -230,12 +242,13 @@ def fact_executions(step: Step, per_year: float) -> dict[str, float]:
         plus its original attachments.
     """
     out: dict[str, float] = {}
-    for fact in ("paper", "seal", "signature", "transcription", "in_person", "travel", "cash"):
-        if getattr(step, fact):
+    for fact, on in zip(_STEP_FACTS, _step_facts(step), strict=True):
+        if on:
             out[fact] = per_year
+    originals = int(step.original_paper)
     if step.attachments:
         out["attachments"] = per_year * len(step.attachments)
-    originals = int(step.original_paper) + sum(1 for a in step.attachments if a.original)
+        originals += sum(1 for a in step.attachments if a.original)
     if originals:
         out["original_paper"] = per_year * originals
     return out
@@ -258,6 +271,8 @@ class FactSplit:
 _COUNTS = ("counter_visits", "in_person_steps", "paper_steps", "sheets", "seals", "signatures",
            "transcriptions", "cash_payments", "attachments", "attachments_held_by_government")
 """Analog counts of :class:`~bpr.analysis.metrics.Measures` whose decrease is E."""
+_counts = attrgetter(*_COUNTS)
+_ZERO_BYTES = array("d", [0.0] * len(MEASURE_NAMES)).tobytes()
 
 
 _WHOLE_STEP = ("travel", "transcription")
@@ -301,15 +316,17 @@ def split_savings(as_is: ProcedureVersion, to_be: ProcedureVersion, before: Metr
         KeyError: a step id is not in its version.
     """
     old = _executions(as_is, before, as_is_steps)
-    new = _executions(to_be, after, to_be_steps)
-    eliminated = {f: old[f] - new.get(f, 0.0) for f in ANALOG_FACTS
-                  if f in old and old[f] - new.get(f, 0.0) > 1e-9}
+    eliminated: dict[str, float] = {}
+    if old:  # (without analog facts in the as-is steps, nothing is eliminated)
+        new = _executions(to_be, after, to_be_steps)
+        eliminated = {f: old[f] - new.get(f, 0.0) for f in ANALOG_FACTS
+                      if f in old and old[f] - new.get(f, 0.0) > 1e-9}
     if kind is ChangeKind.ELIMINATE:
         return FactSplit({ChangeKind.ELIMINATE: savings}, eliminated)
     share = {f: min(count / old[f], 1.0) for f, count in eliminated.items()}
     resident = travel = 0.0
     staff: dict[str, float] = {}
-    for step_id in as_is_steps:
+    for step_id in as_is_steps if old else ():
         facts = fact_executions(as_is.step(step_id), 1.0)
         if not facts:
             continue
@@ -318,22 +335,29 @@ def split_savings(as_is: ProcedureVersion, to_be: ProcedureVersion, before: Metr
             part = max(share.get(f, 0.0) for f in whole)
         else:
             part = math.fsum(share.get(f, 0.0) for f in facts) / (len(facts) + 1)
-        measures = before.step_per_year(step_id)
-        resident += part * measures.resident_minutes
-        travel += part * measures.travel_minutes
+        # The step's per-year measures (``before.step_per_year``), value by value.
+        measures, volume = before.per_step[step_id], before.annual_volume
+        resident += part * (measures.resident_minutes * volume)
+        travel += part * (measures.travel_minutes * volume)
         for actor, minutes in measures.staff_minutes.items():
-            staff[actor] = staff.get(actor, 0.0) + part * minutes
+            staff[actor] = staff.get(actor, 0.0) + part * (minutes * volume)
     e_resident = _clip(resident, savings.resident_minutes)
-    values = {name: max(getattr(savings, name), 0.0) for name in _COUNTS}
-    e_part = Measures(
-        resident_minutes=e_resident,
-        travel_minutes=min(_clip(travel, savings.travel_minutes), e_resident),
-        staff_minutes={a: _clip(m, savings.staff_minutes.get(a, 0.0)) for a, m in staff.items()},
-        **values)
+    values = dict.fromkeys(MEASURE_NAMES, 0.0)
+    values.update(zip(_COUNTS, (max(value, 0.0) for value in _counts(savings)), strict=True))
+    values["resident_minutes"] = e_resident
+    values["travel_minutes"] = min(_clip(travel, savings.travel_minutes), e_resident)
     rest_kind = kind if kind in ECRS_KINDS else ChangeKind.REARRANGE
+    if not staff and array("d", values.values()).tobytes() == _ZERO_BYTES:
+        # Nothing is E (every part +0.0, the bytes tell -0.0 apart): ``savings - e_part``
+        # would be ``savings``, value for value (x + -0.0 is x, for x = -0.0 too), so the
+        # rest is the savings.
+        return FactSplit({rest_kind: savings}, eliminated)
+    e_part = Measures.from_values(
+        values.values(),
+        {a: _clip(m, savings.staff_minutes.get(a, 0.0)) for a, m in staff.items()})
     rest = savings - e_part
     by_kind: dict[ChangeKind, Measures] = {}
-    if not e_part.isclose(Measures()):
+    if not e_part.is_zero():
         by_kind[ChangeKind.ELIMINATE] = e_part
     by_kind[rest_kind] = rest  # kept even when ~0, so that the parts add up exactly
     return FactSplit(by_kind, eliminated)

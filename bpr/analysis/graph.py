@@ -51,6 +51,7 @@ __all__ = [
     "build_graph",
     "completion_share",
     "counter_entries",
+    "counts_and_completion",
     "expected_counts",
     "expected_visits",
     "expected_visits_by_combination",
@@ -117,11 +118,13 @@ def _inside_visit(step: Step) -> bool:
     return step.kind is StepKind.TASK and not step.in_person and step.resident == "waits"
 
 
-def _solved(model: ProcedureVersion, overrides: Overrides | None
+def _solved(model: ProcedureVersion, overrides: Overrides | None, chain: Chain | None = None
             ) -> tuple[Chain, list[tuple[Combination, float, np.ndarray, np.ndarray]]]:
-    """(chain, [(combination, probability, weights, visits)]) for every possible combination."""
-    model = with_attribute_overrides(model, overrides)
-    chain = Chain(model)
+    """(chain, [(combination, probability, weights, visits)]) for every possible combination
+    (``chain``: the model's, overrides applied, when already built)."""
+    if chain is None:
+        chain = Chain(with_attribute_overrides(model, overrides))
+    model = chain.model
     solved = []
     for combination, probability in attribute_combinations(model):
         weights = chain.weights(combination if combination else None)
@@ -142,7 +145,24 @@ def expected_counts(model: ProcedureVersion, *, overrides: Overrides | None = No
         AnalysisError: a linear system is singular (a loop that cannot exit), or
             ``overrides`` names an attribute or value the version does not have.
     """
-    chain, solved = _solved(model, overrides)
+    return _expected_counts(Chain(with_attribute_overrides(model, overrides)))
+
+
+def counts_and_completion(model: ProcedureVersion, avoid: Callable[[Step], bool], *,
+                          overrides: Overrides | None = None) -> tuple[ExpectedCounts, float]:
+    """``(expected_counts(model), completion_share(model, avoid))`` with the same
+    ``overrides``, indexing the graph once (what :func:`bpr.analysis.metrics.measure`
+    needs).
+
+    Raises:
+        AnalysisError: see :func:`expected_counts`.
+    """
+    chain = Chain(with_attribute_overrides(model, overrides))
+    return _expected_counts(chain), _completion_share(chain, avoid)
+
+
+def _expected_counts(chain: Chain) -> ExpectedCounts:
+    chain, solved = _solved(chain.model, None, chain)
     steps = chain.model.steps
     n = len(steps)
     kinds = [visit_kind(s) for s in steps]
@@ -389,8 +409,11 @@ def completion_share(model: ProcedureVersion, avoid: Callable[[Step], bool], *,
     Raises:
         AnalysisError: see :func:`expected_visits`.
     """
-    model = with_attribute_overrides(model, overrides)
-    chain = Chain(model)
+    return _completion_share(Chain(with_attribute_overrides(model, overrides)), avoid)
+
+
+def _completion_share(chain: Chain, avoid: Callable[[Step], bool]) -> float:
+    model = chain.model
     avoided = np.array([avoid(s) for s in model.steps])
     if avoided[chain.start]:
         return 0.0

@@ -316,6 +316,15 @@ class _Explorer:
         self.bit = bit
         self.masks = [(sum(bit[p] for p in t.consumes), sum(bit[p] for p in t.produces))
                       for t in self.net.transitions]
+        # The transitions consuming from each place (by place bit position): a marking
+        # only tries those of its marked places, not every transition (linear, not
+        # quadratic, in the size of the net).
+        self.consumers: dict[int, list[int]] = {}
+        self.always = [t for t, transition in enumerate(self.net.transitions)
+                       if not transition.consumes]  # enabled in every marking
+        for t, transition in enumerate(self.net.transitions):
+            for p in dict.fromkeys(transition.consumes):
+                self.consumers.setdefault(bit[p].bit_length() - 1, []).append(t)
         self.initial, self.final = bit[SOURCE], bit[SINK]
         self.parent: dict[int, tuple[int, int] | None] = {self.initial: None}
         self.successors: dict[int, list[int]] = {}
@@ -347,7 +356,8 @@ class _Explorer:
                 if marking != self.final:
                     self.findings.append(self._improper(marking, None))
                 continue
-            for t, (consume, produce) in enumerate(self.masks):
+            for t in self._candidates(marking):  # in transition order, as a full scan
+                consume, produce = self.masks[t]
                 if marking & consume != consume:
                     continue
                 enabled = True
@@ -366,6 +376,17 @@ class _Explorer:
                     queue.append(new)
             if not enabled:
                 self.findings.append(self._stuck(marking))
+
+    def _candidates(self, marking: int) -> list[int]:
+        """Transitions that consume from a marked place or from none, in increasing order
+        (the others cannot fire)."""
+        found = set(self.always)
+        rest = marking
+        while rest:
+            low = rest & -rest
+            found.update(self.consumers.get(low.bit_length() - 1, ()))
+            rest ^= low
+        return sorted(found)
 
     # Token provenance: which firing produced each token, to name the and-split or choice
     # behind a counterexample.
@@ -503,8 +524,9 @@ def _low_exit_loops(model: ProcedureVersion, graph: nx.DiGraph[str]) -> list[Fin
     except AnalysisError as exc:
         return [Finding(FindingKind.LOW_EXIT_LOOP, "warning", model.start.id, str(exc))]
     findings = []
+    position = {s.id: i for i, s in enumerate(model.steps)}
     for component in nx.strongly_connected_components(graph):
-        loop = [s.id for s in model.steps if s.id in component]
+        loop = sorted(component, key=position.__getitem__)  # in model order
         worst = max(loop, key=lambda s: visits[s])
         if visits[worst] <= MAX_EXPECTED_VISITS:
             continue

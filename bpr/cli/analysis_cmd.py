@@ -198,9 +198,8 @@ def diff_rows(changeset: ChangeSet, *, width: int | None = None) -> list[dict[st
         width: shorten rationales to this many characters (``None``: in full).
     """
     rows: list[dict[str, Any]] = []
-    zero = Measures()
     for change in changeset.changes:
-        if change.kind is ChangeKind.UNCHANGED and change.savings.isclose(zero):
+        if change.kind is ChangeKind.UNCHANGED and change.savings.is_zero():
             continue
         rows.append({"kind": change.kind.value, "also": "".join(k.value for k in change.also),
                      "change": change.label, **_savings_cells(change.savings),

@@ -25,6 +25,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from bpr.errors import InvalidModelError, Problem
+from bpr.model.collector import collector_paused
 from bpr.model.files import decode_utf8, read_limited
 from bpr.model.structure import structural_problems
 from bpr.model.validation import pydantic_message, pydantic_problems
@@ -116,6 +117,7 @@ def _pydantic_problems(located: Located, error: ValidationError) -> list[Problem
     return pydantic_problems(located, error, tags=_TAGS, fields_at=_model_at, special=_special)
 
 
+@collector_paused()
 def validate_located(located: Located) -> ProcedureVersion:
     """Validate plain located data into a model, reporting every problem found.
 
