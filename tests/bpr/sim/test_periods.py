@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import math
 import statistics
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
+from bpr.cli import app
 from bpr.errors import SimulationError
 from bpr.model.load import load_procedure
 from bpr.sim import Scenario, simulate_batch, simulate_replication
@@ -25,6 +28,7 @@ ROOT = Path(__file__).resolve().parents[3]
 DEFAULT = ROOT / "procedures" / "scenarios" / "default.yaml"
 NURSERY = ROOT / "procedures" / "childcare" / "nursery-application"
 SCHOOL_FEE = ROOT / "procedures" / "childcare" / "school-fee-collection-request"
+runner = CliRunner()
 
 
 def _little_ratio(results: list[ReplicationResult]) -> tuple[float, float]:
@@ -116,3 +120,25 @@ def test_unfinished_cases_are_counted_and_left_out_of_the_lead_times() -> None:
     assert m["unfinished"] > 0
     assert len(table["lead_time_days"]) == arrived - m["unfinished"]
     assert m["lead_time_days_mean"] == pytest.approx(statistics.mean(table["lead_time_days"]))
+
+
+def test_both_kernels_agree_with_an_automatic_warmup() -> None:
+    model = load_procedure(SCHOOL_FEE / "as-is.yaml")
+    scenario = load_scenario(DEFAULT)
+    compiled = simulate_batch(model, scenario, range(2), keep_cases=True, kernel="compiled")
+    python = simulate_batch(model, scenario, range(2), keep_cases=True, kernel="python")
+    assert compiled == python
+
+
+def test_simulate_shows_the_periods_it_used() -> None:
+    result = runner.invoke(app, ["simulate", str(NURSERY), "--replications", "1", "--years", "0.1",
+                                 "--format", "json"])
+    assert result.exit_code == 0, result.output
+    scenario = json.loads(result.stdout)["scenario"]
+    as_is, to_be = load_procedure(NURSERY / "as-is.yaml"), load_procedure(NURSERY / "to-be.yaml")
+    expected = resolve_periods(load_scenario(DEFAULT), [as_is, to_be])
+    assert (scenario["warmup_days"], scenario["drain_days"]) == (expected.warmup_days,
+                                                                 expected.drain_days)
+    table = runner.invoke(app, ["simulate", str(NURSERY / "as-is.yaml"), "--replications", "1",
+                                "--years", "0.1"])
+    assert f"after a warm-up of {expected.warmup_days} days" in " ".join(table.stdout.split())
