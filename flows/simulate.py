@@ -159,7 +159,9 @@ def _strict_json(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def summarise_run(store: Store, run_id: int) -> list[dict[str, Any]]:
-    """One row per (procedure, version, scenario) of a run: the headline estimates."""
+    """One row per (procedure, version, scenario) of a run: the headline estimates, with
+    the cases still open when the simulation stopped (``unfinished``, per replication; they
+    are left out of the lead time)."""
     groups = group_replications(ReplicationResult.model_validate(rep)
                                 for row in store.simulation_results(run_id)
                                 for rep in row.results["replications"])
@@ -178,7 +180,8 @@ def summarise_run(store: Store, run_id: int) -> list[dict[str, Any]]:
                      "staff_hours": mean("staff_hours"),
                      "counter_wait_min": mean("counter_wait_minutes_mean"),
                      "paper_steps": mean("paper_steps"), "seals": mean("seals"),
-                     "transcriptions": mean("transcriptions"), "backlog": mean("backlog_end")})
+                     "transcriptions": mean("transcriptions"), "backlog": mean("backlog_end"),
+                     "unfinished": mean("unfinished")})
     return rows
 
 
@@ -201,6 +204,12 @@ def _markdown(rows: list[dict[str, Any]], run_id: int) -> str:
         lines.append(f"| {r['procedure']} | {r['version']} | {r['scenario']} | {r['completed']} | "
                      f"{r['lead_time_days']} | {r['staff_hours']} | {r['paper_steps']} | "
                      f"{r['seals']} | {r['transcriptions']} |")
+    open_rows = [r for r in rows if r.get("unfinished")]
+    if open_rows:
+        lines += ["", "Cases still open when the simulation stopped are left out of the lead "
+                  "times (per replication):", ""]
+        lines += [f"* {r['procedure']} {r['version']} ({r['scenario']}): {r['unfinished']}"
+                  for r in open_rows]
     return "\n".join(lines) + "\n"
 
 
