@@ -95,9 +95,9 @@ def run_simpy(model: ProcedureVersion, cases: int) -> tuple[int, float, float]:
     scenario = scenario_for(model, cases)
     cm = compile_model(model, scenario)
     root = replication_seed(scenario.seed, model.id, scenario.name, 0)
-    window_end = scenario.warmup_days + scenario.horizon_days
-    office = office_calendar(scenario, window_end + scenario.drain_days + 30)
-    plan = ArrivalPlan(office.origin, scenario.warmup_days, window_end, model.annual_volume,
+    window_end = scenario.warmup + scenario.horizon_days
+    office = office_calendar(scenario, window_end + scenario.drain + 30)
+    plan = ArrivalPlan(office.origin, scenario.warmup, window_end, model.annual_volume,
                        model.seasonality, cm.online_share, scenario.counter_profile,
                        scenario.online_profile)
     times, online = generate_arrivals(stream(root, "arrivals"), plan, office)
@@ -139,7 +139,7 @@ def run_simpy(model: ProcedureVersion, cases: int) -> tuple[int, float, float]:
             env.process(case(t, is_online))
 
     env.process(source())
-    env.run(until=(window_end + scenario.drain_days) * 1440)
+    env.run(until=(window_end + scenario.drain) * 1440)
     return len(times), time.perf_counter() - began, time.process_time() - cpu
 
 

@@ -25,6 +25,7 @@ from pydantic import Field
 from bpr.errors import SimulationError
 from bpr.sim import Scenario, load_scenario, simulate_batch, summarise
 from bpr.sim.compiled import channel_kind, check_fits
+from bpr.sim.periods import resolve_periods
 from bpr.sim.results import ReplicationResult
 from bpr.sim.tables import group_replications
 from flows.common import (
@@ -120,12 +121,18 @@ def plan_tasks(versions: list[LoadedVersion], base: Scenario, online_shares: tup
                replications: int, target_cases: int = TARGET_CASES_PER_TASK) -> list[SimTask]:
     """Cut the sweep into tasks of about ``target_cases`` simulated cases each."""
     tasks: list[SimTask] = []
-    years = (base.horizon_days + base.warmup_days) / 365
+    by_procedure: dict[str, list[ProcedureVersion]] = {}
     for loaded in versions:
+        by_procedure.setdefault(loaded.model.id, []).append(loaded.model)
+    # `auto` periods: one per procedure, shared by its versions (compared on the same applicants).
+    bases = {pid: resolve_periods(base, models) for pid, models in by_procedure.items()}
+    for loaded in versions:
+        procedure_base = bases[loaded.model.id]
+        years = (procedure_base.horizon_days + procedure_base.warmup) / 365
         per_replication = max(1.0, loaded.model.annual_volume * years +
                               (base.burst.applications if base.burst else 0))
         batch_size = max(1, min(replications, math.ceil(target_cases / per_replication)))
-        for scenario in scenario_variants(base, online_shares,
+        for scenario in scenario_variants(procedure_base, online_shares,
                                           has_channel_choice=channel_kind(loaded.model) is not None):
             for batch, first in enumerate(range(0, replications, batch_size)):
                 reps = tuple(range(first, min(replications, first + batch_size)))
@@ -152,7 +159,9 @@ def _strict_json(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def summarise_run(store: Store, run_id: int) -> list[dict[str, Any]]:
-    """One row per (procedure, version, scenario) of a run: the headline estimates."""
+    """One row per (procedure, version, scenario) of a run: the headline estimates, with
+    the cases still open when the simulation stopped (``unfinished``, per replication; they
+    are left out of the lead time)."""
     groups = group_replications(ReplicationResult.model_validate(rep)
                                 for row in store.simulation_results(run_id)
                                 for rep in row.results["replications"])
@@ -171,7 +180,8 @@ def summarise_run(store: Store, run_id: int) -> list[dict[str, Any]]:
                      "staff_hours": mean("staff_hours"),
                      "counter_wait_min": mean("counter_wait_minutes_mean"),
                      "paper_steps": mean("paper_steps"), "seals": mean("seals"),
-                     "transcriptions": mean("transcriptions"), "backlog": mean("backlog_end")})
+                     "transcriptions": mean("transcriptions"), "backlog": mean("backlog_end"),
+                     "unfinished": mean("unfinished")})
     return rows
 
 
@@ -194,6 +204,12 @@ def _markdown(rows: list[dict[str, Any]], run_id: int) -> str:
         lines.append(f"| {r['procedure']} | {r['version']} | {r['scenario']} | {r['completed']} | "
                      f"{r['lead_time_days']} | {r['staff_hours']} | {r['paper_steps']} | "
                      f"{r['seals']} | {r['transcriptions']} |")
+    open_rows = [r for r in rows if r.get("unfinished")]
+    if open_rows:
+        lines += ["", "Cases still open when the simulation stopped are left out of the lead "
+                  "times (per replication):", ""]
+        lines += [f"* {r['procedure']} {r['version']} ({r['scenario']}): {r['unfinished']}"
+                  for r in open_rows]
     return "\n".join(lines) + "\n"
 
 

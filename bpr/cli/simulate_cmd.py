@@ -41,6 +41,7 @@ from bpr.sim import (
     summarise,
 )
 from bpr.sim.compiled import channel_kind, check_fits, online_share_of
+from bpr.sim.periods import resolve_periods
 from models.procedure import ProcedureVersion
 
 __all__ = [
@@ -145,7 +146,8 @@ def paired_heading(first: str, second: str) -> str:
 
 def scenarios_for(scenario: Scenario, models: list[ProcedureVersion]) -> list[Scenario]:
     """The scenario each model is simulated under: the online share applies to versions
-    with a ``channel`` attribute (or a legacy channel choice) only.
+    with a ``channel`` attribute (or a legacy channel choice) only; an ``auto`` warm-up
+    and drain are chosen for all the models together (:mod:`bpr.sim.periods`).
 
     When the scenario sets an online share and some of several versions have no channel
     (a paper as-is beside an online to-be), the share applies to the others only, and a
@@ -155,6 +157,8 @@ def scenarios_for(scenario: Scenario, models: list[ProcedureVersion]) -> list[Sc
         ScenarioError: the scenario sets an online share and no version can take it
             (names the version).
     """
+    # One warm-up and drain for all the versions: they are compared on the same applicants.
+    scenario = resolve_periods(scenario, models)
     if scenario.online_share is None:
         return [scenario] * len(models)
     takes = [channel_kind(m) is not None for m in models]
@@ -306,6 +310,7 @@ def simulate(
     else:
         models = [load_procedure(f) for f in files]
     check_scenario(scenario, models)
+    scenario = resolve_periods(scenario, models)  # `auto` periods: the numbers shown and used
     per_model = scenarios_for(scenario, models)
     progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                         TimeElapsedColumn(), console=Console(stderr=True),
@@ -323,7 +328,7 @@ def simulate(
             loops = any(f.kind is FindingKind.LOW_EXIT_LOOP
                         for f in check_soundness(model).findings)
             verdicts.append(unfinished_report(results, max_unfinished_share,
-                                              scenario.drain_days, low_exit_loop=loops))
+                                              model_scenario.drain, low_exit_loop=loops))
     paired = paired_differences(batches[0], batches[1]) if len(batches) == 2 else None
     _report_unfinished(verdicts)
     if fmt is Format.JSON:
@@ -337,7 +342,8 @@ def simulate(
         sys.stdout.write(strict_json(payload))
     else:
         title = (f"{models[0].name} ({models[0].id}) — scenario {scenario.name}, "
-                 f"{scenario.start} + {scenario.horizon_days} days, {scenario.replications} "
+                 f"{scenario.start} + {scenario.horizon_days} days (after a warm-up of "
+                 f"{scenario.warmup_days} days), {scenario.replications} "
                  "replications, mean ± 95% CI half-width")
         emit(comparison_rows(summaries, paired), fmt, title=title)
     if any(too_many for _, too_many in verdicts):

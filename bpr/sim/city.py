@@ -51,6 +51,7 @@ from bpr.sim.engine import (
     step_streams,
     stream_lists,
 )
+from bpr.sim.periods import resolve_periods
 from bpr.sim.results import Estimate, estimate
 from bpr.sim.scenario import Scenario, ScenarioError
 from bpr.sim.seeds import replication_seed
@@ -276,7 +277,8 @@ def simulate_city_replication(models: Sequence[ProcedureVersion], city: CityScen
         SimulationError: a scenario does not fit a model (e.g. an online share for a
             version without a channel is ignored for it, never an error).
     """
-    base = city.scenario.model_copy(update={"name": city.name})
+    # One simulated period for the whole city: `auto` fits the longest lead time.
+    base = resolve_periods(city.scenario.model_copy(update={"name": city.name}), models)
     compiled = []
     for model in models:
         scenario = base
@@ -287,8 +289,8 @@ def simulate_city_replication(models: Sequence[ProcedureVersion], city: CityScen
                 scenario = base.model_copy(update={"online_share": None})
         compiled.append(compile_model(model, scenario))
     merged, starts = _merge(city, models, compiled)
-    ws, we = base.warmup_days, base.warmup_days + base.horizon_days
-    stop_day = we + base.drain_days
+    ws, we = base.warmup, base.warmup + base.horizon_days
+    stop_day = we + base.drain
     office = office_calendar(base, stop_day + _CALENDAR_MARGIN_DAYS)
     choice = kernel_choice(kernel)
     streams = StepStreams([], [], [], [])

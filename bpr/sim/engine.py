@@ -81,6 +81,7 @@ from bpr.sim.compiled import (
     iterate,
     uniform_drawer,
 )
+from bpr.sim.periods import resolve_periods
 from bpr.sim.raw import COLUMNS, Raw
 from bpr.sim.results import ActorResult, ReplicationResult
 from bpr.sim.scenario import Scenario
@@ -154,7 +155,9 @@ def simulate_replication(model: ProcedureVersion, scenario: Scenario, replicatio
 
     Args:
         model: a validated procedure version (not modified).
-        scenario: the conditions.
+        scenario: the conditions; an ``auto`` warm-up or drain is chosen for ``model``
+            alone (:func:`bpr.sim.periods.resolve_periods`; resolve it beforehand for
+            all the versions compared, so that they share one period).
         replication: replication number; with the scenario's seed, the procedure id and the
             scenario name it determines every random number — not the version, so the
             versions of a procedure are paired (common random numbers, :mod:`bpr.sim.seeds`).
@@ -172,11 +175,12 @@ def simulate_replication(model: ProcedureVersion, scenario: Scenario, replicatio
             with an office that never opens, ...), or an unknown kernel.
     """
     choice = kernel_choice(kernel)
+    scenario = resolve_periods(scenario, [model])
     cm = compiled if compiled is not None else compile_model(model, scenario)
     root = replication_seed(scenario.seed, model.id, scenario.seed_name, replication)
-    window_start = scenario.warmup_days
+    window_start = scenario.warmup
     window_end = window_start + scenario.horizon_days
-    stop_day = window_end + scenario.drain_days
+    stop_day = window_end + scenario.drain
     office = office_calendar(scenario, stop_day + _CALENDAR_MARGIN_DAYS)
     ws, we, stop = (window_start * MINUTES_PER_DAY, window_end * MINUTES_PER_DAY,
                     stop_day * MINUTES_PER_DAY)
@@ -199,7 +203,7 @@ def simulate_batch(model: ProcedureVersion, scenario: Scenario, replications: It
 
     Args:
         model: a validated procedure version.
-        scenario: the conditions.
+        scenario: the conditions (``auto`` periods as in :func:`simulate_replication`).
         replications: replication numbers, e.g. ``range(0, 10)``.
         keep_cases: also return per-case columns.
         progress: called with each replication number once it is done.
@@ -211,6 +215,7 @@ def simulate_batch(model: ProcedureVersion, scenario: Scenario, replications: It
     Raises:
         SimulationError: the scenario does not fit the model, or an unknown kernel.
     """
+    scenario = resolve_periods(scenario, [model])
     compiled = compile_model(model, scenario)
     results = []
     for r in replications:
@@ -231,8 +236,8 @@ def _arrival_chunks(model: ProcedureVersion, cm: CompiledModel, scenario: Scenar
     if burst is not None and burst.procedures and model.id not in burst.procedures:
         burst = None
     plan = ArrivalPlan(
-        origin=office.origin, window_start_day=scenario.warmup_days,
-        window_end_day=scenario.warmup_days + scenario.horizon_days,
+        origin=office.origin, window_start_day=scenario.warmup,
+        window_end_day=scenario.warmup + scenario.horizon_days,
         annual_volume=model.annual_volume, seasonality=model.seasonality,
         online_share=cm.online_share, counter_profile=scenario.counter_profile,
         online_profile=scenario.online_profile, burst=burst,
@@ -622,7 +627,7 @@ def _run(cm: CompiledModel, streams: StepStreams, office: OfficeCalendar,
 def _result(cm: CompiledModel, scenario: Scenario, replication: int, root: np.random.SeedSequence,
             office: OfficeCalendar, raw: Raw) -> ReplicationResult:
     years = scenario.horizon_days / 365.0
-    ws_day = scenario.warmup_days
+    ws_day = scenario.warmup
     we_day = ws_day + scenario.horizon_days
     cohort = max(raw.arrived, 1)
     per_year = {

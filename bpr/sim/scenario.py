@@ -20,7 +20,7 @@ import re
 from collections.abc import Collection, Sequence
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
@@ -38,6 +38,7 @@ from bpr.model.load import MAX_FILE_BYTES, Located, read_yaml, suggest
 from models.procedure import Distribution, Fixed, _number_is_fixed
 
 __all__ = [
+    "AUTO",
     "DEFAULT_COUNTER_PROFILE",
     "DEFAULT_ONLINE_PROFILE",
     "Burst",
@@ -61,6 +62,9 @@ DEFAULT_ONLINE_PROFILE: tuple[float, ...] = (
     0.3, 0.15, 0.1, 0.1, 0.1, 0.2, 0.4, 0.7, 0.9, 1.1, 1.2, 1.2,
     1.3, 1.2, 1.1, 1.1, 1.0, 1.0, 1.1, 1.3, 1.6, 1.7, 1.4, 0.8,
 )
+
+AUTO = "auto"
+"""A ``warmup_days`` or ``drain_days`` chosen from the procedure (:mod:`bpr.sim.periods`)."""
 
 _TIME = re.compile(r"^([01]\d|2[0-4]):([0-5]\d)$")
 
@@ -152,6 +156,9 @@ class Burst(_Strict):
         (), description="Procedure ids it applies to; empty means every procedure.")
 
 
+_Days = Annotated[int, Field(ge=0, le=3660)]
+
+
 class Scenario(_Strict):
     """The conditions of one simulation."""
 
@@ -163,13 +170,15 @@ class Scenario(_Strict):
     description: str | None = Field(None, description="Free text for readers.")
     start: date = Field(date(2025, 4, 1), description="First day observed (fiscal year start).")
     horizon_days: int = Field(365, ge=1, le=36_600, description="Days observed.")
-    warmup_days: int = Field(
-        0, ge=0, le=3660,
-        description="Days simulated before `start` so the year does not begin with empty queues.")
-    drain_days: int = Field(
-        365, ge=0, le=3660,
+    warmup_days: _Days | Literal["auto"] = Field(
+        0,
+        description="Days simulated before `start` so the year does not begin with empty queues; "
+        "`auto`: max(30, 2 × the procedure's expected lead time) (bpr.sim.periods).")
+    drain_days: _Days | Literal["auto"] = Field(
+        365,
         description="Days simulated after the horizon, without new arrivals, so the observed "
-        "year's cases can finish (their lead times count); cases still open then are unfinished.")
+        "year's cases can finish (their lead times count); cases still open then are unfinished; "
+        "`auto`: max(365, 5 × the procedure's expected lead time).")
     calendar: OfficeHours = Field(default_factory=OfficeHours,
                                   description="Office hours.")
     counter_profile: tuple[float, ...] = Field(
@@ -211,10 +220,40 @@ class Scenario(_Strict):
 
     __hash__ = None  # type: ignore[assignment]  # mutable dict field: not hashable
 
+    def _days(self, field: str) -> int:
+        value = getattr(self, field)
+        if value == AUTO:
+            raise SimulationError(f"scenario '{self.name}': {field} is 'auto'; resolve it for the "
+                                  "procedure first (bpr.sim.periods.resolve_periods)")
+        return int(value)
+
+    @property
+    def warmup(self) -> int:
+        """``warmup_days`` as a number.
+
+        Raises:
+            SimulationError: it is still ``auto`` (:func:`bpr.sim.periods.resolve_periods`
+                gives it a number).
+        """
+        return self._days("warmup_days")
+
+    @property
+    def drain(self) -> int:
+        """``drain_days`` as a number.
+
+        Raises:
+            SimulationError: it is still ``auto`` (see :attr:`warmup`).
+        """
+        return self._days("drain_days")
+
     @property
     def first_day(self) -> date:
-        """The first simulated day: ``start`` minus the warm-up."""
-        return self.start - timedelta(days=self.warmup_days)
+        """The first simulated day: ``start`` minus the warm-up.
+
+        Raises:
+            SimulationError: the warm-up is still ``auto`` (see :attr:`warmup`).
+        """
+        return self.start - timedelta(days=self.warmup)
 
     @property
     def last_day(self) -> date:
@@ -244,9 +283,12 @@ class Scenario(_Strict):
         if burst is None:
             return self
         last = burst.start + timedelta(days=burst.days - 1)
-        period = (f"the simulated period {self.first_day} – {self.last_day} (start {self.start}, "
+        # An automatic warm-up is at least 30 days: a burst inside those is inside any.
+        warmup = 30 if isinstance(self.warmup_days, str) else self.warmup_days
+        first = self.start - timedelta(days=warmup)
+        period = (f"the simulated period {first} – {self.last_day} (start {self.start}, "
                   f"warmup_days {self.warmup_days}, horizon_days {self.horizon_days})")
-        if burst.start < self.first_day or burst.start > self.last_day:
+        if burst.start < first or burst.start > self.last_day:
             raise _FieldError(("burst", "start"), f"the burst starts on {burst.start}, outside {period}")
         if last > self.last_day:
             raise _FieldError(("burst", "days"), f"the burst lasts until {last}, after the end of "

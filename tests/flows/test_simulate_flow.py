@@ -137,3 +137,18 @@ def test_online_share_variants_draw_the_base_scenarios_applicants() -> None:
     assert simulate_replication(model, variant, 0).metrics == simulate_replication(model, base, 0).metrics
     renamed = base.with_overrides(name="other")
     assert simulate_replication(model, renamed, 0).metrics != simulate_replication(model, base, 0).metrics
+
+
+def test_a_procedures_versions_share_one_automatic_warmup() -> None:
+    versions = load_catalog_versions(["nursery-application", "child-allowance-claim"])
+    base = load_scenario(BUILTIN_SCENARIO)
+    assert base.warmup_days == "auto"
+    tasks = plan_tasks(versions, base, (0.5,), replications=2)
+    periods: dict[str, set[tuple[object, object]]] = {}
+    for t in tasks:
+        periods.setdefault(t.version.model.id, set()).add((t.scenario.warmup_days,
+                                                            t.scenario.drain_days))
+    # as-is and to-be (and every online share) of one procedure: one period, in numbers
+    assert all(len(p) == 1 for p in periods.values())
+    (nursery,), (allowance,) = periods["nursery-application"], periods["child-allowance-claim"]
+    assert isinstance(nursery[0], int) and nursery[0] > allowance[0] >= 30  # months vs weeks
