@@ -615,7 +615,10 @@ def _build(reader: _Reader, root: etree._Element, process: etree._Element, file:
             if reader.lanes:
                 reader.warn(node.element, f"not in any lane: given to actor '{step['actor']}'",
                             node.bpmn)
-        if node.kind == "task" and "channel" not in props and node.channel != "none":
+        # A file we exported states every channel that is not the default, so its task
+        # types say nothing more (a system actor's step without a channel is a serviceTask).
+        if node.kind == "task" and "channel" not in props and node.channel != "none" \
+                and not reader.ours:
             step["channel"] = node.channel
         step.update(props)
         positions[("steps", len(steps))] = reader.where(node.element)
