@@ -505,7 +505,20 @@ def _result(parsed: _ParameterFile, task_ids: Collection[str]) -> ProsimosParame
                    for c in parsed.resource_calendars},
         warnings=tuple(f"task_resource_distribution[{i}]: task {t.task_id!r} is not a task of "
                        "the BPMN file; ignored" for i, t in enumerate(tasks)
-                       if t.task_id not in task_ids))
+                       if t.task_id not in task_ids) + _older_gamma_notes(parsed))
+
+
+def _older_gamma_notes(parsed: _ParameterFile) -> tuple[str, ...]:
+    """A note for each distribution written in the older gamma form, naming where."""
+    found: list[tuple[str, _Distribution]] = [
+        ("arrival_time_distribution", parsed.arrival_time_distribution)]
+    found += [(f"task_resource_distribution[{i}].resources[{j}]", r)
+              for i, t in enumerate(parsed.task_resource_distribution)
+              for j, r in enumerate(t.resources)]
+    found += [(f"event_distribution[{i}]", e) for i, e in enumerate(parsed.event_distribution)]
+    return tuple(f"{where}: gamma in the older form [shape, loc, scale, min, max] read as mean "
+                 f"{d.spec().values[0]:g} s and variance {d.spec().values[1]:g} s²"
+                 for where, d in found if d._scipy_gamma())
 
 
 MAX_JSON_DEPTH = 20

@@ -257,7 +257,11 @@ def test_the_older_five_parameter_gamma_is_mapped_to_mean_and_variance() -> None
     # scipy's gamma(a=4, loc=60, scale=30) with bounds: mean 4*30+60, variance 4*30**2
     written.update({"distribution_name": "gamma", "distribution_params": [
         {"value": 4}, {"value": "60"}, {"value": 30}, {"value": 0}, {"value": 3600}]})
-    task = parse_parameters(json.dumps(params), task_ids=TASKS).tasks[0]
+    result = parse_parameters(json.dumps(params), task_ids=TASKS)
+    assert result.warnings == ("task_resource_distribution[0].resources[0]: gamma in the older "
+                               "form [shape, loc, scale, min, max] read as mean 180 s and "
+                               "variance 3600 s²",)
+    task = result.tasks[0]
     assert task.duration.name == "gamma"
     assert task.duration.values == (180.0, 3600.0, 0.0, 3600.0)
     assert task.duration.mean == 180.0
