@@ -33,10 +33,11 @@ import json
 import math
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
+
+from prosimos_env import RUNNER, prosimos_python  # a sibling script
 
 from bpr.interop.prosimos import export_prosimos
 from bpr.model.load import load_procedure
@@ -46,20 +47,7 @@ from bpr.sim.scenario import OfficeHours
 from models.procedure import ProcedureVersion
 
 HERE = Path(__file__).resolve().parent
-VENV = HERE / ".venv-prosimos"
 MODEL = HERE / "prosimos" / "model.yaml"
-RUNNER = HERE / "prosimos" / "run_prosimos.py"
-
-
-def prosimos_python() -> Path:
-    """The Prosimos environment's interpreter, created and filled on first use."""
-    python = VENV / "bin" / "python"
-    if not python.exists():
-        subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True)
-    probe = subprocess.run([str(python), "-c", "import prosimos"], capture_output=True)
-    if probe.returncode != 0:
-        subprocess.run([str(python), "-m", "pip", "install", "-q", "prosimos==2.1.0"], check=True)
-    return python
 
 
 def scenario(cases: int, volume: float, seed: int) -> Scenario:

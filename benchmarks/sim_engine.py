@@ -11,7 +11,7 @@ the office calendar) through:
   arrivals, calendar and pre-drawn random numbers so that only the kernel differs;
 * Prosimos 2.1.0 on the same model exported with ``tetsuzuki prosimos export``, measured in
   the same run in its own virtual environment (``benchmarks/.venv-prosimos``, created on
-  first use by ``prosimos_side_by_side.py``'s helper); its time is that of its simulation
+  first use by ``prosimos_env.py``); its time is that of its simulation
   call alone (start-up and model loading excluded).
 
 Rates are simulated cases per CPU second of the process (``time.process_time``, the best
@@ -146,7 +146,7 @@ def run_simpy(model: ProcedureVersion, cases: int) -> tuple[int, float, float]:
 def run_prosimos(model: ProcedureVersion, cases: int) -> tuple[int, float, float]:
     """Prosimos 2.1.0 on ``model`` exported for about ``cases`` cases: (cases, wall, CPU)
     seconds of its simulation call, measured inside its own virtual environment."""
-    from prosimos_side_by_side import RUNNER, prosimos_python  # a sibling script
+    from prosimos_env import RUNNER, prosimos_python  # a sibling script
 
     exported = export_prosimos(model, scenario_for(model, cases))
     with tempfile.TemporaryDirectory() as tmp:

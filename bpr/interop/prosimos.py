@@ -9,6 +9,8 @@ Export choices (each listed in :attr:`ProsimosExport.warnings` when it applies):
 * each actor is a resource pool; staff and approvers get ``headcount`` members on the
   scenario's office calendar, unlimited actors (resident, system, external)
   :data:`UNLIMITED_AMOUNT` members on an always-open calendar;
+* several end steps are merged into one end event after an exclusive merge gateway
+  (Prosimos 2.1.0 supports one end event);
 * a step's ``delay`` becomes a timer intermediate event after it, with the delay as the
   event's duration (elapsed time, no resource);
 * triangular durations, which Prosimos does not read, become a normal distribution with
@@ -59,6 +61,7 @@ from models.procedure import (
 )
 
 __all__ = [
+    "MERGED_END_ID",
     "UNLIMITED_AMOUNT",
     "ProsimosExport",
     "ProsimosImport",
@@ -70,6 +73,9 @@ __all__ = [
 
 UNLIMITED_AMOUNT = 100
 """Pool size standing for an actor of unlimited capacity (resident, system, external)."""
+
+MERGED_END_ID = "End_merged"
+"""Id of the merge gateway before the single end event when a model has several ends."""
 
 _DAYS = ("MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY")
 _ALWAYS = [{"from": "MONDAY", "to": "SUNDAY", "beginTime": "00:00:00", "endTime": "23:59:59"}]
@@ -263,13 +269,29 @@ def export_prosimos(model: ProcedureVersion, scenario: Scenario) -> ProsimosExpo
         return fid
 
     exits: dict[str, str] = {}  # step id -> element the step's outgoing flows leave from
+    ends = [s for s in model.steps if s.kind is StepKind.END]
+    if len(ends) > 1:
+        # Prosimos 2.1.0 refuses a process with several end events ("Temporarily not
+        # supporting multiple end events"): the flows into each former end go into one
+        # exclusive merge gateway before a single end event. A case still ends as soon as
+        # it reaches any of them, so probabilities and lead times are unchanged.
+        merge = etree.SubElement(process, f"{{{BPMN_NS}}}exclusiveGateway", id=MERGED_END_ID)
+        single = etree.SubElement(process, f"{{{BPMN_NS}}}endEvent", id=f"{MERGED_END_ID}_end",
+                                  name=" / ".join(s.name for s in ends))
+        add_flow(merge.get("id", ""), single.get("id", ""))
+        for end in ends:
+            ids[end.id] = MERGED_END_ID
+        warnings.append(f"end steps {', '.join(s.id for s in ends)}: merged into one end event "
+                        f"({MERGED_END_ID}_end, after the merge gateway {MERGED_END_ID}), as "
+                        "Prosimos supports a single end event")
     for step in model.steps:
         sid = ids[step.id]
         outs = model.outgoing(step.id)
         if step.kind is StepKind.START:
             etree.SubElement(process, f"{{{BPMN_NS}}}startEvent", id=sid, name=step.name)
         elif step.kind is StepKind.END:
-            etree.SubElement(process, f"{{{BPMN_NS}}}endEvent", id=sid, name=step.name)
+            if len(ends) == 1:
+                etree.SubElement(process, f"{{{BPMN_NS}}}endEvent", id=sid, name=step.name)
             if step.duration.mean > 0:
                 warnings.append(f"step {step.id}: duration of an end step is not exported")
         elif step.kind is StepKind.CHOICE:

@@ -23,7 +23,7 @@ name         ``distribution_params`` values    notes
 ``uniform``  min, max
 ``norm``     mean, std, min, max               also ``normal``
 ``lognorm``  mean, variance, min, max          also ``lognormal``, ``log_normal``
-``gamma``    mean, variance, min, max
+``gamma``    mean, variance, min, max          or the older shape, loc, scale, min, max
 ===========  ================================  =========================================
 
 A distribution takes exactly its values (``fix`` also ``[value, 0, 1]``, as some exporters
@@ -74,6 +74,9 @@ _FORMS: dict[str, tuple[str, ...]] = {
     "fix": ("value",), "expon": ("mean", "min", "max"), "uniform": ("min", "max"),
     "norm": ("mean", "std", "min", "max"), "lognorm": ("mean", "variance", "min", "max"),
     "gamma": ("mean", "variance", "min", "max")}
+_GAMMA_SCIPY = ("shape", "loc", "scale", "min", "max")
+"""The older gamma form (scipy's ``gamma(a, loc, scale)`` and the bounds), which Prosimos
+2.1.0 still runs: read as mean ``shape*scale + loc`` and variance ``shape*scale**2``."""
 _EXTRA = {"fix": 2}
 """Values accepted past a form's own and ignored: some exporters write ``fix`` as
 ``[value, 0, 1]``."""
@@ -254,9 +257,17 @@ class _Distribution(BaseModel):
     distribution_name: _Text
     distribution_params: list[_Value]
 
+    def _scipy_gamma(self) -> bool:
+        """True for the older gamma form [shape, loc, scale, min, max]."""
+        return _ALIASES.get(self.distribution_name, self.distribution_name) == "gamma" and \
+            len(self.distribution_params) == len(_GAMMA_SCIPY)
+
     def spec(self) -> DistributionSpec:
         """The checked distribution (only of a validated model)."""
         name = _ALIASES.get(self.distribution_name, self.distribution_name)
+        if self._scipy_gamma():
+            shape, loc, scale, low, high = (p.value for p in self.distribution_params)
+            return DistributionSpec(name, (shape * scale + loc, shape * scale * scale, low, high))
         return DistributionSpec(name, tuple(p.value for p in
                                             self.distribution_params[:len(_FORMS[name])]))
 
@@ -269,7 +280,19 @@ class _Distribution(BaseModel):
                                   + ", ".join(_FORMS), hint=suggest(raw, [*_FORMS, *_ALIASES])))
         labels = _FORMS[name]
         count = len(self.distribution_params)
-        if not len(labels) <= count <= len(labels) + _EXTRA.get(name, 0):
+        if self._scipy_gamma():
+            at_old = {label: ("distribution_params", i, "value")
+                      for i, label in enumerate(_GAMMA_SCIPY)}
+            values = dict(zip(_GAMMA_SCIPY, (p.value for p in self.distribution_params),
+                              strict=True))
+            wrong = [Issue(at_old[label], f"{label} of the gamma [shape, loc, scale, min, max] "
+                           "must be > 0") for label in ("shape", "scale") if values[label] <= 0]
+            if values["loc"] < 0:
+                wrong.append(Issue(at_old["loc"], "loc must be >= 0: a time cannot be negative"))
+            if wrong:
+                raise DataError(*wrong)
+        if not len(labels) <= count <= len(labels) + _EXTRA.get(name, 0) \
+                and not self._scipy_gamma():
             first_extra: Path_ = ("distribution_params",) if count < len(labels) else \
                 ("distribution_params", len(labels) + _EXTRA.get(name, 0))
             raise DataError(Issue(first_extra, f"{raw} {'needs' if count < len(labels) else 'takes'} "
@@ -306,7 +329,7 @@ class _Period(BaseModel):
 
 class _Calendar(BaseModel):
     id: _Text
-    time_periods: list[_Period] = []
+    time_periods: _Section[_Period] = []
 
 
 class _Member(BaseModel):
@@ -326,7 +349,7 @@ class _Member(BaseModel):
 
 
 class _Pool(BaseModel):
-    resource_list: list[_Member]
+    resource_list: _Section[_Member]
 
 
 class _Choice(_Distribution):
@@ -350,7 +373,7 @@ class _Branch(BaseModel):
 
 class _Gateway(BaseModel):
     gateway_id: _Text
-    probabilities: list[_Branch]
+    probabilities: _Section[_Branch]
 
 
 class _ParameterFile(BaseModel):
@@ -482,7 +505,20 @@ def _result(parsed: _ParameterFile, task_ids: Collection[str]) -> ProsimosParame
                    for c in parsed.resource_calendars},
         warnings=tuple(f"task_resource_distribution[{i}]: task {t.task_id!r} is not a task of "
                        "the BPMN file; ignored" for i, t in enumerate(tasks)
-                       if t.task_id not in task_ids))
+                       if t.task_id not in task_ids) + _older_gamma_notes(parsed))
+
+
+def _older_gamma_notes(parsed: _ParameterFile) -> tuple[str, ...]:
+    """A note for each distribution written in the older gamma form, naming where."""
+    found: list[tuple[str, _Distribution]] = [
+        ("arrival_time_distribution", parsed.arrival_time_distribution)]
+    found += [(f"task_resource_distribution[{i}].resources[{j}]", r)
+              for i, t in enumerate(parsed.task_resource_distribution)
+              for j, r in enumerate(t.resources)]
+    found += [(f"event_distribution[{i}]", e) for i, e in enumerate(parsed.event_distribution)]
+    return tuple(f"{where}: gamma in the older form [shape, loc, scale, min, max] read as mean "
+                 f"{d.spec().values[0]:g} s and variance {d.spec().values[1]:g} s²"
+                 for where, d in found if d._scipy_gamma())
 
 
 MAX_JSON_DEPTH = 20

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from lxml import etree
+from pydantic import BaseModel
 
 from bpr.errors import InvalidModelError, Problem
 from bpr.interop.bpmn.edges import Edge, EdgeOrder, merge_duplicates
@@ -166,6 +167,14 @@ class _Reader:
         self.ignored.append(ImportNote(element.get("id") or _local(element), line, message,
                                        column))
 
+    def properties(self, element: etree._Element, model: type[BaseModel]) -> dict[str, Any]:
+        """Our extension properties of ``element``; foreign ones go to the ignored notes."""
+        foreign: list[str] = []
+        found = read_properties(element, model, foreign)
+        for message in foreign:
+            self.ignore(element, message)
+        return found
+
     def fail(self, element: etree._Element, message: str) -> InvalidModelError:
         line, column = self.where(element)
         return InvalidModelError([Problem(self.file, line, column, message,
@@ -230,7 +239,7 @@ class _Reader:
 
     def read_node(self, element: etree._Element, tag: str, enclosing: _Node | None) -> None:
         ident = element.get("id", "")
-        node = _Node(ident, tag, element, props=read_properties(element, Step))
+        node = _Node(ident, tag, element, props=self.properties(element, Step))
         node.lane = self.lane_of.get(ident) or (enclosing.lane if enclosing else None)
         self.nodes[ident] = node
         if element.find(f"{{{TZ_NS}}}generated") is not None or any(
@@ -308,7 +317,7 @@ class _Reader:
 
     def read_flow(self, element: etree._Element) -> None:
         source, target = element.get("sourceRef", ""), element.get("targetRef", "")
-        props = read_properties(element, Flow)
+        props = self.properties(element, Flow)
         conditional = element.find(f"{{{BPMN_NS}}}conditionExpression") is not None
         self.edges.append(Edge(source, target, element, normalise_label(element.get("name")),
                                 props, conditional))
@@ -527,7 +536,7 @@ def _report_collaboration(root: etree._Element, reader: _Reader) -> None:
 def _build(reader: _Reader, root: etree._Element, process: etree._Element, file: str,
            version: str | None) -> Located:
     positions: dict[tuple[str | int, ...], tuple[int, int]] = {(): reader.where(process)}
-    proc = read_properties(process, ProcedureVersion)
+    proc = reader.properties(process, ProcedureVersion)
     participant = _participant_name(root, process.get("id", ""))
     name = proc.pop("name", None) or normalise_label(participant or process.get("name") or
                                                      root.get("name") or Path(file).stem)
@@ -556,7 +565,7 @@ def _build(reader: _Reader, root: etree._Element, process: etree._Element, file:
         if node.kind == "task":
             tasks_of[node.lane].append(node)
     for lane in reader.lanes:
-        props = read_properties(lane, Actor)
+        props = reader.properties(lane, Actor)
         members = tasks_of.get(lane.get("id"), [])
         aid = props.pop("id", None) or step_id(lane.get("id", "lane"), [a["id"] for a in actors])
         lane_name = props.pop("name", None) or normalise_label(lane.get("name")) or aid
@@ -606,7 +615,10 @@ def _build(reader: _Reader, root: etree._Element, process: etree._Element, file:
             if reader.lanes:
                 reader.warn(node.element, f"not in any lane: given to actor '{step['actor']}'",
                             node.bpmn)
-        if node.kind == "task" and "channel" not in props and node.channel != "none":
+        # A file we exported states every channel that is not the default, so its task
+        # types say nothing more (a system actor's step without a channel is a serviceTask).
+        if node.kind == "task" and "channel" not in props and node.channel != "none" \
+                and not reader.ours:
             step["channel"] = node.channel
         step.update(props)
         positions[("steps", len(steps))] = reader.where(node.element)

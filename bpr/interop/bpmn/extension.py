@@ -20,7 +20,9 @@ so a field added to the model later round-trips without touching this code.
 ``tz:property/@value`` is always JSON. The Camunda mirror writes text fields as plain
 text (what a Camunda Modeler user expects to edit) and everything else as JSON. On import
 a Camunda property overrides the ``tz`` one of the same name, since that is the one users
-edit in Camunda Modeler.
+edit in Camunda Modeler. Camunda properties that are not such a mirror (the users' own
+key/value pairs, e.g. from a Camunda Modeler file) and extensions in other namespaces are
+ignored with a note, never validated.
 """
 
 from __future__ import annotations
@@ -111,32 +113,66 @@ def add_properties(extension: etree._Element, model: type[BaseModel],
         etree.SubElement(camunda, f"{{{CAMUNDA_NS}}}property", name=name, value=text)
 
 
-def read_properties(element: etree._Element, model: type[BaseModel]) -> dict[str, Any]:
+def _field_names(model: type[BaseModel]) -> set[str]:
+    """Names and aliases of the model's fields: the property names that are ours."""
+    return {n for name, f in model.model_fields.items() for n in (name, f.alias) if n}
+
+
+def read_properties(element: etree._Element, model: type[BaseModel],
+                    ignored: list[str] | None = None) -> dict[str, Any]:
     """Properties stored on ``element`` by :func:`add_properties` (or edited in Camunda).
+
+    Only tetsuzuki's own properties are read: every ``tz:property``, and a
+    ``camunda:property`` when it mirrors ours, that is when it names a field of ``model``
+    on an element that carries ``tz:properties`` (a file we exported, edited in Camunda
+    Modeler). Camunda's key/value properties are otherwise the users' own (``priority``,
+    an ISO ``duration`` such as ``PT5M``): they are ignored, as is any extension in another
+    namespace, and listed in ``ignored``.
 
     Args:
         element: a BPMN element that may have ``extensionElements``.
         model: the pydantic class the properties are for.
+        ignored: receives one message per foreign property or extension not read.
 
     Returns:
         name -> value; values that are not valid JSON are kept as text, for the model's
         validation to accept or report.
     """
     found: dict[str, Any] = {}
+    ours = _field_names(model)
+    notes: list[str] = []
     for ext in element:
         if not isinstance(ext.tag, str) or etree.QName(ext).localname != "extensionElements":
             continue
+        mirrored = ext.find(f"{{{TZ_NS}}}properties") is not None
+        for child in ext:
+            if not isinstance(child.tag, str):
+                continue
+            qname = etree.QName(child)
+            if qname.namespace not in (TZ_NS, CAMUNDA_NS):
+                notes.append(f"extension {child.prefix or qname.namespace}:{qname.localname} "
+                             "ignored (not a tetsuzuki extension)")
+            elif qname.namespace == CAMUNDA_NS and qname.localname != "properties":
+                notes.append(f"extension camunda:{qname.localname} ignored (not a tetsuzuki "
+                             "extension)")
         for ns in (TZ_NS, CAMUNDA_NS):  # Camunda last: it overrides
             for prop in ext.iterfind(f"{{{ns}}}properties/{{{ns}}}property"):
                 name = prop.get("name")
                 raw = prop.get("value")
                 if not name or raw is None:
                     continue
-                if ns == CAMUNDA_NS and _is_text_field(model, name):
-                    found[name] = raw
-                    continue
+                if ns == CAMUNDA_NS:
+                    if name not in ours or not mirrored:
+                        notes.append(f"Camunda property {name}={raw!r} ignored (the user's own "
+                                     "key/value, not a tetsuzuki property)")
+                        continue
+                    if _is_text_field(model, name):
+                        found[name] = raw
+                        continue
                 try:
                     found[name] = json.loads(raw)
                 except ValueError:
                     found[name] = raw
+    if ignored is not None:
+        ignored.extend(notes)
     return found

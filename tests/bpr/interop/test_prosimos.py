@@ -11,7 +11,13 @@ from lxml import etree
 
 from bpr.errors import InvalidModelError, Problem
 from bpr.interop.bpmn.bpmn_import import BPMN_NS
-from bpr.interop.prosimos import UNLIMITED_AMOUNT, export_prosimos, import_prosimos, prosimos_distribution
+from bpr.interop.prosimos import (
+    MERGED_END_ID,
+    UNLIMITED_AMOUNT,
+    export_prosimos,
+    import_prosimos,
+    prosimos_distribution,
+)
 from bpr.model.load import iter_model_files, load_procedure, load_procedure_text
 from bpr.sim.scenario import Scenario, load_scenario_text
 from models.procedure import Exponential, Fixed, Triangular, Uniform
@@ -358,3 +364,22 @@ def test_a_guarded_model_reads_back_from_prosimos_with_its_marginals(tmp_path: P
     online = {f.target: f.probability for f in back.flows if f.target in ("apply-online",
                                                                           "apply-counter")}
     assert online == {"apply-online": pytest.approx(0.6), "apply-counter": pytest.approx(0.4)}
+
+
+def test_several_end_steps_become_one_end_event_with_a_note(tmp_path: Path) -> None:
+    model = load_procedure(PROCEDURES / "childcare" / "nursery-application" / "to-be.yaml")
+    ends = [s.id for s in model.steps if s.kind == "end"]
+    assert len(ends) > 1
+    out = export_prosimos(model, Scenario(name="t"))
+    root = etree.fromstring(out.bpmn)
+    end_events = root.findall(f".//{{{BPMN_NS}}}endEvent")
+    assert [e.get("id") for e in end_events] == [f"{MERGED_END_ID}_end"]
+    note = next(w for w in out.warnings if "merged into one end event" in w)
+    assert all(end in note for end in ends)
+    # every flow into a former end now enters the merge gateway, unconditionally after it
+    into_merge = root.findall(f".//{{{BPMN_NS}}}sequenceFlow[@targetRef='{MERGED_END_ID}']")
+    assert len(into_merge) == sum(len([f for f in model.flows if f.target == e]) for e in ends)
+    assert len(root.findall(f".//{{{BPMN_NS}}}sequenceFlow[@sourceRef='{MERGED_END_ID}']")) == 1
+    # branching probabilities unchanged: each gateway's paths still sum to 1
+    for gateway in out.parameters["gateway_branching_probabilities"]:
+        assert sum(p["value"] for p in gateway["probabilities"]) == pytest.approx(1.0)

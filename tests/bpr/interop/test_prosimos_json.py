@@ -240,3 +240,40 @@ def test_a_5000_digit_number_is_refused_at_its_position() -> None:
     (problem,) = info.value.problems
     assert (problem.line, problem.column) == (2, 8)
     assert problem.message == "a number of 5000 digits: not a value Prosimos reads"
+
+
+def test_empty_lists_inside_sections_may_be_written_as_an_empty_object() -> None:
+    params = _params()
+    params["resource_calendars"].append({"id": "unused", "name": "unused", "time_periods": {}})
+    params["gateway_branching_probabilities"] = [{"gateway_id": "g", "probabilities": {}}]
+    result = parse_parameters(json.dumps(params), task_ids=TASKS)
+    assert result.calendars["unused"] == ()
+    assert result.gateways == (("g", ()),)
+
+
+def test_the_older_five_parameter_gamma_is_mapped_to_mean_and_variance() -> None:
+    params = _params()
+    written = params["task_resource_distribution"][0]["resources"][0]
+    # scipy's gamma(a=4, loc=60, scale=30) with bounds: mean 4*30+60, variance 4*30**2
+    written.update({"distribution_name": "gamma", "distribution_params": [
+        {"value": 4}, {"value": "60"}, {"value": 30}, {"value": 0}, {"value": 3600}]})
+    result = parse_parameters(json.dumps(params), task_ids=TASKS)
+    assert result.warnings == ("task_resource_distribution[0].resources[0]: gamma in the older "
+                               "form [shape, loc, scale, min, max] read as mean 180 s and "
+                               "variance 3600 s²",)
+    task = result.tasks[0]
+    assert task.duration.name == "gamma"
+    assert task.duration.values == (180.0, 3600.0, 0.0, 3600.0)
+    assert task.duration.mean == 180.0
+
+
+def test_the_older_gamma_needs_a_positive_shape_and_scale() -> None:
+    params = _params()
+    written = params["task_resource_distribution"][0]["resources"][0]
+    written.update({"distribution_name": "gamma", "distribution_params": [
+        {"value": 0}, {"value": 0}, {"value": -1}, {"value": 0}, {"value": 10}]})
+    problems = _problems(params)
+    assert [p.field for p in problems] == [
+        "task_resource_distribution[0].resources[0].distribution_params[0].value",
+        "task_resource_distribution[0].resources[0].distribution_params[2].value"]
+    assert "shape of the gamma [shape, loc, scale, min, max] must be > 0" in problems[0].message

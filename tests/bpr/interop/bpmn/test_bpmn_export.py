@@ -14,7 +14,7 @@ from bpr.interop.bpmn.bpmn_import import BPMN_NS, import_bpmn_bytes
 from bpr.interop.bpmn.extension import CAMUNDA_NS, TZ_NS
 from bpr.model.canonical import content_hash
 from bpr.model.load import iter_model_files, load_procedure, load_procedure_text
-from models.procedure import ProcedureVersion
+from models.procedure import Channel, ProcedureVersion
 from tests.conftest import EXAMPLE, PROCEDURES
 
 # Every as-is/to-be file of the catalog that exists now (others are being written).
@@ -152,4 +152,22 @@ def test_names_that_import_would_normalise_survive_the_round_trip(minimal_yaml: 
     assert model.step("apply").name == "申請書を  書く "
     back = import_bpmn_bytes(export_bpmn(model)).model
     assert back.step("apply").name == "申請書を  書く "
+    assert content_hash(back) == content_hash(model)
+
+
+def test_a_system_step_without_channel_keeps_no_channel(minimal_yaml: str) -> None:
+    text = minimal_yaml.replace(
+        "  - {id: clerk, name: 窓口, kind: staff, headcount: 2}\n",
+        "  - {id: clerk, name: 窓口, kind: staff, headcount: 2}\n"
+        "  - {id: registry, name: 住基システム, kind: system}\n").replace(
+        "  - {id: end, name: 終了, kind: end, actor: resident}\n",
+        "  - {id: lookup, name: 照会する, actor: registry, duration: 1}\n"
+        "  - {id: end, name: 終了, kind: end, actor: resident}\n").replace(
+        "  - {from: check, to: end}\n", "  - {from: check, to: lookup}\n  - {from: lookup, to: end}\n")
+    model = load_procedure_text(text)
+    assert model.step("lookup").channel is Channel.NONE
+    xml = export_bpmn(model)
+    assert b'<bpmn:serviceTask id="lookup"' in xml
+    back = import_bpmn_bytes(xml).model
+    assert back.step("lookup").channel is Channel.NONE
     assert content_hash(back) == content_hash(model)

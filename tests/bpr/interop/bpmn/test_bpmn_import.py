@@ -190,3 +190,73 @@ def test_unknown_process_id_lists_the_processes(shared_dir: Path) -> None:
 def test_a_file_that_is_not_bpmn_is_rejected() -> None:
     with pytest.raises(InvalidModelError, match="root element is not <definitions>"):
         import_bpmn_bytes(b"<html><body/></html>", "page.html")
+
+
+CAMUNDA_MODELER_FILE = """\
+<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
+    xmlns:camunda="http://camunda.org/schema/1.0/bpmn"
+    xmlns:zeebe="http://camunda.org/schema/zeebe/1.0"
+    id="Definitions_1" targetNamespace="http://bpmn.io/schema/bpmn"
+    exporter="Camunda Modeler" exporterVersion="5.17.0">
+  <bpmn:process id="Process_1" name="Permit" isExecutable="true">
+    <bpmn:extensionElements>
+      <camunda:properties><camunda:property name="owner" value="city hall"/></camunda:properties>
+    </bpmn:extensionElements>
+    <bpmn:startEvent id="StartEvent_1"/>
+    <bpmn:userTask id="Activity_review" name="Review" camunda:assignee="clerk">
+      <bpmn:extensionElements>
+        <camunda:properties>
+          <camunda:property name="priority" value="high"/>
+          <camunda:property name="duration" value="PT5M"/>
+        </camunda:properties>
+        <camunda:inputOutput><camunda:inputParameter name="x">1</camunda:inputParameter>
+        </camunda:inputOutput>
+        <zeebe:taskDefinition type="review"/>
+      </bpmn:extensionElements>
+    </bpmn:userTask>
+    <bpmn:endEvent id="EndEvent_1"/>
+    <bpmn:sequenceFlow id="Flow_1" sourceRef="StartEvent_1" targetRef="Activity_review"/>
+    <bpmn:sequenceFlow id="Flow_2" sourceRef="Activity_review" targetRef="EndEvent_1"/>
+  </bpmn:process>
+</bpmn:definitions>
+"""
+
+
+def test_camunda_modeler_properties_are_noted_and_ignored() -> None:
+    result = import_bpmn_bytes(CAMUNDA_MODELER_FILE.encode("utf-8"), "permit.bpmn")
+    plain = import_bpmn_bytes(CAMUNDA_MODELER_FILE.replace('name="duration" value="PT5M"', "")
+                              .encode("utf-8"), "permit.bpmn")
+    review = next(s for s in result.model.steps if s.name == "Review")
+    assert review.duration == next(s for s in plain.model.steps if s.name == "Review").duration
+    notes = {(n.element, n.message) for n in result.ignored}
+    messages = " | ".join(m for e, m in notes if e == "Activity_review")
+    assert "Camunda property priority='high' ignored" in messages
+    assert "Camunda property duration='PT5M' ignored" in messages
+    assert "camunda:inputOutput ignored" in messages
+    assert "zeebe:taskDefinition ignored" in messages
+    assert any(e == "Process_1" and "owner" in m for e, m in notes)
+
+
+def test_a_camunda_property_mirroring_ours_is_still_read(bpmn_doc: Callable[[str], bytes]) -> None:
+    doc = bpmn_doc("""\
+        <bpmn:process id="p" name="Test">
+          <bpmn:startEvent id="s"/>
+          <bpmn:task id="t" name="Write">
+            <bpmn:extensionElements>
+              <tz:properties><tz:property name="paper" value="true"/>
+                <tz:property name="sheets" value="1"/></tz:properties>
+              <camunda:properties><camunda:property name="sheets" value="2"/>
+                <camunda:property name="priority" value="high"/></camunda:properties>
+            </bpmn:extensionElements>
+          </bpmn:task>
+          <bpmn:endEvent id="e"/>
+          <bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="t"/>
+          <bpmn:sequenceFlow id="f2" sourceRef="t" targetRef="e"/>
+        </bpmn:process>
+    """)
+    result = import_bpmn_bytes(doc, "t.bpmn")
+    assert result.model.step("t").sheets == 2
+    assert [n.message for n in result.ignored if n.element == "t"] == [
+        "Camunda property priority='high' ignored (the user's own key/value, not a tetsuzuki "
+        "property)"]
