@@ -25,6 +25,7 @@ from rich.progress import (
 from bpr.analysis.soundness import FindingKind, check_soundness
 from bpr.cli.app import app
 from bpr.cli.output import Format, emit, say
+from bpr.cli.parallel_sim import run_replications, workers_for
 from bpr.errors import SimulationError
 from bpr.model.lineage import load_pair
 from bpr.model.load import iter_model_files, load_procedure
@@ -37,7 +38,6 @@ from bpr.sim import (
     Summary,
     load_scenario,
     paired_differences,
-    simulate_batch,
     summarise,
 )
 from bpr.sim.compiled import channel_kind, check_fits, online_share_of
@@ -285,6 +285,10 @@ def simulate(
         help="Exit 1 when a larger share of the observed period's cases never finishes: stuck "
         "at an and-join, or caught in a loop almost never left (unfinished after the drain "
         "period).", min=0.0, max=1.0)] = MAX_UNFINISHED_SHARE,
+    workers: Annotated[int, typer.Option(
+        help="Processes for the replications; 0: one per CPU when the expected work is large "
+        "enough to be worth starting them (results are identical either way).", min=0,
+        max=256)] = 0,
 ) -> None:
     """Simulate applications through a procedure and show each metric's mean and 95% CI; for
     a folder's two versions also the paired difference (same applicants in each replication).
@@ -321,8 +325,12 @@ def simulate(
     with progress:
         for model, model_scenario in zip(models, per_model, strict=True):
             task = progress.add_task(f"{model.id} {model.version}", total=scenario.replications)
-            results = simulate_batch(model, model_scenario, range(scenario.replications),
-                                     progress=partial(_advance, progress, task))
+            cases = model.annual_volume * (model_scenario.horizon_days + model_scenario.warmup
+                                           ) / 365
+            results = run_replications(
+                model, model_scenario, range(scenario.replications),
+                workers_for(workers, scenario.replications, cases),
+                progress=partial(_advance, progress, task))
             batches.append(results)
             summaries.append(summarise(results))
             loops = any(f.kind is FindingKind.LOW_EXIT_LOOP
