@@ -74,16 +74,18 @@ def violations(paths: list[Path], forbidden: tuple[str, ...]) -> list[str]:
 # command line that opens the store (it reads the simulation run a report shows).
 ALLOWED: dict[str, tuple[str, ...]] = {
     "bpr.errors": (),
+    "bpr.i18n": (),  # message catalogs: usable by every part, imports nothing of ours
     "bpr": ("bpr.errors", "bpr.model"),  # the package's curated re-exports
     "bpr.model": ("bpr.errors", "models.procedure"),
-    "bpr.analysis": ("bpr.errors", "bpr.model", "models.procedure"),
-    "bpr.sim": ("bpr.errors", "bpr.model", "bpr.analysis", "models.procedure"),
-    "bpr.planning": ("bpr.errors", "bpr.model", "bpr.analysis", "bpr.sim", "models.procedure"),
-    "bpr.interop": ("bpr.errors", "bpr.model", "bpr.sim", "models.procedure"),
-    "bpr.render": ("bpr.errors", "bpr.model", "bpr.analysis", "bpr.sim", "bpr.planning",
+    "bpr.analysis": ("bpr.errors", "bpr.i18n", "bpr.model", "models.procedure"),
+    "bpr.sim": ("bpr.errors", "bpr.i18n", "bpr.model", "bpr.analysis", "models.procedure"),
+    "bpr.planning": ("bpr.errors", "bpr.i18n", "bpr.model", "bpr.analysis", "bpr.sim",
+                     "models.procedure"),
+    "bpr.interop": ("bpr.errors", "bpr.i18n", "bpr.model", "bpr.sim", "models.procedure"),
+    "bpr.render": ("bpr.errors", "bpr.i18n", "bpr.model", "bpr.analysis", "bpr.sim", "bpr.planning",
                    "models.procedure"),
-    "bpr.render.publish": ("bpr.errors", "bpr.model", "bpr.analysis", "bpr.sim", "bpr.planning",
-                           "bpr.render", "models.procedure", "models.store"),
+    "bpr.render.publish": ("bpr.errors", "bpr.i18n", "bpr.model", "bpr.analysis", "bpr.sim",
+                           "bpr.planning", "bpr.render", "models.procedure", "models.store"),
     "bpr.cli": ("bpr", "models", "flows"),
     "models": ("models.procedure",),
     "models.procedure": (),
