@@ -26,6 +26,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validat
 from pydantic_core import PydanticCustomError
 
 __all__ = [
+    "BPMN_NOTATION",
     "MAX_ANNUAL_VOLUME",
     "MAX_ATTRIBUTE_COMBINATIONS",
     "MAX_DELAY_DAYS",
@@ -372,6 +373,16 @@ class Attachment(_Strict):
     )
 
 
+BPMN_NOTATION = (
+    r"^(task|userTask|manualTask|sendTask|receiveTask|serviceTask|scriptTask|businessRuleTask|"
+    r"callActivity|subProcess|transaction|adHocSubProcess|intermediateCatchEvent|"
+    r"intermediateThrowEvent|startEvent|endEvent|exclusiveGateway|inclusiveGateway|"
+    r"eventBasedGateway|complexGateway|parallelGateway)"
+    r"(:(timer|message|signal|conditional|escalation|error|compensate|terminate|cancel))?$")
+"""The values of a step's ``bpmn`` field: a BPMN flow-node type, optionally with the kind of
+its event definition (``intermediateCatchEvent:timer``)."""
+
+
 class Step(_Strict):
     """One step of the procedure, done by one actor."""
 
@@ -432,6 +443,12 @@ class Step(_Strict):
                                        "changed.")
     source: str | None = Field(None, description="Where the duration/delay figures come from, or "
                                "'assumption: ...'.")
+    bpmn: str | None = Field(
+        None, pattern=BPMN_NOTATION,
+        description="How the step is drawn in BPMN when that is not what its kind, channel and "
+        "actor give: the element type, and an event definition after ':' "
+        "(`businessRuleTask`, `intermediateCatchEvent:timer`, `eventBasedGateway`). Set by "
+        "`bpmn import`, used by `bpmn export`; no effect on analysis or simulation.")
 
     _coerce_duration = field_validator("duration", "delay", mode="before")(_number_is_fixed)
 

@@ -41,17 +41,22 @@ def _say(text: str) -> None:
 def bpmn_import(
     file: Annotated[Path, typer.Argument(help="A BPMN 2.0 file.")],
     output: Annotated[Path, typer.Option("-o", "--output", help="The YAML model file to write.")],
-    process: Annotated[str | None, typer.Option(help="Id of the process to import "
-                                                "(default: the first with a start event).")] = None,
+    process: Annotated[list[str] | None, typer.Option(
+        help="Process to import, by process id or pool name; repeat it to merge several "
+        "(default: every pool of the collaboration, merged).")] = None,
     version: Annotated[str | None, typer.Option(help="Version label (default: as stored, "
                                                 "else as-is).")] = None,
+    procedure_id: Annotated[str | None, typer.Option(
+        "--id", help="Procedure id (default: as stored, else derived from the name: its "
+        "ASCII slug, or bpmn- and a hash of a Japanese name).")] = None,
 ) -> None:
-    """Import a BPMN process as a procedure model; list what was approximated or left out.
+    """Import BPMN processes as one procedure model; list what was approximated or left out.
 
     A process that is not sound (an exclusive branch into a parallel join, parallel branches
     never joined, ...) is refused, located at its BPMN elements; nothing is written."""
     refuse_inputs([output], [file])
-    result = import_bpmn(file, process=process, version=version)
+    result = import_bpmn(file, process=tuple(process or ()), version=version,
+                         procedure_id=procedure_id)
     checked = soundness_problems(result.model, result.located, file=str(file))
     errors = [p for p in checked if p.severity == "error"]
     if errors:

@@ -30,10 +30,9 @@ from bpr.interop.bpmn.bpmn_import import BPMN_NS
 from bpr.interop.bpmn.extension import CAMUNDA_NS, TZ_NS, add_properties, model_properties
 from bpr.interop.bpmn.layout import LayoutNode, layout
 from bpr.interop.bpmn.names import bpmn_id, normalise_label
+from bpr.interop.bpmn.notation import default_element, drawn_as
 from models.procedure import (
     Actor,
-    ActorKind,
-    Channel,
     Flow,
     ProcedureVersion,
     Step,
@@ -52,22 +51,15 @@ _SIZES = {"task": (100.0, 80.0), "event": (36.0, 36.0), "gateway": (50.0, 50.0)}
 
 
 def task_type(step: Step, actor: Actor | None) -> str:
-    """The BPMN activity type for a task step (the inverse of the import's
-    :data:`~bpr.interop.bpmn.bpmn_import.TASK_TYPES`, as far as it goes).
+    """The BPMN activity type for a task step without a ``bpmn`` field (the inverse of the
+    import's :data:`~bpr.interop.bpmn.bpmn_import.TASK_TYPES`, as far as it goes).
 
     Returns:
         ``serviceTask`` for systems, ``sendTask`` for mail, ``userTask`` for online and
         internal work, ``manualTask`` for counter, phone and on-site work, else ``task``.
     """
-    if step.channel is Channel.SYSTEM or (actor is not None and actor.kind is ActorKind.SYSTEM):
-        return "serviceTask"
-    if step.channel is Channel.MAIL:
-        return "sendTask"
-    if step.channel in (Channel.ONLINE, Channel.INTERNAL):
-        return "userTask"
-    if step.channel in (Channel.COUNTER, Channel.PHONE, Channel.ON_SITE):
-        return "manualTask"
-    return "task"
+    return default_element(step.kind.value, step.channel.value,
+                           actor.kind.value if actor is not None else None)
 
 
 def guard_text(when: Mapping[str, str | tuple[str, ...]]) -> str:
@@ -88,14 +80,9 @@ def guard_text(when: Mapping[str, str | tuple[str, ...]]) -> str:
     return " and ".join(parts)
 
 
-def _tag(step: Step, actor: Actor | None) -> str:
-    return {
-        StepKind.START: "startEvent",
-        StepKind.END: "endEvent",
-        StepKind.CHOICE: "exclusiveGateway",
-        StepKind.AND_SPLIT: "parallelGateway",
-        StepKind.AND_JOIN: "parallelGateway",
-    }.get(step.kind) or task_type(step, actor)
+def _tag(step: Step, actor: Actor | None) -> tuple[str, str | None]:
+    return drawn_as(step.kind.value, step.channel.value,
+                    actor.kind.value if actor is not None else None, step.bpmn)
 
 
 def _q(ns: str, name: str) -> str:
@@ -186,12 +173,16 @@ def export_bpmn(model: ProcedureVersion) -> bytes:
     actor_index = {a.id: i for i, a in enumerate(model.actors)}
     for step in model.steps:
         actor = actors.get(step.actor or "")
-        tag = _tag(step, actor)
+        tag, event = _tag(step, actor)
         node = etree.SubElement(process, _q(BPMN_NS, tag), id=ids[step.id])
         props = model_properties(step, {"id", "name", "kind", "actor"})
         _named(node, step.name, props)
         _extension(node, Step, props)
         _refs(node, ids[step.id], incoming, outgoing)
+        if event is not None and tag.endswith("Event"):
+            definition = etree.SubElement(node, _q(BPMN_NS, f"{event}EventDefinition"))
+            if event == "link":
+                definition.set("name", step.name)
         if tag.endswith("Gateway"):
             # Our and-split may also merge (a loop back into it) and our and-join has one
             # way out: the direction says which it is, as BPMN intends.

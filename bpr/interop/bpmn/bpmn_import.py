@@ -1,9 +1,11 @@
-"""Import a BPMN 2.0 process as a procedure version.
+"""Import BPMN 2.0 processes as one procedure version.
 
-The file is parsed safely (:mod:`bpr.interop.bpmn.secure_xml`), one process is read into a small
-graph, BPMN constructs our model has no counterpart for are rewritten (sub-processes
-flattened, merge gateways and boundary events contracted, several start events joined
-by a choice), and the resulting plain data is validated by the same checks as a YAML
+The file is parsed safely (:mod:`bpr.interop.bpmn.secure_xml`), the chosen processes (every
+pool of a collaboration by default) are read into one small graph, message flows become
+hand-offs between the pools (:mod:`bpr.interop.bpmn.collaboration`), events keep their
+meaning (:mod:`bpr.interop.bpmn.events`), BPMN constructs our model has no counterpart for
+are rewritten (sub-processes flattened, merge gateways contracted, several start events
+joined by a choice), and the resulting plain data is validated by the same checks as a YAML
 file (:func:`bpr.model.load.validate_located`), with positions set to the XML lines, so every
 error names the BPMN line and element.
 
@@ -21,7 +23,8 @@ found by their ends (:mod:`bpr.interop.bpmn.edges`); ``benchmarks/bpmn_import.py
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -29,14 +32,19 @@ from lxml import etree
 from pydantic import BaseModel
 
 from bpr.errors import InvalidModelError, Problem
+from bpr.interop.bpmn.build import build_located
+from bpr.interop.bpmn.collaboration import read_message_flows, rewrite_hand_offs, select_processes
 from bpr.interop.bpmn.edges import Edge, EdgeOrder, merge_duplicates
+from bpr.interop.bpmn.events import event_kind, join_links, read_timer, rewrite_boundaries
 from bpr.interop.bpmn.extension import TZ_NS, read_properties
-from bpr.interop.bpmn.names import kebab_id, normalise_label, step_id
+from bpr.interop.bpmn.names import normalise_label, step_id
+from bpr.interop.bpmn.nodes import BPMN_NS, ImportNote, Node, is_bpmn, line_of, local
 from bpr.interop.bpmn.positions import SourceIndex
 from bpr.interop.bpmn.secure_xml import MAX_BPMN_BYTES, parse_xml_bytes
+from bpr.interop.bpmn.termination import join_parallel_ends
 from bpr.model.files import read_limited
 from bpr.model.load import Located, validate_located
-from models.procedure import Actor, Flow, ProcedureVersion, Step
+from models.procedure import Flow, ProcedureVersion, Step
 
 __all__ = [
     "BPMN_NS",
@@ -46,8 +54,6 @@ __all__ = [
     "import_bpmn",
     "import_bpmn_bytes",
 ]
-
-BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 
 TASK_TYPES: dict[str, tuple[str, str]] = {
     "task": ("none", "staff"),
@@ -76,30 +82,6 @@ _MAX_PROBLEMS = 50
 
 
 @dataclass(frozen=True)
-class ImportNote:
-    """Something about one BPMN element the user should know.
-
-    Attributes:
-        element: the BPMN element id (or tag when it has none).
-        line: line of the element's start tag in the BPMN file, 0 when unknown.
-        message: what was done or left out.
-        column: column of the start tag's ``<``, 1-based (0 when the line is unknown).
-
-    ``str(note)`` is ``LINE:COLUMN: ELEMENT: MESSAGE``, so that ``f"{file}:{note}"`` reads
-    ``file:line:column: ...`` like every other located message.
-    """
-
-    element: str
-    line: int
-    message: str
-    column: int = 1
-
-    def __str__(self) -> str:
-        column = self.column if self.line else 0
-        return f"{self.line}:{column}: {self.element}: {self.message}"
-
-
-@dataclass(frozen=True)
 class BpmnImport:
     """A procedure version read from BPMN, with what was approximated and left out, and the
     located data it was validated from (positions are BPMN lines, for later checks)."""
@@ -110,45 +92,23 @@ class BpmnImport:
     located: Located | None = None
 
 
-@dataclass
-class _Node:
-    bpmn: str
-    tag: str
-    element: etree._Element
-    kind: str = "task"
-    lane: str | None = None
-    passthrough: bool = False
-    props: dict[str, Any] = field(default_factory=dict)
-    channel: str = "none"
-    actor_kind: str = "staff"
-
-
-def _local(element: etree._Element) -> str:
-    return etree.QName(element).localname if isinstance(element.tag, str) else ""
-
-
-def _bpmn(element: etree._Element) -> bool:
-    return isinstance(element.tag, str) and etree.QName(element).namespace == BPMN_NS
-
-
-def _line(element: etree._Element | None) -> int:
-    return (element.sourceline or 0) if element is not None else 0
-
-
-class _Reader:
+class Reader:
     """Reads one process into nodes and edges, then rewrites it into our model's shape."""
 
     def __init__(self, file: str, source: bytes | None = None) -> None:
         self.file = file
         self.source = SourceIndex(source)
         self.by_id: dict[str, etree._Element] = {}
-        self.nodes: dict[str, _Node] = {}
+        self.nodes: dict[str, Node] = {}
         self.edges: list[Edge] = []
         self.warnings: list[ImportNote] = []
         self.ignored: list[ImportNote] = []
         self.lane_of: dict[str, str] = {}
         self.lanes: list[etree._Element] = []
-        self.inserted: dict[str, list[_Node]] = {}
+        self.inserted: dict[str, list[Node]] = {}
+        self.skipped: dict[str, str] = {}
+        self.lanes_of_pool: dict[str, list[etree._Element]] = defaultdict(list)
+        self.pool = ""
         # A file we exported keeps every gateway as a step (a choice may merge only).
         self.ours = False
 
@@ -164,7 +124,7 @@ class _Reader:
 
     def ignore(self, element: etree._Element, message: str) -> None:
         line, column = self.where(element)
-        self.ignored.append(ImportNote(element.get("id") or _local(element), line, message,
+        self.ignored.append(ImportNote(element.get("id") or local(element), line, message,
                                        column))
 
     def properties(self, element: etree._Element, model: type[BaseModel]) -> dict[str, Any]:
@@ -193,8 +153,8 @@ class _Reader:
             if first is not element and len(problems) < _MAX_PROBLEMS:
                 line, column = self.where(element)
                 problems.append(Problem(
-                    self.file, line, column, f"id '{ident}' is used twice: by the {_local(first)} "
-                    f"on line {_line(first)} and by this {_local(element)}; ids must be unique",
+                    self.file, line, column, f"id '{ident}' is used twice: by the {local(first)} "
+                    f"on line {line_of(first)} and by this {local(element)}; ids must be unique",
                     step=ident, hint="rename one of them (and the flows that refer to it)"))
         if problems:
             raise InvalidModelError(problems)
@@ -206,16 +166,17 @@ class _Reader:
                 self.read_lanes(children)
                 continue
             self.lanes.append(lane)
+            self.lanes_of_pool[self.pool].append(lane)
             for ref in lane.iterfind(f"{{{BPMN_NS}}}flowNodeRef"):
                 if ref.text:
                     self.lane_of.setdefault(ref.text.strip(), lane.get("id", ""))
 
-    def read_container(self, container: etree._Element, enclosing: _Node | None) -> None:
+    def read_container(self, container: etree._Element, enclosing: Node | None) -> None:
         """Read the flow elements of a process or an expanded sub-process."""
         for element in container:
-            if not _bpmn(element):
+            if not is_bpmn(element):
                 continue
-            tag = _local(element)
+            tag = local(element)
             ident = element.get("id")
             if tag == "laneSet":
                 if enclosing is None:
@@ -229,17 +190,34 @@ class _Reader:
             if not ident:
                 continue
             if tag in _SUBPROCESSES and element.get("triggeredByEvent") == "true":
-                self.ignore(element, "event sub-process not imported (our model has no events "
-                            "that interrupt a case)")
+                self.skip(element, "event sub-process not imported (our model has no events "
+                          "that interrupt a case)")
                 continue
+            if element.get("isForCompensation") == "true":
+                self.skip(element, f"compensation handler '{element.get('name') or ident}' "
+                          "skipped: compensation (undoing completed work) is not simulated")
+                continue
+            if tag in _EVENTS and event_kind(element) == "compensate" and tag != "endEvent":
+                if tag == "boundaryEvent":
+                    self.skip(element, "compensation boundary event skipped: compensation is not "
+                              f"simulated (attached to '{element.get('attachedToRef', '')}')")
+                    continue
+                self.warn(element, "compensation throw event imported as a pass-through: "
+                          "compensation is not simulated")
             if tag in _SUBPROCESSES or tag in _EVENTS or tag in _GATEWAYS or tag in TASK_TYPES:
                 self.read_node(element, tag, enclosing)
             else:
                 self.ignore(element, f"{tag} not imported (no counterpart in the procedure model)")
 
-    def read_node(self, element: etree._Element, tag: str, enclosing: _Node | None) -> None:
+    def skip(self, element: etree._Element, message: str) -> None:
+        """Leave out a flow node, noted; flows touching it are dropped with a note."""
+        self.skipped[element.get("id", "")] = message
+        self.ignore(element, message)
+
+    def read_node(self, element: etree._Element, tag: str, enclosing: Node | None) -> None:
         ident = element.get("id", "")
-        node = _Node(ident, tag, element, props=self.properties(element, Step))
+        node = Node(ident, tag, element, props=self.properties(element, Step), pool=self.pool,
+                    event=event_kind(element))
         node.lane = self.lane_of.get(ident) or (enclosing.lane if enclosing else None)
         self.nodes[ident] = node
         if element.find(f"{{{TZ_NS}}}generated") is not None or any(
@@ -248,13 +226,15 @@ class _Reader:
             node.passthrough = True  # a gateway our export inserted; contract it back
             return
         for child in element:
-            if _bpmn(child) and child.get("id") and _local(child) not in _ACTIVITY_CHILDREN and \
-                    tag not in _SUBPROCESSES and not _local(child).endswith("EventDefinition"):
-                self.ignore(child, f"{_local(child)} inside {ident} not imported")
-            if _bpmn(child) and _local(child) in ("multiInstanceLoopCharacteristics",
+            if is_bpmn(child) and child.get("id") and local(child) not in _ACTIVITY_CHILDREN and \
+                    tag not in _SUBPROCESSES and not local(child).endswith("EventDefinition"):
+                self.ignore(child, f"{local(child)} inside {ident} not imported")
+            if is_bpmn(child) and local(child) in ("multiInstanceLoopCharacteristics",
                                                   "standardLoopCharacteristics"):
                 self.warn(element, "loop/multi-instance marker ignored: the activity runs once per "
                           "visit")
+        if tag in _EVENTS:
+            read_timer(self, node)
         if tag == "startEvent":
             node.kind = "start"
             node.passthrough = enclosing is not None
@@ -263,19 +243,23 @@ class _Reader:
             node.passthrough = enclosing is not None
             if enclosing is not None:
                 self.edges.append(Edge(ident, _exit(enclosing.bpmn), None))
+            elif node.event == "compensate":
+                self.warn(element, "compensation end event imported as a plain end: "
+                          "compensation is not simulated")
         elif tag == "boundaryEvent":
             attached = element.get("attachedToRef", "")
-            node.passthrough = True
+            node.unlimited = True
+            node.passthrough = True  # until rewrite_boundaries: a step when it has a timer
             source = _exit(attached) if self._has_content(attached, element) else attached
             self.edges.append(Edge(source, ident, None, conditional=True))
-            self.warn(element, f"boundary event imported as an alternative exit of '{attached}' "
-                      "(an exclusive choice after it)")
         elif tag in ("intermediateCatchEvent", "intermediateThrowEvent"):
             node.kind = "task"
-            node.actor_kind = "system"  # an event holds nobody: an actor of unlimited capacity
-            if "delay" not in node.props:
-                self.warn(element, "intermediate event imported as a step taking no time; add "
-                          "its `delay` if it waits")
+            node.unlimited = True  # an event holds nobody: an actor of unlimited capacity
+            node.actor_kind = "system"
+            node.passthrough = node.event in ("link", "compensate")
+            if "delay" not in node.props and not node.passthrough and not self.ours:
+                self.warn(element, "intermediate event imported as a step taking no time, done by "
+                          "an actor of unlimited capacity; add its `delay` if it waits")
         elif tag in _GATEWAYS:
             node.kind = "gateway"
         elif tag in _SUBPROCESSES and self._flow_children(element):
@@ -283,7 +267,9 @@ class _Reader:
         else:
             node.kind = "task"
             node.channel, node.actor_kind = TASK_TYPES.get(tag, ("none", "staff"))
-            if tag == "callActivity":
+            if self.ours:
+                pass  # our own export: the step's `bpmn` field says what it was drawn as
+            elif tag == "callActivity":
                 self.ignore(element, f"called element '{element.get('calledElement', '')}' not "
                             "imported; the call activity is imported as one step")
             elif tag in _SUBPROCESSES:
@@ -293,22 +279,22 @@ class _Reader:
         """``ident`` is an expanded sub-process beside ``near``."""
         element = self.by_id.get(ident)
         return element is not None and element.getparent() is near.getparent() and \
-            _local(element) in _SUBPROCESSES and self._flow_children(element)
+            local(element) in _SUBPROCESSES and self._flow_children(element)
 
     @staticmethod
     def _flow_children(element: etree._Element) -> bool:
-        return any(_bpmn(c) and (_local(c) in _EVENTS | _GATEWAYS | _SUBPROCESSES or
-                                 _local(c) in TASK_TYPES) for c in element)
+        return any(is_bpmn(c) and (local(c) in _EVENTS | _GATEWAYS | _SUBPROCESSES or
+                                 local(c) in TASK_TYPES) for c in element)
 
-    def read_subprocess(self, element: etree._Element, node: _Node) -> None:
+    def read_subprocess(self, element: etree._Element, node: Node) -> None:
         ident = node.bpmn
-        starts = [c for c in element if _local(c) == "startEvent" and _bpmn(c)]
+        starts = [c for c in element if local(c) == "startEvent" and is_bpmn(c)]
         if not starts:
             raise self.fail(element, f"sub-process '{ident}' has no start event, so where its "
                             "work begins is undefined; add a start event or collapse it into a task")
         node.passthrough = True
         node.kind = "subprocess"
-        exit_node = _Node(_exit(ident), "subProcessExit", element, passthrough=True)
+        exit_node = Node(_exit(ident), "subProcessExit", element, passthrough=True)
         self.nodes[exit_node.bpmn] = exit_node
         self.warn(element, "sub-process flattened into the process")
         for start in starts:
@@ -318,13 +304,31 @@ class _Reader:
     def read_flow(self, element: etree._Element) -> None:
         source, target = element.get("sourceRef", ""), element.get("targetRef", "")
         props = self.properties(element, Flow)
-        conditional = element.find(f"{{{BPMN_NS}}}conditionExpression") is not None
-        self.edges.append(Edge(source, target, element, normalise_label(element.get("name")),
-                                props, conditional))
+        condition = element.find(f"{{{BPMN_NS}}}conditionExpression")
+        name = normalise_label(element.get("name"))
+        if condition is not None and not name and not self.ours and "label" not in props:
+            text = normalise_label("".join(condition.itertext()))
+            if text:
+                name = text[:200]
+                self.warn(element, "condition expression kept as the flow's label (it is not "
+                          "evaluated: the flow's share decides)")
+        source_element = self.by_id.get(source)
+        default = source_element is not None and source_element.get("default") == element.get("id")
+        self.edges.append(Edge(source, target, element, name, props,
+                               condition is not None or default, default=default))
 
     # -------------------------------------------------------------------- rewriting
     def finish_references(self) -> None:
         """Flows out of an expanded sub-process leave from its exit; unknown ends are errors."""
+        kept = []
+        for edge in self.edges:
+            skipped = [end for end in (edge.source, edge.target) if end in self.skipped]
+            if skipped:
+                if edge.element is not None:
+                    self.ignore(edge.element, f"flow not imported: '{skipped[0]}' is skipped")
+                continue
+            kept.append(edge)
+        self.edges = kept
         for edge in self.edges:
             src = self.nodes.get(edge.source)
             if src is not None and src.kind == "subprocess" and edge.element is not None:
@@ -360,7 +364,7 @@ class _Reader:
                 elif self.ours:
                     node.kind = "and-split"
                 elif len(outs) > 1 and len(ins) > 1:
-                    split = _Node(f"{node.bpmn}-split", node.tag, node.element, kind="and-split",
+                    split = Node(f"{node.bpmn}-split", node.tag, node.element, kind="and-split",
                                   lane=node.lane, props={"name": "並行分岐"})
                     self._insert_after(node, split, outs)
                     node.kind = "and-join"
@@ -379,9 +383,9 @@ class _Reader:
                     self.warn(node.element, "complex gateway imported as an exclusive choice")
             else:
                 node.passthrough = True  # a merge: flows simply converge in our model
-        self._place_inserted()
+        self.place_inserted()
 
-    def _insert_after(self, node: _Node, new: _Node, outs: list[Edge]) -> None:
+    def _insert_after(self, node: Node, new: Node, outs: list[Edge]) -> None:
         """Put ``new`` between ``node`` and its outgoing edges ``outs``; it joins
         :attr:`nodes` right after ``node`` at :meth:`_place_inserted`."""
         for edge in outs:
@@ -389,10 +393,10 @@ class _Reader:
         self.edges.append(Edge(node.bpmn, new.bpmn, None))
         self.inserted.setdefault(node.bpmn, []).append(new)
 
-    def _place_inserted(self) -> None:
+    def place_inserted(self) -> None:
         if not self.inserted:
             return
-        nodes: dict[str, _Node] = {}
+        nodes: dict[str, Node] = {}
         for ident, node in self.nodes.items():
             nodes[ident] = node
             for new in reversed(self.inserted.get(ident, [])):
@@ -426,7 +430,8 @@ class _Reader:
                     element = edge.element if edge.element is not None else before.element
                     joined.append(((*key, j), Edge(before.source, edge.target, element,
                                                     edge.name or before.name, props,
-                                                    edge.conditional or before.conditional)))
+                                                    edge.conditional or before.conditional,
+                                                    default=edge.default)))
             order.add(joined)
             del self.nodes[ident]
         self.edges = order.edges()
@@ -437,7 +442,7 @@ class _Reader:
             return
         first = starts[0]
         taken = set(self.nodes)
-        new = _Node(step_id("start", taken), "startEvent", first.element, kind="start",
+        new = Node(step_id("start", taken), "startEvent", first.element, kind="start",
                     lane=first.lane)
         share = 1 / len(starts)
         for start in starts:
@@ -459,13 +464,13 @@ class _Reader:
                 continue
             if any(e.conditional or "probability" in e.props for e in outs):
                 continue
-            fork = _Node(step_id(f"{node.bpmn}-fork", taken), "parallelGateway", node.element,
+            fork = Node(step_id(f"{node.bpmn}-fork", taken), "parallelGateway", node.element,
                          kind="and-split", lane=node.lane, props={"name": "並行分岐"})
             taken.add(fork.bpmn)
             self._insert_after(node, fork, outs)
             self.warn(node.element, "unconditioned flows out of an activity run in parallel in "
                       "BPMN: imported with an and-split after it")
-        self._place_inserted()
+        self.place_inserted()
 
     def fill_probabilities(self) -> None:
         leaving, _ = self.edge_index()
@@ -481,6 +486,22 @@ class _Reader:
                 # Guarded flows: a single open flow needs no probability, and the guard
                 # checks say which ones are missing, per attribute combination.
                 continue
+            defaults = [e for e in outs if e.default and e not in given]
+            if defaults:
+                # The default flow is taken when no other is: the rest of the probability.
+                share = 1 / len(outs)
+                for e in outs:
+                    if e not in given and e is not defaults[0]:
+                        e.props["probability"] = share
+                rest = max(0.0, 1.0 - sum(e.props.get("probability", 0.0) for e in outs
+                                          if e is not defaults[0]))
+                defaults[0].props["probability"] = rest
+                self.warn(node.element, f"no probability on {len(outs) - len(given)} of the "
+                          f"{len(outs)} flows leaving this choice: the others each given "
+                          f"{share:.4g}, the default flow "
+                          f"'{defaults[0].element.get('id', '') if defaults[0].element is not None else ''}' "
+                          f"the rest ({rest:.4g})", node.bpmn)
+                continue
             rest = max(0.0, 1.0 - sum(e.props["probability"] for e in given))
             share = rest / (len(outs) - len(given))
             for e in outs:
@@ -494,170 +515,26 @@ def _exit(ident: str) -> str:
     return f"{ident}#exit"
 
 
-def _pick_process(root: etree._Element, wanted: str | None, reader: _Reader,
-                  file: str) -> etree._Element:
-    processes = root.findall(f"{{{BPMN_NS}}}process")
-    if not processes:
-        raise InvalidModelError([Problem(file, *reader.where(root), "no <process> element: not a "
-                                         "BPMN 2.0 model (namespace " + BPMN_NS + ")")])
-    if wanted is not None:
-        chosen = [p for p in processes if p.get("id") == wanted]
-        if not chosen:
-            ids = ", ".join(p.get("id", "?") for p in processes)
-            raise InvalidModelError([Problem(file, 0, 0, f"no process with id '{wanted}' "
-                                             f"(processes: {ids})")])
-        process = chosen[0]
-    else:
-        process = next((p for p in processes if any(
-            _local(c) == "startEvent" for c in p)), processes[0])
-    for other in processes:
-        if other is not process:
-            reader.ignore(other, "process not imported (one process per procedure; choose "
-                          "another with --process)")
-    return process
+def _wanted(process: str | Sequence[str] | None) -> tuple[str, ...]:
+    if process is None:
+        return ()
+    return (process,) if isinstance(process, str) else tuple(process)
 
 
-def _participant_name(root: etree._Element, process_id: str) -> str | None:
-    for participant in root.iter(f"{{{BPMN_NS}}}participant"):
-        if participant.get("processRef") == process_id:
-            return participant.get("name")
-    return None
-
-
-def _report_collaboration(root: etree._Element, reader: _Reader) -> None:
-    for collaboration in root.iterfind(f"{{{BPMN_NS}}}collaboration"):
-        for child in collaboration:
-            if _bpmn(child) and _local(child) not in ("participant", "documentation",
-                                                       "extensionElements") and child.get("id"):
-                reader.ignore(child, f"{_local(child)} not imported (only sequence flows inside "
-                              "the process are)")
-
-
-def _build(reader: _Reader, root: etree._Element, process: etree._Element, file: str,
-           version: str | None) -> Located:
-    positions: dict[tuple[str | int, ...], tuple[int, int]] = {(): reader.where(process)}
-    proc = reader.properties(process, ProcedureVersion)
-    participant = _participant_name(root, process.get("id", ""))
-    name = proc.pop("name", None) or normalise_label(participant or process.get("name") or
-                                                     root.get("name") or Path(file).stem)
-    data: dict[str, Any] = {"id": kebab_id(process.get("name"), participant, root.get("name"),
-                                           process.get("id"), Path(file).stem)}
-    data["name"] = name
-    if "version" not in proc:
-        data["version"] = version or "as-is"
-    if "category" not in proc:
-        data["category"] = "other"
-    if "annual_volume" not in proc:
-        data["annual_volume"] = 0
-        reader.warn(process, "no annual volume in the file: set to 0; fill in `annual_volume` "
-                    "and `volume_source`")
-    if "volume_source" not in proc:
-        data["volume_source"] = f"assumption: not given in the BPMN file {Path(file).name}"
-    data.update({k: v for k, v in proc.items() if k not in ("actors", "steps", "flows")})
-    if version is not None:
-        data["version"] = version
-
-    # Actors: one per leaf lane, plus defaults for work outside any lane.
-    actors: list[dict[str, Any]] = []
-    lane_actor: dict[str, str] = {}
-    tasks_of: dict[str | None, list[_Node]] = defaultdict(list)
-    for node in reader.nodes.values():
-        if node.kind == "task":
-            tasks_of[node.lane].append(node)
-    for lane in reader.lanes:
-        props = reader.properties(lane, Actor)
-        members = tasks_of.get(lane.get("id"), [])
-        aid = props.pop("id", None) or step_id(lane.get("id", "lane"), [a["id"] for a in actors])
-        lane_name = props.pop("name", None) or normalise_label(lane.get("name")) or aid
-        if "kind" not in props:
-            lowered = lane_name.lower()
-            if members and all(n.actor_kind == "system" for n in members):
-                props["kind"] = "system"
-            elif any(word in lowered for word in _RESIDENT_WORDS):
-                props["kind"] = "resident"
-            else:
-                props["kind"] = "staff"
-        positions[("actors", len(actors))] = reader.where(lane)
-        actors.append({"id": aid, "name": lane_name, **props})
-        lane_actor[lane.get("id", "")] = aid
-    defaults: dict[str, str] = {}
-
-    def default_actor(kind: str) -> str:
-        if kind not in defaults:
-            aid = step_id(kind, [a["id"] for a in actors])
-            label = "システム" if kind == "system" else normalise_label(participant or
-                                                                      process.get("name")) or "担当者"
-            positions[("actors", len(actors))] = reader.where(process)
-            actors.append({"id": aid, "name": label, "kind": kind})
-            defaults[kind] = aid
-        return defaults[kind]
-
-    # Steps.
-    ids: dict[str, str] = {}
-    steps: list[dict[str, Any]] = []
-    fallback = {"start": "開始", "end": "終了", "choice": "分岐", "and-split": "並行分岐",
-                "and-join": "合流"}
-    used: set[str] = set()
-    for node in reader.nodes.values():
-        sid = step_id(node.bpmn, used)
-        ids[node.bpmn] = sid
-        used.add(sid)
-        props = {k: v for k, v in node.props.items() if k not in _GRAPH_FIELDS}
-        label = props.pop("name", None) or normalise_label(node.element.get("name")) or \
-            fallback.get(node.kind, sid)
-        step: dict[str, Any] = {"id": sid, "name": label}
-        if node.kind != "task":
-            step["kind"] = node.kind
-        if node.lane in lane_actor:
-            step["actor"] = lane_actor[node.lane]
-        elif node.kind == "task":
-            step["actor"] = default_actor(node.actor_kind)
-            if reader.lanes:
-                reader.warn(node.element, f"not in any lane: given to actor '{step['actor']}'",
-                            node.bpmn)
-        # A file we exported states every channel that is not the default, so its task
-        # types say nothing more (a system actor's step without a channel is a serviceTask).
-        if node.kind == "task" and "channel" not in props and node.channel != "none" \
-                and not reader.ours:
-            step["channel"] = node.channel
-        step.update(props)
-        positions[("steps", len(steps))] = reader.where(node.element)
-        steps.append(step)
-
-    flows: list[dict[str, Any]] = []
-    for edge in reader.edges:
-        flow: dict[str, Any] = {"from": ids.get(edge.source, edge.source),
-                                "to": ids.get(edge.target, edge.target)}
-        props = {k: v for k, v in edge.props.items() if k not in ("from", "to")}
-        label = props.pop("label", None) or edge.name
-        if label:
-            flow["label"] = label
-        flow.update(props)
-        positions[("flows", len(flows))] = reader.where(edge.element) if _line(edge.element) \
-            else reader.where(reader.nodes[edge.source].element if edge.source in reader.nodes
-                              else None)
-        flows.append(flow)
-    data["actors"], data["steps"], data["flows"] = actors, steps, flows
-    # Positions of fields: each field of an item is on its element's line.
-    for key in ("actors", "steps", "flows"):
-        for i, item in enumerate(data[key]):
-            for f in item:
-                positions[(key, i, f)] = positions[(key, i)]
-    for f in data:
-        positions.setdefault((f,), positions[()])
-    return Located(data, positions, file)
-
-
-def import_bpmn_bytes(data: bytes, file: str = "<bytes>", *, process: str | None = None,
-                      version: str | None = None) -> BpmnImport:
+def import_bpmn_bytes(data: bytes, file: str = "<bytes>", *,
+                      process: str | Sequence[str] | None = None, version: str | None = None,
+                      procedure_id: str | None = None) -> BpmnImport:
     """Import a BPMN 2.0 document given as bytes.
 
     Args:
         data: the XML document.
         file: name used in messages.
-        process: id of the process to import; default the first one with a start event.
+        process: the process(es) to import, by process id or pool name, merged into one
+            procedure; default every process with flow nodes (a collaboration's pools).
         version: the procedure version label; default the one stored by our export, else
             ``as-is``.
+        procedure_id: the procedure id; default the one stored by our export, else one
+            derived from the name (:func:`bpr.interop.bpmn.collaboration.procedure_id`).
 
     Returns:
         The validated model with the warnings and the ignored elements.
@@ -667,11 +544,11 @@ def import_bpmn_bytes(data: bytes, file: str = "<bytes>", *, process: str | None
             resulting model fails the same checks as a YAML file (located at BPMN lines).
     """
     tree = parse_xml_bytes(data, file)
-    return _import_tree(tree, file, process, version, data)
+    return _import_tree(tree, file, _wanted(process), version, procedure_id, data)
 
 
-def import_bpmn(path: str | Path, *, process: str | None = None,
-                version: str | None = None) -> BpmnImport:
+def import_bpmn(path: str | Path, *, process: str | Sequence[str] | None = None,
+                version: str | None = None, procedure_id: str | None = None) -> BpmnImport:
     """Import a BPMN 2.0 file; see :func:`import_bpmn_bytes`.
 
     Raises:
@@ -679,32 +556,41 @@ def import_bpmn(path: str | Path, *, process: str | None = None,
     """
     source = read_limited(path, kind="BPMN file", limit=MAX_BPMN_BYTES)
     # The bytes are read once: parsed here, and kept for the columns of messages.
-    return _import_tree(parse_xml_bytes(source, str(path)), str(path), process, version, source)
+    return _import_tree(parse_xml_bytes(source, str(path)), str(path), _wanted(process),
+                        version, procedure_id, source)
 
 
-def _import_tree(tree: etree._ElementTree, file: str, process_id: str | None,
-                 version: str | None, source: bytes | None = None) -> BpmnImport:
+def _import_tree(tree: etree._ElementTree, file: str, wanted: tuple[str, ...],
+                 version: str | None, procedure_id: str | None,
+                 source: bytes | None = None) -> BpmnImport:
     root = tree.getroot()
-    reader = _Reader(file, source)
-    if _local(root) != "definitions" or not _bpmn(root):
+    reader = Reader(file, source)
+    if local(root) != "definitions" or not is_bpmn(root):
         raise InvalidModelError([Problem(file, *reader.where(root), "the root element is not "
                                          f"<definitions> in the BPMN namespace {BPMN_NS}")])
     reader.ours = root.get("exporter") == "tetsuzuki"
     reader.index_ids(root)
-    process = _pick_process(root, process_id, reader, file)
-    _report_collaboration(root, reader)
-    reader.read_container(process, None)
+    processes = select_processes(root, wanted, reader, file)
+    for process in processes:
+        reader.pool = process.get("id", "")
+        reader.read_container(process, None)
     if not reader.nodes:
+        process = processes[0]
         raise InvalidModelError([Problem(
             file, *reader.where(process), f"process '{process.get('id', '')}' has no steps: it "
             "holds no event, task, gateway or sub-process", hint="draw the process in it, or "
             "choose another with --process")])
+    messages = read_message_flows(root, reader)
+    join_links(reader)
     reader.finish_references()
+    rewrite_hand_offs(reader, messages)
+    rewrite_boundaries(reader)
     reader.classify_gateways()
     reader.contract()
     reader.join_starts()
     reader.split_activities()
+    join_parallel_ends(reader)
     reader.fill_probabilities()
-    located = _build(reader, root, process, file, version)
+    located = build_located(reader, root, processes, file, version, procedure_id)
     model = validate_located(located)
     return BpmnImport(model, tuple(reader.warnings), tuple(reader.ignored), located)

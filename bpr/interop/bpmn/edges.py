@@ -26,6 +26,8 @@ class Edge:
     name: str = ""
     props: dict[str, Any] = field(default_factory=dict)
     conditional: bool = False
+    default: bool = False
+    message: bool = False
 
 
 def merge_duplicates(edges: list[Edge]) -> list[Edge]:

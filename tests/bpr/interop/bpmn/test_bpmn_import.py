@@ -51,12 +51,21 @@ def test_labels_are_normalised(shared_dir: Path) -> None:
     assert "Task 1" in {s.name for s in a41.steps}  # was "Task 1 "
 
 
-def test_boundary_events_become_alternative_exits(shared_dir: Path) -> None:
+def test_boundary_events_keep_their_meaning_on_the_miwg_model(shared_dir: Path) -> None:
     result = import_bpmn(_miwg(shared_dir, "A.3.0"))
     model = result.model
     sub = next(s for s in model.steps if s.name == "Collapsed Sub-Process")
-    targets = {model.step(f.target).name for f in model.outgoing(sub.id)}
-    assert targets == {"Task 2", "Task 3", "Task 4"}
+    # The non-interrupting message event runs Task 3 beside the sub-process, joined after it.
+    split = next(s for s in model.steps if s.kind is StepKind.AND_SPLIT)
+    join = next(s for s in model.steps if s.kind is StepKind.AND_JOIN)
+    assert {model.step(f.target).name for f in model.outgoing(split.id)} == {sub.name, "Task 3"}
+    assert {model.step(f.source).name for f in model.incoming(join.id)} == {sub.name, "Task 3"}
+    # The interrupting escalation event is an exclusive exit: Task 4 or the normal Task 2.
+    after_join = {model.step(f.target).name for f in model.outgoing(join.id)}
+    assert after_join == {"Task 2", "Task 4"}
+    notes = {n.element: n.message for n in result.warnings}
+    assert "interrupting boundary event" in notes["_178e16eb-4c9e-4ea0-9644-7c5fb2b71825"]
+    assert "does not end the case" in notes["_428dcbf5-8e5e-48e0-9c0c-d93003fa8c82"]
 
 
 def test_expanded_sub_process_is_flattened(shared_dir: Path) -> None:
@@ -73,9 +82,9 @@ def test_expanded_sub_process_is_flattened(shared_dir: Path) -> None:
 
 
 def test_ignored_elements_are_reported_by_id(shared_dir: Path) -> None:
-    result = import_bpmn(_miwg(shared_dir, "A.4.1"))
+    result = import_bpmn(_miwg(shared_dir, "A.4.1"), process="Pool 1")
     ignored = {note.element for note in result.ignored}
-    assert {"sid-96EF2D8F-C322-42B1-8C08-0DA05524C904",      # message flows
+    assert {"sid-96EF2D8F-C322-42B1-8C08-0DA05524C904",      # message flows to the other pool
             "sid-D0B859BF-CBFB-4B35-BBC8-BCA308F6455C",
             "sid-54D696FD-DEDC-45F3-99DB-1404DA433FC4"} <= ignored  # the other pool
 
@@ -183,7 +192,7 @@ def test_sub_process_without_start_event_is_rejected(bpmn_doc: Callable[[str], b
 
 
 def test_unknown_process_id_lists_the_processes(shared_dir: Path) -> None:
-    with pytest.raises(InvalidModelError, match=r"no process with id 'nope' \(processes: WFP-6-1, WFP-6-2\)"):
+    with pytest.raises(InvalidModelError, match=r"no process with id or pool name 'nope' \(processes: WFP-6-1, WFP-6-2\)"):
         import_bpmn(_miwg(shared_dir, "A.4.0"), process="nope")
 
 
