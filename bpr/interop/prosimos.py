@@ -26,6 +26,7 @@ Export choices (each listed in :attr:`ProsimosExport.warnings` when it applies):
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -50,6 +51,7 @@ from bpr.sim.compiled import online_share_of
 from bpr.sim.scenario import OfficeHours, Scenario
 from models.procedure import (
     ActorKind,
+    Channel,
     Distribution,
     Exponential,
     Fixed,
@@ -248,11 +250,12 @@ def export_prosimos(model: ProcedureVersion, scenario: Scenario) -> ProsimosExpo
     warnings: list[str] = []
     actors = {a.id: a for a in model.actors}
     ids = {s.id: bpmn_id(s.id) for s in model.steps}
-    root = etree.Element(f"{{{BPMN_NS}}}definitions", nsmap={None: BPMN_NS})
+    root = etree.Element(f"{{{BPMN_NS}}}definitions", nsmap={None: BPMN_NS, "tz": TZ_NS})
     root.set("id", f"Definitions_{model.id}")
     root.set("targetNamespace", f"urn:tetsuzuki:prosimos:{model.id}")
     process = etree.SubElement(root, f"{{{BPMN_NS}}}process", id=f"Process_{model.id}",
                                isExecutable="false", name=model.name)
+    _annotate(process, _model_annotations(model))
     probabilities = _probabilities(model, scenario, warnings)
     params: dict[str, Any] = {"model_type": "CRISP", "resource_profiles": [],
                               "task_resource_distribution": [], "gateway_branching_probabilities": [],
@@ -299,7 +302,9 @@ def export_prosimos(model: ProcedureVersion, scenario: Scenario) -> ProsimosExpo
         elif step.kind in (StepKind.AND_SPLIT, StepKind.AND_JOIN):
             etree.SubElement(process, f"{{{BPMN_NS}}}parallelGateway", id=sid, name=step.name)
         else:
-            etree.SubElement(process, f"{{{BPMN_NS}}}task", id=sid, name=step.name)
+            task = etree.SubElement(process, f"{{{BPMN_NS}}}task", id=sid, name=step.name)
+            if step.channel is not Channel.NONE:
+                _annotate(task, {"channel": step.channel.value})
             actor = actors[step.actor or ""]
             duration: Distribution = step.duration
             if step.travel and scenario.travel_minutes is not None:
@@ -325,8 +330,12 @@ def export_prosimos(model: ProcedureVersion, scenario: Scenario) -> ProsimosExpo
             gateway = etree.SubElement(process, f"{{{BPMN_NS}}}{kind}", id=f"{sid}_split")
             add_flow(exits[step.id], gateway.get("id", ""))
             exits[step.id] = gateway.get("id", "")
+    guarded: dict[str, dict[str, Any]] = {}
     for flow in model.flows:
         fid = add_flow(exits[flow.source], ids[flow.target])
+        if flow.when is not None:
+            guarded[fid] = {"when": flow.model_dump(mode="json")["when"],
+                            "probability": flow.probability}
         key = (flow.source, flow.target)
         if key in probabilities:
             gateway_id = exits[flow.source]
@@ -337,8 +346,10 @@ def export_prosimos(model: ProcedureVersion, scenario: Scenario) -> ProsimosExpo
                 params["gateway_branching_probabilities"].append(entry)
             entry["probabilities"].append({"path_id": fid, "value": probabilities[key]})
     for fid, source, target in flows:
-        etree.SubElement(process, f"{{{BPMN_NS}}}sequenceFlow", id=fid, sourceRef=source,
-                         targetRef=target)
+        element = etree.SubElement(process, f"{{{BPMN_NS}}}sequenceFlow", id=fid,
+                                   sourceRef=source, targetRef=target)
+        if fid in guarded:
+            _annotate(element, guarded[fid])
 
     calendars = [{"id": "office", "name": "office", "time_periods": _calendar(scenario.calendar)},
                  {"id": "always", "name": "always", "time_periods": _ALWAYS}]
@@ -364,6 +375,42 @@ def export_prosimos(model: ProcedureVersion, scenario: Scenario) -> ProsimosExpo
                         "represented (Prosimos calendars are weekly)")
     bpmn = etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
     return ProsimosExport(bpmn, params, tuple(warnings))
+
+
+def _model_annotations(model: ProcedureVersion) -> dict[str, Any]:
+    """What Prosimos has no place for and a round trip must keep: the actors (kind,
+    headcount, calendar), the case attributes and the legacy channel choice."""
+    out: dict[str, Any] = {"actors": [a.model_dump(mode="json", exclude_none=True)
+                                      for a in model.actors]}
+    if model.attributes:
+        out["attributes"] = model.model_dump(mode="json")["attributes"]
+    if model.channel_choice is not None:
+        out["channel_choice"] = model.channel_choice.model_dump(mode="json")
+    return out
+
+
+def _annotate(element: etree._Element, values: dict[str, Any]) -> None:
+    """Our facts on an element of the Prosimos BPMN, in ``tz:properties`` (Prosimos reads
+    no extension elements, and ``prosimos import`` reads them back)."""
+    if not values:
+        return
+    ext = etree.SubElement(element, f"{{{BPMN_NS}}}extensionElements")
+    group = etree.SubElement(ext, f"{{{TZ_NS}}}properties")
+    for name, value in values.items():
+        etree.SubElement(group, f"{{{TZ_NS}}}property", name=name, value=encode_value(value))
+
+
+def _annotation(element: etree._Element | None, name: str) -> Any:
+    """The JSON value of our property ``name`` on ``element``, or None."""
+    if element is None:
+        return None
+    for prop in element.iterfind(f"{{{BPMN_NS}}}extensionElements/{{{TZ_NS}}}properties/"
+                                 f"{{{TZ_NS}}}property[@name='{name}']"):
+        try:
+            return json.loads(prop.get("value") or "null")
+        except ValueError:
+            return None
+    return None
 
 
 def _hhmm(seconds: float) -> str:
@@ -444,8 +491,14 @@ def import_prosimos(bpmn: str | Path, parameters: str | Path) -> ProsimosImport:
     for _gateway, branches in params.gateways:
         for path_id, value in branches:
             element = by_id.get(path_id)
-            if element is not None and value is not None:
+            # A guarded flow of our export keeps its guard and own probability (annotated):
+            # the branching probability in the JSON is its marginal.
+            if element is not None and value is not None and \
+                    _annotation(element, "when") is None:
                 props(element, {"probability": value})
+    annotated = _annotation(process, "actors")
+    known_actors = {a.get("id"): a for a in annotated if isinstance(a, dict)} \
+        if isinstance(annotated, list) else {}
     # Lanes: one per resource that does some task.
     lane_set = etree.Element(f"{{{BPMN_NS}}}laneSet", id="LaneSet_prosimos")
     for rid in dict.fromkeys(lane_of.values()):
@@ -456,8 +509,14 @@ def import_prosimos(bpmn: str | Path, parameters: str | Path) -> ProsimosImport:
             office = hours
         lane = etree.SubElement(lane_set, f"{{{BPMN_NS}}}lane", id=f"Lane_{bpmn_id(rid)}",
                                 name=resource.name)
-        props(lane, {"id": rid, "kind": "staff", "headcount": resource.amount,
-                     "calendar": "always" if hours is None else "office"})
+        ours = known_actors.get(rid)
+        if ours is not None:
+            # Our export's actor: its kind, headcount and calendar as they were (an
+            # unlimited actor's pool of 100 is not its headcount).
+            props(lane, {k: v for k, v in ours.items() if k != "name"})
+        else:
+            props(lane, {"id": rid, "kind": "staff", "headcount": resource.amount,
+                         "calendar": "always" if hours is None else "office"})
         for tid, owner in lane_of.items():
             if owner == rid:
                 etree.SubElement(lane, f"{{{BPMN_NS}}}flowNodeRef").text = tid

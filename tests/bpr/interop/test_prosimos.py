@@ -20,7 +20,7 @@ from bpr.interop.prosimos import (
 )
 from bpr.model.load import iter_model_files, load_procedure, load_procedure_text
 from bpr.sim.scenario import Scenario, load_scenario_text
-from models.procedure import Exponential, Fixed, Triangular, Uniform
+from models.procedure import ActorKind, Exponential, Fixed, Triangular, Uniform
 from tests.conftest import EXAMPLE, PROCEDURES
 
 MODEL = """\
@@ -261,6 +261,18 @@ def test_every_catalog_model_survives_export_and_import(tmp_path: Path) -> None:
         assert back.annual_volume == pytest.approx(model.annual_volume, rel=1e-6), file
         assert {s.id for s in back.steps if s.kind == "task"} >= \
             {s.id for s in model.steps if s.kind == "task"}, file
+        # Actor kinds, headcounts and calendars, and every step's channel, come back as
+        # they were (not staff with a headcount of 100, not channel none).
+        used = {s.actor for s in model.steps if s.kind == "task"}
+        # (Timers of delays come back as steps of the unlimited `events` actor.)
+        assert {a.id: (a.kind, a.headcount, a.calendar) for a in back.actors
+                if a.id != "events"} == \
+            {a.id: (a.kind, a.headcount, a.calendar) for a in model.actors if a.id in used}, file
+        assert {s.id: s.channel for s in back.steps if s.kind == "task" and s.id in
+                {m.id for m in model.steps}} == \
+            {s.id: s.channel for s in model.steps if s.kind == "task"}, file
+        assert back.attributes == model.attributes, file
+        assert back.channel_choice == model.channel_choice, file
 
 
 def test_a_folder_for_the_parameters_is_refused(tmp_path: Path) -> None:
@@ -355,15 +367,31 @@ def test_an_online_share_the_version_cannot_take_is_refused_as_by_the_simulation
         export_prosimos(load_procedure_text(MODEL), Scenario(name="t", online_share=0.5))
 
 
-def test_a_guarded_model_reads_back_from_prosimos_with_its_marginals(tmp_path: Path) -> None:
-    out = export_prosimos(load_procedure_text(GUARDED), Scenario(name="t"))
+def test_a_guarded_model_keeps_its_attributes_and_guards_through_prosimos(tmp_path: Path) -> None:
+    model = load_procedure_text(GUARDED)
+    out = export_prosimos(model, Scenario(name="t"))
     (tmp_path / "m.bpmn").write_bytes(out.bpmn)
+    (tmp_path / "m.json").write_text(json.dumps(out.parameters), encoding="utf-8")
+    back = import_prosimos(tmp_path / "m.bpmn", tmp_path / "m.json").model
+    assert back.attributes == model.attributes
+    # (The choice after a task is a gateway step of its own in Prosimos: `start_split`.)
+    guards = {f.target: (f.when, f.probability) for f in model.flows if f.when}
+    assert guards and {f.target: (f.when, f.probability) for f in back.flows if f.when} == guards
+
+
+def test_a_prosimos_file_without_our_annotations_reads_back_with_marginals(tmp_path: Path) -> None:
+    out = export_prosimos(load_procedure_text(GUARDED), Scenario(name="t"))
+    root = etree.fromstring(out.bpmn)
+    for ext in list(root.iter(f"{{{BPMN_NS}}}extensionElements")):
+        ext.getparent().remove(ext)  # as Simod or a hand-written Prosimos model has them
+    (tmp_path / "m.bpmn").write_bytes(etree.tostring(root))
     (tmp_path / "m.json").write_text(json.dumps(out.parameters), encoding="utf-8")
     back = import_prosimos(tmp_path / "m.bpmn", tmp_path / "m.json").model
     assert back.attributes == {} and all(f.when is None for f in back.flows)
     online = {f.target: f.probability for f in back.flows if f.target in ("apply-online",
                                                                           "apply-counter")}
     assert online == {"apply-online": pytest.approx(0.6), "apply-counter": pytest.approx(0.4)}
+    assert {a.kind for a in back.actors} == {ActorKind.STAFF}  # nothing says otherwise
 
 
 def test_several_end_steps_become_one_end_event_with_a_note(tmp_path: Path) -> None:
