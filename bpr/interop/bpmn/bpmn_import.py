@@ -294,7 +294,8 @@ class Reader:
                             "work begins is undefined; add a start event or collapse it into a task")
         node.passthrough = True
         node.kind = "subprocess"
-        exit_node = Node(_exit(ident), "subProcessExit", element, passthrough=True)
+        exit_node = Node(_exit(ident), "subProcessExit", element, passthrough=True,
+                         pool=self.pool)
         self.nodes[exit_node.bpmn] = exit_node
         self.warn(element, "sub-process flattened into the process")
         for start in starts:
@@ -337,6 +338,11 @@ class Reader:
                 if end not in self.nodes and edge.element is not None:
                     raise self.fail(edge.element, f"sequence flow '{edge.element.get('id')}' "
                                     f"refers to '{end}', which is not a flow node of this process")
+            pools = {self.nodes[end].pool for end in (edge.source, edge.target)
+                     if end in self.nodes}
+            if len(pools) > 1 and edge.element is not None and not edge.message:
+                raise self.fail(edge.element, f"sequence flow '{edge.element.get('id')}' joins "
+                                "two pools; between pools draw a message flow")
 
     def edge_index(self) -> tuple[dict[str, list[Edge]], dict[str, list[Edge]]]:
         """The edges leaving and entering each node, in the order of :attr:`edges`."""

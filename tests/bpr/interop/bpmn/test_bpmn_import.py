@@ -269,3 +269,28 @@ def test_a_camunda_property_mirroring_ours_is_still_read(bpmn_doc: Callable[[str
     assert [n.message for n in result.ignored if n.element == "t"] == [
         "Camunda property priority='high' ignored (the user's own key/value, not a tetsuzuki "
         "property)"]
+
+
+@pytest.mark.parametrize("name", MIWG)
+def test_every_miwg_model_is_sound_and_round_trips_with_an_equal_hash(shared_dir: Path,
+                                                                       name: str) -> None:
+    from bpr.analysis.soundness import soundness_problems
+    from bpr.interop.bpmn import export_bpmn
+    from bpr.model.canonical import content_hash
+
+    result = import_bpmn(_miwg(shared_dir, name))
+    assert [p for p in soundness_problems(result.model, result.located)
+            if p.severity == "error"] == []
+    exported = export_bpmn(result.model)
+    back = import_bpmn_bytes(exported, f"{name}.bpmn")
+    assert content_hash(back.model) == content_hash(result.model)
+    assert export_bpmn(back.model) == exported
+
+
+def test_the_miwg_collaborations_merge_both_pools(shared_dir: Path) -> None:
+    for name, pool_tasks in (("A.4.0", {"Task 1", "Task 2", "Task 3", "Task 5"}),
+                             ("A.4.1", {"Task 1", "Task 2", "Task 3", "Task 5"})):
+        result = import_bpmn(_miwg(shared_dir, name))
+        assert pool_tasks <= {s.name for s in result.model.steps}, name
+        # Message flows are hand-offs now, not ignored elements.
+        assert not any(n.message.startswith("messageFlow") for n in result.ignored), name

@@ -89,7 +89,17 @@ _IDS = st.sampled_from(["s", "t1", "t2", "g", "e", "p", "sp", "l"])
 _NODE_TAGS = st.sampled_from(["startEvent", "endEvent", "task", "userTask", "serviceTask",
                               "exclusiveGateway", "parallelGateway", "inclusiveGateway",
                               "boundaryEvent", "intermediateCatchEvent", "callActivity",
-                              "dataObject", "textAnnotation"])
+                              "dataObject", "textAnnotation", "intermediateThrowEvent",
+                              "eventBasedGateway", "receiveTask", "businessRuleTask"])
+_DURATIONS = st.sampled_from(["P7D", "PT2H", "P1DT12H", "P", "PT", "${x}", "R3/PT1H", "P1Y2M",
+                              "-P1D", "P99999999999D", ""])
+_DEFINITIONS = st.one_of(
+    st.just(""),
+    _DURATIONS.map(lambda d: "<bpmn:timerEventDefinition><bpmn:timeDuration>"
+                             f"{d}</bpmn:timeDuration></bpmn:timerEventDefinition>"),
+    st.sampled_from(["a", "b", ""]).map(lambda n: f'<bpmn:linkEventDefinition name="{n}"/>'),
+    st.sampled_from(["<bpmn:compensateEventDefinition/>", "<bpmn:messageEventDefinition/>",
+                     "<bpmn:terminateEventDefinition/>"]))
 
 
 def _clean(text: str) -> str:
@@ -110,15 +120,22 @@ def _elements(draw: st.DrawFn, depth: int = 0) -> str:
         if kind == "node":
             tag = draw(_NODE_TAGS)
             extra = f' attachedToRef="{draw(_IDS)}"' if tag == "boundaryEvent" else ""
+            extra += draw(st.sampled_from(["", ' cancelActivity="false"', ' isForCompensation="true"',
+                                           f' default="f{draw(st.integers(0, 9))}"']))
             direction = draw(st.sampled_from(["", ' gatewayDirection="Diverging"',
                                               ' gatewayDirection="Converging"']))
             name = _clean(draw(st.text(max_size=4)))
-            parts.append(f'<bpmn:{tag} id="{ident}" name="{name}"{extra}{direction}/>')
+            definition = draw(_DEFINITIONS) if "Event" in tag else ""
+            parts.append(f'<bpmn:{tag} id="{ident}" name="{name}"{extra}{direction}>'
+                         f"{definition}</bpmn:{tag}>")
         elif kind == "flow":
             probability = draw(st.sampled_from(["", "0.5", "x", "-1", "1e999"]))
             props = ("<bpmn:extensionElements><tz:properties><tz:property name=\"probability\" "
                      f'value="{probability}"/></tz:properties></bpmn:extensionElements>'
                      if probability else "")
+            condition = _clean(draw(st.text(max_size=6)))
+            if condition:
+                props += f"<bpmn:conditionExpression>{condition}</bpmn:conditionExpression>"
             parts.append(f'<bpmn:sequenceFlow id="f{draw(st.integers(0, 9))}" '
                          f'sourceRef="{draw(_IDS)}" targetRef="{draw(_IDS)}">{props}'
                          "</bpmn:sequenceFlow>")
@@ -166,3 +183,29 @@ def test_any_bytes_give_located_problems_or_a_model(tmp_path: Path, raw: bytes) 
     path = tmp_path / "any.bpmn"
     path.write_bytes(raw)
     _located_or_valid(lambda: import_bpmn(path), str(path))
+
+
+@st.composite
+def _collaboration(draw: st.DrawFn) -> str:
+    """Two pools with message flows between any elements (or none)."""
+    first = draw(_elements())
+    second = draw(_elements())
+    for prefix in ('id="', 'Ref="', "<bpmn:flowNodeRef>"):  # the second pool's own ids
+        second = second.replace(prefix, prefix + "q")
+    flows = "".join(
+        f'<bpmn:messageFlow id="m{i}" name="{draw(st.sampled_from(["", "3日", "P2D", "x"]))}" '
+        f'sourceRef="{draw(_IDS)}" targetRef="{draw(_IDS.map(lambda i: "q" + i) | _IDS)}"/>'
+        for i in range(draw(st.integers(0, 3))))
+    return ('<bpmn:collaboration id="c"><bpmn:participant id="pa" name="住民" processRef="p1"/>'
+            f'<bpmn:participant id="pb" name="市役所" processRef="p2"/>{flows}'
+            f'</bpmn:collaboration><bpmn:process id="p1">{first}</bpmn:process>'
+            f'<bpmn:process id="p2">{second}</bpmn:process>\n')
+
+
+@settings(max_examples=150, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(body=_collaboration())
+def test_any_collaboration_gives_located_problems_or_a_model(
+        bpmn_doc: Callable[[str], bytes], body: str) -> None:
+    doc = bpmn_doc(body)
+    _located_or_valid(lambda: import_bpmn_bytes(doc, "pools.bpmn"), "pools.bpmn")
