@@ -192,7 +192,8 @@ def test_sub_process_without_start_event_is_rejected(bpmn_doc: Callable[[str], b
 
 
 def test_unknown_process_id_lists_the_processes(shared_dir: Path) -> None:
-    with pytest.raises(InvalidModelError, match=r"no process with id or pool name 'nope' \(processes: WFP-6-1, WFP-6-2\)"):
+    with pytest.raises(InvalidModelError,
+                       match=r"no process with id or pool name 'nope' \(processes: WFP-6-1, WFP-6-2\)"):
         import_bpmn(_miwg(shared_dir, "A.4.0"), process="nope")
 
 

@@ -224,8 +224,12 @@ def test_gateway_types_survive_the_round_trip(gateway: str) -> None:
 <bpmn:definitions xmlns:bpmn="{BPMN_NS}" id="d" targetNamespace="urn:t">
   <bpmn:process id="p" name="Gateways">
     <bpmn:startEvent id="s"/><bpmn:{gateway} id="g" name="which"/>
-    <bpmn:intermediateCatchEvent id="m" name="reply"><bpmn:messageEventDefinition/></bpmn:intermediateCatchEvent>
-    <bpmn:intermediateCatchEvent id="t" name="timeout"><bpmn:timerEventDefinition><bpmn:timeDuration>P14D</bpmn:timeDuration></bpmn:timerEventDefinition></bpmn:intermediateCatchEvent>
+    <bpmn:intermediateCatchEvent id="m" name="reply">
+      <bpmn:messageEventDefinition/>
+    </bpmn:intermediateCatchEvent>
+    <bpmn:intermediateCatchEvent id="t" name="timeout">
+      <bpmn:timerEventDefinition><bpmn:timeDuration>P14D</bpmn:timeDuration></bpmn:timerEventDefinition>
+    </bpmn:intermediateCatchEvent>
     <bpmn:endEvent id="e"/>
     <bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="g"/>
     <bpmn:sequenceFlow id="f2" sourceRef="g" targetRef="m"/>
@@ -241,3 +245,43 @@ def test_gateway_types_survive_the_round_trip(gateway: str) -> None:
     assert _tags(xml)["which"] == gateway
     back = import_bpmn_bytes(xml, "back.bpmn").model
     assert content_hash(back) == content_hash(model)
+
+
+def test_a_sequence_flow_between_pools_is_refused_where_it_is() -> None:
+    text = CAMUNDA.read_text(encoding="utf-8").replace(
+        '<bpmn:sequenceFlow id="Flow_r3" sourceRef="Activity_send_form" '
+        'targetRef="Activity_receive_notice" />',
+        '<bpmn:sequenceFlow id="Flow_r3" sourceRef="Activity_send_form" '
+        'targetRef="Activity_receive" />')
+    with pytest.raises(InvalidModelError, match=r"two.bpmn:\d+:\d+: .*sequence flow 'Flow_r3' joins "
+                       "two pools"):
+        import_bpmn_bytes(text.encode("utf-8"), "two.bpmn")
+
+
+def test_cli_refuses_an_unsound_result_with_the_located_path(tmp_path: Path) -> None:
+    # Two parallel branches, one of which may end early: a case would end with work open.
+    doc = f"""<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="{BPMN_NS}" id="d" targetNamespace="urn:t">
+  <bpmn:process id="p" name="Unsound">
+    <bpmn:startEvent id="s"/><bpmn:parallelGateway id="fork"/>
+    <bpmn:task id="a" name="A"/><bpmn:task id="b" name="B"/>
+    <bpmn:exclusiveGateway id="x"/><bpmn:parallelGateway id="join"/>
+    <bpmn:endEvent id="e1"/><bpmn:endEvent id="e2"/>
+    <bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="fork"/>
+    <bpmn:sequenceFlow id="f2" sourceRef="fork" targetRef="a"/>
+    <bpmn:sequenceFlow id="f3" sourceRef="fork" targetRef="b"/>
+    <bpmn:sequenceFlow id="f4" sourceRef="a" targetRef="x"/>
+    <bpmn:sequenceFlow id="f5" sourceRef="x" targetRef="join"/>
+    <bpmn:sequenceFlow id="f6" sourceRef="x" targetRef="e2"/>
+    <bpmn:sequenceFlow id="f7" sourceRef="b" targetRef="join"/>
+    <bpmn:sequenceFlow id="f8" sourceRef="join" targetRef="e1"/>
+  </bpmn:process>
+</bpmn:definitions>"""
+    source = tmp_path / "u.bpmn"
+    source.write_text(doc, encoding="utf-8")
+    out = tmp_path / "u.yaml"
+    result = runner.invoke(app, ["bpmn", "import", str(source), "-o", str(out)])
+    assert isinstance(result.exception, InvalidModelError)  # printed by main(), exit 1
+    message = str(result.exception)
+    assert f"{source}:" in message and "and-split" in message and "path:" in message
+    assert not out.exists()
