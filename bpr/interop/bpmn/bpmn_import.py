@@ -37,10 +37,11 @@ from bpr.interop.bpmn.collaboration import read_message_flows, rewrite_hand_offs
 from bpr.interop.bpmn.edges import Edge, EdgeOrder, merge_duplicates
 from bpr.interop.bpmn.events import event_kind, join_links, read_timer, rewrite_boundaries
 from bpr.interop.bpmn.extension import TZ_NS, read_properties
-from bpr.interop.bpmn.names import normalise_label, step_id
+from bpr.interop.bpmn.names import normalise_label
 from bpr.interop.bpmn.nodes import BPMN_NS, ImportNote, Node, is_bpmn, line_of, local
 from bpr.interop.bpmn.positions import SourceIndex
 from bpr.interop.bpmn.secure_xml import MAX_BPMN_BYTES, parse_xml_bytes
+from bpr.interop.bpmn.shares import fill_probabilities, join_starts, split_activities
 from bpr.interop.bpmn.termination import join_parallel_ends
 from bpr.model.files import read_limited
 from bpr.model.load import Located, validate_located
@@ -372,7 +373,7 @@ class Reader:
                 elif len(outs) > 1 and len(ins) > 1:
                     split = Node(f"{node.bpmn}-split", node.tag, node.element, kind="and-split",
                                   lane=node.lane, props={"name": "並行分岐"})
-                    self._insert_after(node, split, outs)
+                    self.insert_after(node, split, outs)
                     node.kind = "and-join"
                 elif len(outs) > 1:
                     node.kind = "and-split"
@@ -391,7 +392,7 @@ class Reader:
                 node.passthrough = True  # a merge: flows simply converge in our model
         self.place_inserted()
 
-    def _insert_after(self, node: Node, new: Node, outs: list[Edge]) -> None:
+    def insert_after(self, node: Node, new: Node, outs: list[Edge]) -> None:
         """Put ``new`` between ``node`` and its outgoing edges ``outs``; it joins
         :attr:`nodes` right after ``node`` at :meth:`_place_inserted`."""
         for edge in outs:
@@ -441,80 +442,6 @@ class Reader:
             order.add(joined)
             del self.nodes[ident]
         self.edges = order.edges()
-
-    def join_starts(self) -> None:
-        starts = [n for n in self.nodes.values() if n.kind == "start"]
-        if len(starts) < 2:
-            return
-        first = starts[0]
-        taken = set(self.nodes)
-        new = Node(step_id("start", taken), "startEvent", first.element, kind="start",
-                    lane=first.lane)
-        share = 1 / len(starts)
-        for start in starts:
-            self.edges.append(Edge(new.bpmn, start.bpmn, None, normalise_label(
-                start.element.get("name")), {"probability": share}, True))
-            start.passthrough = True
-        self.nodes = {new.bpmn: new, **self.nodes}
-        self.warn(first.element, f"{len(starts)} start events: a case begins at one of them, with "
-                  "equal shares, after a new start step")
-        self.contract()
-
-    def split_activities(self) -> None:
-        """Several flows leaving an activity: BPMN runs unconditioned ones in parallel."""
-        leaving, _ = self.edge_index()
-        taken = set(self.nodes)
-        for node in list(self.nodes.values()):
-            outs = leaving.get(node.bpmn, [])
-            if node.kind not in ("task", "start") or len(outs) < 2:
-                continue
-            if any(e.conditional or "probability" in e.props for e in outs):
-                continue
-            fork = Node(step_id(f"{node.bpmn}-fork", taken), "parallelGateway", node.element,
-                         kind="and-split", lane=node.lane, props={"name": "並行分岐"})
-            taken.add(fork.bpmn)
-            self._insert_after(node, fork, outs)
-            self.warn(node.element, "unconditioned flows out of an activity run in parallel in "
-                      "BPMN: imported with an and-split after it")
-        self.place_inserted()
-
-    def fill_probabilities(self) -> None:
-        leaving, _ = self.edge_index()
-        for node in self.nodes.values():
-            outs = leaving.get(node.bpmn, [])
-            if len(outs) < 2 or node.kind == "and-split":
-                for e in outs:
-                    if node.kind == "and-split":
-                        e.props.pop("probability", None)
-                continue
-            given = [e for e in outs if isinstance(e.props.get("probability"), int | float)]
-            if len(given) == len(outs) or any(e.props.get("when") for e in outs):
-                # Guarded flows: a single open flow needs no probability, and the guard
-                # checks say which ones are missing, per attribute combination.
-                continue
-            defaults = [e for e in outs if e.default and e not in given]
-            if defaults:
-                # The default flow is taken when no other is: the rest of the probability.
-                share = 1 / len(outs)
-                for e in outs:
-                    if e not in given and e is not defaults[0]:
-                        e.props["probability"] = share
-                rest = max(0.0, 1.0 - sum(e.props.get("probability", 0.0) for e in outs
-                                          if e is not defaults[0]))
-                defaults[0].props["probability"] = rest
-                self.warn(node.element, f"no probability on {len(outs) - len(given)} of the "
-                          f"{len(outs)} flows leaving this choice: the others each given "
-                          f"{share:.4g}, the default flow "
-                          f"'{defaults[0].element.get('id', '') if defaults[0].element is not None else ''}' "
-                          f"the rest ({rest:.4g})", node.bpmn)
-                continue
-            rest = max(0.0, 1.0 - sum(e.props["probability"] for e in given))
-            share = rest / (len(outs) - len(given))
-            for e in outs:
-                if e not in given:
-                    e.props["probability"] = share
-            self.warn(node.element, f"no probability on {len(outs) - len(given)} of the {len(outs)} "
-                      f"flows leaving this choice: each given {share:.4g}", node.bpmn)
 
 
 def _exit(ident: str) -> str:
@@ -593,10 +520,10 @@ def _import_tree(tree: etree._ElementTree, file: str, wanted: tuple[str, ...],
     rewrite_boundaries(reader)
     reader.classify_gateways()
     reader.contract()
-    reader.join_starts()
-    reader.split_activities()
+    join_starts(reader)
+    split_activities(reader)
     join_parallel_ends(reader)
-    reader.fill_probabilities()
+    fill_probabilities(reader)
     located = build_located(reader, root, processes, file, version, procedure_id)
     model = validate_located(located)
     return BpmnImport(model, tuple(reader.warnings), tuple(reader.ignored), located)
