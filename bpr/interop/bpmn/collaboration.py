@@ -81,10 +81,17 @@ def participant_name(root: etree._Element, process_id: str) -> str | None:
     return None
 
 
+_ARTIFACTS = {"association", "textAnnotation", "group"}
+
+
 def read_message_flows(root: etree._Element, reader: Reader) -> list[Edge]:
     """Message flows between read nodes, as edges (marked ``message``); other message flows
     and collaboration content are noted as not imported."""
     flows: list[Edge] = []
+    for child in root:
+        if is_bpmn(child) and local(child) in _ARTIFACTS and child.get("id"):
+            reader.ignore(child, f"{local(child)} not imported (no counterpart in the procedure "
+                          "model)")
     for collaboration in root.iterfind(f"{{{BPMN_NS}}}collaboration"):
         for child in collaboration:
             tag = local(child)

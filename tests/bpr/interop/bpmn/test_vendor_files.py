@@ -164,6 +164,7 @@ def test_compensation_is_skipped_with_notes_naming_the_elements() -> None:
     ignored = _notes(result, "ignored")
     assert "compensation handler '受付取消' skipped" in ignored["Id_undo"]
     assert "compensation boundary event skipped" in ignored["Id_comp_boundary"]
+    assert "association not imported" in ignored["Id_assoc"]  # outside the process, noted too
     assert "受付取消" not in {s.name for s in result.model.steps}
 
 
