@@ -10,19 +10,16 @@ from __future__ import annotations
 
 from collections import defaultdict
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from lxml import etree
 
 from bpr.interop.bpmn.collaboration import participant_name, procedure_id, procedure_name
 from bpr.interop.bpmn.names import normalise_label, step_id
-from bpr.interop.bpmn.nodes import Node, line_of
+from bpr.interop.bpmn.nodes import GraphReader, Node, line_of
 from bpr.interop.bpmn.notation import default_element
 from bpr.model.load import Located
 from models.procedure import Actor, ProcedureVersion
-
-if TYPE_CHECKING:
-    from bpr.interop.bpmn.bpmn_import import Reader
 
 __all__ = ["EVENTS_ACTOR", "build_located"]
 
@@ -40,7 +37,7 @@ def _kind_of(name: str, members: list[Node]) -> str:
     return "staff"
 
 
-def build_located(reader: Reader, root: etree._Element, processes: list[etree._Element],
+def build_located(reader: GraphReader, root: etree._Element, processes: list[etree._Element],
                   file: str, version: str | None, wanted_id: str | None) -> Located:
     """The procedure's data, positioned at the BPMN lines, ready for validation."""
     first = processes[0]
@@ -136,7 +133,7 @@ def build_located(reader: Reader, root: etree._Element, processes: list[etree._E
     return Located(data, positions, file)
 
 
-def _actors(reader: Reader, root: etree._Element, processes: list[etree._Element],
+def _actors(reader: GraphReader, root: etree._Element, processes: list[etree._Element],
             positions: dict[tuple[str | int, ...], tuple[int, int]]) -> tuple[
         list[dict[str, Any]], dict[str, str], Any]:
     """Actors of the lanes; and a function giving the actor for work outside any lane."""

@@ -19,7 +19,6 @@ import re
 import unicodedata
 from collections import defaultdict
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from lxml import etree
 
@@ -27,10 +26,7 @@ from bpr.errors import InvalidModelError, Problem
 from bpr.interop.bpmn.durations import label_duration_days
 from bpr.interop.bpmn.edges import Edge
 from bpr.interop.bpmn.names import normalise_label, step_id
-from bpr.interop.bpmn.nodes import BPMN_NS, Node, is_bpmn, local
-
-if TYPE_CHECKING:
-    from bpr.interop.bpmn.bpmn_import import Reader
+from bpr.interop.bpmn.nodes import BPMN_NS, GraphReader, Node, is_bpmn, local
 
 __all__ = [
     "procedure_id",
@@ -41,7 +37,7 @@ __all__ = [
 ]
 
 
-def select_processes(root: etree._Element, wanted: tuple[str, ...], reader: Reader,
+def select_processes(root: etree._Element, wanted: tuple[str, ...], reader: GraphReader,
                      file: str) -> list[etree._Element]:
     """The processes to read: those named in ``wanted`` (ids, or pool/process names), or
     every process with a flow node when ``wanted`` is empty.
@@ -84,7 +80,7 @@ def participant_name(root: etree._Element, process_id: str) -> str | None:
 _ARTIFACTS = {"association", "textAnnotation", "group"}
 
 
-def read_message_flows(root: etree._Element, reader: Reader) -> list[Edge]:
+def read_message_flows(root: etree._Element, reader: GraphReader) -> list[Edge]:
     """Message flows between read nodes, as edges (marked ``message``); other message flows
     and collaboration content are noted as not imported."""
     flows: list[Edge] = []
@@ -113,7 +109,7 @@ def read_message_flows(root: etree._Element, reader: Reader) -> list[Edge]:
     return flows
 
 
-def rewrite_hand_offs(reader: Reader, messages: list[Edge]) -> None:
+def rewrite_hand_offs(reader: GraphReader, messages: list[Edge]) -> None:
     """Add the hand-offs and drop the flows that only wait for the other pool."""
     if not messages:
         return

@@ -12,17 +12,13 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import TYPE_CHECKING
 
 from lxml import etree
 
 from bpr.interop.bpmn.durations import iso_duration_days
 from bpr.interop.bpmn.edges import Edge
 from bpr.interop.bpmn.names import normalise_label, step_id
-from bpr.interop.bpmn.nodes import BPMN_NS, Node, is_bpmn, local
-
-if TYPE_CHECKING:
-    from bpr.interop.bpmn.bpmn_import import Reader
+from bpr.interop.bpmn.nodes import BPMN_NS, GraphReader, Node, is_bpmn, local
 
 __all__ = [
     "event_kind",
@@ -41,7 +37,7 @@ def event_kind(element: etree._Element) -> str | None:
     return None
 
 
-def read_timer(reader: Reader, node: Node) -> None:
+def read_timer(reader: GraphReader, node: Node) -> None:
     """Set ``node``'s delay from its timer's ``timeDuration`` unless our extension gives one."""
     definition = node.element.find(f"{{{BPMN_NS}}}timerEventDefinition")
     if definition is None or "delay" in node.props or reader.ours:
@@ -59,7 +55,7 @@ def read_timer(reader: Reader, node: Node) -> None:
                 "step taking no time; add its `delay`")
 
 
-def join_links(reader: Reader) -> None:
+def join_links(reader: GraphReader) -> None:
     """Join each link throw event to the catch event of the same name (both vanish).
 
     Raises:
@@ -103,7 +99,7 @@ def _link_name(element: etree._Element) -> str:
     return normalise_label(name or element.get("name")) or element.get("id", "")
 
 
-def rewrite_boundaries(reader: Reader) -> None:
+def rewrite_boundaries(reader: GraphReader) -> None:
     """Interrupting boundary events become exits of their activity (noted); non-interrupting
     ones a parallel side branch (see the module docstring)."""
     for node in list(reader.nodes.values()):
@@ -127,7 +123,7 @@ def rewrite_boundaries(reader: Reader) -> None:
     reader.place_inserted()
 
 
-def _side_branch(reader: Reader, node: Node, attached: str, outs: dict[str, list[Edge]],
+def _side_branch(reader: GraphReader, node: Node, attached: str, outs: dict[str, list[Edge]],
                  ins: dict[str, list[Edge]]) -> bool:
     """Rewrite a non-interrupting boundary event as a parallel side branch; False (with a
     note) when its branch does not end on its own at a single end event."""

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from lxml import etree
+from pydantic import BaseModel
 
-__all__ = ["BPMN_NS", "ImportNote", "Node", "is_bpmn", "line_of", "local"]
+from bpr.errors import InvalidModelError
+from bpr.interop.bpmn.edges import Edge
+
+__all__ = ["BPMN_NS", "GraphReader", "ImportNote", "Node", "is_bpmn", "line_of", "local"]
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 
@@ -78,3 +82,34 @@ def is_bpmn(element: etree._Element) -> bool:
 def line_of(element: etree._Element | None) -> int:
     """The element's line, 0 when unknown."""
     return (element.sourceline or 0) if element is not None else 0
+
+
+class GraphReader(Protocol):
+    """What the rewriting steps (collaboration, events, shares, termination, build) use of
+    the reader of :mod:`.bpmn_import`: the graph being rewritten and the notes."""
+
+    nodes: dict[str, Node]
+    edges: list[Edge]
+    inserted: dict[str, list[Node]]
+    lanes: list[etree._Element]
+    lanes_of_pool: dict[str, list[etree._Element]]
+    ours: bool
+
+    def where(self, element: etree._Element | None) -> tuple[int, int]: ...
+
+    def warn(self, element: etree._Element | None, message: str,
+             ident: str | None = None) -> None: ...
+
+    def ignore(self, element: etree._Element, message: str) -> None: ...
+
+    def properties(self, element: etree._Element, model: type[BaseModel]) -> dict[str, Any]: ...
+
+    def fail(self, element: etree._Element, message: str) -> InvalidModelError: ...
+
+    def edge_index(self) -> tuple[dict[str, list[Edge]], dict[str, list[Edge]]]: ...
+
+    def insert_after(self, node: Node, new: Node, outs: list[Edge]) -> None: ...
+
+    def place_inserted(self) -> None: ...
+
+    def contract(self) -> None: ...

@@ -4,19 +4,14 @@ choices without probabilities (equal shares; a default flow takes the rest)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from bpr.interop.bpmn.edges import Edge
 from bpr.interop.bpmn.names import normalise_label, step_id
-from bpr.interop.bpmn.nodes import Node
-
-if TYPE_CHECKING:
-    from bpr.interop.bpmn.bpmn_import import Reader
+from bpr.interop.bpmn.nodes import GraphReader, Node
 
 __all__ = ["fill_probabilities", "join_starts", "split_activities"]
 
 
-def join_starts(reader: Reader) -> None:
+def join_starts(reader: GraphReader) -> None:
     starts = [n for n in reader.nodes.values() if n.kind == "start"]
     if len(starts) < 2:
         return
@@ -34,7 +29,7 @@ def join_starts(reader: Reader) -> None:
               "equal shares, after a new start step")
     reader.contract()
 
-def split_activities(reader: Reader) -> None:
+def split_activities(reader: GraphReader) -> None:
     """Several flows leaving an activity: BPMN runs unconditioned ones in parallel."""
     leaving, _ = reader.edge_index()
     taken = set(reader.nodes)
@@ -52,7 +47,7 @@ def split_activities(reader: Reader) -> None:
                   "BPMN: imported with an and-split after it")
     reader.place_inserted()
 
-def fill_probabilities(reader: Reader) -> None:
+def fill_probabilities(reader: GraphReader) -> None:
     leaving, _ = reader.edge_index()
     for node in reader.nodes.values():
         outs = leaving.get(node.bpmn, [])

@@ -12,19 +12,15 @@ result is sound (and refuses it, located, when it is not).
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import TYPE_CHECKING
 
 from bpr.interop.bpmn.edges import Edge
 from bpr.interop.bpmn.names import step_id
-from bpr.interop.bpmn.nodes import Node
-
-if TYPE_CHECKING:
-    from bpr.interop.bpmn.bpmn_import import Reader
+from bpr.interop.bpmn.nodes import GraphReader, Node
 
 __all__ = ["join_parallel_ends"]
 
 
-def join_parallel_ends(reader: Reader) -> None:
+def join_parallel_ends(reader: GraphReader) -> None:
     """Join the separate end events of each unjoined and-split (see the module docstring)."""
     for split in [n for n in reader.nodes.values() if n.kind == "and-split"]:
         outs: dict[str, list[Edge]] = defaultdict(list)
