@@ -13,6 +13,13 @@ rewriting, validation of the resulting model). The last column is the CPU time p
 over that of the first size of the same layout: about 1 means linear, growing with size
 means worse than linear.
 
+A third file kind, ``events`` (one element a line), is the same chain where every fifth
+task has a non-interrupting timer boundary event (``P7D``) leading to a reminder task and
+an end event (each rewritten into a parallel side branch), every fifth task after it is
+followed by a timer intermediate event (``PT2H``), and every tenth by a parallel split and
+join around two tasks (about 3.3 elements a task): the rewriting of events and parallel
+ends must stay linear as well.
+
 Usage::
 
     .venv/bin/python benchmarks/bpmn_import.py [--sizes 1000 10000 50000] [--repeat 3]
@@ -76,6 +83,50 @@ def generate(elements: int, *, one_line: bool = False) -> bytes:
     return (("" if one_line else "\n").join(parts)).encode("utf-8")
 
 
+def generate_events(elements: int) -> bytes:
+    """A BPMN document of about ``elements`` elements with events (see the module docstring)."""
+    tasks = max(1, round(elements / 3.3))
+    lines = ['<startEvent id="s"/>']
+    previous = "s"
+    number = 0
+
+    def flow(source: str, target: str) -> None:
+        nonlocal number
+        number += 1
+        lines.append(f'<sequenceFlow id="f{number}" sourceRef="{source}" targetRef="{target}"/>')
+
+    for i in range(1, tasks + 1):
+        task = f"t{i}"
+        lines.append(f'<task id="{task}" name="作業{i}"/>')
+        flow(previous, task)
+        previous = task
+        if i % 5 == 0:
+            lines.append(f'<boundaryEvent id="b{i}" attachedToRef="{task}" cancelActivity="false">'
+                         '<timerEventDefinition><timeDuration>P7D</timeDuration>'
+                         "</timerEventDefinition></boundaryEvent>"
+                         f'<sendTask id="r{i}" name="督促"/><endEvent id="re{i}"/>')
+            flow(f"b{i}", f"r{i}")
+            flow(f"r{i}", f"re{i}")
+        elif i % 5 == 1:
+            lines.append(f'<intermediateCatchEvent id="w{i}"><timerEventDefinition>'
+                         "<timeDuration>PT2H</timeDuration></timerEventDefinition>"
+                         "</intermediateCatchEvent>")
+            flow(previous, f"w{i}")
+            previous = f"w{i}"
+        elif i % 10 == 3:
+            lines.append(f'<parallelGateway id="ps{i}"/><task id="pa{i}" name="並行A"/>'
+                         f'<task id="pb{i}" name="並行B"/><parallelGateway id="pj{i}"/>')
+            for a, b in ((previous, f"ps{i}"), (f"ps{i}", f"pa{i}"), (f"ps{i}", f"pb{i}"),
+                         (f"pa{i}", f"pj{i}"), (f"pb{i}", f"pj{i}")):
+                flow(a, b)
+            previous = f"pj{i}"
+    lines.append('<endEvent id="e"/>')
+    flow(previous, "e")
+    parts = [f'<definitions xmlns="{NS}" xmlns:tz="{TZ}" id="d" targetNamespace="x">',
+             '<process id="p" name="benchmark">', *lines, "</process>", "</definitions>"]
+    return "\n".join(parts).encode("utf-8")
+
+
 def _time(data: bytes, repeat: int) -> tuple[list[float], list[float]]:
     cpu, wall = [], []
     for _ in range(repeat):
@@ -94,14 +145,15 @@ def main() -> None:
     args = parser.parse_args()
     print(f"{'layout':<9} {'elements':>8} {'bytes':>10} {'cpu min':>8} {'cpu med':>8} "
           f"{'wall min':>8} {'wall med':>8} {'vs linear':>9}")
-    for one_line in (False, True):
+    for layout in ("lines", "one line", "events"):
         base: float | None = None
         for size in args.sizes:
-            data = generate(size, one_line=one_line)
+            data = generate_events(size) if layout == "events" else \
+                generate(size, one_line=layout == "one line")
             cpu, wall = _time(data, args.repeat)
             per_element = min(cpu) / size
             base = base if base is not None else per_element
-            print(f"{'one line' if one_line else 'lines':<9} {size:>8,} {len(data):>10,} "
+            print(f"{layout:<9} {size:>8,} {len(data):>10,} "
                   f"{min(cpu):>8.2f} {statistics.median(cpu):>8.2f} {min(wall):>8.2f} "
                   f"{statistics.median(wall):>8.2f} {per_element / base:>8.2f}x", flush=True)
 

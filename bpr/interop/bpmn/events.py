@@ -102,19 +102,23 @@ def _link_name(element: etree._Element) -> str:
 def rewrite_boundaries(reader: GraphReader) -> None:
     """Interrupting boundary events become exits of their activity (noted); non-interrupting
     ones a parallel side branch (see the module docstring)."""
+    outs: dict[str, list[Edge]] = defaultdict(list)
+    ins: dict[str, list[Edge]] = defaultdict(list)
+    stale = True  # the index is rebuilt only after a side branch changed the edges
     for node in list(reader.nodes.values()):
         if node.tag != "boundaryEvent" or node.bpmn not in reader.nodes:
             continue
-        outs: dict[str, list[Edge]] = defaultdict(list)
-        ins: dict[str, list[Edge]] = defaultdict(list)
-        for edge in reader.edges:
-            outs[edge.source].append(edge)
-            ins[edge.target].append(edge)
+        if stale:
+            outs, ins = defaultdict(list), defaultdict(list)
+            for edge in reader.edges:
+                outs[edge.source].append(edge)
+                ins[edge.target].append(edge)
+            stale = False
         attached = node.element.get("attachedToRef", "")
         timer = "delay" in node.props
         node.passthrough = not timer
         if node.element.get("cancelActivity") == "false":
-            _side_branch(reader, node, attached, outs, ins)
+            stale = _side_branch(reader, node, attached, outs, ins)
             continue
         reader.warn(node.element, f"interrupting boundary event: a choice after '{attached}'; "
                     "the share of cases leaving through it is not in the file (equal shares "

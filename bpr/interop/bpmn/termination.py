@@ -22,12 +22,16 @@ __all__ = ["join_parallel_ends"]
 
 def join_parallel_ends(reader: GraphReader) -> None:
     """Join the separate end events of each unjoined and-split (see the module docstring)."""
+    outs: dict[str, list[Edge]] = defaultdict(list)
+    into: dict[str, int] = defaultdict(int)
+    stale = True  # the index is rebuilt only after a repair changed the edges
     for split in [n for n in reader.nodes.values() if n.kind == "and-split"]:
-        outs: dict[str, list[Edge]] = defaultdict(list)
-        into: dict[str, int] = defaultdict(int)
-        for edge in reader.edges:
-            outs[edge.source].append(edge)
-            into[edge.target] += 1
+        if stale:
+            outs, into = defaultdict(list), defaultdict(int)
+            for edge in reader.edges:
+                outs[edge.source].append(edge)
+                into[edge.target] += 1
+            stale = False
         seen: set[str] = set()
         todo = [split.bpmn]
         ends: list[Node] = []
@@ -58,6 +62,7 @@ def join_parallel_ends(reader: GraphReader) -> None:
         for end in ends[1:]:
             del reader.nodes[end.bpmn]
         reader.edges.append(Edge(join.bpmn, keep.bpmn, None))
+        stale = True
         reader.inserted.setdefault(keep.bpmn, []).append(join)
         reader.place_inserted()
         names = ", ".join(f"'{e.bpmn}'" for e in ends)
