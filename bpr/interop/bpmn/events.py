@@ -104,21 +104,17 @@ def rewrite_boundaries(reader: GraphReader) -> None:
     ones a parallel side branch (see the module docstring)."""
     outs: dict[str, list[Edge]] = defaultdict(list)
     ins: dict[str, list[Edge]] = defaultdict(list)
-    stale = True  # the index is rebuilt only after a side branch changed the edges
+    for edge in reader.edges:  # kept up to date by _side_branch
+        outs[edge.source].append(edge)
+        ins[edge.target].append(edge)
     for node in list(reader.nodes.values()):
         if node.tag != "boundaryEvent" or node.bpmn not in reader.nodes:
             continue
-        if stale:
-            outs, ins = defaultdict(list), defaultdict(list)
-            for edge in reader.edges:
-                outs[edge.source].append(edge)
-                ins[edge.target].append(edge)
-            stale = False
         attached = node.element.get("attachedToRef", "")
         timer = "delay" in node.props
         node.passthrough = not timer
         if node.element.get("cancelActivity") == "false":
-            stale = _side_branch(reader, node, attached, outs, ins)
+            _side_branch(reader, node, attached, outs, ins)
             continue
         reader.warn(node.element, f"interrupting boundary event: a choice after '{attached}'; "
                     "the share of cases leaving through it is not in the file (equal shares "
@@ -152,25 +148,40 @@ def _side_branch(reader: GraphReader, node: Node, attached: str, outs: dict[str,
                     "its own at one end event: imported as an exclusive exit of "
                     f"'{attached}' (cases taking it do not continue the main path)")
         return False
-    taken = set(reader.nodes)
     lane = reader.nodes[attached].lane if attached in reader.nodes else node.lane
-    split = Node(step_id(f"{node.bpmn}-split", taken), "parallelGateway", node.element,
+    # step_id searches the dict of nodes as it is: copying it per event would be quadratic.
+    split = Node(step_id(f"{node.bpmn}-split", reader.nodes), "parallelGateway", node.element,
                  kind="and-split", lane=lane, props={"name": "並行分岐"})
-    join = Node(step_id(f"{node.bpmn}-join", taken | {split.bpmn}), "parallelGateway",
+    join = Node(step_id(f"{node.bpmn}-join", reader.nodes), "parallelGateway",
                 node.element, kind="and-join", lane=lane, props={"name": "合流"})
+
+    def move(edge: Edge, source: str | None = None, target: str | None = None) -> None:
+        # Keep the index right for the events that follow (rebuilding it is quadratic).
+        if source is not None:
+            outs[edge.source].remove(edge)
+            edge.source = source
+            outs[source].append(edge)
+        if target is not None:
+            ins[edge.target].remove(edge)
+            edge.target = target
+            ins[target].append(edge)
+
     for edge in list(ins[attached]):
-        edge.target = split.bpmn
+        move(edge, target=split.bpmn)
     for edge in list(outs[exit_id]):
         if edge.target != node.bpmn:
-            edge.source = join.bpmn
-    for edge in ins[node.bpmn]:
-        edge.source = split.bpmn
+            move(edge, source=join.bpmn)
+    for edge in list(ins[node.bpmn]):
+        move(edge, source=split.bpmn)
     end = reader.nodes[end_edges[0].target]
-    end_edges[0].target = join.bpmn
-    if len(ins[end.bpmn]) == 1:
+    move(end_edges[0], target=join.bpmn)
+    if not ins[end.bpmn]:
         del reader.nodes[end.bpmn]
-    reader.edges.append(Edge(split.bpmn, attached, None))
-    reader.edges.append(Edge(exit_id, join.bpmn, None))
+    for start, finish in ((split.bpmn, attached), (exit_id, join.bpmn)):
+        added = Edge(start, finish, None)
+        reader.edges.append(added)
+        outs[start].append(added)
+        ins[finish].append(added)
     reader.inserted.setdefault(attached, []).extend([join, split])
     timer = node.props.get("delay")
     reader.warn(node.element, f"non-interrupting boundary event: a parallel side branch while "

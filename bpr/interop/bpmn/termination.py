@@ -23,15 +23,12 @@ __all__ = ["join_parallel_ends"]
 def join_parallel_ends(reader: GraphReader) -> None:
     """Join the separate end events of each unjoined and-split (see the module docstring)."""
     outs: dict[str, list[Edge]] = defaultdict(list)
-    into: dict[str, int] = defaultdict(int)
-    stale = True  # the index is rebuilt only after a repair changed the edges
+    ins: dict[str, list[Edge]] = defaultdict(list)
+    for edge in reader.edges:  # kept up to date below: rebuilding it per split is quadratic
+        outs[edge.source].append(edge)
+        ins[edge.target].append(edge)
+    order = {ident: i for i, ident in enumerate(reader.nodes)}
     for split in [n for n in reader.nodes.values() if n.kind == "and-split"]:
-        if stale:
-            outs, into = defaultdict(list), defaultdict(int)
-            for edge in reader.edges:
-                outs[edge.source].append(edge)
-                into[edge.target] += 1
-            stale = False
         seen: set[str] = set()
         todo = [split.bpmn]
         ends: list[Node] = []
@@ -48,24 +45,26 @@ def join_parallel_ends(reader: GraphReader) -> None:
             if node is not None and node.kind == "end":
                 ends.append(node)
             todo.extend(e.target for e in outs[current])
-        if joined or len(ends) < 2 or any(into[e.bpmn] != 1 for e in ends):
+        if joined or len(ends) < 2 or any(len(ins[e.bpmn]) != 1 for e in ends):
             continue
-        order = {ident: i for i, ident in enumerate(reader.nodes)}
-        ends.sort(key=lambda e: order[e.bpmn])
+        ends.sort(key=lambda e: order.get(e.bpmn, len(order)))
         keep = ends[0]
-        join = Node(step_id(f"{split.bpmn}-join-ends", set(reader.nodes)), "parallelGateway",
+        join = Node(step_id(f"{split.bpmn}-join-ends", reader.nodes), "parallelGateway",
                     keep.element, kind="and-join", lane=keep.lane, props={"name": "合流"},
                     pool=keep.pool)
-        for edge in reader.edges:
-            if edge.target in {e.bpmn for e in ends}:
-                edge.target = join.bpmn
+        for end in ends:
+            edge = ins.pop(end.bpmn)[0]
+            edge.target = join.bpmn
+            ins[join.bpmn].append(edge)
         for end in ends[1:]:
             del reader.nodes[end.bpmn]
-        reader.edges.append(Edge(join.bpmn, keep.bpmn, None))
-        stale = True
+        edge = Edge(join.bpmn, keep.bpmn, None)
+        reader.edges.append(edge)
+        outs[join.bpmn].append(edge)
+        ins[keep.bpmn].append(edge)
         reader.inserted.setdefault(keep.bpmn, []).append(join)
-        reader.place_inserted()
         names = ", ".join(f"'{e.bpmn}'" for e in ends)
         reader.warn(split.element, f"the parallel branches of this split end at separate end "
                     f"events ({names}): joined by an and-join before one end event, since a case "
                     "ends only when all its branches are done", split.bpmn)
+    reader.place_inserted()
