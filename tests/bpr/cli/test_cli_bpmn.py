@@ -29,7 +29,9 @@ def test_bpmn_import_prints_warnings_and_ignored_elements(shared_dir: Path, tmp_
     miwg = shared_dir / "bpmn" / "miwg-reference" / "A.4.1.bpmn"
     result = runner.invoke(app, ["bpmn", "import", str(miwg), "-o", str(tmp_path / "a.yaml")])
     assert result.exit_code == 0, result.output
-    assert "ignored:" in result.output and "messageFlow not imported" in result.output
+    assert "ignored:" in result.output and "signavioMetaData ignored" in result.output
+    # Both pools are merged: the message flows are hand-offs, noted as warnings.
+    assert "warning:" in result.output and "hands the case over by a message flow" in result.output
     assert load_procedure(tmp_path / "a.yaml").steps
 
 
