@@ -7,8 +7,8 @@ receiving node (through a waiting step when its label states a time, ``郵送 (3
 
 A case is one token moving between the pools, so the sequence flows that only wait for the
 other pool are dropped: after a node that sends, its flows to an end event or to a node
-that receives a message (the sender's pool waits for the reply, which the hand-offs now
-carry); a start event that receives a message is where the hand-off arrives, so it is no
+that receives a message flow (the sender's pool waits for the reply, which the hand-offs
+now carry); a start event that receives a message is where the hand-off arrives, so it is no
 start. End events left with no incoming flow are removed. Each of these is noted.
 """
 
@@ -126,8 +126,7 @@ def rewrite_hand_offs(reader: GraphReader, messages: list[Edge]) -> None:
     for edge in reader.edges:
         target = reader.nodes.get(edge.target)
         if edge.source in senders and target is not None and not edge.message and (
-                target.kind == "end" or edge.target in receivers or target.event == "message"
-                or target.tag == "receiveTask"):
+                target.kind == "end" or edge.target in receivers):
             reader.warn(edge.element, f"flow from '{edge.source}' to '{edge.target}' dropped: "
                         f"'{edge.source}' hands the case over by a message flow, and the case "
                         "comes back by the reply's hand-off", edge.element.get("id", "")
