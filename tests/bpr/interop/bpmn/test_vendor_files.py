@@ -286,3 +286,21 @@ def test_cli_refuses_an_unsound_result_with_the_located_path(tmp_path: Path) -> 
     message = str(result.exception)
     assert f"{source}:" in message and "and-split" in message and "path:" in message
     assert not out.exists()
+
+
+def test_a_non_interrupting_branch_that_rejoins_stays_an_exit_with_a_note() -> None:
+    # The reminder flows back into the main path: no side branch of its own to join.
+    text = SIGNAVIO.read_text(encoding="utf-8").replace(
+        '<sequenceFlow id="sid-F4" sourceRef="sid-REMIND" targetRef="sid-REMINDER-SENT"/>',
+        '<sequenceFlow id="sid-F4" sourceRef="sid-REMIND" targetRef="sid-CHECK"/>').replace(
+        '<endEvent id="sid-REMINDER-SENT" name="Reminder sent">\n         <incoming>sid-F4</incoming>\n'
+        '      </endEvent>', "")
+    result = import_bpmn_bytes(text.encode("utf-8"), "s.bpmn")
+    note = _notes(result)["sid-REMINDER-TIMER"]
+    assert "does not end on its own" in note and "exclusive exit of 'sid-WAIT-DOCS'" in note
+    assert not any(s.kind is StepKind.AND_SPLIT for s in result.model.steps)
+
+
+def test_a_bad_id_option_is_refused_as_the_model_would_refuse_it() -> None:
+    with pytest.raises(InvalidModelError, match=r"c.bpmn:\d+:\d+: .*id"):
+        import_bpmn_bytes(CAMUNDA.read_bytes(), "c.bpmn", procedure_id="Not An Id")
