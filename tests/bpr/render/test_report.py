@@ -105,7 +105,7 @@ def test_site_has_an_index_a_page_per_procedure_and_the_diagrams(site: dict[str,
         "procedures/child-allowance-claim.html", "procedures/not-modelled-yet.html",
         "procedures/golden-lanes.html", "procedures/broken.html",
         *(f"diagrams/{p}.{v}.svg" for p in ("child-allowance-claim", "golden-lanes")
-          for v in ("as-is", "to-be", "diff")),
+          for v in ("as-is", "to-be", "diff", "changes")),
     }
     assert set(site) == expected
 
@@ -121,7 +121,7 @@ def test_index_lists_catalog_order_then_other_folders(site: dict[str, bytes]) ->
 def test_procedure_page_shows_diagrams_metrics_and_the_change_table(site: dict[str, bytes]) -> None:
     text = page(site, "procedures/child-allowance-claim.html")
     doc = lxml_html.fromstring(text)
-    assert len(doc.xpath("//figure//svg")) == 3
+    assert len(doc.xpath("//figure//svg")) == 4  # as-is, to-be, change map, diff
     assert "児童手当等の受給資格及び児童手当の額についての認定請求" in doc.findtext(".//h1")
     assert "申請者の作業時間" in text and "来庁回数" in text
     changes = diff(load_procedure(EXAMPLE / "as-is.yaml"), load_procedure(EXAMPLE / "to-be.yaml"))
@@ -309,7 +309,7 @@ def test_cli_diff_diagram_orders_versions(tmp_path: Path) -> None:
     assert runner.invoke(app, ["diagram", str(EXAMPLE / "to-be.yaml"), "--diff", str(EXAMPLE / "as-is.yaml"),
                                "--format", "svg", "-o", str(out2)]).exit_code == 0
     assert out1.read_bytes() == out2.read_bytes()
-    assert b"<title>removed/prepare&#45;attachments</title>" in out1.read_bytes()
+    assert b"<title>as&#45;is/prepare&#45;attachments</title>" in out1.read_bytes()
 
 
 # --------------------------------------------------------------------------- the whole catalog
