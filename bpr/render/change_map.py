@@ -50,9 +50,10 @@ def change_map(as_is: ProcedureVersion, to_be: ProcedureVersion,
                  else [old_names[s] for s in change.as_is_steps])
         saving = _("{h} h/year").format(h=hours_text(yearly_hours(change)))
         cells.append(
-            f'<TD BGCOLOR="{style.fill}" COLOR="{style.line}" BORDER="2" STYLE="{"dashed" if style.dashed else "solid"}"'
-            ' ALIGN="LEFT" VALIGN="TOP" WIDTH="150">'
-            f'<FONT COLOR="{style.line}" POINT-SIZE="14"><B>{html_text(style.letter + str(number))}</B></FONT>'
+            f'<TD BGCOLOR="{style.fill}" COLOR="{style.line}" BORDER="2" '
+            f'STYLE="{"dashed" if style.dashed else "solid"}" ALIGN="LEFT" VALIGN="TOP" WIDTH="150">'
+            f'<FONT COLOR="{style.line}" POINT-SIZE="14">'
+            f'<B>{html_text(style.letter + str(number))}</B></FONT>'
             f' <B>{html_text(_(style.name))}</B><BR ALIGN="LEFT"/>'
             f'{html_lines("・".join(steps), 22)}<BR ALIGN="LEFT"/>'
             f'<FONT POINT-SIZE="10">{html_text(saving)}</FONT><BR ALIGN="LEFT"/></TD>')

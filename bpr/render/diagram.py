@@ -22,9 +22,9 @@ import html
 import re
 import unicodedata
 from collections.abc import Sequence
-from typing import Any
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 import graphviz
 
@@ -33,7 +33,7 @@ from bpr.i18n import translator
 from bpr.model.canonical import content_hash
 from bpr.render.lane_layout import parse_layout, placed_source
 from bpr.render.lanes import lane_order
-from models.procedure import ActorKind, Channel, Flow, ProcedureVersion, Step, StepKind
+from models.procedure import ActorKind, Channel, ProcedureVersion, Step, StepKind
 
 __all__ = [
     "ATTACHMENT_BADGE",
@@ -48,9 +48,9 @@ __all__ = [
     "badges",
     "diagram",
     "diagram_source",
-    "edge_attributes",
     "final_layout",
     "flow_label",
+    "flow_parts",
     "html_lines",
     "html_text",
     "lane_clusters",
@@ -333,7 +333,8 @@ def legend_and_footer(model: ProcedureVersion, *, extra: Sequence[LegendItem] = 
         chunk = extra_group[start:start + per_row]
         cells = [_legend_cell(i, text_colour=False) for i in chunk]
         rows.append(_legend_row(cells, per_row - len(chunk)))
-    text = footer if footer is not None else _("Procedure ID: {id}  version: {version}  SHA-256: {hash}").format(
+    default = _("Procedure ID: {id}  version: {version}  SHA-256: {hash}")
+    text = footer if footer is not None else default.format(
         id=model.id, version=model.version, hash=content_hash(model))
     rows.append(f'<TR><TD COLSPAN="{width}" ALIGN="LEFT"><FONT POINT-SIZE="10">{html_text(text)}</FONT>'
                 "</TD></TR>")
@@ -446,10 +447,11 @@ def diagram(model: ProcedureVersion) -> graphviz.Digraph:
     """
     graph = new_graph(model.id)
     graph.attr(label=legend_and_footer(model))
+    extra, edges = flow_parts(model)
     lanes = []
     for actor in lane_order(model):
         nodes = [(s.id, step_node(s)) for s in model.steps if s.actor == actor.id]
-        lanes.append((actor.name, actor.kind, actor.headcount, nodes))
+        lanes.append((actor.name, actor.kind, actor.headcount, nodes + extra.get(actor.id, [])))
     with graph.subgraph(name="cluster_procedure") as body:
         body.attr(label=title_label(model), labelloc="t", labeljust="c", color="white",
                   style="solid", fontsize="12")
@@ -458,21 +460,54 @@ def diagram(model: ProcedureVersion) -> graphviz.Digraph:
         for step in model.steps:  # steps without an actor (gateways) sit outside the lanes
             if step.actor is None or all(step.actor != a.id for a in model.actors):
                 body.node(step.id, **step_node(step))
-    for flow in model.flows:
-        graph.edge(flow.source, flow.target, **edge_attributes(flow))
+        for name, attrs in extra.get(None, []):
+            body.node(name, **attrs)
+    for tail, head, attrs in edges:
+        graph.edge(tail, head, **attrs)
     return graph
 
 
-def edge_attributes(flow: Flow) -> dict[str, str]:
-    """Edge attributes of a flow: its condition and probability as the edge's ``label``.
+FlowNodes = dict[str | None, list[tuple[str, dict[str, str]]]]
+"""Label nodes of flows by the actor whose lane holds them (``None``: outside the lanes)."""
 
-    A plain ``label`` (not an ``xlabel``) takes part in the layout: ``dot`` gives it room of
-    its own (a virtual node on the edge), so it cannot cover a node or another label, and it
-    is never dropped. ``xlabel``s are placed after the layout and overlap when space is
-    short (with ``forcelabels``) or vanish (without).
+
+def flow_parts(model: ProcedureVersion, prefix: str = "", **edge: str
+               ) -> tuple[FlowNodes, list[tuple[str, str, dict[str, str]]]]:
+    """The flows of ``model`` as edges, a labelled flow as two edges through a label node.
+
+    The condition and probability of a flow (:func:`flow_label`) are drawn by a small
+    borderless node of their own on the flow (named ``<prefix>flow#<index in the model>``), in the lane of the step the flow leaves: a
+    node takes part in the layout like a step, so ``dot`` never lets a label cover a step
+    or another label, and the label moves with its lane (:mod:`bpr.render.lane_layout`).
+    Edge ``label``s are placed by ``dot`` between ranks and collide with flat edges and,
+    once lanes move, with steps; ``xlabel``s are placed after the layout and overlap (with
+    ``forcelabels``) or vanish when space is short.
+
+    Args:
+        model: the version.
+        prefix: put before every node name (the diff diagram draws two versions).
+        edge: attributes given to every edge.
+
+    Returns:
+        The label nodes by actor id, and the edges as (tail, head, attributes).
     """
-    label = flow_label(flow.label, flow.probability)
-    return {} if label is None else {"label": label}
+    actor_ids = {a.id for a in model.actors}
+    actor_of = {s.id: (s.actor if s.actor in actor_ids else None) for s in model.steps}
+    nodes: FlowNodes = {}
+    edges: list[tuple[str, str, dict[str, str]]] = []
+    for index, flow in enumerate(model.flows):
+        tail, head = prefix + flow.source, prefix + flow.target
+        label = flow_label(flow.label, flow.probability)
+        if label is None:
+            edges.append((tail, head, dict(edge)))
+            continue
+        name = f"{prefix}flow#{index}"  # "#" cannot occur in a step id
+        nodes.setdefault(actor_of.get(flow.source), []).append(
+            (name, {"label": label, "shape": "plaintext", "margin": "0.02,0.01", "height": "0",
+                    "width": "0", "fontsize": "10", "tooltip": f"{flow.source} → {flow.target}"}))
+        edges.append((tail, name, {**edge, "arrowhead": "none"}))
+        edges.append((name, head, dict(edge)))
+    return nodes, edges
 
 
 def diagram_source(model: ProcedureVersion) -> str:

@@ -26,7 +26,7 @@ from bpr.render.diagram import (
     Lane,
     LegendItem,
     _,
-    edge_attributes,
+    flow_parts,
     html_text,
     lane_clusters,
     legend_and_footer,
@@ -63,15 +63,17 @@ def numbered_changes(changes: ChangeSet) -> list[tuple[int, Change, ChangeKind]]
 def _legend() -> list[LegendItem]:
     items: list[LegendItem] = [(style.letter, style.fill, _(style.name)) for style in KIND_STYLES.values()]
     items.append((_("Task"), "#ffffff", _("Unchanged step")))
-    items.append(("E2", KIND_STYLES[ChangeKind.ELIMINATE].fill, _("Kind and number of the change (change map)")))
-    items.append(("- - -", KIND_STYLES[ChangeKind.ELIMINATE].fill, _("Dashed outline: eliminated")))
+    eliminate = KIND_STYLES[ChangeKind.ELIMINATE].fill
+    items.append(("E2", eliminate, _("Kind and number of the change (change map)")))
+    items.append(("- - -", eliminate, _("Dashed outline: eliminated")))
     return items
 
 
 def _version(model: ProcedureVersion, prefix: str, drawn: dict[str, tuple[int, ChangeKind]]
-             ) -> tuple[list[Lane], list[tuple[str, dict[str, str]]]]:
+             ) -> tuple[list[Lane], list[tuple[str, dict[str, str]]], list[tuple[str, str, dict[str, str]]]]:
     lanes: list[Lane] = []
-    outside: list[tuple[str, dict[str, str]]] = []
+    labels, edges = flow_parts(model, prefix)
+    outside: list[tuple[str, dict[str, str]]] = list(labels.pop(None, []))
     nodes: dict[str, list[tuple[str, dict[str, str]]]] = {}
     for step in model.steps:
         found = drawn.get(step.id)
@@ -94,8 +96,9 @@ def _version(model: ProcedureVersion, prefix: str, drawn: dict[str, tuple[int, C
         else:
             outside.append((name, attrs))
     for actor in lane_order(model):
-        lanes.append((actor.name, actor.kind, actor.headcount, nodes.get(actor.id, [])))
-    return lanes, outside
+        lanes.append((actor.name, actor.kind, actor.headcount,
+                      nodes.get(actor.id, []) + labels.get(actor.id, [])))
+    return lanes, outside, edges
 
 
 def diff_diagram(as_is: ProcedureVersion, to_be: ProcedureVersion,
@@ -131,12 +134,14 @@ def diff_diagram(as_is: ProcedureVersion, to_be: ProcedureVersion,
     graph.attr(label=legend_and_footer(to_be, extra=_legend(), footer=footer, fills=False))
     heads: list[str] = []
     tails: list[str] = []
+    edges: list[tuple[str, str, dict[str, str]]] = []
     with graph.subgraph(name="cluster_procedure") as body:
         body.attr(label=title_label(to_be, _("Differences (as-is → to-be)")), labelloc="t",
                   labeljust="c", color="white", style="solid", fontsize="12")
         for model, prefix, drawn, title in ((as_is, "as-is/", old, _("As-is")),
                                             (to_be, "to-be/", new, _("To-be"))):
-            lanes, outside = _version(model, prefix, drawn)
+            lanes, outside, version_edges = _version(model, prefix, drawn)
+            edges += version_edges
             with body.subgraph(name=f"cluster_{prefix[:-1].replace('-', '')}") as side:
                 side.attr(label=f'<<B>{html_text(title)}</B>>', labelloc="t", labeljust="c",
                           style="rounded", color="#666666", fontsize="14", penwidth="1.5")
@@ -152,9 +157,8 @@ def diff_diagram(as_is: ProcedureVersion, to_be: ProcedureVersion,
             heads += h
             tails += t
         tie_lanes(body, heads, tails)
-    for model, prefix in ((as_is, "as-is/"), (to_be, "to-be/")):
-        for flow in model.flows:
-            graph.edge(prefix + flow.source, prefix + flow.target, **edge_attributes(flow))
+    for tail, head, attrs in edges:
+        graph.edge(tail, head, **attrs)
     return graph
 
 

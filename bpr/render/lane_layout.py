@@ -9,10 +9,10 @@ layout of everything *inside* the lanes and move whole lanes:
    (:func:`bpr.render.diagram.tie_lanes`), so lanes are disjoint vertical strips;
 2. when the strips already stand in the asked order, the ``dot`` picture is used as is;
 3. otherwise each strip is moved sideways to its place (lanes packed left to right in the
-   asked order, :data:`LANE_GAP` apart, groups of lanes :data:`GROUP_GAP` further); nodes, labels and the edges inside one lane move
-   with it; the edges between lanes are routed again around the nodes by ``neato -n2``
-   (which draws the given positions and clusters unchanged) and their labels are put by
-   it at the middle of the new route.
+   asked order, :data:`LANE_GAP` apart, groups of lanes :data:`GROUP_GAP` further);
+   nodes, flow labels (nodes themselves, :func:`bpr.render.diagram.flow_parts`) and the
+   edges inside one lane move with it; the edges between lanes are routed again around
+   the nodes by ``neato -n2`` (which draws the given positions and clusters unchanged).
 
 The result depends only on the DOT text, so it is as deterministic as ``dot`` itself.
 """
@@ -32,8 +32,8 @@ GROUP_GAP = 40.0
 """Extra points between two groups of lanes (``cluster_asis_lane*``, ``cluster_tobe_lane*``),
 room for the margins of the clusters around each group."""
 
-_EDGE = re.compile(r'^\t+(?P<tail>"(?:[^"\\]|\\.)*"|[^\s"]+) -> (?P<head>"(?:[^"\\]|\\.)*"|[^\s"]+)'
-                   r"(?: \[(?P<attrs>.*)\])?$")
+_NAME = r'"(?:[^"\\]|\\.)*"|[^\s"]+'
+_EDGE = re.compile(rf"^\t+(?P<tail>{_NAME}) -> (?P<head>{_NAME})(?: \[(?P<attrs>.*)\])?$")
 
 
 def _unquote(name: str) -> str:
@@ -159,9 +159,9 @@ def placed_source(source: str, layout: Mapping[str, Any], lanes: Sequence[str]) 
                     extra += f' lp="{lx:.2f},{ly:.2f}"'
                 lines.append("\t\t" + extra)
     for gvid, (px, py) in sorted(positions.items()):
-        name = str(objects[gvid]["name"]) if objects[gvid].get("_gvid") == gvid else None
-        if name is None:
+        if objects[gvid].get("_gvid") != gvid:
             return None
+        name = str(objects[gvid]["name"])
         statements.append(f'\t{_quote(name)} [pos="{px + node_shift[gvid]:.2f},{py:.2f}"]')
     # visible edges: the source's in order, matched with the layout's by (tail, head)
     laid: dict[tuple[str, str], list[dict[str, Any]]] = {}

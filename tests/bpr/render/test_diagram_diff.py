@@ -70,11 +70,13 @@ def test_diff_renders_byte_identically(pair: Pair, fmt: DiagramFormat) -> None:
 
 def test_both_versions_are_drawn_side_by_side_as_is_on_the_left(pair: Pair,
                                                                  drawn: dict[str, etree._Element]) -> None:
-    assert {f"as-is/{s.id}" for s in pair[0].steps} | {f"to-be/{s.id}" for s in pair[1].steps} == set(drawn)
+    steps = {name for name in drawn if "flow#" not in name}  # flow labels are nodes too
+    assert {f"as-is/{s.id}" for s in pair[0].steps} | {f"to-be/{s.id}" for s in pair[1].steps} == steps
     root = etree.fromstring(render(diff_diagram(*pair), "svg"))
     boxes = {}
     for group in root.iter(f"{SVG}g"):
-        if group.get("class") == "cluster" and group.findtext(f"{SVG}title") in ("cluster_asis", "cluster_tobe"):
+        title = group.findtext(f"{SVG}title")
+        if group.get("class") == "cluster" and title in ("cluster_asis", "cluster_tobe"):
             shape = outline(group)
             numbers = [float(v) for v in shape.get("d", shape.get("points", "")).replace("M", " ").replace(
                 "C", " ").replace(",", " ").split() if v]
@@ -165,17 +167,19 @@ def _hours(h: float) -> Measures:
 def test_picture_kind_is_the_kind_with_the_largest_saving(pair: Pair) -> None:
     change = diff(*pair).changed[0]
     split = {ChangeKind.COMBINE: _hours(1), ChangeKind.REARRANGE: _hours(5), ChangeKind.SIMPLIFY: _hours(2)}
-    made = dataclasses.replace(change, kind=ChangeKind.COMBINE, also=(ChangeKind.REARRANGE, ChangeKind.SIMPLIFY),
-                               by_kind=split)
+    made = dataclasses.replace(change, kind=ChangeKind.COMBINE,
+                               also=(ChangeKind.REARRANGE, ChangeKind.SIMPLIFY), by_kind=split)
     assert picture_kind(made) is ChangeKind.REARRANGE
 
 
 def test_picture_kind_ties_go_e_then_c_then_r_then_s(pair: Pair) -> None:
     change = diff(*pair).changed[0]
     for kinds, expected in [((ChangeKind.SIMPLIFY, ChangeKind.REARRANGE), ChangeKind.REARRANGE),
-                            ((ChangeKind.SIMPLIFY, ChangeKind.COMBINE, ChangeKind.ELIMINATE), ChangeKind.ELIMINATE),
+                            ((ChangeKind.SIMPLIFY, ChangeKind.COMBINE, ChangeKind.ELIMINATE),
+                             ChangeKind.ELIMINATE),
                             ((ChangeKind.REARRANGE, ChangeKind.COMBINE), ChangeKind.COMBINE)]:
-        made = dataclasses.replace(change, kind=kinds[0], also=kinds[1:], by_kind={k: _hours(3) for k in kinds})
+        made = dataclasses.replace(change, kind=kinds[0], also=kinds[1:],
+                                   by_kind={k: _hours(3) for k in kinds})
         assert picture_kind(made) is expected, kinds
 
 

@@ -110,6 +110,23 @@ def test_site_has_an_index_a_page_per_procedure_and_the_diagrams(site: dict[str,
     assert set(site) == expected
 
 
+def test_diagrams_fit_the_page_width_and_link_to_the_full_size_file(site: dict[str, bytes]) -> None:
+    doc = lxml_html.fromstring(page(site, "procedures/child-allowance-claim.html"))
+    figures = doc.xpath("//figure[contains(@class, 'diagram')]")
+    assert [f.get("id") for f in figures] == ["diagram-as-is", "diagram-to-be", "diagram-changes",
+                                              "diagram-diff"]
+    for figure in figures:
+        (link,) = figure.xpath(".//a[@class='fit']")
+        target = link.get("href").removeprefix("../")
+        assert target in site and target.endswith(".svg")
+        (svg,) = link.xpath(".//svg")
+        assert svg.get("viewbox") or svg.get("viewBox")  # scaled by CSS, so the viewBox must stay
+        assert figure.xpath(f".//figcaption/a[@href='../{target}']")  # and a visible link to it
+    css = page(site, "style.css")
+    assert re.search(r"figure\.diagram a\.fit svg \{ width: 100%; height: auto; \}", css)
+    assert "<script" not in page(site, "procedures/child-allowance-claim.html")
+
+
 def test_index_lists_catalog_order_then_other_folders(site: dict[str, bytes]) -> None:
     index = page(site, "index.html")
     links = re.findall(r'href="procedures/([a-z0-9-]+)\.html"', index)

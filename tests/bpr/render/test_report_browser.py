@@ -80,7 +80,8 @@ def test_procedure_page_renders_its_svg_diagrams(site: Path, tmp_path: Path) -> 
     dom = run_chromium(["--dump-dom", url], tmp_path / "profile").decode()
     doc = lxml_html.fromstring(dom)
     figures = doc.xpath("//figure[contains(@class, 'diagram')]")
-    assert [f.get("id") for f in figures] == ["diagram-as-is", "diagram-to-be", "diagram-changes", "diagram-diff"]
+    assert [f.get("id") for f in figures] == ["diagram-as-is", "diagram-to-be", "diagram-changes",
+                                              "diagram-diff"]
     for figure in figures:
         svg = figure.xpath(".//svg")
         assert len(svg) == 1
