@@ -58,3 +58,24 @@ def test_lane_order_is_by_role_then_model_order(kinds: list[str], data: st.DataO
     keys = [(lane_role(a, m), int(a.id[1:])) for a in order]
     assert keys == sorted(keys)
     assert lane_order(m) == order  # deterministic
+
+
+def test_lanes_already_in_order_are_left_to_dot_and_others_are_moved() -> None:
+    import graphviz
+
+    from bpr.render.lane_layout import parse_layout, placed_source
+
+    # written as the graphviz package writes DOT: one statement a line, tab-indented
+    source = ("digraph g {\n\tnewrank=true\n\tsubgraph cluster_lane0 {\n\t\ta\n\t\tc\n\t}\n"
+              "\tsubgraph cluster_lane1 {\n\t\tb\n\t}\n\t{ rank=same; a; b }\n\ta -> c\n}\n")
+    layout = parse_layout(graphviz.Source(source).pipe(format="json", engine="dot"))
+    xs = {o["name"]: float(o["bb"].split(",")[0]) for o in layout["objects"] if "lane" in o["name"]}
+    order = sorted(xs, key=lambda name: xs[name])
+    assert placed_source(source, layout, order) is None  # dot's order is kept as drawn
+    moved = placed_source(source, layout, order[::-1])
+    assert moved is not None
+    drawn = parse_layout(graphviz.Source(moved).pipe(format="json", engine="neato", neato_no_op=2))
+    new_x = {o["name"]: float(o["bb"].split(",")[0]) for o in drawn["objects"] if "lane" in o["name"]}
+    assert sorted(new_x, key=lambda name: new_x[name]) == order[::-1]
+    (edge,) = drawn["edges"]  # the edge inside a lane keeps dot's route, moved with the lane
+    assert edge["pos"] != next(e["pos"] for e in layout["edges"]) or xs[order[0]] == new_x[order[0]]
