@@ -201,6 +201,7 @@ HOSTILE = [
     "<script>alert(1)</script>",
     "}} digraph { x",
     "tab\there",
+    "{record|<port> field} | {a|b}",
 ]
 
 
