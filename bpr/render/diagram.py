@@ -23,12 +23,13 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
-from enum import StrEnum
 
 import graphviz
 
-from bpr.errors import TetsuzukiError
+from bpr.i18n import translator
 from bpr.model.canonical import content_hash
+from bpr.render.dot_run import DiagramFormat, RenderError, final_layout, render, render_source
+from bpr.render.lanes import lane_order
 from models.procedure import ActorKind, Channel, ProcedureVersion, Step, StepKind
 
 __all__ = [
@@ -44,9 +45,12 @@ __all__ = [
     "badges",
     "diagram",
     "diagram_source",
+    "final_layout",
     "flow_label",
+    "flow_parts",
     "html_lines",
     "html_text",
+    "lane_clusters",
     "legend_and_footer",
     "new_graph",
     "percent",
@@ -54,24 +58,13 @@ __all__ = [
     "render_source",
     "step_label",
     "step_node",
+    "tie_lanes",
     "title_label",
     "wrap",
 ]
 
 FONT = "IPAGothic"
 """Font family for all text: IPA Gothic (Debian ``fonts-ipafont-gothic``) has the kanji."""
-
-
-class DiagramFormat(StrEnum):
-    """Output formats of a rendered diagram."""
-
-    SVG = "svg"
-    PNG = "png"
-    PDF = "pdf"
-
-
-class RenderError(TetsuzukiError):
-    """Graphviz could not render a diagram (``dot`` missing or failed)."""
 
 
 @dataclass(frozen=True)
@@ -91,19 +84,25 @@ class Badge:
     meaning: str
 
 
+def _(message: str) -> str:
+    """``message`` (an English message id) in Japanese, from the ``diagram`` catalog
+    (``bpr/i18n/locale/ja/LC_MESSAGES/diagram.po``): diagrams are drawn in Japanese."""
+    return translator("ja")(message)
+
+
 BADGES: tuple[Badge, ...] = (
-    Badge("paper", "紙", "#fde68a", "紙の書類を書く・扱う"),
-    Badge("seal", "押印", "#fca5a5", "押印が必要"),
-    Badge("signature", "自署", "#f9a8d4", "自署が必要"),
-    Badge("in_person", "対面", "#93c5fd", "本人の来庁・対面が必要"),
-    Badge("transcription", "転記", "#c4b5fd", "別の媒体から再入力する"),
-    Badge("cash", "現金", "#fdba74", "現金で支払う"),
-    Badge("original_paper", "原本", "#d6d3d1", "原本の提示が必要"),
-    Badge("travel", "移動", "#a5f3fc", "申請者が役所へ往復する"),
+    Badge("paper", _("Paper"), "#fde68a", _("A paper document is written or handled")),
+    Badge("seal", _("Seal"), "#fca5a5", _("A seal is required")),
+    Badge("signature", _("Signature"), "#f9a8d4", _("A handwritten signature is required")),
+    Badge("in_person", _("In person"), "#93c5fd", _("The resident must come in person")),
+    Badge("transcription", _("Re-typing"), "#c4b5fd", _("Data is re-typed from another medium")),
+    Badge("cash", _("Cash"), "#fdba74", _("Paid in cash")),
+    Badge("original_paper", _("Original"), "#d6d3d1", _("The original paper must be shown")),
+    Badge("travel", _("Travel"), "#a5f3fc", _("The applicant travels to the office and back")),
 )
 """The badges, in the order they appear on a step and in the legend."""
 
-ATTACHMENT_BADGE = Badge("attachments", "添付", "#bbf7d0", "添付書類（数）")
+ATTACHMENT_BADGE = Badge("attachments", _("Attached"), "#bbf7d0", _("Attached documents (number)"))
 
 _ANALOG_FIELDS = ("paper", "seal", "signature", "in_person", "transcription", "cash", "original_paper")
 ANALOG_FILL = "#fff4e5"
@@ -112,14 +111,15 @@ PLAIN_FILL = "#ffffff"
 LANE_FILLS = ("#f6f6f6", "#ececec")
 
 _CHANNEL_TEXT = {
-    Channel.COUNTER: "窓口", Channel.MAIL: "郵送", Channel.PHONE: "電話", Channel.ONLINE: "オンライン",
-    Channel.SYSTEM: "システム", Channel.ON_SITE: "現地", Channel.INTERNAL: "庁内", Channel.NONE: "",
+    Channel.COUNTER: _("Counter"), Channel.MAIL: _("Mail"), Channel.PHONE: _("Phone"),
+    Channel.ONLINE: _("Online"), Channel.SYSTEM: _("System"), Channel.ON_SITE: _("On site"),
+    Channel.INTERNAL: _("Internal"), Channel.NONE: "",
 }
 _ACTOR_KIND_TEXT = {
-    ActorKind.RESIDENT: "申請者", ActorKind.STAFF: "職員", ActorKind.APPROVER: "決裁者",
-    ActorKind.SYSTEM: "システム", ActorKind.EXTERNAL: "外部",
+    ActorKind.RESIDENT: _("Applicant"), ActorKind.STAFF: _("Staff"), ActorKind.APPROVER: _("Approver"),
+    ActorKind.SYSTEM: _("System"), ActorKind.EXTERNAL: _("External"),
 }
-_VERSION_TEXT = {"as-is": "現行（as-is）", "to-be": "見直し後（to-be）"}
+_VERSION_TEXT = {"as-is": _("Current (as-is)"), "to-be": _("Redesigned (to-be)")}
 
 _WRAP_COLUMNS = 26  # display columns per line of a step name (a kanji is 2 columns)
 _NO_LINE_START = frozenset("）)」』】〕］]、。，．,.・ー～ぁぃぅぇぉっゃゅょァィゥェォッャュョ")
@@ -203,9 +203,9 @@ def step_fill(step: Step) -> str:
 def _meta(step: Step) -> str:
     parts = [_CHANNEL_TEXT[step.channel]] if _CHANNEL_TEXT[step.channel] else []
     if step.is_activity:
-        parts.append(f"{_minutes(step.duration.mean)}分")
+        parts.append(_("{n} min").format(n=_minutes(step.duration.mean)))
     if step.delay is not None:
-        parts.append(f"待ち{_minutes(step.delay.mean)}日")
+        parts.append(_("wait {n} d").format(n=_minutes(step.delay.mean)))
     return " · ".join(parts)
 
 
@@ -260,7 +260,7 @@ def lane_label(name: str, kind: ActorKind, headcount: int) -> str:
     """The HTML-like label of a swimlane: actor name, kind and headcount for people."""
     extra = _ACTOR_KIND_TEXT[kind]
     if kind in (ActorKind.STAFF, ActorKind.APPROVER):
-        extra += f" {headcount}人"
+        extra += " " + _("{n} people").format(n=headcount)
     return f'<<B>{html_lines(name, 40)}</B> <FONT POINT-SIZE="10">（{html_text(extra)}）</FONT>>'
 
 
@@ -283,24 +283,29 @@ def _legend_row(cells: list[str], missing_items: int) -> str:
 
 
 def legend_and_footer(model: ProcedureVersion, *, extra: Sequence[LegendItem] = (),
-                      footer: str | None = None) -> str:
+                      footer: str | None = None, fills: bool = True) -> str:
     """The graph label: a legend table and the footer line (id, version, SHA-256).
 
     Args:
         model: the version the footer names.
-        extra: change markers for the diff diagram, drawn in their colour.
+        extra: the change kinds of the diff diagram (sample text on its fill colour).
         footer: replaces the default footer text.
+        fills: explain the analog and digital fills (the diff diagram fills by change kind).
     """
     per_row = 4
     width = per_row * 2
-    rows = [f'<TR><TD COLSPAN="{width}" ALIGN="LEFT"><B>凡例</B></TD></TR>']
+    rows = [f'<TR><TD COLSPAN="{width}" ALIGN="LEFT"><B>{html_text(_("Legend"))}</B></TD></TR>']
     shapes: list[LegendItem] = [
-        ("( )", PLAIN_FILL, "開始 ／ 二重枠は終了"), ("[ ]", PLAIN_FILL, "作業（角丸の箱）"),
-        ("◇×", PLAIN_FILL, "分岐（排他）: 矢印に条件と確率"), ("◇＋", PLAIN_FILL, "並行の分岐・合流"),
-        ("作業", ANALOG_FILL, "アナログの事実がある作業"),
-        ("作業", DIGITAL_FILL, "オンライン・システムの作業"),
-        ("帯", LANE_FILLS[0], "担当者ごとのレーン"),
-        ("下段", PLAIN_FILL, "経路 · 平均作業分 · 平均待ち日数"),
+        ("( )", PLAIN_FILL, _("Start / double outline: end")), ("[ ]", PLAIN_FILL, _("Task (rounded box)")),
+        ("◇×", PLAIN_FILL, _("Exclusive choice: condition and probability on the arrows")),
+        ("◇＋", PLAIN_FILL, _("Parallel split and join")),
+    ]
+    if fills:
+        shapes += [(_("Task"), ANALOG_FILL, _("Task with analog facts")),
+                   (_("Task"), DIGITAL_FILL, _("Online or system task"))]
+    shapes += [
+        (_("Band"), LANE_FILLS[0], _("One lane per actor")),
+        (_("Bottom line"), PLAIN_FILL, _("Channel · mean minutes of work · mean days of waiting")),
     ]
     marks: list[LegendItem] = [(b.text, b.colour, b.meaning) for b in (*BADGES, ATTACHMENT_BADGE)]
     for group in (shapes, marks):
@@ -308,12 +313,14 @@ def legend_and_footer(model: ProcedureVersion, *, extra: Sequence[LegendItem] = 
             chunk = group[start:start + per_row]
             cells = [_legend_cell(i, text_colour=False) for i in chunk]
             rows.append(_legend_row(cells, per_row - len(chunk)))
-    for start in range(0, len(extra), per_row):
-        chunk = list(extra[start:start + per_row])
-        cells = [_legend_cell(i, text_colour=True).replace("<TD ", '<TD COLSPAN="2" ', 1) for i in chunk]
+    extra_group = list(extra)
+    for start in range(0, len(extra_group), per_row):
+        chunk = extra_group[start:start + per_row]
+        cells = [_legend_cell(i, text_colour=False) for i in chunk]
         rows.append(_legend_row(cells, per_row - len(chunk)))
-    text = footer if footer is not None else (
-        f"手続ID: {model.id}　版: {model.version}　SHA-256: {content_hash(model)}")
+    default = _("Procedure ID: {id}  version: {version}  SHA-256: {hash}")
+    text = footer if footer is not None else default.format(
+        id=model.id, version=model.version, hash=content_hash(model))
     rows.append(f'<TR><TD COLSPAN="{width}" ALIGN="LEFT"><FONT POINT-SIZE="10">{html_text(text)}</FONT>'
                 "</TD></TR>")
     return ('<<TABLE BORDER="1" COLOR="#999999" CELLBORDER="0" CELLSPACING="2" CELLPADDING="3">'
@@ -346,35 +353,60 @@ Lane = tuple[str, ActorKind, int, list[tuple[str, dict[str, str]]]]
 """A swimlane: actor name, actor kind, headcount, and its nodes as (node name, attributes)."""
 
 
-def add_lanes(body: graphviz.Digraph, lanes: Sequence[Lane], *, first: Sequence[str],
-              last: Sequence[str]) -> None:
-    """Add one cluster per lane, side by side in the given order and all as tall as the
-    whole flow.
+def lane_clusters(body: graphviz.Digraph, lanes: Sequence[Lane], *, prefix: str = ""
+                  ) -> tuple[list[str], list[str]]:
+    """Add one cluster per lane to ``body``, in the given order.
 
-    Each lane gets an invisible head node above the ``first`` nodes (start events) and an
-    invisible tail node below the ``last`` nodes (end events); heads share one rank and
-    tails another, so every lane runs from the top of the flow to its bottom. The
-    left-to-right order of the lanes is the one ``dot`` finds with the fewest crossings
-    (it does not honour a requested cluster order); it is deterministic, and every lane
-    is labelled with its actor.
+    Each lane holds an invisible head node (to sit above its steps) and an invisible tail
+    node (below them); :func:`tie_lanes` lines them up. ``prefix`` keeps the names of two
+    groups of lanes in one graph apart.
+
+    Returns:
+        The names of the heads and of the tails, in lane order.
     """
+    heads: list[str] = []
+    tails: list[str] = []
     for index, (name, kind, headcount, nodes) in enumerate(lanes):
-        with body.subgraph(name=f"cluster_lane{index}") as lane:
+        with body.subgraph(name=f"cluster_{prefix}lane{index}") as lane:
             lane.attr(label=lane_label(name, kind, headcount), labeljust="c", labelloc="t",
                       style="filled", fillcolor=LANE_FILLS[index % 2], color="#bbbbbb", fontsize="12")
-            lane.node(f"lane{index}_head", label="", shape="point", style="invis", width="0", height="0")
+            head, tail = f"{prefix}lane{index}_head", f"{prefix}lane{index}_tail"
+            lane.node(head, label="", shape="point", style="invis", width="0", height="0")
             for node_name, attrs in nodes:
                 lane.node(node_name, **attrs)
-            lane.node(f"lane{index}_tail", label="", shape="point", style="invis", width="0", height="0")
-    if not lanes:
-        return
-    heads = [f"lane{i}_head" for i in range(len(lanes))]
-    tails = [f"lane{i}_tail" for i in range(len(lanes))]
+            lane.node(tail, label="", shape="point", style="invis", width="0", height="0")
+            heads.append(head)
+            tails.append(tail)
+    return heads, tails
+
+
+def tie_lanes(body: graphviz.Digraph, heads: Sequence[str], tails: Sequence[str]) -> None:
+    """Put all heads on one rank and all tails on another, so every lane runs from the top
+    of the flow to its bottom and the lanes are disjoint vertical strips.
+
+    ``dot`` (Graphviz 2.43) orders clusters to cross few edges and ignores the order they
+    are written in, and invisible edges between them; :func:`render_source` moves the
+    strips into the written order afterwards (:mod:`bpr.render.lane_layout`).
+    """
     for group, members in (("lane_heads", heads), ("lane_tails", tails)):
+        if not members:
+            continue
         with body.subgraph(name=group) as same:
             same.attr(rank="same")
             for member in members:
                 same.node(member)
+
+
+def add_lanes(body: graphviz.Digraph, lanes: Sequence[Lane], *, first: Sequence[str],
+              last: Sequence[str]) -> None:
+    """Add one cluster per lane, side by side in the given order (callers pass the order of
+    :func:`bpr.render.lanes.lane_order`) and all as tall as the whole flow: the ``first``
+    nodes (start events) hang below the first lane's head, the ``last`` nodes (end
+    events) above its tail."""
+    heads, tails = lane_clusters(body, lanes)
+    if not lanes:
+        return
+    tie_lanes(body, heads, tails)
     for node in first:
         body.edge(heads[0], node, style="invis", weight="0")
     for node in last:
@@ -400,10 +432,11 @@ def diagram(model: ProcedureVersion) -> graphviz.Digraph:
     """
     graph = new_graph(model.id)
     graph.attr(label=legend_and_footer(model))
+    extra, edges = flow_parts(model)
     lanes = []
-    for actor in model.actors:
+    for actor in lane_order(model):
         nodes = [(s.id, step_node(s)) for s in model.steps if s.actor == actor.id]
-        lanes.append((actor.name, actor.kind, actor.headcount, nodes))
+        lanes.append((actor.name, actor.kind, actor.headcount, nodes + extra.get(actor.id, [])))
     with graph.subgraph(name="cluster_procedure") as body:
         body.attr(label=title_label(model), labelloc="t", labeljust="c", color="white",
                   style="solid", fontsize="12")
@@ -412,80 +445,57 @@ def diagram(model: ProcedureVersion) -> graphviz.Digraph:
         for step in model.steps:  # steps without an actor (gateways) sit outside the lanes
             if step.actor is None or all(step.actor != a.id for a in model.actors):
                 body.node(step.id, **step_node(step))
-    for flow in model.flows:
-        attrs = {}
-        label = flow_label(flow.label, flow.probability)
-        if label is not None:
-            attrs["label"] = label
-        graph.edge(flow.source, flow.target, **attrs)
+        for name, attrs in extra.get(None, []):
+            body.node(name, **attrs)
+    for tail, head, attrs in edges:
+        graph.edge(tail, head, **attrs)
     return graph
+
+
+FlowNodes = dict[str | None, list[tuple[str, dict[str, str]]]]
+"""Label nodes of flows by the actor whose lane holds them (``None``: outside the lanes)."""
+
+
+def flow_parts(model: ProcedureVersion, prefix: str = "", **edge: str
+               ) -> tuple[FlowNodes, list[tuple[str, str, dict[str, str]]]]:
+    """The flows of ``model`` as edges, a labelled flow as two edges through a label node.
+
+    The condition and probability of a flow (:func:`flow_label`) are drawn by a small
+    borderless node of their own on the flow (named ``<prefix>flow#<index in the model>``),
+    in the lane of the step the flow leaves: a node takes part in the layout like a step,
+    so ``dot`` never lets a label cover a step or another label, and the label moves with
+    its lane (:mod:`bpr.render.lane_layout`).
+    Edge ``label``s are placed by ``dot`` between ranks and collide with flat edges and,
+    once lanes move, with steps; ``xlabel``s are placed after the layout and overlap (with
+    ``forcelabels``) or vanish when space is short.
+
+    Args:
+        model: the version.
+        prefix: put before every node name (the diff diagram draws two versions).
+        edge: attributes given to every edge.
+
+    Returns:
+        The label nodes by actor id, and the edges as (tail, head, attributes).
+    """
+    actor_ids = {a.id for a in model.actors}
+    actor_of = {s.id: (s.actor if s.actor in actor_ids else None) for s in model.steps}
+    nodes: FlowNodes = {}
+    edges: list[tuple[str, str, dict[str, str]]] = []
+    for index, flow in enumerate(model.flows):
+        tail, head = prefix + flow.source, prefix + flow.target
+        label = flow_label(flow.label, flow.probability)
+        if label is None:
+            edges.append((tail, head, dict(edge)))
+            continue
+        name = f"{prefix}flow#{index}"  # "#" cannot occur in a step id
+        nodes.setdefault(actor_of.get(flow.source), []).append(
+            (name, {"label": label, "shape": "plaintext", "margin": "0.02,0.01", "height": "0",
+                    "width": "0", "fontsize": "10", "tooltip": f"{flow.source} → {flow.target}"}))
+        edges.append((tail, name, {**edge, "arrowhead": "none"}))
+        edges.append((name, head, dict(edge)))
+    return nodes, edges
 
 
 def diagram_source(model: ProcedureVersion) -> str:
     """The DOT text of :func:`diagram` (what the golden-file tests compare)."""
     return diagram(model).source
-
-
-# --------------------------------------------------------------------------- rendering
-
-_PDF_DATE = re.compile(rb"/(CreationDate|ModDate) \(D:(\d{14})([^)]*)\)")
-
-
-def _fixed_pdf_dates(data: bytes) -> bytes:
-    # Same length as the original, so the PDF's cross-reference offsets stay valid.
-    return _PDF_DATE.sub(lambda m: b"/" + m.group(1) + b" (D:20000101000000" + m.group(3) + b")", data)
-
-
-def _with_graph_attribute(source: str, attribute: str) -> str:
-    # Appended as the graph's last statement, so it overrides earlier settings only.
-    return source.rstrip().removesuffix("}") + f"\t{attribute}\n}}\n"
-
-
-def _pipe(source: str, fmt: DiagramFormat) -> bytes:
-    try:
-        data: bytes = graphviz.Source(source).pipe(format=fmt.value, engine="dot", quiet=True)
-    except graphviz.ExecutableNotFound as exc:
-        raise RenderError("Graphviz `dot` is not installed (Debian: apt-get install graphviz)") from exc
-    except graphviz.CalledProcessError as exc:
-        stderr = exc.stderr.decode("utf-8", "replace") if isinstance(exc.stderr, bytes) else str(exc.stderr)
-        raise RenderError(f"Graphviz failed: {stderr.strip()}") from exc
-    return data
-
-
-def render_source(source: str, fmt: DiagramFormat | str = DiagramFormat.SVG, *, dpi: int = 110) -> bytes:
-    """Render DOT text with ``dot``.
-
-    Args:
-        source: DOT text.
-        fmt: ``svg``, ``png`` or ``pdf``.
-        dpi: resolution of PNG output (SVG and PDF are vector and ignore it).
-
-    Returns:
-        The file's bytes, identical for identical input.
-
-    Raises:
-        RenderError: ``dot`` is not installed or failed.
-    """
-    fmt = DiagramFormat(fmt)
-    if fmt is DiagramFormat.PNG:
-        source = _with_graph_attribute(source, f"dpi={int(dpi)}")
-    try:
-        data = _pipe(source, fmt)
-    except RenderError as first:
-        # Graphviz sometimes fails to route curved edges between clusters ("triangulation
-        # failed"); straight edges always route. Deterministic: same input, same fallback.
-        if "triangulation" not in str(first) and "Pshortestpath" not in str(first):
-            raise
-        data = _pipe(_with_graph_attribute(source, "splines=line"), fmt)
-    if fmt is DiagramFormat.PDF:
-        data = _fixed_pdf_dates(data)
-    return data
-
-
-def render(graph: graphviz.Digraph, fmt: DiagramFormat | str = DiagramFormat.SVG) -> bytes:
-    """Render a graph built by :func:`diagram` (or the diff diagram) to bytes.
-
-    Raises:
-        RenderError: ``dot`` is not installed or failed.
-    """
-    return render_source(graph.source, fmt)

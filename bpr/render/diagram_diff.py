@@ -1,18 +1,17 @@
-"""The diff diagram: the as-is and to-be versions of a procedure overlaid in one picture.
+"""The diff diagram: the as-is and the to-be side by side, changed steps by their one kind.
 
-Drawn on the to-be's swimlanes (plus a lane for each actor that only the as-is has):
+Two groups of swimlanes, 現行 (as-is) on the left and 見直し後 (to-be) on the right, each
+with its own flows and its lanes in the order of :func:`bpr.render.lanes.lane_order`. The
+changes come from :func:`bpr.analysis.diff.diff`; they are numbered by
+:func:`numbered_changes` (grouped by drawn kind E, C, R, S, A, M), and every step of a change is drawn in the
+colour of the change's **one** kind (:func:`bpr.render.change_kind.picture_kind`) with a
+marker such as ``[E2]`` (kind letter and change number, so grey print still tells the
+kinds apart and the change map can be matched). Steps of an Eliminate have a dashed
+outline. Unchanged steps are white with a grey outline. The legend explains the kinds.
 
-* **removed** as-is steps (eliminated, or merged into other steps) in red, dashed, with
-  their E or C letter, and dotted grey arrows to the to-be steps that took them over;
-* **added** to-be steps in green;
-* **changed** to-be steps in amber with their ECRS letters (the first one decides the
-  kind, the others follow: ``C・R・S``; ``M`` is a change that is none of E/C/R/S) and,
-  when they replace differently named as-is steps, the as-is names;
-* unchanged steps as in the single-version diagram;
-* flows only the as-is has in red dashed; flows only the to-be has in green.
-
-The changes come from :func:`bpr.analysis.diff.diff`; the badges, shapes and escaping from
-:mod:`bpr.render.diagram`, so the same rules (literal text, byte-identical output) hold.
+The change map (:mod:`bpr.render.change_map`) lists the same numbered changes in a compact
+picture. The badges, shapes and escaping come from :mod:`bpr.render.diagram`, so the same
+rules (literal text, byte-identical output) hold.
 """
 
 from __future__ import annotations
@@ -22,90 +21,84 @@ import graphviz
 from bpr.analysis.diff import Change, ChangeSet, diff, require_same_procedure
 from bpr.analysis.ecrs import ChangeKind
 from bpr.model.canonical import content_hash
+from bpr.render.change_kind import KIND_STYLES, picture_kind
 from bpr.render.diagram import (
-    ATTACHMENT_BADGE,
-    BADGES,
     Lane,
     LegendItem,
-    add_lanes,
-    badges,
-    flow_label,
-    html_lines,
+    _,
+    flow_parts,
     html_text,
+    lane_clusters,
     legend_and_footer,
     new_graph,
     step_label,
     step_node,
+    tie_lanes,
     title_label,
 )
-from models.procedure import ProcedureVersion, Step, StepKind
+from bpr.render.lanes import lane_order
+from models.procedure import ProcedureVersion, StepKind
 
-__all__ = ["ADDED", "CHANGED", "REMOVED", "diff_diagram", "diff_diagram_source", "marker_text"]
+__all__ = ["NEUTRAL", "diff_diagram", "diff_diagram_source", "marker_text", "numbered_changes"]
 
-REMOVED = "#c62828"
-"""Colour of removed steps and flows."""
-ADDED = "#2e7d32"
-"""Colour of added steps and flows."""
-CHANGED = "#d97706"
-"""Colour of changed steps (amber)."""
-LINEAGE = "#888888"
-
-_FILLS = {REMOVED: "#fde8e8", ADDED: "#e3f5e1", CHANGED: "#fff3d6"}
-# Node-name prefix of removed as-is steps: step ids cannot contain "/" (and a ":" would be
-# read by Graphviz as a port).
-_GHOST = "removed/"
+NEUTRAL = "#9e9e9e"
+"""Outline colour of unchanged steps."""
 
 
 def marker_text(change: Change) -> str:
-    """The ECRS letters of a change, the deciding one first: ``C``, ``R・S``."""
+    """The ECRS letters of a change as the change table shows them, the deciding one
+    first: ``C``, ``R・S`` (the diagrams draw only :func:`picture_kind`)."""
     return "・".join(k.value for k in (change.kind, *change.also))
 
 
+def numbered_changes(changes: ChangeSet) -> list[tuple[int, Change, ChangeKind]]:
+    """The changes that are not U with the kind each is drawn in, numbered from 1: grouped
+    by that kind (E, C, R, S, A, M), then in the change set's order."""
+    order = list(KIND_STYLES)
+    kinds = [(picture_kind(c), i, c) for i, c in enumerate(changes.changed)]
+    kinds.sort(key=lambda item: (order.index(item[0]) if item[0] in order else len(order), item[1]))
+    return [(n, c, k) for n, (k, _index, c) in enumerate(kinds, start=1)]
+
+
 def _legend() -> list[LegendItem]:
-    return [
-        ("E", REMOVED, "排除: 現行のみの作業（赤の破線）"),
-        ("C", CHANGED, "結合・分割（消えた現行作業は赤の破線）"),
-        ("R", CHANGED, "交換: 担当・場所・経路・順序の変更"),
-        ("S", CHANGED, "簡素化: 短縮・紙や押印などの廃止"),
-        ("M", CHANGED, "その他の変更（要確認）"),
-        ("追加", ADDED, "見直し後に加わった作業（緑）"),
-        ("- - →", REMOVED, "なくなった流れ"),
-        ("──→", ADDED, "新しい流れ"),
-        ("┈┈→", LINEAGE, "現行作業 → 引き継いだ作業"),
-        ("C・R・S", CHANGED, "複数該当は主な種類を先頭に"),
-        ("廃止: 紙", REMOVED, "現行にあって見直し後にない事実"),
-    ]
+    items: list[LegendItem] = [(style.letter, style.fill, _(style.name)) for style in KIND_STYLES.values()]
+    items.append((_("Task"), "#ffffff", _("Unchanged step")))
+    eliminate = KIND_STYLES[ChangeKind.ELIMINATE].fill
+    items.append(("E2", eliminate, _("Kind and number of the change (change map)")))
+    items.append(("- - -", eliminate, _("Dashed outline: eliminated")))
+    return items
 
 
-def _lost_badges(step: Step, olds: list[Step]) -> list[str]:
-    """Badge texts the as-is steps had and the to-be step no longer has."""
-    have = {b.field for b in badges(step)}
-    lost: list[str] = []
-    for badge in BADGES:
-        if badge.field not in have and any(getattr(o, badge.field) for o in olds):
-            lost.append(badge.text)
-    if not step.attachments and any(o.attachments for o in olds):
-        lost.append(ATTACHMENT_BADGE.text)
-    return lost
-
-
-def _styled(step: Step, colour: str, marker: str | None, *, dashed: bool = False,
-            note: str | None = None, lost: list[str] | None = None) -> dict[str, str]:
-    label = step_label(step, marker=(marker, colour) if marker else None)
-    extra = ""
-    if lost:
-        struck = " ".join(f"<S>{html_text(t)}</S>" for t in lost)
-        extra += f'<TR><TD><FONT POINT-SIZE="10" COLOR="{REMOVED}">廃止: {struck}</FONT></TD></TR>'
-    if note:
-        extra += f'<TR><TD><FONT POINT-SIZE="9" COLOR="{colour}">{html_lines(note, 30)}</FONT></TD></TR>'
-    if extra:
-        label = label[:-len("</TABLE>>")] + extra + "</TABLE>>"
-    base = step_node(step)
-    styles = [s for s in base["style"].split(",") if s]
-    if dashed:
-        styles.append("dashed")
-    return {**base, "label": label, "color": colour, "penwidth": "2.2", "fillcolor": _FILLS[colour],
-            "style": ",".join(styles), "tooltip": step.id}
+def _version(model: ProcedureVersion, prefix: str, drawn: dict[str, tuple[int, ChangeKind]]
+             ) -> tuple[list[Lane], list[tuple[str, dict[str, str]]], list[tuple[str, str, dict[str, str]]]]:
+    lanes: list[Lane] = []
+    labels, edges = flow_parts(model, prefix)
+    outside: list[tuple[str, dict[str, str]]] = list(labels.pop(None, []))
+    nodes: dict[str, list[tuple[str, dict[str, str]]]] = {}
+    for step in model.steps:
+        found = drawn.get(step.id)
+        if found is None:
+            attrs = step_node(step, fillcolor="#ffffff", color=NEUTRAL)
+        else:
+            number, kind = found
+            style = KIND_STYLES[kind]
+            marker = f"{style.letter}{number}"
+            base = step_node(step)
+            styles = [s for s in base["style"].split(",") if s]
+            if style.dashed:
+                styles.append("dashed")
+            attrs = {**base, "label": step_label(step, marker=(marker, style.line)), "color": style.line,
+                     "fillcolor": style.fill, "penwidth": "2.4", "style": ",".join(styles)}
+        attrs["tooltip"] = step.id
+        name = prefix + step.id
+        if step.actor is not None and any(step.actor == a.id for a in model.actors):
+            nodes.setdefault(step.actor, []).append((name, attrs))
+        else:
+            outside.append((name, attrs))
+    for actor in lane_order(model):
+        lanes.append((actor.name, actor.kind, actor.headcount,
+                      nodes.get(actor.id, []) + labels.get(actor.id, [])))
+    return lanes, outside, edges
 
 
 def diff_diagram(as_is: ProcedureVersion, to_be: ProcedureVersion,
@@ -118,7 +111,8 @@ def diff_diagram(as_is: ProcedureVersion, to_be: ProcedureVersion,
         changeset: :func:`bpr.analysis.diff.diff` of the two, computed when not given.
 
     Returns:
-        The graph; render it with :func:`bpr.render.diagram.render`.
+        The graph; render it with :func:`bpr.render.diagram.render`. Node names are
+        ``as-is/<step id>`` and ``to-be/<step id>``.
 
     Raises:
         DiffError: the versions are of different procedures, or cannot be compared (from
@@ -126,108 +120,45 @@ def diff_diagram(as_is: ProcedureVersion, to_be: ProcedureVersion,
     """
     require_same_procedure(as_is, to_be)
     changes = changeset if changeset is not None else diff(as_is, to_be)
-    to_be_ids = {s.id for s in to_be.steps}
-    change_of_new: dict[str, Change] = {}
-    change_of_old: dict[str, Change] = {}
-    for each in changes.changes:
-        for sid in each.to_be_steps:
-            change_of_new.setdefault(sid, each)
-        for sid in each.as_is_steps:
-            change_of_old.setdefault(sid, each)
-
-    # Where each as-is step is drawn: its same-id to-be step, the to-be step of a 1:1
-    # change, or a removed ("ghost") node of its own.
-    node_of_old: dict[str, str] = {}
-    ghosts: list[Step] = []
-    for step in as_is.steps:
-        old_change = change_of_old.get(step.id)
-        if step.id in to_be_ids:
-            node_of_old[step.id] = step.id
-        elif old_change is not None and len(old_change.as_is_steps) == 1 and \
-                len(old_change.to_be_steps) == 1:
-            node_of_old[step.id] = old_change.to_be_steps[0]
-        else:
-            node_of_old[step.id] = _GHOST + step.id
-            ghosts.append(step)
-
-    nodes: dict[str, list[tuple[str, dict[str, str]]]] = {}
-    outside: list[tuple[str, dict[str, str]]] = []
-
-    def place(actor: str | None, name: str, attrs: dict[str, str]) -> None:
-        (nodes.setdefault(actor, []) if actor is not None else outside).append((name, attrs))
-
-    for step in to_be.steps:
-        change = change_of_new.get(step.id)
-        attrs: dict[str, str]
-        if change is None or change.kind is ChangeKind.UNCHANGED:
-            attrs = step_node(step)
-        elif change.kind is ChangeKind.ADDED:
-            attrs = _styled(step, ADDED, "追加" if step.kind is StepKind.TASK else None)
-        else:
-            renamed = [as_is.step(s).name for s in change.as_is_steps
-                       if s != step.id and node_of_old.get(s) == step.id]
-            note = "現行: " + "、".join(renamed) if renamed else None
-            olds = [as_is.step(s) for s in change.as_is_steps]
-            attrs = _styled(step, CHANGED, marker_text(change), note=note, lost=_lost_badges(step, olds))
-        place(step.actor, step.id, attrs)
-    for step in ghosts:
-        ghost_change = change_of_old.get(step.id)
-        letter = marker_text(ghost_change) if ghost_change is not None else ChangeKind.ELIMINATE.value
-        place(step.actor, _GHOST + step.id, _styled(step, REMOVED, letter, dashed=True))
-
-    lanes: list[Lane] = []
-    to_be_actor_ids = {a.id for a in to_be.actors}
-    for actor in to_be.actors:
-        lanes.append((actor.name, actor.kind, actor.headcount, nodes.pop(actor.id, [])))
-    for actor in as_is.actors:
-        if actor.id not in to_be_actor_ids and actor.id in nodes:
-            lanes.append((f"{actor.name}（現行のみ）", actor.kind, actor.headcount, nodes.pop(actor.id)))
-    for leftover in nodes.values():  # actors unknown to both versions cannot occur in valid models
-        outside.extend(leftover)
+    old: dict[str, tuple[int, ChangeKind]] = {}
+    new: dict[str, tuple[int, ChangeKind]] = {}
+    for number, change, kind in numbered_changes(changes):
+        for sid in change.as_is_steps:
+            old.setdefault(sid, (number, kind))
+        for sid in change.to_be_steps:
+            new.setdefault(sid, (number, kind))
 
     graph = new_graph(to_be.id)
-    footer = (f"手続ID: {to_be.id}　現行 SHA-256: {content_hash(as_is)}　"
-              f"見直し後 SHA-256: {content_hash(to_be)}")
-    graph.attr(label=legend_and_footer(to_be, extra=_legend(), footer=footer))
+    footer = _("Procedure ID: {id}  as-is SHA-256: {old}  to-be SHA-256: {new}").format(
+        id=to_be.id, old=content_hash(as_is), new=content_hash(to_be))
+    graph.attr(label=legend_and_footer(to_be, extra=_legend(), footer=footer, fills=False))
+    heads: list[str] = []
+    tails: list[str] = []
+    edges: list[tuple[str, str, dict[str, str]]] = []
     with graph.subgraph(name="cluster_procedure") as body:
-        body.attr(label=title_label(to_be, "差分（現行 → 見直し後）"), labelloc="t", labeljust="c",
-                  color="white", style="solid", fontsize="12")
-        starts = [s.id for s in to_be.steps if s.kind is StepKind.START]
-        ends = [s.id for s in to_be.steps if s.kind is StepKind.END]
-        add_lanes(body, lanes, first=starts, last=ends)
-        for name, attrs in outside:
-            body.node(name, **attrs)
-
-    old_flows = {(node_of_old[f.source], node_of_old[f.target]) for f in as_is.flows}
-    new_flows = {(f.source, f.target) for f in to_be.flows}
-    for flow in to_be.flows:
-        attrs = {}
-        label = flow_label(flow.label, flow.probability)
-        if label is not None:
-            attrs["label"] = label
-        if (flow.source, flow.target) not in old_flows:
-            attrs.update(color=ADDED, fontcolor=ADDED, penwidth="1.8")
-        graph.edge(flow.source, flow.target, **attrs)
-    drawn: set[tuple[str, str]] = set()
-    for flow in as_is.flows:
-        pair = (node_of_old[flow.source], node_of_old[flow.target])
-        if pair[0] == pair[1] or pair in new_flows or pair in drawn:
-            continue
-        drawn.add(pair)
-        attrs = {"color": REMOVED, "fontcolor": REMOVED, "style": "dashed", "penwidth": "1.5"}
-        label = flow_label(flow.label, None)
-        if label is not None:
-            attrs["label"] = label
-        graph.edge(*pair, **attrs)
-    for step in to_be.steps:  # lineage: removed as-is steps -> the to-be steps that took them over
-        new_change = change_of_new.get(step.id)
-        sources = [*step.replaces, *(new_change.as_is_steps if new_change is not None else ())]
-        for old in dict.fromkeys(sources):
-            if node_of_old.get(old) == _GHOST + old:
-                # weight 0, not constraint=false: Graphviz 2.43 fails to route
-                # unconstrained edges between clusters ("triangulation failed").
-                graph.edge(_GHOST + old, step.id, style="dotted", color=LINEAGE, arrowhead="onormal",
-                           weight="0")
+        body.attr(label=title_label(to_be, _("Differences (as-is → to-be)")), labelloc="t",
+                  labeljust="c", color="white", style="solid", fontsize="12")
+        for model, prefix, drawn, title in ((as_is, "as-is/", old, _("As-is")),
+                                            (to_be, "to-be/", new, _("To-be"))):
+            lanes, outside, version_edges = _version(model, prefix, drawn)
+            edges += version_edges
+            with body.subgraph(name=f"cluster_{prefix[:-1].replace('-', '')}") as side:
+                side.attr(label=f'<<B>{html_text(title)}</B>>', labelloc="t", labeljust="c",
+                          style="rounded", color="#666666", fontsize="14", penwidth="1.5")
+                h, t = lane_clusters(side, lanes, prefix=prefix.replace("-", "").replace("/", "_"))
+                for name, attrs in outside:
+                    side.node(name, **attrs)
+            starts = [prefix + s.id for s in model.steps if s.kind is StepKind.START]
+            ends = [prefix + s.id for s in model.steps if s.kind is StepKind.END]
+            for node in starts:
+                body.edge(h[0], node, style="invis", weight="0")
+            for node in ends:
+                body.edge(node, t[0], style="invis", weight="0")
+            heads += h
+            tails += t
+        tie_lanes(body, heads, tails)
+    for tail, head, attrs in edges:
+        graph.edge(tail, head, **attrs)
     return graph
 
 

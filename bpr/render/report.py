@@ -53,6 +53,7 @@ from bpr.model.canonical import content_hash
 from bpr.model.catalog import AS_IS_FILE, CATALOG_FILE, TO_BE_FILE, Catalog, CatalogEntry, load_catalog_text
 from bpr.model.load import load_procedure_text
 from bpr.planning.figures import version_figures
+from bpr.render.change_map import change_map
 from bpr.render.diagram import diagram, render
 from bpr.render.diagram_diff import diff_diagram, marker_text
 from models.procedure import ProcedureVersion
@@ -511,6 +512,7 @@ def _procedure_page(env: Environment, proc: ProcedureSources, sim: list[dict[str
     set_warnings: list[str] = []
     suggestions: list[str] = []
     diff_svg: str | None = None
+    map_svg: str | None = None  # diagrams (wt-diagrams): the change map
     savings: dict[str, str] = {}
     if as_is and to_be and as_is.model and to_be.model:
         try:
@@ -532,8 +534,12 @@ def _procedure_page(env: Environment, proc: ProcedureSources, sim: list[dict[str
             savings = {"resident_hours": number(saved["resident_hours"]),
                        "staff_hours": number(saved["staff_hours"]),
                        "visits": number(saved["counter_visits"])}
+            # --- diagrams (wt-diagrams): diff side by side and the change map above it
             diff_svg = _inline(render(diff_diagram(as_is.model, to_be.model, changeset), "svg"))
             files[f"diagrams/{proc.id}.diff.svg"] = (diff_svg + "\n").encode("utf-8")
+            map_svg = _inline(render(change_map(as_is.model, to_be.model, changeset), "svg"))
+            files[f"diagrams/{proc.id}.changes.svg"] = (map_svg + "\n").encode("utf-8")
+            # --- end diagrams
     model = next((v.model for v in (to_be, as_is) if v and v.model), None)
     sim_columns: list[str] = []
     sim_rows: list[list[str]] = []
@@ -549,6 +555,7 @@ def _procedure_page(env: Environment, proc: ProcedureSources, sim: list[dict[str
         "errors": errors,
         "svg": {k: Markup(v.svg) if v and v.svg else None for k, v in versions.items()},
         "diff_svg": Markup(diff_svg) if diff_svg else None,
+        "map_svg": Markup(map_svg) if map_svg else None,  # diagrams (wt-diagrams)
         "metrics": _metric_rows(as_is.metrics if as_is else None, to_be.metrics if to_be else None, names),
         "findings": {"as-is": _findings(as_is), "to-be": _findings(to_be)},
         "stage": {"as-is": _stage(as_is), "to-be": _stage(to_be)},

@@ -105,9 +105,26 @@ def test_site_has_an_index_a_page_per_procedure_and_the_diagrams(site: dict[str,
         "procedures/child-allowance-claim.html", "procedures/not-modelled-yet.html",
         "procedures/golden-lanes.html", "procedures/broken.html",
         *(f"diagrams/{p}.{v}.svg" for p in ("child-allowance-claim", "golden-lanes")
-          for v in ("as-is", "to-be", "diff")),
+          for v in ("as-is", "to-be", "diff", "changes")),
     }
     assert set(site) == expected
+
+
+def test_diagrams_fit_the_page_width_and_link_to_the_full_size_file(site: dict[str, bytes]) -> None:
+    doc = lxml_html.fromstring(page(site, "procedures/child-allowance-claim.html"))
+    figures = doc.xpath("//figure[contains(@class, 'diagram')]")
+    assert [f.get("id") for f in figures] == ["diagram-as-is", "diagram-to-be", "diagram-changes",
+                                              "diagram-diff"]
+    for figure in figures:
+        (link,) = figure.xpath(".//a[@class='fit']")
+        target = link.get("href").removeprefix("../")
+        assert target in site and target.endswith(".svg")
+        (svg,) = link.xpath(".//svg")
+        assert svg.get("viewbox") or svg.get("viewBox")  # scaled by CSS, so the viewBox must stay
+        assert figure.xpath(f".//figcaption/a[@href='../{target}']")  # and a visible link to it
+    css = page(site, "style.css")
+    assert re.search(r"figure\.diagram a\.fit svg \{ width: 100%; height: auto; \}", css)
+    assert "<script" not in page(site, "procedures/child-allowance-claim.html")
 
 
 def test_index_lists_catalog_order_then_other_folders(site: dict[str, bytes]) -> None:
@@ -121,7 +138,7 @@ def test_index_lists_catalog_order_then_other_folders(site: dict[str, bytes]) ->
 def test_procedure_page_shows_diagrams_metrics_and_the_change_table(site: dict[str, bytes]) -> None:
     text = page(site, "procedures/child-allowance-claim.html")
     doc = lxml_html.fromstring(text)
-    assert len(doc.xpath("//figure//svg")) == 3
+    assert len(doc.xpath("//figure//svg")) == 4  # as-is, to-be, change map, diff
     assert "児童手当等の受給資格及び児童手当の額についての認定請求" in doc.findtext(".//h1")
     assert "申請者の作業時間" in text and "来庁回数" in text
     changes = diff(load_procedure(EXAMPLE / "as-is.yaml"), load_procedure(EXAMPLE / "to-be.yaml"))
@@ -309,7 +326,7 @@ def test_cli_diff_diagram_orders_versions(tmp_path: Path) -> None:
     assert runner.invoke(app, ["diagram", str(EXAMPLE / "to-be.yaml"), "--diff", str(EXAMPLE / "as-is.yaml"),
                                "--format", "svg", "-o", str(out2)]).exit_code == 0
     assert out1.read_bytes() == out2.read_bytes()
-    assert b"<title>removed/prepare&#45;attachments</title>" in out1.read_bytes()
+    assert b"<title>as&#45;is/prepare&#45;attachments</title>" in out1.read_bytes()
 
 
 # --------------------------------------------------------------------------- the whole catalog
