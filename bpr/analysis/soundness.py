@@ -44,14 +44,16 @@ Simulated cases of such a model practically never finish.
 
 from __future__ import annotations
 
+import dataclasses
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
 import networkx as nx
 
 from bpr.analysis.graph import expected_visits
+from bpr.analysis.sese import sequence_fragments
 from bpr.errors import AnalysisError, Problem
 from bpr.model.yaml_reader import Located
 from models.procedure import ProcedureVersion, StepKind
@@ -310,6 +312,13 @@ class _Explorer:
     max_markings: int
     model: ProcedureVersion
     graph: nx.DiGraph[str]
+    source: str = SOURCE
+    sink: str = SINK
+    describe: bool = True
+    """Build findings (else stop at the first problem, only noting it in ``bad``)."""
+    lead: tuple[str, ...] = ()
+    """The branch that brought the token on ``source`` (from the start), when the net is
+    the rest of a model after sound fragments."""
 
     def __post_init__(self) -> None:
         bit = {p: 1 << k for k, p in enumerate(self.net.places)}
@@ -325,11 +334,12 @@ class _Explorer:
         for t, transition in enumerate(self.net.transitions):
             for p in dict.fromkeys(transition.consumes):
                 self.consumers.setdefault(bit[p].bit_length() - 1, []).append(t)
-        self.initial, self.final = bit[SOURCE], bit[SINK]
+        self.initial, self.final = bit[self.source], bit[self.sink]
         self.parent: dict[int, tuple[int, int] | None] = {self.initial: None}
         self.successors: dict[int, list[int]] = {}
         self.fired: set[str] = set()
         self.findings: list[Finding] = []
+        self.bad = False
         self.exhaustive = True
 
     def sequence(self, marking: int, last: int | None = None) -> list[int]:
@@ -353,8 +363,8 @@ class _Explorer:
             self.successors[marking] = nexts
             enabled = False
             if marking & self.final:
-                if marking != self.final:
-                    self.findings.append(self._improper(marking, None))
+                if marking != self.final and self._report(self._improper, marking):
+                    return
                 continue
             for t in self._candidates(marking):  # in transition order, as a full scan
                 consume, produce = self.masks[t]
@@ -364,7 +374,8 @@ class _Explorer:
                 self.fired.add(self.net.transitions[t].step)
                 rest = marking & ~consume
                 if rest & produce:
-                    self.findings.append(self._unsafe(marking, t, rest & produce))
+                    if self._report(self._unsafe, marking, t, rest & produce):
+                        return
                     continue
                 new = rest | produce
                 nexts.append(new)
@@ -374,8 +385,15 @@ class _Explorer:
                         return
                     self.parent[new] = (marking, t)
                     queue.append(new)
-            if not enabled:
-                self.findings.append(self._stuck(marking))
+            if not enabled and self._report(self._stuck, marking):
+                return
+
+    def _report(self, build: Callable[..., Finding], *args: int) -> bool:
+        """Note a problem (and build its finding when describing); True: stop exploring."""
+        self.bad = True
+        if self.describe:
+            self.findings.append(build(*args))
+        return not self.describe
 
     def _candidates(self, marking: int) -> list[int]:
         """Transitions that consume from a marked place or from none, in increasing order
@@ -419,7 +437,7 @@ class _Explorer:
     def _steps(self, seq: list[int]) -> tuple[str, ...]:
         return tuple(self.net.transitions[t].step for t in seq)
 
-    def _improper(self, marking: int, _: None) -> Finding:
+    def _improper(self, marking: int) -> Finding:
         seq = self.sequence(marking)
         holder, parents = self._origins(seq)
         end_firing = holder[SINK]
@@ -470,18 +488,66 @@ class _Explorer:
         while parents[chain[-1]]:
             chain.append(parents[chain[-1]][0])
         branch = (*(self.net.transitions[seq[k]].step for k in reversed(chain)), join)
+        if self.source in self.net.transitions[seq[chain[-1]]].consumes:
+            branch = (*self.lead, *branch)  # back through the fragments before this net
         found = _deadlock(self.model, self.graph, join, branch, arrived)
         return Finding(found.kind, found.severity, found.step, found.message, path)
 
 
-def _explore(model: ProcedureVersion, graph: nx.DiGraph[str],
-             max_markings: int) -> tuple[list[Finding], int, bool]:
-    explorer = _Explorer(workflow_net(model), max_markings, model, graph)
-    explorer.run()
-    findings = _unique(explorer.findings)
-    if findings or not explorer.exhaustive:
-        return findings, len(explorer.parent), explorer.exhaustive
-    # Option to complete: every reachable marking reaches [o] (the graph is complete here).
+def _explore(model: ProcedureVersion, graph: nx.DiGraph[str], max_markings: int,
+             decompose: bool = True) -> tuple[list[Finding], int, bool]:
+    """Explore the state space a SESE fragment at a time (:mod:`bpr.analysis.sese`).
+
+    Each fragment of the chain is checked as a workflow net of its own, from its entry
+    place to its exit place. While fragments are sound, the next one starts where the
+    previous one completes (its shortest completion extends the counterexample prefix).
+    At the first fragment that is not (or is too large), the rest of the model from that
+    fragment's entry is explored as one net, exactly as the whole model would be: its
+    findings, and their paths after the prefix, are those of the whole state space.
+    """
+    net = workflow_net(model)
+    kinds = {s.id: s.kind for s in model.steps}
+    parts = sequence_fragments(
+        kinds, model.start.id, [s for s, k in kinds.items() if k is StepKind.END],
+        [(a, b, _place(a, b)) for a, b in _taken(model)], SOURCE, SINK)
+    if not decompose or parts is None or len(parts) == 1:
+        return _explore_net(model, graph, net, max_markings, SOURCE, set(kinds), ())
+    prefix: list[tuple[Transition, ...]] = []
+    markings = 0
+    of_step: dict[str, list[Transition]] = {}
+    for t in net.transitions:
+        of_step.setdefault(t.step, []).append(t)
+    position = {s: i for i, s in enumerate(kinds)}
+    for k, part in enumerate(parts):
+        own = WorkflowNet((), tuple(t for s in sorted(part.steps, key=position.__getitem__)
+                                    for t in of_step.get(s, ())))
+        explorer = _Explorer(_subnet(own, part.steps, part.entry, part.exit), max_markings,
+                             model, graph, part.entry, part.exit, describe=False)
+        explorer.run()
+        if (explorer.bad or not explorer.exhaustive or _trapped(explorer)
+                or len(explorer.fired) < len(part.steps)):
+            rest = set().union(*(p.steps for p in parts[k:]))
+            found, explored, exhaustive = _explore_net(
+                model, graph, _subnet(net, rest, part.entry, SINK), max_markings, part.entry,
+                rest, tuple(t for seq in prefix for t in seq))
+            return found, markings + explored, exhaustive
+        markings += len(explorer.parent) - 1  # its final marking is the next one's initial
+        prefix.append(tuple(explorer.net.transitions[t]
+                            for t in explorer.sequence(explorer.final)))
+    return [], markings + 1, True
+
+
+def _subnet(net: WorkflowNet, steps: frozenset[str] | set[str], entry: str,
+            exit_: str) -> WorkflowNet:
+    """The transitions of ``steps`` as a workflow net from ``entry`` to ``exit_``."""
+    transitions = tuple(t for t in net.transitions if t.step in steps)
+    places = dict.fromkeys((entry, exit_, *(p for t in transitions
+                                            for p in (*t.consumes, *t.produces))))
+    return WorkflowNet(tuple(places), transitions)
+
+
+def _trapped(explorer: _Explorer) -> list[int]:
+    """Reachable markings from which the final marking cannot be reached (BFS order)."""
     reverse: dict[int, list[int]] = {m: [] for m in explorer.successors}
     for m, nexts in explorer.successors.items():
         for n in nexts:
@@ -492,19 +558,56 @@ def _explore(model: ProcedureVersion, graph: nx.DiGraph[str],
             if m not in done:
                 done.add(m)
                 todo.append(m)
-    trapped = [m for m in explorer.successors if m not in done]  # BFS order: shortest first
-    if trapped:
-        m = trapped[0]
-        at = sorted({p.split("->")[1] for p in explorer.places_of(m)})
-        findings.append(Finding(FindingKind.NO_OPTION_TO_COMPLETE, "error", at[0],
-                                f"a case can get to {_q(at)} and from there never reach an end",
-                                explorer._steps(explorer.sequence(m))))
-    dead = [s.id for s in model.steps if s.id not in explorer.fired]
-    if dead:
-        findings.append(Finding(FindingKind.DEAD_STEP, "error", dead[0],
-                                f"step(s) {_q(dead)} run in no case: no way through the "
-                                "and-splits and and-joins leads there"))
-    return findings, len(explorer.parent), True
+    return [m for m in explorer.successors if m not in done]
+
+
+def _lead(prefix: tuple[Transition, ...], place: str) -> tuple[str, ...]:
+    """The steps of ``prefix`` that brought the token on ``place``, from the start: each
+    firing back to the one that produced the first place it consumed (as
+    :meth:`_Explorer._stuck` traces a branch)."""
+    holder: dict[str, int] = {}
+    first_parent: list[int | None] = []
+    for k, t in enumerate(prefix):
+        parents = [holder.pop(p) for p in t.consumes if p in holder]
+        first_parent.append(parents[0] if parents else None)
+        for p in t.produces:
+            holder[p] = k
+    chain: list[int] = []
+    at: int | None = holder.get(place)
+    while at is not None:
+        chain.append(at)
+        at = first_parent[at]
+    return tuple(prefix[k].step for k in reversed(chain))
+
+
+def _explore_net(model: ProcedureVersion, graph: nx.DiGraph[str], net: WorkflowNet,
+                 max_markings: int, source: str, steps: set[str],
+                 prefix_run: tuple[Transition, ...]) -> tuple[list[Finding], int, bool]:
+    """The whole state space of ``net`` from ``[source]`` to ``[o]``; finding paths start
+    with the steps of ``prefix_run`` (the firings before ``source`` is marked)."""
+    prefix = tuple(t.step for t in prefix_run)
+    explorer = _Explorer(net, max_markings, model, graph, source, SINK,
+                         lead=_lead(prefix_run, source))
+    explorer.run()
+    findings = _unique(explorer.findings)
+    if not findings and explorer.exhaustive:
+        # Option to complete: every reachable marking reaches [o] (the graph is complete).
+        trapped = _trapped(explorer)  # BFS order: shortest first
+        if trapped:
+            m = trapped[0]
+            at = sorted({p.split("->")[1] for p in explorer.places_of(m)})
+            findings.append(Finding(FindingKind.NO_OPTION_TO_COMPLETE, "error", at[0],
+                                    f"a case can get to {_q(at)} and from there never reach "
+                                    "an end", explorer._steps(explorer.sequence(m))))
+        dead = [s.id for s in model.steps if s.id in steps and s.id not in explorer.fired]
+        if dead:
+            findings.append(Finding(FindingKind.DEAD_STEP, "error", dead[0],
+                                    f"step(s) {_q(dead)} run in no case: no way through the "
+                                    "and-splits and and-joins leads there"))
+    if prefix:
+        findings = [dataclasses.replace(f, path=(*prefix, *f.path)) if f.path else f
+                    for f in findings]
+    return findings, len(explorer.parent), explorer.exhaustive
 
 
 def _unique(findings: list[Finding]) -> list[Finding]:
@@ -546,13 +649,18 @@ def _low_exit_loops(model: ProcedureVersion, graph: nx.DiGraph[str]) -> list[Fin
 # --------------------------------------------------------------------------- entry points
 
 
-def check_soundness(model: ProcedureVersion, *, max_markings: int = MAX_MARKINGS
-                    ) -> SoundnessReport:
+def check_soundness(model: ProcedureVersion, *, max_markings: int = MAX_MARKINGS,
+                    decompose: bool = True) -> SoundnessReport:
     """Check the classical soundness of ``model``'s workflow net, and its loops' exits.
 
     Args:
         model: a validated procedure version.
-        max_markings: bound on the reachable markings explored.
+        max_markings: bound on the reachable markings explored (in each fragment, when
+            decomposed).
+        decompose: check the SESE fragments in sequence (:mod:`bpr.analysis.sese`; the
+            same findings, counterexamples and marking count as the whole state space when
+            every fragment is within the bound); ``False`` explores the whole state space
+            at once.
 
     Returns:
         The findings (errors: unsound; warnings: a loop almost never left, or the state
@@ -562,7 +670,7 @@ def check_soundness(model: ProcedureVersion, *, max_markings: int = MAX_MARKINGS
     findings = _structural(model, graph)
     markings, exhaustive = 0, True
     if not findings:
-        findings, markings, exhaustive = _explore(model, graph, max_markings)
+        findings, markings, exhaustive = _explore(model, graph, max_markings, decompose)
         if not exhaustive:
             findings.append(Finding(
                 FindingKind.TOO_LARGE, "warning", model.start.id,
