@@ -36,7 +36,10 @@ def _comparable(value: Any) -> Any:
         return {k: _comparable(v) for k, v in value.items()}
     if isinstance(value, list):
         return [_comparable(v) for v in value]
-    return (type(value).__name__, value)
+    if value is None or isinstance(value, str | int | float):
+        return (type(value).__name__, value)
+    return (type(value).__name__, repr(value))  # e.g. ruamel's value for a plain '='
+
 
 
 # YAML-ish text: the fragments of the reader's own property test, block and flow dumps
