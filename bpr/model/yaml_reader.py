@@ -321,7 +321,7 @@ def read_yaml(text: str, file: str, *, kind: str = "tetsuzuki input file",
     """Parse YAML text safely into :class:`Located` plain data.
 
     ``kind`` names the file in messages ("model file", "weights file", ...). Valid plain
-    data is read by libyaml (:mod:`bpr.model.yaml_fast`, fifty times faster); anything
+    data is read by libyaml (:mod:`bpr.model.yaml_fast`, forty times faster than ruamel); anything
     else (errors, refused constructs) by ruamel, whose messages are the ones given.
     ``fast=False`` reads everything with ruamel (to compare the two).
 

@@ -56,7 +56,10 @@ _YAMLISH = (_TEXT | _DATA.map(_dump)
             | st.lists(_TRICKY | st.text(max_size=4), max_size=25).map("".join)
             | st.lists(st.tuples(st.sampled_from(["", "  ", "    "]), _TRICKY,
                                  st.sampled_from([": ", ":", "- ", ""]), _TRICKY),
-                       max_size=8).map(lambda ls: "".join(f"{i}{a}{s}{b}\n" for i, a, s, b in ls)))
+                       max_size=8).map(lambda ls: "".join(f"{i}{a}{s}{b}\n" for i, a, s, b in ls))
+            .flatmap(lambda text: st.sampled_from(["", "%YAML 1.1\n---\n", "%YAML 1.2\n---\n",
+                                                   "%TAG !e! tag:e.com,2000:\n---\n"])
+                     .map(lambda directive: directive + text)))
 
 
 @pytest.mark.skipif(not yaml_fast.AVAILABLE, reason="PyYAML built without libyaml")
@@ -75,6 +78,8 @@ def test_valid_plain_data_takes_the_fast_path() -> None:
     assert read_yaml(text, "f").data == {"id": "申請", "steps": [{"id": "a", "duration": 5},
                                                                {"id": "b", "paper": "yes"}]}
     # Anything ruamel must report is left to it.
+    # A %YAML 1.1 directive makes ruamel read yes as true: ruamel reads such a file.
+    assert read_yaml("%YAML 1.1\n---\na: yes\n", "f").data == {"a": True}
     for refused in ("a: &x 1\nb: *x\n", "a: !t 1\n", "a: 1\na: 2\n", "<<: {a: 1}\n",
                     "[a]: 1\n", "a: [\n", "a: 1\n---\nb: 2\n"):
         assert yaml_fast.read_fast(refused, lambda v: v, lambda v: v, max_depth=20,
