@@ -8,6 +8,7 @@ fragment on its own; these tests compare it with the whole state space
 
 from __future__ import annotations
 
+from itertools import pairwise
 from typing import Any
 
 from hypothesis import HealthCheck, assume, given, settings
@@ -45,8 +46,8 @@ def _step(sid: str, kind: str) -> dict[str, Any]:
 @st.composite
 def chains(draw: st.DrawFn) -> dict[str, Any]:
     """A start, 2-4 random blocks in a row (each entered at one task and left by one task,
-    2-5 inner steps of random kinds with random flows between them), an end; now and then
-    a flow from a later block back into an earlier one."""
+    2-5 inner steps of random kinds in a row with random flows besides), an end; now and
+    then a flow from the last block back into the first."""
     steps = [_step("start", "start")]
     edges: list[tuple[str, str]] = []
     last = "start"
@@ -56,11 +57,14 @@ def chains(draw: st.DrawFn) -> dict[str, Any]:
         steps.append(_step(f"b{b}in", "task"))
         steps += [_step(sid, draw(st.sampled_from(_KINDS))) for sid in inner]
         steps.append(_step(f"b{b}out", "task"))
-        edges += [(last, f"b{b}in"), (f"b{b}in", draw(st.sampled_from(inner)))]
+        # A backbone in -> s0 -> s1 -> ... -> out (so that most drawn models are valid),
+        # and 0-2 more flows from each inner step.
+        backbone = [f"b{b}in", *inner, f"b{b}out"]
+        edges += [(last, f"b{b}in"), *pairwise(backbone)]
         for sid in inner:
-            targets = draw(st.lists(st.sampled_from([*inner, f"b{b}out"]), min_size=1,
-                                    max_size=3, unique=True))
-            edges += [(sid, t) for t in targets]
+            targets = draw(st.lists(st.sampled_from([*inner, f"b{b}out"]), max_size=2,
+                                    unique=True))
+            edges += [(sid, t) for t in targets if t != sid]
         last = f"b{b}out"
     if draw(st.integers(0, 4)) == 0:  # a loop back across blocks: fewer cuts
         edges.append((last, "b0in"))
@@ -75,11 +79,11 @@ def _report_of(data: dict[str, Any]) -> tuple[Any, Any]:
     except InvalidModelError:
         assume(False)
         raise
-    return (check_soundness(model, max_markings=20_000),
-            check_soundness(model, max_markings=20_000, decompose=False))
+    return (check_soundness(model, max_markings=2_000),
+            check_soundness(model, max_markings=2_000, decompose=False))
 
 
-@settings(max_examples=50, deadline=None,
+@settings(max_examples=100, deadline=None,
           suppress_health_check=[HealthCheck.filter_too_much, HealthCheck.too_slow])
 @given(chains())
 def test_fragment_by_fragment_gives_the_findings_of_the_whole_state_space(
