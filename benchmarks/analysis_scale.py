@@ -16,19 +16,24 @@ the input models are not counted). Timing and tracing are apart because tracing 
 allocation-heavy code two- to threefold. The process's peak RSS (inputs, the YAML parse
 and every operation together) is printed at the end.
 
+* **parse**: :func:`bpr.model.yaml_reader.read_yaml` of the model's text (written as JSON,
+  which is YAML: libyaml's fast path, :mod:`bpr.model.yaml_fast`; ruamel alone took about
+  90 s at 50,000 steps). :data:`bpr.model.yaml_reader.MAX_FILE_BYTES` (1 MiB, a product
+  decision that stays) refuses model files of more than about 4,000 generated steps, so
+  the benchmark calls ``read_yaml`` and ``validate_located`` directly, past the size check
+  of ``load_procedure_text``;
 * **validate**: :func:`bpr.model.load.validate_located` on the YAML already read (shape by
-  pydantic, then the structural checks, guards included).
-  :data:`bpr.model.yaml_reader.MAX_FILE_BYTES` (1 MiB) refuses files of more than about
-  4,000 generated steps, so the benchmark calls ``read_yaml`` and ``validate_located``
-  directly, past the size check of ``load_procedure_text``; the YAML parse (ruamel, pure
-  Python, about 90 s at 50,000 steps) is measured apart as **parse**, only when asked;
+  pydantic, then the structural checks, guards included);
+* **soundness**: :func:`bpr.analysis.soundness.check_soundness`, the rest of what
+  ``tetsuzuki validate`` runs (SESE fragments in sequence, :mod:`bpr.analysis.sese`; the
+  whole state space at once took about 25 s at 50,000 steps);
 * **metrics**: :func:`bpr.analysis.metrics.measure` on the in-memory model;
 * **diff**: :func:`bpr.analysis.diff.diff` of the as-is and to-be models in memory.
 
 Usage::
 
     .venv/bin/python benchmarks/analysis_scale.py [--sizes 1000 10000 50000] [--repeat 3]
-        [--what parse validate metrics diff]
+        [--what parse validate soundness metrics diff]
 """
 
 from __future__ import annotations
@@ -46,6 +51,7 @@ from typing import Any
 
 from bpr.analysis.diff import diff
 from bpr.analysis.metrics import measure
+from bpr.analysis.soundness import check_soundness
 from bpr.model.load import validate_located
 from bpr.model.yaml_reader import read_yaml
 from models.procedure import ProcedureVersion
@@ -129,10 +135,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10_000, 50_000])
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--what", nargs="+", default=["validate", "metrics", "diff"],
-                        choices=["parse", "validate", "metrics", "diff"],
-                        help="what to measure (parse, the ruamel YAML parse, is slow: about 90 s "
-                        "at 50,000 steps, needed by validate once per size)")
+    what = ["parse", "validate", "soundness", "metrics", "diff"]
+    parser.add_argument("--what", nargs="+", default=what, choices=what,
+                        help="what to measure (default: all)")
     args = parser.parse_args()
     print(f"load average before the run: {' '.join(f'{x:.1f}' for x in os.getloadavg())} "
           f"on {os.cpu_count()} CPUs (wall time includes waiting for a CPU)")
@@ -144,17 +149,19 @@ def main() -> None:
           "here (to compare runs across machines and loads)")
     print(f"{'steps':>7} {'flows':>7} {'what':<9} {'cpu min':>8} {'cpu med':>8} "
           f"{'wall min':>8} {'wall med':>8} {'peak MB':>8}")
+    print("(parse: the model's text, "
+          f"{len(json.dumps(generate(args.sizes[-1]), ensure_ascii=False).encode()) / 2**20:.1f}"
+          f" MB at {args.sizes[-1]:,} steps; the other rows: the model in memory)")
     for size in args.sizes:
         as_is_data, to_be_data = generate(size), generate(size, "to-be")
         text = json.dumps(as_is_data, ensure_ascii=False)  # JSON is YAML
-        # The YAML parse is slow (see the module docstring): done only when measured.
-        located = (read_yaml(text, "<benchmark>", kind="model file")
-                   if {"parse", "validate"} & set(args.what) else None)
+        located = read_yaml(text, "<benchmark>", kind="model file")
         as_is: ProcedureVersion = ProcedureVersion.model_validate(as_is_data)
         to_be: ProcedureVersion = ProcedureVersion.model_validate(to_be_data)
         runs: list[tuple[str, Callable[[], Any]]] = [
             ("parse", lambda text=text: read_yaml(text, "<benchmark>", kind="model file")),
             ("validate", lambda located=located: validate_located(located)),
+            ("soundness", lambda as_is=as_is: check_soundness(as_is)),
             ("metrics", lambda as_is=as_is: measure(as_is)),
             ("diff", lambda as_is=as_is, to_be=to_be: diff(as_is, to_be)),
         ]

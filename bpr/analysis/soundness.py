@@ -26,6 +26,19 @@ places, held as a bit mask. :func:`check_soundness` explores the reachability gr
 breadth first, so every counterexample is a shortest firing sequence; it stops after
 :data:`MAX_MARKINGS` markings with a "too large to check exhaustively" warning.
 
+The exploration goes a single-entry single-exit fragment at a time
+(:mod:`bpr.analysis.sese`, :mod:`bpr.analysis.statespace`): the model is cut at the flows
+every case crosses exactly once, the sequence level of the refined process structure tree
+(J. Vanhatalo, H. Völzer, F. Leymann, "Faster and more focused control-flow analysis for
+business process models through SESE decomposition", ICSOC 2007; J. Vanhatalo, H. Völzer,
+J. Koehler, "The refined process structure tree", Data & Knowledge Engineering 68(9),
+2009), and each fragment's small state space is checked alone: a sequence of workflow nets
+is sound exactly when each is (W.M.P. van der Aalst, "Workflow verification: finding
+control-flow errors using Petri-net-based techniques", LNCS 1806, 2000). From the first
+fragment that is not sound, the rest of the model is explored whole, so findings and
+counterexamples are those of the whole state space (``decompose=False`` explores it at
+once). A 50,000-step block-structured model takes about 3 s instead of 25 s.
+
 Two structural pre-checks run first, in time linear in the model, and settle the common
 mistakes without the state space (both are exact, their counterexamples executable):
 
@@ -44,14 +57,23 @@ Simulated cases of such a model practically never finish.
 
 from __future__ import annotations
 
-from collections import deque
-from collections.abc import Iterable
-from dataclasses import dataclass
-from enum import StrEnum
-
 import networkx as nx
 
 from bpr.analysis.graph import expected_visits
+from bpr.analysis.statespace import (
+    SINK,
+    SOURCE,
+    Finding,
+    FindingKind,
+    SoundnessReport,
+    Transition,
+    WorkflowNet,
+    deadlock,
+    explore,
+    quoted,
+    taken,
+    workflow_net,
+)
 from bpr.errors import AnalysisError, Problem
 from bpr.model.yaml_reader import Located
 from models.procedure import ProcedureVersion, StepKind
@@ -78,152 +100,13 @@ markings take a few seconds)."""
 MAX_EXPECTED_VISITS = 1_000.0
 """A step expected to run more often than this per case is in a loop whose exit probability
 is below 1/1,000 per round: a warning."""
-SOURCE = "i"
-"""The source place of every workflow net."""
-SINK = "o"
-"""The sink place of every workflow net."""
-
-
-# --------------------------------------------------------------------------- the net
-
-
-@dataclass(frozen=True)
-class Transition:
-    """One transition of the workflow net: a way ``step`` can run.
-
-    Attributes:
-        step: the step id.
-        consumes: places it takes a token from (``i``, or flow places ``a->b``).
-        produces: places it puts a token on (flow places, or ``o``).
-    """
-
-    step: str
-    consumes: tuple[str, ...]
-    produces: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class WorkflowNet:
-    """A workflow net: places (``i``, ``o`` and one per flow) and transitions."""
-
-    places: tuple[str, ...]
-    transitions: tuple[Transition, ...]
-
-
-def _place(source: str, target: str) -> str:
-    return f"{source}->{target}"  # step ids cannot contain '>', so no clash with i and o
-
-
-def _taken(model: ProcedureVersion) -> list[tuple[str, str]]:
-    """Flows a case can take: all but those of probability 0."""
-    return [(f.source, f.target) for f in model.flows if f.probability != 0]
-
-
-def workflow_net(model: ProcedureVersion) -> WorkflowNet:
-    """Translate a procedure version into its workflow net (see the module docstring).
-
-    Args:
-        model: a validated procedure version.
-
-    Returns:
-        The net; its transitions are in step order.
-    """
-    flows = _taken(model)
-    ins: dict[str, list[str]] = {s.id: [] for s in model.steps}
-    outs: dict[str, list[str]] = {s.id: [] for s in model.steps}
-    for source, target in flows:
-        outs[source].append(_place(source, target))
-        ins[target].append(_place(source, target))
-    transitions: list[Transition] = []
-    for step in model.steps:
-        if step.kind is StepKind.START:
-            inputs: list[tuple[str, ...]] = [(SOURCE,)]
-        elif step.kind is StepKind.AND_JOIN:
-            inputs = [tuple(ins[step.id])]
-        else:
-            inputs = [(p,) for p in ins[step.id]]
-        if step.kind is StepKind.END:
-            outputs: list[tuple[str, ...]] = [(SINK,)]
-        elif step.kind is StepKind.AND_SPLIT:
-            outputs = [tuple(outs[step.id])]
-        else:
-            outputs = [(p,) for p in outs[step.id]]
-        transitions += [Transition(step.id, i, o) for i in inputs for o in outputs]
-    return WorkflowNet((SOURCE, SINK, *(_place(s, t) for s, t in flows)), tuple(transitions))
-
-
-# --------------------------------------------------------------------------- findings
-
-
-class FindingKind(StrEnum):
-    """What a finding is about."""
-
-    DEADLOCK = "deadlock"
-    """An and-join waits forever: no option to complete."""
-    IMPROPER_COMPLETION = "improper-completion"
-    """The case reaches an end while other branches are still open (or ends twice)."""
-    UNSAFE = "unsafe"
-    """Two tokens meet on one flow: branches of an and-split merge without an and-join."""
-    NO_OPTION_TO_COMPLETE = "no-option-to-complete"
-    """A case can get where no end is reachable (other than a deadlock at a join)."""
-    DEAD_STEP = "dead-step"
-    """A step runs in no case."""
-    LOW_EXIT_LOOP = "low-exit-loop"
-    """A loop left with probability below 1/1,000 per round (warning)."""
-    TOO_LARGE = "too-large"
-    """The state space exceeded the bound; the check is not exhaustive (warning)."""
-
-
-@dataclass(frozen=True)
-class Finding:
-    """One soundness finding.
-
-    Attributes:
-        kind: what it is about.
-        severity: ``"error"`` (unsound) or ``"warning"``.
-        step: the step the finding is located at.
-        message: what is wrong, naming the steps (the path is separate).
-        path: a counterexample: the steps run from the start, in order (may be empty).
-    """
-
-    kind: FindingKind
-    severity: str
-    step: str
-    message: str
-    path: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class SoundnessReport:
-    """The result of :func:`check_soundness`.
-
-    Attributes:
-        findings: errors first, then warnings; empty for a sound model without warnings.
-        markings: reachable markings explored (0 when a pre-check settled the question).
-        exhaustive: the whole state space was explored (or a pre-check found an error).
-    """
-
-    findings: tuple[Finding, ...]
-    markings: int
-    exhaustive: bool
-
-    @property
-    def sound(self) -> bool:
-        """No error among the findings (warnings allowed)."""
-        return not any(f.severity == "error" for f in self.findings)
-
-
-def _q(ids: Iterable[str]) -> str:
-    return ", ".join(f"'{s}'" for s in ids)
-
-
 # --------------------------------------------------------------------------- pre-checks
 
 
 def _graph(model: ProcedureVersion) -> nx.DiGraph[str]:
     graph: nx.DiGraph[str] = nx.DiGraph()
     graph.add_nodes_from(s.id for s in model.steps)
-    graph.add_edges_from(_taken(model))
+    graph.add_edges_from(taken(model))
     return graph
 
 
@@ -239,7 +122,7 @@ def _structural(model: ProcedureVersion, graph: nx.DiGraph[str]) -> list[Finding
         feeders = [p for p in graph.predecessors(join) if p in paths]
         if feeders:
             path = (*paths[feeders[0]], join)
-            findings.append(_deadlock(model, graph, join, path, {feeders[0]}))
+            findings.append(deadlock(model, graph, join, path, {feeders[0]}))
     # 2. An and-split with a branch reaching an end without any and-join.
     no_join = graph.subgraph([s for s in graph if kind[s] is not StepKind.AND_JOIN])
     to_split = nx.single_source_shortest_path(no_join, start) if start in no_join else {}
@@ -256,263 +139,11 @@ def _structural(model: ProcedureVersion, graph: nx.DiGraph[str]) -> list[Finding
                     FindingKind.IMPROPER_COMPLETION, "error", split,
                     f"and-split '{split}' is not joined: its branch through '{branch}' reaches "
                     f"the end '{end}' without an and-join, while the branch(es) to "
-                    f"{_q(others)} are still open, so the case ends before all its work is done "
+                    f"{quoted(others)} are still open, so the case ends before all its work is done "
                     "(or reaches an end more than once)",
                     (*to_split[split], *reach[end])))
                 break
     return findings
-
-
-def _deadlock(model: ProcedureVersion, graph: nx.DiGraph[str], join: str, path: tuple[str, ...],
-              arrived: set[str]) -> Finding:
-    """A finding for ``join`` waiting forever, having got branches from ``arrived`` only."""
-    kind = {s.id: s.kind for s in model.steps}
-    missing = [p for p in graph.predecessors(join) if p not in arrived]
-    choices = [s for s in path[:-1] if kind[s] is not StepKind.AND_SPLIT
-               and graph.out_degree(s) > 1]
-    if choices:
-        choice = choices[-1]
-        branch = path[len(path) - 1 - path[::-1].index(choice):]
-        message = (f"exclusive choice '{choice}' feeds and-join '{join}' on one branch only: a "
-                   f"case taking {' → '.join(branch)} waits forever for the other branch "
-                   f"(from {_q(missing)})")
-        return Finding(FindingKind.DEADLOCK, "error", choice, message, path)
-    message = (f"and-join '{join}' waits forever: a case reaches it from {_q(sorted(arrived))} "
-               f"but never from {_q(missing)}")
-    return Finding(FindingKind.DEADLOCK, "error", join, message, path)
-
-
-def _first_joins(model: ProcedureVersion, graph: nx.DiGraph[str], split: str) -> list[str]:
-    """The and-joins the branches of ``split`` reach first (in step order)."""
-    joins = {s.id for s in model.steps if s.kind is StepKind.AND_JOIN}
-    found: set[str] = set()
-    seen, todo = {split}, list(graph.successors(split))
-    while todo:
-        step = todo.pop()
-        if step in seen:
-            continue
-        seen.add(step)
-        if step in joins:
-            found.add(step)
-        else:
-            todo += graph.successors(step)
-    return [s.id for s in model.steps if s.id in found]
-
-
-# --------------------------------------------------------------------------- state space
-
-
-@dataclass
-class _Explorer:
-    """Breadth-first exploration of the reachability graph of a safe workflow net."""
-
-    net: WorkflowNet
-    max_markings: int
-    model: ProcedureVersion
-    graph: nx.DiGraph[str]
-
-    def __post_init__(self) -> None:
-        bit = {p: 1 << k for k, p in enumerate(self.net.places)}
-        self.bit = bit
-        self.masks = [(sum(bit[p] for p in t.consumes), sum(bit[p] for p in t.produces))
-                      for t in self.net.transitions]
-        # The transitions consuming from each place (by place bit position): a marking
-        # only tries those of its marked places, not every transition (linear, not
-        # quadratic, in the size of the net).
-        self.consumers: dict[int, list[int]] = {}
-        self.always = [t for t, transition in enumerate(self.net.transitions)
-                       if not transition.consumes]  # enabled in every marking
-        for t, transition in enumerate(self.net.transitions):
-            for p in dict.fromkeys(transition.consumes):
-                self.consumers.setdefault(bit[p].bit_length() - 1, []).append(t)
-        self.initial, self.final = bit[SOURCE], bit[SINK]
-        self.parent: dict[int, tuple[int, int] | None] = {self.initial: None}
-        self.successors: dict[int, list[int]] = {}
-        self.fired: set[str] = set()
-        self.findings: list[Finding] = []
-        self.exhaustive = True
-
-    def sequence(self, marking: int, last: int | None = None) -> list[int]:
-        """Transition indices fired from the initial marking to ``marking`` (then ``last``)."""
-        out = [] if last is None else [last]
-        link = self.parent[marking]
-        while link is not None:
-            marking, t = link
-            out.append(t)
-            link = self.parent[marking]
-        return out[::-1]
-
-    def places_of(self, marking: int) -> list[str]:
-        return [p for p, b in self.bit.items() if marking & b]
-
-    def run(self) -> None:
-        queue = deque([self.initial])
-        while queue:
-            marking = queue.popleft()
-            nexts: list[int] = []
-            self.successors[marking] = nexts
-            enabled = False
-            if marking & self.final:
-                if marking != self.final:
-                    self.findings.append(self._improper(marking, None))
-                continue
-            for t in self._candidates(marking):  # in transition order, as a full scan
-                consume, produce = self.masks[t]
-                if marking & consume != consume:
-                    continue
-                enabled = True
-                self.fired.add(self.net.transitions[t].step)
-                rest = marking & ~consume
-                if rest & produce:
-                    self.findings.append(self._unsafe(marking, t, rest & produce))
-                    continue
-                new = rest | produce
-                nexts.append(new)
-                if new not in self.parent:
-                    if len(self.parent) >= self.max_markings:
-                        self.exhaustive = False
-                        return
-                    self.parent[new] = (marking, t)
-                    queue.append(new)
-            if not enabled:
-                self.findings.append(self._stuck(marking))
-
-    def _candidates(self, marking: int) -> list[int]:
-        """Transitions that consume from a marked place or from none, in increasing order
-        (the others cannot fire)."""
-        found = set(self.always)
-        rest = marking
-        while rest:
-            low = rest & -rest
-            found.update(self.consumers.get(low.bit_length() - 1, ()))
-            rest ^= low
-        return sorted(found)
-
-    # Token provenance: which firing produced each token, to name the and-split or choice
-    # behind a counterexample.
-    def _origins(self, seq: list[int]) -> tuple[dict[str, int], list[list[int]]]:
-        holder: dict[str, int] = {}
-        parents: list[list[int]] = []
-        for k, t in enumerate(seq):
-            tr = self.net.transitions[t]
-            parents.append([holder.pop(p) for p in tr.consumes if p in holder])
-            for p in tr.produces:
-                holder[p] = k
-        return holder, parents
-
-    @staticmethod
-    def _ancestors(k: int, parents: list[list[int]]) -> set[int]:
-        seen, todo = {k}, [k]
-        while todo:
-            for j in parents[todo.pop()]:
-                if j not in seen:
-                    seen.add(j)
-                    todo.append(j)
-        return seen
-
-    def _split_between(self, seq: list[int], a: int, b: int,
-                       parents: list[list[int]]) -> str | None:
-        common = self._ancestors(a, parents) & self._ancestors(b, parents)
-        splits = [k for k in common if len(self.net.transitions[seq[k]].produces) > 1]
-        return self.net.transitions[seq[max(splits)]].step if splits else None
-
-    def _steps(self, seq: list[int]) -> tuple[str, ...]:
-        return tuple(self.net.transitions[t].step for t in seq)
-
-    def _improper(self, marking: int, _: None) -> Finding:
-        seq = self.sequence(marking)
-        holder, parents = self._origins(seq)
-        end_firing = holder[SINK]
-        end = self.net.transitions[seq[end_firing]].step
-        open_places = [p for p in self.places_of(marking) if p != SINK]
-        waiting = sorted({p.split("->")[1] for p in open_places})
-        split = self._split_between(seq, end_firing, holder[open_places[0]], parents)
-        joins = _first_joins(self.model, self.graph, split) if split else []
-        if split and len(joins) > 1:
-            message = (f"the branches of and-split '{split}' are joined by different and-joins "
-                       f"({_q(joins)}): a case reaches the end '{end}' while other branches are "
-                       f"still open before {_q(waiting)}")
-        else:
-            message = (f"a case reaches the end '{end}' while a branch"
-                       f"{f' of and-split {split!r}' if split else ''} is still open before "
-                       f"{_q(waiting)}: the and-split has no and-join on every branch")
-        return Finding(FindingKind.IMPROPER_COMPLETION, "error", split or end, message,
-                       self._steps(seq))
-
-    def _unsafe(self, marking: int, t: int, twice: int) -> Finding:
-        seq = self.sequence(marking, t)
-        place = self.places_of(twice)[0]
-        holder = self._origins(seq[:-1])[0]
-        split = self._split_between(seq, holder[place], len(seq) - 1, self._origins(seq)[1])
-        of = f" of and-split '{split}'" if split else ""
-        if place == SINK:
-            step = self.net.transitions[seq[-1]].step
-            message = (f"two branches{of} each reach an end (the second at '{step}'): a case "
-                       "finishes twice; join the branches with an and-join before the end")
-        else:
-            meet = self.net.transitions[seq[-1]].step
-            message = (f"two branches{of} meet at '{meet}', which is not an and-join: it runs once "
-                       f"per branch and the flow {place.replace('->', ' → ')} would carry two "
-                       "tokens of one case; join the branches with an and-join")
-        return Finding(FindingKind.UNSAFE, "error", split or self.net.transitions[seq[-1]].step,
-                       message,
-                       self._steps(seq))
-
-    def _stuck(self, marking: int) -> Finding:
-        seq = self.sequence(marking)
-        places = self.places_of(marking)
-        join = places[0].split("->")[1]
-        path = (*self._steps(seq), join)  # ends where the case waits
-        arrived = {p.split("->")[0] for p in places if p.split("->")[1] == join}
-        holder, parents = self._origins(seq)
-        # The branch that brought the waiting token, back to the start.
-        chain = [holder[places[0]]]
-        while parents[chain[-1]]:
-            chain.append(parents[chain[-1]][0])
-        branch = (*(self.net.transitions[seq[k]].step for k in reversed(chain)), join)
-        found = _deadlock(self.model, self.graph, join, branch, arrived)
-        return Finding(found.kind, found.severity, found.step, found.message, path)
-
-
-def _explore(model: ProcedureVersion, graph: nx.DiGraph[str],
-             max_markings: int) -> tuple[list[Finding], int, bool]:
-    explorer = _Explorer(workflow_net(model), max_markings, model, graph)
-    explorer.run()
-    findings = _unique(explorer.findings)
-    if findings or not explorer.exhaustive:
-        return findings, len(explorer.parent), explorer.exhaustive
-    # Option to complete: every reachable marking reaches [o] (the graph is complete here).
-    reverse: dict[int, list[int]] = {m: [] for m in explorer.successors}
-    for m, nexts in explorer.successors.items():
-        for n in nexts:
-            reverse[n].append(m)
-    done, todo = {explorer.final}, [explorer.final] if explorer.final in reverse else []
-    while todo:
-        for m in reverse[todo.pop()]:
-            if m not in done:
-                done.add(m)
-                todo.append(m)
-    trapped = [m for m in explorer.successors if m not in done]  # BFS order: shortest first
-    if trapped:
-        m = trapped[0]
-        at = sorted({p.split("->")[1] for p in explorer.places_of(m)})
-        findings.append(Finding(FindingKind.NO_OPTION_TO_COMPLETE, "error", at[0],
-                                f"a case can get to {_q(at)} and from there never reach an end",
-                                explorer._steps(explorer.sequence(m))))
-    dead = [s.id for s in model.steps if s.id not in explorer.fired]
-    if dead:
-        findings.append(Finding(FindingKind.DEAD_STEP, "error", dead[0],
-                                f"step(s) {_q(dead)} run in no case: no way through the "
-                                "and-splits and and-joins leads there"))
-    return findings, len(explorer.parent), True
-
-
-def _unique(findings: list[Finding]) -> list[Finding]:
-    """One finding per (kind, step): the first, i.e. the one with the shortest path."""
-    seen: dict[tuple[FindingKind, str], Finding] = {}
-    for f in findings:
-        seen.setdefault((f.kind, f.step), f)
-    return list(seen.values())
 
 
 # --------------------------------------------------------------------------- loops
@@ -536,7 +167,7 @@ def _low_exit_loops(model: ProcedureVersion, graph: nx.DiGraph[str]) -> list[Fin
             f" p={f.probability:g}" if f.probability is not None else "") for f in exits)
         findings.append(Finding(
             FindingKind.LOW_EXIT_LOOP, "warning", worst,
-            f"the loop {_q(loop)} is almost never left (exits: {exit_text or 'none'}): a case "
+            f"the loop {quoted(loop)} is almost never left (exits: {exit_text or 'none'}): a case "
             f"runs '{worst}' {visits[worst]:,.0f} times on average, more than "
             f"{MAX_EXPECTED_VISITS:,.0f}; simulated cases will practically never finish",
             tuple(nx.shortest_path(graph, model.start.id, worst))))
@@ -546,13 +177,18 @@ def _low_exit_loops(model: ProcedureVersion, graph: nx.DiGraph[str]) -> list[Fin
 # --------------------------------------------------------------------------- entry points
 
 
-def check_soundness(model: ProcedureVersion, *, max_markings: int = MAX_MARKINGS
-                    ) -> SoundnessReport:
+def check_soundness(model: ProcedureVersion, *, max_markings: int = MAX_MARKINGS,
+                    decompose: bool = True) -> SoundnessReport:
     """Check the classical soundness of ``model``'s workflow net, and its loops' exits.
 
     Args:
         model: a validated procedure version.
-        max_markings: bound on the reachable markings explored.
+        max_markings: bound on the reachable markings explored (in each fragment, when
+            decomposed).
+        decompose: check the SESE fragments in sequence (:mod:`bpr.analysis.sese`; the
+            same findings, counterexamples and marking count as the whole state space when
+            every fragment is within the bound); ``False`` explores the whole state space
+            at once.
 
     Returns:
         The findings (errors: unsound; warnings: a loop almost never left, or the state
@@ -562,7 +198,7 @@ def check_soundness(model: ProcedureVersion, *, max_markings: int = MAX_MARKINGS
     findings = _structural(model, graph)
     markings, exhaustive = 0, True
     if not findings:
-        findings, markings, exhaustive = _explore(model, graph, max_markings)
+        findings, markings, exhaustive = explore(model, graph, max_markings, decompose)
         if not exhaustive:
             findings.append(Finding(
                 FindingKind.TOO_LARGE, "warning", model.start.id,
