@@ -14,6 +14,18 @@ Use::
     _("Counter visits")            # -> "来庁回数"
     _("{n} step(s)").format(n=3)   # placeholders are formatted after translation
 
+Texts made where the reader's language is not known yet (the analysis in ``bpr/analysis``
+builds ECRS details, findings and measure evidence for the CLI, the flows and the report
+alike) are :class:`Message` values, made with :func:`N_`: a ``str`` holding the English
+text, that also keeps its message id and arguments, so that the caller that knows the
+language translates it with :func:`localize`::
+
+    text = N_("minutes: {before} → {after}", before="10", after="5")
+    str(text)                        # "minutes: 10 → 5" (English, as before)
+    localize(text, translator("ja")) # "所要時間（分）: 10 → 5"
+
+Arguments that are messages themselves are translated too.
+
 ``translator("en")`` returns the message ids unchanged. A message missing from a catalog
 falls back to its id; ``tests/bpr/test_i18n.py`` fails when a message used by the code
 has no Japanese translation.
@@ -23,14 +35,14 @@ from __future__ import annotations
 
 import functools
 import gettext as _gettext
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from importlib.resources import files
 from io import BytesIO
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
-__all__ = ["LANGUAGES", "catalog_domains", "translator"]
+__all__ = ["LANGUAGES", "N_", "Message", "catalog_domains", "join", "localize", "translator"]
 
 LANGUAGES = ("ja", "en")
 """Languages a reader can choose (``--lang``); ``ja`` is the report's language."""
@@ -73,4 +85,55 @@ def translator(lang: str = "ja") -> Translate:
         raise ValueError(f"unknown language {lang!r}: choose one of {', '.join(LANGUAGES)}")
     if lang == "en":
         return lambda message: message
-    return _translations(lang).gettext
+    gettext = _translations(lang).gettext
+    # gettext("") is the catalog's header: an empty text stays empty
+    return lambda message: gettext(message) if message else message
+
+
+class Message(str):
+    """An English text that keeps its message id and arguments, to be translated later.
+
+    It is the English text (``str(message)``, comparisons, JSON), so code that reads texts
+    in English is unchanged; :meth:`translate` gives it in another language.
+    """
+
+    msgid: str
+    params: Mapping[str, object]
+
+    def __new__(cls, msgid: str, params: Mapping[str, object] | None = None) -> Message:
+        arguments = dict(params or {})
+        self = super().__new__(cls, msgid.format(**arguments) if arguments else msgid)
+        self.msgid = msgid
+        self.params = arguments
+        return self
+
+    def __getnewargs__(self) -> tuple[str, Mapping[str, object]]:  # type: ignore[override]
+        return self.msgid, self.params
+
+    def translate(self, _: Translate) -> str:
+        """The text in the language of ``_`` (a :func:`translator`), arguments included."""
+        text = _(self.msgid)
+        if not self.params:
+            return text
+        return text.format(**{k: localize(v, _) if isinstance(v, str) else v
+                              for k, v in self.params.items()})
+
+
+def N_(msgid: str, **params: object) -> Message:
+    """A :class:`Message` with English id ``msgid`` and ``{name}`` arguments ``params``.
+
+    Babel's extraction knows ``N_`` as a keyword, so every id is checked for a translation.
+    """
+    return Message(msgid, params)
+
+
+def localize(text: str, _: Translate) -> str:
+    """``text`` in the language of ``_``: a :class:`Message` is translated, any other text
+    (a name from a model, a number) is returned as it is."""
+    return text.translate(_) if isinstance(text, Message) else text
+
+
+def join(separator: str, texts: list[str] | tuple[str, ...]) -> Message:
+    """``separator.join(texts)`` as one :class:`Message` whose parts are translated."""
+    return Message(separator.join(f"{{t{i}}}" for i in range(len(texts))),
+                   {f"t{i}": t for i, t in enumerate(texts)})
