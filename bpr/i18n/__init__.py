@@ -38,11 +38,12 @@ import gettext as _gettext
 from collections.abc import Callable, Mapping
 from importlib.resources import files
 from io import BytesIO
+from typing import Any
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
-__all__ = ["LANGUAGES", "N_", "Message", "catalog_domains", "join", "localize", "translator"]
+__all__ = ["LANGUAGES", "N_", "Message", "catalog_domains", "join", "localize", "localize_all", "translator"]
 
 LANGUAGES = ("ja", "en")
 """Languages a reader can choose (``--lang``); ``ja`` is the report's language."""
@@ -94,7 +95,7 @@ class Message(str):
     """An English text that keeps its message id and arguments, to be translated later.
 
     It is the English text (``str(message)``, comparisons, JSON), so code that reads texts
-    in English is unchanged; :meth:`translate` gives it in another language.
+    in English is unchanged; :meth:`in_language` gives it in another language (``str.translate`` is left alone).
     """
 
     msgid: str
@@ -110,7 +111,7 @@ class Message(str):
     def __getnewargs__(self) -> tuple[str, Mapping[str, object]]:  # type: ignore[override]
         return self.msgid, self.params
 
-    def translate(self, _: Translate) -> str:
+    def in_language(self, _: Translate) -> str:
         """The text in the language of ``_`` (a :func:`translator`), arguments included."""
         text = _(self.msgid)
         if not self.params:
@@ -130,10 +131,23 @@ def N_(msgid: str, **params: object) -> Message:
 def localize(text: str, _: Translate) -> str:
     """``text`` in the language of ``_``: a :class:`Message` is translated, any other text
     (a name from a model, a number) is returned as it is."""
-    return text.translate(_) if isinstance(text, Message) else text
+    return text.in_language(_) if isinstance(text, Message) else text
 
 
 def join(separator: str, texts: list[str] | tuple[str, ...]) -> Message:
     """``separator.join(texts)`` as one :class:`Message` whose parts are translated."""
     return Message(separator.join(f"{{t{i}}}" for i in range(len(texts))),
                    {f"t{i}": t for i, t in enumerate(texts)})
+
+
+def localize_all(value: object, _: Translate) -> Any:
+    """``value`` with every :class:`Message` in it translated: inside mappings (values),
+    lists and tuples, at any depth; other values are returned as they are."""
+    if isinstance(value, Message):
+        return value.in_language(_)
+    if isinstance(value, Mapping):
+        return {k: localize_all(v, _) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(localize_all(v, _) for v in value) if isinstance(value, list) \
+            else tuple(localize_all(v, _) for v in value)
+    return value
