@@ -95,7 +95,8 @@ class Message(str):
     """An English text that keeps its message id and arguments, to be translated later.
 
     It is the English text (``str(message)``, comparisons, JSON), so code that reads texts
-    in English is unchanged; :meth:`in_language` gives it in another language (``str.translate`` is left alone).
+    in English is unchanged; :meth:`in_language` gives it in another language
+    (``str.translate`` keeps its meaning).
     """
 
     msgid: str
