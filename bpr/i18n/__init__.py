@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import functools
 import gettext as _gettext
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from importlib.resources import files
 from io import BytesIO
 from typing import Any
@@ -135,7 +135,7 @@ def localize(text: str, _: Translate) -> str:
     return text.in_language(_) if isinstance(text, Message) else text
 
 
-def join(separator: str, texts: list[str] | tuple[str, ...]) -> Message:
+def join(separator: str, texts: Sequence[str]) -> Message:
     """``separator.join(texts)`` as one :class:`Message` whose parts are translated."""
     return Message(separator.join(f"{{t{i}}}" for i in range(len(texts))),
                    {f"t{i}": t for i, t in enumerate(texts)})
