@@ -20,6 +20,8 @@ JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
 REPOSITORY_FILE = re.compile(
     r"DOMAIN\.md|\b(?:docs|procedures|bpr|tests|shared)/[\w./-]+|\b[\w-]+\.(?:md|py|yaml)\b",
     re.IGNORECASE)
+ENGLISH_RUN = re.compile(r"\b[A-Za-z][A-Za-z'’-]*(?:[\s,;:()]+[A-Za-z][A-Za-z'’-]*){2,}")
+"""Three or more English words in a row: an English sentence, not a term (OSS, AI-OCR)."""
 ROOT = builtin_root()
 CATALOG = load_catalog(ROOT / "catalog.yaml")
 
@@ -71,11 +73,15 @@ def test_reader_facing_texts_are_japanese_and_cite_no_repository_file(path: str)
     not_japanese = [where for where, text in texts if not JAPANESE.search(text)]
     repository = [f"{where}: {m.group(0)}" for where, text in texts
                   if (m := REPOSITORY_FILE.search(text))]
+    english = [f"{where}: {m.group(0)}" for where, text in texts if (m := ENGLISH_RUN.search(text))]
     assert not not_japanese, f"texts without Japanese: {not_japanese}"
+    assert not english, f"texts with an English sentence: {english}"
     assert not repository, f"texts citing a file of the repository: {repository}"
 
 
 def test_the_check_catches_english_and_a_repository_file() -> None:
     assert not JAPANESE.search("assumption: about 5% of owners move")
+    assert ENGLISH_RUN.search("市は the city checks its records で確認する")
+    assert not ENGLISH_RUN.search("マイナンバーカードで OSS と AI-OCR を使う（JPKI）")
     assert REPOSITORY_FILE.search("（DOMAIN.md）") and REPOSITORY_FILE.search("see docs/readme/x.md")
     assert not REPOSITORY_FILE.search("厚生労働省『令和5年度 介護保険事業状況報告（年報）』")
