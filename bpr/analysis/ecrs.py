@@ -55,7 +55,7 @@ from enum import StrEnum
 from operator import attrgetter
 
 from bpr.analysis.metrics import MEASURE_NAMES, Measures, Metrics
-from bpr.i18n import N_, join
+from bpr.i18n import N_, Term, join
 from models.procedure import Channel, ProcedureVersion, Step
 
 __all__ = [
@@ -139,6 +139,12 @@ def _delay(steps: list[Step]) -> float:
     return math.fsum(s.delay.mean for s in steps if s.delay is not None)
 
 
+def _actor(model: ProcedureVersion, actor_id: str) -> Term:
+    """An actor's id, shown as its name to a reader of another language than English."""
+    known = {a.id: a.name for a in model.actors}
+    return Term(actor_id, {"name": known.get(actor_id, actor_id)})
+
+
 def _fmt(value: float) -> str:
     return f"{value:.1f}".rstrip("0").rstrip(".")
 
@@ -189,8 +195,8 @@ def classify(as_is: ProcedureVersion, to_be: ProcedureVersion, as_is_steps: tupl
     if old_actors != new_actors and old_actors and new_actors:
         rearranged = True
         details.append(N_("actor: {before} → {after}",
-                           before=", ".join(sorted(a or "" for a in old_actors)),
-                           after=", ".join(sorted(a or "" for a in new_actors))))
+                           before=join(", ", [_actor(as_is, a) for a in sorted(a or "" for a in old_actors)]),
+                           after=join(", ", [_actor(to_be, a) for a in sorted(a or "" for a in new_actors)])))
     if old_channels != new_channels:
         rearranged = True
         details.append(N_("channel: {before} → {after}",

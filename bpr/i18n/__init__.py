@@ -80,15 +80,22 @@ def _translations(lang: str) -> _gettext.NullTranslations:
     return merged
 
 
+class _Translator:
+    """A :data:`Translate` function that knows its language (see :class:`Term`)."""
+
+    def __init__(self, lang: str, gettext: Translate | None) -> None:
+        self.lang, self._gettext = lang, gettext
+
+    def __call__(self, message: str) -> str:
+        # gettext("") is the catalog's header: an empty text stays empty
+        return self._gettext(message) if self._gettext and message else message
+
+
 def translator(lang: str = "ja") -> Translate:
     """A function translating an English message id into ``lang`` (``en``: unchanged)."""
     if lang not in LANGUAGES:
         raise ValueError(f"unknown language {lang!r}: choose one of {', '.join(LANGUAGES)}")
-    if lang == "en":
-        return lambda message: message
-    gettext = _translations(lang).gettext
-    # gettext("") is the catalog's header: an empty text stays empty
-    return lambda message: gettext(message) if message else message
+    return _Translator(lang, None if lang == "en" else _translations(lang).gettext)
 
 
 class Message(str):
@@ -119,6 +126,22 @@ class Message(str):
             return text
         return text.format(**{k: localize(v, _) if isinstance(v, str) else v
                               for k, v in self.params.items()})
+
+
+class Term(Message):
+    """An identifier of a model (an actor's id) that a reader sees as its name: the id in
+    English (as the CLI always printed it), the model's name in any other language."""
+
+    name: str
+
+    def __new__(cls, msgid: str, params: Mapping[str, object] | None = None) -> Term:
+        self = super().__new__(cls, msgid)
+        self.name = str((params or {}).get("name", msgid))
+        self.params = {"name": self.name}
+        return self
+
+    def in_language(self, _: Translate) -> str:
+        return str(self) if getattr(_, "lang", "en") == "en" else self.name
 
 
 def N_(msgid: str, **params: object) -> Message:

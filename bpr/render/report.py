@@ -540,7 +540,9 @@ def _procedure_page(env: Environment, proc: ProcedureSources, sim: list[dict[str
         else:
             changes = _changes(changeset, as_is.model, to_be.model)
             profile = _profile(ecrs_profile(changeset))
-            measures = [{"label": _(m.label), "steps": ", ".join(m.steps) or "—",
+            step_names = {s.id: s.name for s in (*as_is.model.steps, *to_be.model.steps)}
+            measures = [{"label": _(m.label),
+                         "steps": "、".join(f"{step_names.get(s, s)}（{s}）" for s in m.steps) or "—",
                          "evidence": localize(m.evidence, _)}
                         for m in applied_measures(as_is.model, to_be.model, changeset)]
             set_warnings = [localize(w, _) for w in changeset.warnings]

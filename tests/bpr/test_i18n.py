@@ -13,7 +13,7 @@ from babel.messages.pofile import read_po
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bpr.i18n import LANGUAGES, N_, catalog_domains, join, localize, translator
+from bpr.i18n import LANGUAGES, N_, Term, catalog_domains, join, localize, translator
 
 
 def test_japanese_translates_a_known_message_and_falls_back_to_the_id() -> None:
@@ -136,3 +136,12 @@ def test_model_text_in_an_argument_is_never_read_as_a_format(name: str) -> None:
               holder=N_("the municipality"))
     assert name in localize(text, translator("ja"))
     assert name in text
+
+
+def test_a_term_is_its_id_in_english_and_its_name_in_japanese() -> None:
+    text = N_("actor: {before} → {after}", before=join(", ", [Term("clerk", {"name": "窓口担当"})]),
+              after=Term("system", {"name": "システム"}))
+    assert text == "actor: clerk → system"
+    assert localize(text, translator("en")) == "actor: clerk → system"
+    assert localize(text, translator("ja")) == "担当: 窓口担当 → システム"
+    assert pickle.loads(pickle.dumps(text)) == text
