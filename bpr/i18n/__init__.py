@@ -38,7 +38,7 @@ import gettext as _gettext
 from collections.abc import Callable, Mapping, Sequence
 from importlib.resources import files
 from io import BytesIO
-from typing import Any
+from typing import Any, Self
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
@@ -109,7 +109,7 @@ class Message(str):
     msgid: str
     params: Mapping[str, object]
 
-    def __new__(cls, msgid: str, params: Mapping[str, object] | None = None) -> Message:
+    def __new__(cls, msgid: str, params: Mapping[str, object] | None = None) -> Self:
         arguments = dict(params or {})
         self = super().__new__(cls, msgid.format(**arguments) if arguments else msgid)
         self.msgid = msgid
@@ -134,7 +134,7 @@ class Term(Message):
 
     name: str
 
-    def __new__(cls, msgid: str, params: Mapping[str, object] | None = None) -> Term:
+    def __new__(cls, msgid: str, params: Mapping[str, object] | None = None) -> Self:
         self = super().__new__(cls, msgid)
         self.name = str((params or {}).get("name", msgid))
         self.params = {"name": self.name}
