@@ -35,7 +35,7 @@ import difflib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from bpr.analysis.ecrs import ECRS_KINDS, ChangeKind, classify, split_savings
+from bpr.analysis.ecrs import ECRS_KINDS, FACT_NAMES, ChangeKind, classify, split_savings
 from bpr.analysis.metrics import (
     Measures,
     Metrics,
@@ -46,6 +46,7 @@ from bpr.analysis.metrics import (
 )
 from bpr.analysis.moves import moved_groups
 from bpr.errors import DiffError
+from bpr.i18n import N_, join
 from bpr.model.collector import collector_paused
 from models.procedure import ProcedureVersion
 
@@ -60,6 +61,8 @@ __all__ = [
 ]
 
 SUGGESTION_CUTOFF = 0.6
+_SIMILAR_NAMES = N_("similar names")
+_SIMILAR_IDS = N_("similar ids")
 """Smallest name (or id) similarity, 0..1 by difflib, for a suggested match."""
 
 _KIND_ORDER = {k: i for i, k in enumerate(ChangeKind)}
@@ -231,10 +234,11 @@ def suggest_matches(as_is: ProcedureVersion, to_be: ProcedureVersion,
         for new in lonely_new:
             by_name = difflib.SequenceMatcher(None, old.name, new.name).ratio()
             by_id = difflib.SequenceMatcher(None, old.id, new.id).ratio()
-            similarity, reason = max((by_name, "similar names"), (by_id, "similar ids"))
+            similarity, reason = max((by_name, _SIMILAR_NAMES), (by_id, _SIMILAR_IDS))
             if similarity >= SUGGESTION_CUTOFF:
                 candidates.append(Suggestion(old.id, new.id, round(similarity, 3),
-                                             f"{reason}: '{old.name}' / '{new.name}'"))
+                                             N_("{reason}: '{old}' / '{new}'", reason=reason,
+                                                old=old.name, new=new.name)))
     candidates.sort(key=lambda s: (-s.similarity, s.as_is_step, s.to_be_step))
     taken_old: set[str] = set()
     taken_new: set[str] = set()
@@ -303,12 +307,13 @@ def diff(as_is: ProcedureVersion, to_be: ProcedureVersion) -> ChangeSet:
     for step in to_be.steps:
         for replaced in step.replaces:
             if replaced not in old_ids:
-                set_warnings.append(f"to-be step '{step.id}' replaces '{replaced}', which the "
-                                    "as-is does not have; ignored")
+                set_warnings.append(N_("to-be step '{step}' replaces '{replaced}', which the "
+                                       "as-is does not have; ignored", step=step.id,
+                                       replaced=replaced))
     for elim in to_be.eliminated:
         if elim.step in group_of_old and groups[group_of_old[elim.step]][1]:
-            set_warnings.append(f"as-is step '{elim.step}' is listed as eliminated but the to-be "
-                                "still has it or replaces it; treated as matched")
+            set_warnings.append(N_("as-is step '{step}' is listed as eliminated but the to-be "
+                                   "still has it or replaces it; treated as matched", step=elim.step))
 
     moved = moved_groups(as_is, to_be, groups, group_of_old, group_of_new)
     changes: list[Change] = []
@@ -319,23 +324,25 @@ def diff(as_is: ProcedureVersion, to_be: ProcedureVersion) -> ChangeSet:
         if cls.kind is ChangeKind.ELIMINATE:
             rationale = _rationale(elimination.get(s) for s in old)
             if not all(s in elimination for s in old):
-                warnings.append("as-is step disappears without being listed under `eliminated`")
+                warnings.append(N_("as-is step disappears without being listed under `eliminated`"))
         else:
             rationale = _rationale(to_be.step(s).rationale for s in new)
         if cls.kind is ChangeKind.MODIFIED:
-            warnings.append("changed, but not by eliminating, combining, rearranging or "
-                            "simplifying: " + "; ".join(cls.details))
+            warnings.append(N_("changed, but not by eliminating, combining, rearranging or "
+                               "simplifying: {details}",
+                               details=join("; ", cls.details)))
         if cls.kind is not ChangeKind.UNCHANGED and rationale is None:
-            warnings.append("no rationale given for this change (audit)")
+            warnings.append(N_("no rationale given for this change (audit)"))
         split = split_savings(as_is, to_be, before, after, old, new, cls.kind, savings)
         details = cls.details
         if split.eliminated and cls.kind is not ChangeKind.ELIMINATE:
-            details += ("eliminated facts: " + ", ".join(
-                f"{fact} {count:.0f}/yr" for fact, count in split.eliminated.items()),)
+            facts = [N_("{fact} {count:.0f}/yr", fact=FACT_NAMES.get(fact, fact), count=count)
+                     for fact, count in split.eliminated.items()]
+            details += (N_("eliminated facts: {facts}", facts=join(", ", facts)),)
         if cls.kind not in ECRS_KINDS and any(
                 not m.is_zero() for k, m in split.by_kind.items()
                 if k is ChangeKind.REARRANGE):
-            details += ("savings from a change of the flow count as Rearrange",)
+            details += (N_("savings from a change of the flow count as Rearrange"),)
         changes.append(Change(cls.kind, cls.also, old, new, savings, rationale, tuple(warnings),
                               details, cls.combine, split.by_kind, split.eliminated))
     changes.sort(key=lambda c: _KIND_ORDER[c.kind])  # stable: keeps step order within a kind

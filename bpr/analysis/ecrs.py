@@ -55,6 +55,7 @@ from enum import StrEnum
 from operator import attrgetter
 
 from bpr.analysis.metrics import MEASURE_NAMES, Measures, Metrics
+from bpr.i18n import N_, Term, join
 from models.procedure import Channel, ProcedureVersion, Step
 
 __all__ = [
@@ -94,9 +95,22 @@ ANALOG_FACTS = ("paper", "seal", "signature", "transcription", "attachments", "i
 """The analog facts whose disappearance is an Eliminate (see :func:`split_savings`)."""
 
 _FACTS = {
-    "paper": "paper", "seal": "seal", "signature": "signature", "in_person": "in-person",
-    "transcription": "re-typing", "cash": "cash", "travel": "travel",
-    "original_paper": "original paper",
+    "paper": N_("paper"), "seal": N_("seal"), "signature": N_("signature"),
+    "in_person": N_("in-person"), "transcription": N_("re-typing"), "cash": N_("cash"),
+    "travel": N_("travel"), "original_paper": N_("original paper"),
+}
+FACT_NAMES = {
+    "paper": N_("paper"), "seal": N_("seal"), "signature": N_("signature"),
+    "transcription": N_("transcription"), "attachments": N_("attachments"),
+    "in_person": N_("in_person"), "travel": N_("travel"), "cash": N_("cash"),
+    "original_paper": N_("original_paper"),
+}
+"""The analog facts' names for readers (English: the key itself)."""
+_COMBINE = {"merge": N_("merge"), "split": N_("split"), "regroup": N_("regroup")}
+_NONE = N_("none")
+_CHANNEL_NAMES = {
+    "counter": N_("counter"), "mail": N_("mail"), "phone": N_("phone"), "online": N_("online"),
+    "system": N_("system"), "on-site": N_("on-site"), "internal": N_("internal"), "none": _NONE,
 }
 
 
@@ -125,6 +139,12 @@ def _delay(steps: list[Step]) -> float:
     return math.fsum(s.delay.mean for s in steps if s.delay is not None)
 
 
+def _actor(model: ProcedureVersion, actor_id: str) -> Term:
+    """An actor's id, shown as its name to a reader of another language than English."""
+    known = {a.id: a.name for a in model.actors}
+    return Term(actor_id, {"name": known.get(actor_id, actor_id)})
+
+
 def _fmt(value: float) -> str:
     return f"{value:.1f}".rstrip("0").rstrip(".")
 
@@ -147,15 +167,15 @@ def classify(as_is: ProcedureVersion, to_be: ProcedureVersion, as_is_steps: tupl
         KeyError: a step id is not in its version.
     """
     if not to_be_steps:
-        return Classification(ChangeKind.ELIMINATE, (), ("no counterpart in the to-be",), None)
+        return Classification(ChangeKind.ELIMINATE, (), (N_("no counterpart in the to-be"),), None)
     if not as_is_steps:
-        return Classification(ChangeKind.ADDED, (), ("new in the to-be",), None)
+        return Classification(ChangeKind.ADDED, (), (N_("new in the to-be"),), None)
     old = [as_is.step(s) for s in as_is_steps]
     new = [to_be.step(s) for s in to_be_steps]
     if len(old) == 1 and len(new) == 1 and old[0] == new[0]:
         # Every field equal (the common case in large models): what the rules below find.
         if moved:
-            return Classification(ChangeKind.REARRANGE, (), ("position in the flow changed",),
+            return Classification(ChangeKind.REARRANGE, (), (N_("position in the flow changed"),),
                                   None)
         return Classification(ChangeKind.UNCHANGED, (), (), None)
     kinds: list[ChangeKind] = []
@@ -164,7 +184,8 @@ def classify(as_is: ProcedureVersion, to_be: ProcedureVersion, as_is_steps: tupl
     if len(old) > 1 or len(new) > 1:
         kinds.append(ChangeKind.COMBINE)
         combine = "merge" if len(new) == 1 else "split" if len(old) == 1 else "regroup"
-        details.append(f"{combine}: {len(old)} step(s) → {len(new)} step(s)")
+        details.append(N_("{combine}: {old} step(s) → {new} step(s)", combine=_COMBINE[combine],
+                           old=len(old), new=len(new)))
 
     old_actors = {s.actor for s in old if s.is_activity}
     new_actors = {s.actor for s in new if s.is_activity}
@@ -173,15 +194,17 @@ def classify(as_is: ProcedureVersion, to_be: ProcedureVersion, as_is_steps: tupl
     rearranged = False
     if old_actors != new_actors and old_actors and new_actors:
         rearranged = True
-        details.append(f"actor: {', '.join(sorted(a or '' for a in old_actors))} → "
-                       f"{', '.join(sorted(a or '' for a in new_actors))}")
+        details.append(N_("actor: {before} → {after}",
+                           before=join(", ", [_actor(as_is, a) for a in sorted(a or "" for a in old_actors)]),
+                           after=join(", ", [_actor(to_be, a) for a in sorted(a or "" for a in new_actors)])))
     if old_channels != new_channels:
         rearranged = True
-        details.append(f"channel: {', '.join(sorted(old_channels)) or 'none'} → "
-                       f"{', '.join(sorted(new_channels)) or 'none'}")
+        details.append(N_("channel: {before} → {after}",
+                           before=join(", ", [_CHANNEL_NAMES[c] for c in sorted(old_channels)]) or _NONE,
+                           after=join(", ", [_CHANNEL_NAMES[c] for c in sorted(new_channels)]) or _NONE))
     if moved and not combine:
         rearranged = True
-        details.append("position in the flow changed")
+        details.append(N_("position in the flow changed"))
     if rearranged:
         kinds.append(ChangeKind.REARRANGE)
 
@@ -190,31 +213,34 @@ def classify(as_is: ProcedureVersion, to_be: ProcedureVersion, as_is_steps: tupl
     before, after = _minutes(old), _minutes(new)
     if after < before - 1e-9:
         simplified = True
-        details.append(f"minutes: {_fmt(before)} → {_fmt(after)}")
+        details.append(N_("minutes: {before} → {after}", before=_fmt(before), after=_fmt(after)))
     elif after > before + 1e-9:
-        worse.append(f"minutes: {_fmt(before)} → {_fmt(after)}")
+        worse.append(N_("minutes: {before} → {after}", before=_fmt(before), after=_fmt(after)))
     delay_before, delay_after = _delay(old), _delay(new)
     if delay_after < delay_before - 1e-9:
         simplified = True
-        details.append(f"delay days: {_fmt(delay_before)} → {_fmt(delay_after)}")
+        details.append(N_("delay days: {before} → {after}", before=_fmt(delay_before),
+                           after=_fmt(delay_after)))
     elif delay_after > delay_before + 1e-9:
-        worse.append(f"delay days: {_fmt(delay_before)} → {_fmt(delay_after)}")
+        worse.append(N_("delay days: {before} → {after}", before=_fmt(delay_before),
+                         after=_fmt(delay_after)))
     lost = [label for fact, label in _FACTS.items()
             if any(getattr(s, fact) for s in old) and not any(getattr(s, fact) for s in new)]
     gained = [label for fact, label in _FACTS.items()
               if not any(getattr(s, fact) for s in old) and any(getattr(s, fact) for s in new)]
     if lost:
         simplified = True
-        details.append("lost: " + ", ".join(lost))
+        details.append(N_("lost: {facts}", facts=join(", ", lost)))
     if gained:
-        worse.append("gained: " + ", ".join(gained))
-    for name, count in (("sheets", lambda s: s.sheets), ("attachments", lambda s: len(s.attachments))):
+        worse.append(N_("gained: {facts}", facts=join(", ", gained)))
+    for name, count in ((N_("sheets"), lambda s: s.sheets),
+                        (N_("attachments"), lambda s: len(s.attachments))):
         b, a = sum(count(s) for s in old), sum(count(s) for s in new)
         if a < b:
             simplified = True
-            details.append(f"{name}: {b} → {a}")
+            details.append(N_("{name}: {before} → {after}", name=name, before=b, after=a))
         elif a > b:
-            worse.append(f"{name}: {b} → {a}")
+            worse.append(N_("{name}: {before} → {after}", name=name, before=b, after=a))
     if simplified:
         kinds.append(ChangeKind.SIMPLIFY)
     details += worse

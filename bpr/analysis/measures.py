@@ -35,6 +35,7 @@ from bpr.analysis.diff import Change, ChangeSet
 from bpr.analysis.diff import diff as diff_versions
 from bpr.analysis.metrics import Metrics
 from bpr.analysis.principles import share_avoiding
+from bpr.i18n import N_
 from models.procedure import ActorKind, Channel, ProcedureVersion, Step, StepKind
 
 __all__ = ["MEASURE_LABELS", "AppliedMeasure", "applied_measures"]
@@ -111,8 +112,8 @@ def _no_handwriting_counter(pair: _Pair, change: Change) -> AppliedMeasure | Non
     if before <= _EPS or after >= before - _EPS:
         return None
     return _make("no-handwriting-counter", tuple(counter_staff),
-                 f"staff fill the form at the counter; hand-written forms {_fmt(before)} → "
-                 f"{_fmt(after)} per year")
+                 N_("staff fill the form at the counter; hand-written forms {before} → {after} "
+                    "per year", before=_fmt(before), after=_fmt(after)))
 
 
 def _government_attachments(pair: _Pair, change: Change) -> AppliedMeasure | None:
@@ -120,8 +121,8 @@ def _government_attachments(pair: _Pair, change: Change) -> AppliedMeasure | Non
     if saved <= _EPS:
         return None
     return _make("attachments-by-data-exchange", change.to_be_steps or change.as_is_steps,
-                 f"{_fmt(saved)} attachments per year whose information the government holds "
-                 "are no longer asked for")
+                 N_("{count} attachments per year whose information the government holds are no "
+                    "longer asked for", count=_fmt(saved)))
 
 
 def _data_import(pair: _Pair, change: Change) -> AppliedMeasure | None:
@@ -129,8 +130,8 @@ def _data_import(pair: _Pair, change: Change) -> AppliedMeasure | None:
     if not retyped or any(pair.to_be.step(s).transcription for s in change.to_be_steps):
         return None
     return _make("data-import", change.to_be_steps or tuple(retyped),
-                 f"re-typing ({', '.join(retyped)}) no longer done: "
-                 f"{_fmt(change.savings.transcriptions)} per year")
+                 N_("re-typing ({steps}) no longer done: {count} per year",
+                    steps=", ".join(retyped), count=_fmt(change.savings.transcriptions)))
 
 
 def _e_approval(pair: _Pair, change: Change) -> AppliedMeasure | None:
@@ -141,9 +142,9 @@ def _e_approval(pair: _Pair, change: Change) -> AppliedMeasure | None:
     paper = [s for s in change.as_is_steps if analog_approval(pair.as_is, s)]
     if not paper or any(analog_approval(pair.to_be, s) for s in change.to_be_steps):
         return None
-    how = "decided without it (専決)" if not change.to_be_steps else "approved electronically"
+    how = N_("decided without it (専決)") if not change.to_be_steps else N_("approved electronically")
     return _make("e-approval", change.to_be_steps or tuple(paper),
-                 f"approval on paper or with seals ({', '.join(paper)}) {how}")
+                 N_("approval on paper or with seals ({steps}) {how}", steps=", ".join(paper), how=how))
 
 
 def _e_notice(pair: _Pair, change: Change) -> AppliedMeasure | None:
@@ -157,8 +158,9 @@ def _e_notice(pair: _Pair, change: Change) -> AppliedMeasure | None:
     if not sends_paper or not online:
         return None
     return _make("e-notice", tuple(online),
-                 f"paper sent by the office ({', '.join(sends_paper)}) goes online for "
-                 f"{_fmt(pair.per_year(False, online, lambda m, s: 1.0))} cases per year")
+                 N_("paper sent by the office ({steps}) goes online for {count} cases per year",
+                    steps=", ".join(sends_paper),
+                    count=_fmt(pair.per_year(False, online, lambda m, s: 1.0))))
 
 
 def _is_account(name: str) -> bool:
@@ -174,7 +176,8 @@ def _public_funds_account(pair: _Pair, change: Change) -> AppliedMeasure | None:
     if before <= _EPS or after >= before - _EPS:
         return None
     return _make("public-funds-account", change.to_be_steps or change.as_is_steps,
-                 f"bank-account documents {_fmt(before)} → {_fmt(after)} per year")
+                 N_("bank-account documents {before} → {after} per year", before=_fmt(before),
+                    after=_fmt(after)))
 
 
 def _no_resident_work(model: ProcedureVersion) -> float:
@@ -232,14 +235,15 @@ def applied_measures(as_is: ProcedureVersion, to_be: ProcedureVersion,
                 found[hit.key] = hit
     before, after = _no_resident_work(as_is), _no_resident_work(to_be)
     if after > before + 1e-6:
-        found["push-type"] = _make("push-type", (), f"cases with no work for the resident: "
-                                   f"{before:.0%} → {after:.0%}")
+        found["push-type"] = _make("push-type", (), N_("cases with no work for the resident: "
+                                                       "{before:.0%} → {after:.0%}",
+                                                       before=before, after=after))
     online_before, online_after = _online_resident(pair, True), _online_resident(pair, False)
     if online_after > online_before + _EPS:
         steps = tuple(s.id for s in to_be.steps if s.channel is Channel.ONLINE
                       and s.kind is StepKind.TASK
                       and pair.kind(to_be, s) is ActorKind.RESIDENT and changeset.to_be.visits[s.id] > 0)
         found["online-application"] = _make(
-            "online-application", steps, f"resident steps online {_fmt(online_before)} → "
-            f"{_fmt(online_after)} per year")
+            "online-application", steps, N_("resident steps online {before} → {after} per year",
+                                            before=_fmt(online_before), after=_fmt(online_after)))
     return tuple(found[k] for k in MEASURE_LABELS if k in found)

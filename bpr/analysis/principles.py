@@ -43,6 +43,7 @@ from enum import StrEnum
 import networkx as nx
 
 from bpr.analysis.graph import completion_share, counter_entries, expected_visits
+from bpr.i18n import N_, Message
 from models.procedure import ActorKind, Channel, HeldBy, ProcedureVersion, Step, StepKind
 
 __all__ = [
@@ -177,21 +178,21 @@ def stage(model: ProcedureVersion) -> StageAssessment:
     visits = expected_visits(model)
     resident_work = any(s.kind is StepKind.TASK and kinds.get(s.actor or "") is ActorKind.RESIDENT
                         and s.duration.mean > 0 and visits[s.id] > 0 for s in model.steps)
-    pct = f"{share:.0%} of cases complete on a fully digital path"
+    pct = N_("{share:.0%} of cases complete on a fully digital path", share=share)
     if share >= 1 - 1e-9 and not resident_work:
         return StageAssessment(Stage.TRANSFORMATION, share,
-                               (pct, "the resident does no work: no application is needed"))
+                               (pct, N_("the resident does no work: no application is needed")))
     if share > 1e-9:
         reasons = [pct]
         if resident_work:
-            reasons.append("residents still apply themselves")
+            reasons.append(N_("residents still apply themselves"))
         return StageAssessment(Stage.DIGITALIZATION, share, tuple(reasons))
     if _has_digital_data(model):
         return StageAssessment(Stage.DIGITIZATION, share, (
-            "no case completes on a fully digital path",
-            "some data is handled digitally (online/system channel, system actor or re-typing "
-            "into a system)"))
-    return StageAssessment(Stage.ANALOG, share, ("no step handles data digitally",))
+            N_("no case completes on a fully digital path"),
+            N_("some data is handled digitally (online/system channel, system actor or re-typing "
+               "into a system)")))
+    return StageAssessment(Stage.ANALOG, share, (N_("no step handles data digitally"),))
 
 
 def _online_reach(model: ProcedureVersion) -> set[str]:
@@ -244,65 +245,76 @@ def check(model: ProcedureVersion) -> list[Finding]:
         def add(principle: Principle, severity: Severity, rule: str, message: str,
                 step: Step = step, v: float = v) -> None:
             if step.legally_required:
-                severity, message = Severity.INFO, message + " (kept by law: legally_required)"
+                severity = Severity.INFO
+                message = N_("{message} (kept by law: legally_required)", message=message)
             findings.append(Finding(principle, severity, step.id, rule, message, v))
 
         if entries.get(step.id, 0) > 0:
             add(Principle.DIGITAL_FIRST, Severity.HIGH, "counter-visit",
-                f"the resident must come in person ({entries[step.id]:.2f} visits per case start here)")
+                N_("the resident must come in person ({visits:.2f} visits per case start here)",
+                   visits=entries[step.id]))
         if step.cash:
-            add(Principle.DIGITAL_FIRST, Severity.HIGH, "cash", "payment in cash")
+            add(Principle.DIGITAL_FIRST, Severity.HIGH, "cash", N_("payment in cash"))
         assisted = step.id in assisted_ids
         if step.paper:
-            sheets = f" ({step.sheets} sheet{'s' if step.sheets > 1 else ''})" if step.sheets else ""
+            text = (N_("staff fill in the form for the resident (書かない窓口)") if assisted
+                    else N_("a paper document is written or handled"))
+            if step.sheets:
+                sheets = (N_("{n} sheets", n=step.sheets) if step.sheets > 1
+                          else N_("{n} sheet", n=step.sheets))
+                text = N_("{text} ({sheets})", text=text, sheets=sheets)
             if assisted:
-                add(Principle.DIGITAL_FIRST, Severity.INFO, "assisted-paper",
-                    f"staff fill in the form for the resident (書かない窓口){sheets}")
+                add(Principle.DIGITAL_FIRST, Severity.INFO, "assisted-paper", text)
             else:
-                add(Principle.DIGITAL_FIRST, Severity.MEDIUM, "paper",
-                    f"a paper document is written or handled{sheets}")
+                add(Principle.DIGITAL_FIRST, Severity.MEDIUM, "paper", text)
         if step.channel is Channel.MAIL:
-            add(Principle.DIGITAL_FIRST, Severity.MEDIUM, "mail", "postal mail in the path")
+            add(Principle.DIGITAL_FIRST, Severity.MEDIUM, "mail", N_("postal mail in the path"))
         if step.channel is Channel.PHONE:
-            add(Principle.DIGITAL_FIRST, Severity.LOW, "phone", "a phone call in the path")
+            add(Principle.DIGITAL_FIRST, Severity.LOW, "phone", N_("a phone call in the path"))
         if step.transcription:
             if step.id in after_online:
                 add(Principle.ONLINE_RETYPED, Severity.HIGH, "online-retyped",
-                    "data that arrived online is re-typed (転記)")
+                    N_("data that arrived online is re-typed (転記)"))
             else:
                 add(Principle.DIGITAL_FIRST, Severity.MEDIUM, "transcription",
-                    "data is re-typed from paper into a system (転記)")
+                    N_("data is re-typed from paper into a system (転記)"))
         for attachment in step.attachments:
             if attachment.held_by not in (HeldBy.MUNICIPALITY, HeldBy.OTHER_GOVERNMENT):
                 continue
-            holder = "the municipality" if attachment.held_by is HeldBy.MUNICIPALITY else \
-                "another government body (情報連携)"
+            holder = N_("the municipality") if attachment.held_by is HeldBy.MUNICIPALITY else \
+                N_("another government body (情報連携)")
             severity = Severity.HIGH if attachment.held_by is HeldBy.MUNICIPALITY else Severity.MEDIUM
             if attachment.legally_required:
                 severity = Severity.LOW
             add(Principle.ONCE_ONLY, severity, f"held-by-{attachment.held_by.value}",
-                f"attachment '{attachment.name}' is already held by {holder}")
+                N_("attachment '{name}' is already held by {holder}", name=attachment.name,
+                   holder=holder))
         originals = [a.name for a in step.attachments if a.original]
         law = step.required_by
-        analog: list[tuple[Severity, str, str]] = []
+        analog: list[tuple[Severity, str, Message]] = []
         if step.seal:
-            analog.append((Severity.HIGH, "seal", "a seal (押印) is required"))
+            analog.append((Severity.HIGH, "seal", N_("a seal (押印) is required")))
         if step.signature and not assisted:
-            analog.append((Severity.MEDIUM, "signature", "a handwritten signature (自署) is required"))
+            analog.append((Severity.MEDIUM, "signature",
+                           N_("a handwritten signature (自署) is required")))
         if step.in_person and law:
-            analog.append((Severity.MEDIUM, "in-person", "presence in person (対面) is required"))
+            analog.append((Severity.MEDIUM, "in-person",
+                           N_("presence in person (対面) is required")))
         if step.original_paper or originals:
-            what = f" ({', '.join(originals)})" if originals else ""
-            analog.append((Severity.MEDIUM, "original-paper",
-                           f"an original paper document must be presented{what}"))
+            what = N_("an original paper document must be presented")
+            if originals:
+                what = N_("{text} ({names})", text=what, names=", ".join(originals))
+            analog.append((Severity.MEDIUM, "original-paper", what))
         for severity, rule, message in analog:
             if law:
-                add(Principle.ANALOG_RULE, severity, rule, f"{message} by {law}")
+                add(Principle.ANALOG_RULE, severity, rule, N_("{message} by {law}", message=message,
+                                                              law=law))
             else:
                 add(Principle.DIGITAL_FIRST, severity, rule,
-                    f"{message}, with no law named (`required_by`): digital first asks to drop it")
+                    N_("{message}, with no law named (`required_by`): digital first asks to drop it",
+                       message=message))
         if step.signature and assisted:
             add(Principle.DIGITAL_FIRST, Severity.INFO, "assisted-signature",
-                "the resident signs a form staff filled in (書かない窓口)")
+                N_("the resident signs a form staff filled in (書かない窓口)"))
     findings.sort(key=lambda f: (_SEVERITY_ORDER[f.severity], order.get(f.step or "", -1)))
     return findings

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -26,6 +27,7 @@ from bpr.analysis.profile import ecrs_profile
 from bpr.cli.app import app
 from bpr.cli.output import Format, emit, say
 from bpr.errors import DiffError
+from bpr.i18n import N_, localize, localize_all, translator
 from bpr.model.lineage import AS_IS_FILE, TO_BE_FILE, load_pair
 from bpr.model.load import load_procedure
 from models.procedure import ProcedureVersion
@@ -46,14 +48,31 @@ FormatOption = Annotated[Format, typer.Option(
     "--format", help="table, json, markdown or csv (csv: one table, see the command's help).")]
 
 
+class Lang(StrEnum):
+    """A language of the texts (:data:`bpr.i18n.LANGUAGES`)."""
+
+    EN = "en"
+    JA = "ja"
+
+
+LangOption = Annotated[Lang, typer.Option(
+    "--lang", help="Language of the texts (titles, findings, ECRS details, warnings, evidence): en or ja. "
+    "Column names and machine values (kinds, rules, ids) stay as they are.")]
+
+
+_STEPS_TITLE = N_("steps: in the model and per case (path-weighted)")
+
+
 def _gap(fmt: Format) -> None:
     """A blank line between two Markdown tables (each starts with its own heading)."""
     if fmt is Format.MARKDOWN:
         print()
 
 
-def print_metrics(model: ProcedureVersion, fmt: Format, *, steps: bool = False) -> None:
-    """Print the measures of ``model`` as ``tetsuzuki metrics`` does."""
+def print_metrics(model: ProcedureVersion, fmt: Format, *, steps: bool = False,
+                  lang: str = "en") -> None:
+    """Print the measures of ``model`` as ``tetsuzuki metrics`` does (texts in ``lang``)."""
+    _ = translator(lang)
     if fmt is Format.JSON:
         emit([], fmt, payload=metrics_payload(model))
         return
@@ -65,15 +84,16 @@ def print_metrics(model: ProcedureVersion, fmt: Format, *, steps: bool = False) 
     per_year = result.per_year.as_dict(hours=True)
     rows = [{"measure": k, "per_case": round(per_case[k], 4), "per_year": round(per_year[k], 2)}
             for k in per_year]
-    emit(rows, fmt, title=f"{model.name} ({model.id}, {model.version}): "
-         f"{model.annual_volume:g} cases per year")
+    emit(rows, fmt, title=localize(N_("{name} ({id}, {version}): {volume:g} cases per year",
+                                      name=model.name, id=model.id, version=model.version,
+                                      volume=model.annual_volume), _))
     if fmt is not Format.CSV:
         _gap(fmt)
         emit(step_count_rows([(model.version, step_counts(model, result))]), fmt,
-             title="steps: in the model and per case (path-weighted)")
+             title=_(_STEPS_TITLE))
     if steps:
         _gap(fmt)
-        emit(step_rows(model, result), fmt, title="per step (per year)")
+        emit(step_rows(model, result), fmt, title=_(N_("per step (per year)")))
 
 
 @app.command()
@@ -81,34 +101,40 @@ def metrics(
     file: Annotated[Path, typer.Argument(help="A model file.")],
     fmt: FormatOption = Format.TABLE,
     steps: Annotated[bool, typer.Option("--steps", help="Also show every step's share.")] = False,
+    lang: LangOption = Lang.EN,
 ) -> None:
     """Expected per-case and per-year measures of one procedure version.
 
     Minutes are shown as hours; per year = per case × annual_volume. CSV holds one table:
     the measures, or with --steps the per-step table.
     """
-    print_metrics(load_procedure(file), fmt, steps=steps)
+    print_metrics(load_procedure(file), fmt, steps=steps, lang=lang.value)
 
 
 @app.command()
 def check(
     file: Annotated[Path, typer.Argument(help="A model file.")],
     fmt: FormatOption = Format.TABLE,
+    lang: LangOption = Lang.EN,
 ) -> None:
     """Findings against the digital principles and analog rules, and the version's stage."""
+    _ = translator(lang.value)
     model = load_procedure(file)
     assessment = stage(model)
     findings = check_principles(model)
     rows = [{"severity": f.severity.value, "principle": f.principle.value, "step": f.step,
-             "rule": f.rule, "visits": round(f.visits, 3), "message": f.message} for f in findings]
+             "rule": f.rule, "visits": round(f.visits, 3), "message": localize(f.message, _)}
+            for f in findings]
+    reasons = [localize(r, _) for r in assessment.reasons]
     if fmt is Format.JSON:
         emit([], fmt, payload={"procedure": model.id, "version": model.version,
                                "stage": assessment.stage.value,
                                "digital_share": assessment.digital_share,
-                               "reasons": list(assessment.reasons), "findings": rows})
+                               "reasons": reasons, "findings": rows})
         return
-    emit(rows, fmt, title=f"{model.id} ({model.version}): stage {assessment.stage.value} — "
-         f"{'; '.join(assessment.reasons)}; {len(findings)} findings")
+    emit(rows, fmt, title=_(N_("{id} ({version}): stage {stage} — {reasons}; {count} findings")).format(
+        id=model.id, version=model.version, stage=assessment.stage.value, reasons="; ".join(reasons),
+        count=len(findings)))
 
 
 def resolve_pair(first: Path, second: Path | None) -> tuple[Path, Path]:
@@ -187,7 +213,8 @@ def _clip(text: str, width: int | None) -> str:
     return text if width is None or len(text) <= width else text[: width - 1] + "…"
 
 
-def diff_rows(changeset: ChangeSet, *, width: int | None = None) -> list[dict[str, Any]]:
+def diff_rows(changeset: ChangeSet, *, width: int | None = None, lang: str = "en"
+              ) -> list[dict[str, Any]]:
     """Rows of the change table: every change except unchanged ones without savings,
     then a TOTAL row over *all* changes. Each row splits its resident + staff hours into
     ``E_h``, ``C_h``, ``R_h``, ``S_h`` (at the level of facts; they add up to
@@ -196,7 +223,9 @@ def diff_rows(changeset: ChangeSet, *, width: int | None = None) -> list[dict[st
     Args:
         changeset: the change set.
         width: shorten rationales to this many characters (``None``: in full).
+        lang: language of the warnings (``en`` or ``ja``).
     """
+    _ = translator(lang)
     rows: list[dict[str, Any]] = []
     for change in changeset.changes:
         if change.kind is ChangeKind.UNCHANGED and change.savings.is_zero():
@@ -205,7 +234,7 @@ def diff_rows(changeset: ChangeSet, *, width: int | None = None) -> list[dict[st
                      "change": change.label, **_savings_cells(change.savings),
                      **_kind_cells(dict(change.by_kind)),
                      "rationale": _clip(change.rationale or "", width),
-                     "warnings": "; ".join(change.warnings)})
+                     "warnings": "; ".join(localize(w, _) for w in change.warnings)})
     rows.append({"kind": "", "also": "", "change": "TOTAL",
                  **_savings_cells(changeset.total_savings()), **_kind_cells(changeset.by_kind()),
                  "rationale": "", "warnings": ""})
@@ -221,6 +250,7 @@ def diff_cmd(
     allow_any_order: Annotated[bool, typer.Option(
         "--allow-any-order", help="Compare the two files as given even when the first is the "
         "to-be and the second the as-is, and without a warning for other labels.")] = False,
+    lang: LangOption = Lang.EN,
 ) -> None:
     """Change set from as-is to to-be with ECRS kinds, yearly savings and rationale.
 
@@ -230,21 +260,23 @@ def diff_cmd(
     """
     old, new = load_diff_pair(as_is, to_be, allow_any_order=allow_any_order)
     changeset = diff(old, new)
-    print_diff(changeset, fmt, applied=applied_measures(old, new, changeset))
+    print_diff(changeset, fmt, applied=applied_measures(old, new, changeset), lang=lang.value)
 
 
 def print_diff(changeset: ChangeSet, fmt: Format,
-               applied: tuple[AppliedMeasure, ...] | None = None) -> None:
+               applied: tuple[AppliedMeasure, ...] | None = None, lang: str = "en") -> None:
     """Print a change set as ``tetsuzuki diff`` does: the change table with its TOTAL row,
     the per-year totals of both versions and their difference, the steps per case, the
     ECRS profile, the BPR measures applied (when given), the suggested matches and the
     warnings."""
+    _ = translator(lang)
     if fmt is Format.JSON:
-        emit([], fmt, payload=changeset_payload(changeset, applied))
+        emit([], fmt, payload=localize_all(changeset_payload(changeset, applied), _))
         return
     width = 48 if fmt is Format.TABLE else None
-    emit(diff_rows(changeset, width=width), fmt, title=f"{changeset.procedure}: "
-         f"{changeset.as_is.version} → {changeset.to_be.version}, savings per year (hours for time)")
+    emit(localize_all(diff_rows(changeset, width=width, lang=lang), _), fmt, title=localize(N_(
+        "{procedure}: {old} → {new}, savings per year (hours for time)",
+        procedure=changeset.procedure, old=changeset.as_is.version, new=changeset.to_be.version), _))
     if fmt is Format.CSV:
         return  # one table per CSV stream: the changes with their TOTAL row
     totals = [{"version": changeset.as_is.version, **_savings_cells(changeset.as_is.per_year)},
@@ -252,28 +284,30 @@ def print_diff(changeset: ChangeSet, fmt: Format,
               {"version": "difference", **_savings_cells(changeset.as_is.per_year -
                                                          changeset.to_be.per_year)}]
     _gap(fmt)
-    emit(totals, fmt, title="per-year totals (difference = TOTAL of the changes)")
+    emit(totals, fmt, title=_(N_("per-year totals (difference = TOTAL of the changes)")))
     if changeset.as_is_counts is not None and changeset.to_be_counts is not None:
         _gap(fmt)
         emit(step_count_rows([(changeset.as_is.version, changeset.as_is_counts),
                               (changeset.to_be.version, changeset.to_be_counts)]), fmt,
-             title="steps: in the model and per case (path-weighted)")
+             title=_(_STEPS_TITLE))
     profile = ecrs_profile(changeset)
     _gap(fmt)
     emit([*({"kind": k.value, "hours_saved": round(profile.hours[k], 1),
              "share": f"{profile.share[k]:.0%}"} for k in ECRS_KINDS),
           {"kind": "TOTAL", "hours_saved": round(profile.total_hours, 1), "share": ""}], fmt,
-         title="ECRS profile (resident + staff hours per year; analog facts that no longer "
-         "happen are E)")
+         title=_(N_("ECRS profile (resident + staff hours per year; analog facts that no longer "
+                    "happen are E)")))
     if applied:
         _gap(fmt)
         emit([{"measure": m.label, "key": m.key, "steps": ", ".join(m.steps),
-               "evidence": m.evidence} for m in applied], fmt, title="BPR measures applied")
+               "evidence": localize(m.evidence, _)} for m in applied], fmt,
+             title=_(N_("BPR measures applied")))
     if changeset.suggestions:
         _gap(fmt)
         emit([{"as_is_step": s.as_is_step, "to_be_step": s.to_be_step,
-               "similarity": s.similarity, "reason": s.reason} for s in changeset.suggestions],
-             fmt, title="suggested matches (not applied: add `replaces` if right)")
+               "similarity": s.similarity, "reason": localize(s.reason, _)}
+              for s in changeset.suggestions],
+             fmt, title=_(N_("suggested matches (not applied: add `replaces` if right)")))
     if changeset.warnings:
         _gap(fmt)
-        emit([{"warning": w} for w in changeset.warnings], fmt, title="warnings")
+        emit([{"warning": localize(w, _)} for w in changeset.warnings], fmt, title=_(N_("warnings")))

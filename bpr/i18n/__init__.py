@@ -14,6 +14,18 @@ Use::
     _("Counter visits")            # -> "来庁回数"
     _("{n} step(s)").format(n=3)   # placeholders are formatted after translation
 
+Texts made where the reader's language is not known yet (the analysis in ``bpr/analysis``
+builds ECRS details, findings and measure evidence for the CLI, the flows and the report
+alike) are :class:`Message` values, made with :func:`N_`: a ``str`` holding the English
+text, that also keeps its message id and arguments, so that the caller that knows the
+language translates it with :func:`localize`::
+
+    text = N_("minutes: {before} → {after}", before="10", after="5")
+    str(text)                        # "minutes: 10 → 5" (English, as before)
+    localize(text, translator("ja")) # "所要時間（分）: 10 → 5"
+
+Arguments that are messages themselves are translated too.
+
 ``translator("en")`` returns the message ids unchanged. A message missing from a catalog
 falls back to its id; ``tests/bpr/test_i18n.py`` fails when a message used by the code
 has no Japanese translation.
@@ -23,14 +35,15 @@ from __future__ import annotations
 
 import functools
 import gettext as _gettext
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from importlib.resources import files
 from io import BytesIO
+from typing import Any, Self
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
-__all__ = ["LANGUAGES", "catalog_domains", "translator"]
+__all__ = ["LANGUAGES", "N_", "Message", "catalog_domains", "join", "localize", "localize_all", "translator"]
 
 LANGUAGES = ("ja", "en")
 """Languages a reader can choose (``--lang``); ``ja`` is the report's language."""
@@ -67,10 +80,98 @@ def _translations(lang: str) -> _gettext.NullTranslations:
     return merged
 
 
+class _Translator:
+    """A :data:`Translate` function that knows its language (see :class:`Term`)."""
+
+    def __init__(self, lang: str, gettext: Translate | None) -> None:
+        self.lang, self._gettext = lang, gettext
+
+    def __call__(self, message: str) -> str:
+        # gettext("") is the catalog's header: an empty text stays empty
+        return self._gettext(message) if self._gettext and message else message
+
+
 def translator(lang: str = "ja") -> Translate:
     """A function translating an English message id into ``lang`` (``en``: unchanged)."""
     if lang not in LANGUAGES:
         raise ValueError(f"unknown language {lang!r}: choose one of {', '.join(LANGUAGES)}")
-    if lang == "en":
-        return lambda message: message
-    return _translations(lang).gettext
+    return _Translator(lang, None if lang == "en" else _translations(lang).gettext)
+
+
+class Message(str):
+    """An English text that keeps its message id and arguments, to be translated later.
+
+    It is the English text (``str(message)``, comparisons, JSON), so code that reads texts
+    in English is unchanged; :meth:`in_language` gives it in another language
+    (``str.translate`` keeps its meaning).
+    """
+
+    msgid: str
+    params: Mapping[str, object]
+
+    def __new__(cls, msgid: str, params: Mapping[str, object] | None = None) -> Self:
+        arguments = dict(params or {})
+        self = super().__new__(cls, msgid.format(**arguments) if arguments else msgid)
+        self.msgid = msgid
+        self.params = arguments
+        return self
+
+    def __getnewargs__(self) -> tuple[str, Mapping[str, object]]:  # type: ignore[override]
+        return self.msgid, self.params
+
+    def in_language(self, _: Translate) -> str:
+        """The text in the language of ``_`` (a :func:`translator`), arguments included."""
+        text = _(self.msgid)
+        if not self.params:
+            return text
+        return text.format(**{k: localize(v, _) if isinstance(v, str) else v
+                              for k, v in self.params.items()})
+
+
+class Term(Message):
+    """An identifier of a model (an actor's id) that a reader sees as its name: the id in
+    English (as the CLI always printed it), the model's name in any other language."""
+
+    name: str
+
+    def __new__(cls, msgid: str, params: Mapping[str, object] | None = None) -> Self:
+        self = super().__new__(cls, msgid)
+        self.name = str((params or {}).get("name", msgid))
+        self.params = {"name": self.name}
+        return self
+
+    def in_language(self, _: Translate) -> str:
+        return str(self) if getattr(_, "lang", "en") == "en" else self.name
+
+
+def N_(msgid: str, **params: object) -> Message:
+    """A :class:`Message` with English id ``msgid`` and ``{name}`` arguments ``params``.
+
+    Babel's extraction knows ``N_`` as a keyword, so every id is checked for a translation.
+    """
+    return Message(msgid, params)
+
+
+def localize(text: str, _: Translate) -> str:
+    """``text`` in the language of ``_``: a :class:`Message` is translated, any other text
+    (a name from a model, a number) is returned as it is."""
+    return text.in_language(_) if isinstance(text, Message) else text
+
+
+def join(separator: str, texts: Sequence[str]) -> Message:
+    """``separator.join(texts)`` as one :class:`Message` whose parts are translated."""
+    return Message(separator.join(f"{{t{i}}}" for i in range(len(texts))),
+                   {f"t{i}": t for i, t in enumerate(texts)})
+
+
+def localize_all(value: object, _: Translate) -> Any:
+    """``value`` with every :class:`Message` in it translated: inside mappings (values),
+    lists and tuples, at any depth; other values are returned as they are."""
+    if isinstance(value, Message):
+        return value.in_language(_)
+    if isinstance(value, Mapping):
+        return {k: localize_all(v, _) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(localize_all(v, _) for v in value) if isinstance(value, list) \
+            else tuple(localize_all(v, _) for v in value)
+    return value

@@ -48,7 +48,8 @@ AS_IS_FILE = "as-is.yaml"
 TO_BE_FILE = "to-be.yaml"
 """Name of the to-be version file in a procedure folder."""
 
-_ASSUMPTION = "assumption:"
+_ASSUMPTION = ("assumption:", "仮定:")
+"""Prefixes of a volume that is an assumption (English, or Japanese for the report's reader)."""
 
 
 class Level(StrEnum):
@@ -110,7 +111,7 @@ class CatalogEntry(BaseModel):
                                  "procedures, the filings by that municipality's residents. A "
                                  "finite number, at most 10,000,000 (as in a model file).")
     volume_source: str = Field(min_length=1, description="A figure with its source, or text starting "
-                               "'assumption:' with the derivation.")
+                               "'assumption:' (or '仮定:') with the derivation.")
     sources: tuple[Source, ...] = Field(
         (), description="Published sources of the volume and the legal basis (publisher, title, "
         "year, what was taken), for reports to cite.")
@@ -151,7 +152,7 @@ class CatalogEntry(BaseModel):
     def _sourced(cls, value: str) -> str:
         if not value.startswith(_ASSUMPTION) and not any(ch.isdigit() for ch in value):
             raise ValueError("volume_source must give a figure with its source, or start with "
-                             "'assumption:' and say how the volume was derived")
+                             "'assumption:' (or '仮定:') and say how the volume was derived")
         return value
 
     @property

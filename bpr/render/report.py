@@ -49,6 +49,7 @@ from bpr.analysis.metrics import Metrics, measure, step_counts
 from bpr.analysis.principles import Finding, StageAssessment, check, stage
 from bpr.analysis.profile import EcrsProfile, ecrs_profile
 from bpr.errors import InvalidModelError, TetsuzukiError
+from bpr.i18n import N_, localize, translator
 from bpr.model.canonical import content_hash
 from bpr.model.catalog import AS_IS_FILE, CATALOG_FILE, TO_BE_FILE, Catalog, CatalogEntry, load_catalog_text
 from bpr.model.load import load_procedure_text
@@ -187,34 +188,42 @@ def read_sources(root: str | Path) -> ReportSources:
 
 # --------------------------------------------------------------------------- analysis
 
+_LANG = "ja"
+"""The report's language: every text a reader sees goes through its catalog."""
+_ = translator(_LANG)
+
+_MIN, _HOURS = N_("min"), N_("hours")
 _MEASURE_LABELS = {
-    "resident_minutes": ("申請者の作業時間", "分"),
-    "travel_minutes": ("うち移動時間", "分"),
-    "staff_minutes_total": ("職員の作業時間", "分"),
-    "system_minutes": ("システム処理時間", "分"),
-    "external_minutes": ("外部の作業時間", "分"),
-    "counter_visits": ("来庁回数", "回"),
-    "in_person_steps": ("対面の作業", "件"),
-    "paper_steps": ("紙の作業", "件"),
-    "sheets": ("用紙", "枚"),
-    "seals": ("押印", "回"),
-    "signatures": ("自署", "回"),
-    "transcriptions": ("転記", "回"),
-    "cash_payments": ("現金の支払", "回"),
-    "handoffs": ("担当の引継ぎ", "回"),
-    "attachments": ("添付書類", "通"),
-    "attachments_held_by_government": ("うち行政が保有する情報", "通"),
-    "delay_days": ("待ち日数", "日"),
+    "resident_minutes": (N_("Applicant's working time"), _MIN),
+    "travel_minutes": (N_("of which travel time"), _MIN),
+    "staff_minutes_total": (N_("Staff working time"), _MIN),
+    "system_minutes": (N_("System processing time"), _MIN),
+    "external_minutes": (N_("Time of outside parties"), _MIN),
+    "counter_visits": (N_("Counter visits"), N_("times")),
+    "in_person_steps": (N_("Face-to-face steps"), N_("step(s)")),
+    "paper_steps": (N_("Paper steps"), N_("step(s)")),
+    "sheets": (N_("Forms"), N_("sheet(s)")),
+    "seals": (N_("Seals"), N_("times")),
+    "signatures": (N_("Handwritten signatures"), N_("times")),
+    "transcriptions": (N_("Re-typing"), N_("times")),
+    "cash_payments": (N_("Cash payments"), N_("times")),
+    "handoffs": (N_("Hand-offs between staff"), N_("times")),
+    "attachments": (N_("Attachments"), N_("document(s)")),
+    "attachments_held_by_government": (N_("of which information the government holds"), N_("document(s)")),
+    "delay_days": (N_("Waiting days"), N_("day(s)")),
 }
-_SEVERITY = {"high": "高", "medium": "中", "low": "低", "info": "情報"}
-_PRINCIPLE = {"digital-first": "デジタルファースト", "once-only": "ワンスオンリー",
-              "analog-rule": "アナログ規制", "online-retyped": "オンラインだが転記"}
-_STAGE = {"analog": "アナログ", "digitization": "デジタイゼーション",
-          "digitalization": "デジタライゼーション", "transformation": "デジタルトランスフォーメーション"}
-_CATEGORY = {"childcare": "子育て", "long-term-care": "介護", "disaster": "被災者支援", "car": "自動車",
-             "other": "その他"}
-_KIND = {"E": "排除", "C": "結合", "R": "交換", "S": "簡素化", "A": "追加", "M": "その他の変更",
-         "U": "変更なし"}
+_SEVERITY = {"high": N_("high"), "medium": N_("medium"), "low": N_("low"), "info": N_("info")}
+_PRINCIPLE = {"digital-first": N_("digital first"), "once-only": N_("once only"),
+              "analog-rule": N_("analog rule"), "online-retyped": N_("online but re-typed")}
+_STAGE = {"analog": N_("analog"), "digitization": N_("digitization"),
+          "digitalization": N_("digitalization"), "transformation": N_("digital transformation")}
+_CATEGORY = {"childcare": N_("childcare"), "long-term-care": N_("long-term care"),
+             "disaster": N_("disaster relief"), "car": N_("car"), "other": N_("other")}
+_SIM_HEADINGS = (N_("version"), N_("scenario"), N_("replications"))
+"""Headings of the simulation table's first columns (the others: bpr.sim.tables.REPORT_COLUMNS)."""
+_SIM_VERSIONS = {"as-is": N_("as-is"), "to-be": N_("to-be")}
+_KIND = {"E": N_("Eliminate"), "C": N_("Combine"), "R": N_("Rearrange"), "S": N_("Simplify"),
+         "A": N_("Added"), "M": N_("Other change"), "U": N_("Unchanged")}
 
 
 def number(value: float, digits: int = 1) -> str:
@@ -244,7 +253,7 @@ def _load(source: SourceFile) -> _Version:
     try:
         version_.model = load_procedure_text(source.data.decode("utf-8"), source.path)
     except UnicodeDecodeError:
-        version_.errors.append(f"{source.path}: file is not UTF-8 text")
+        version_.errors.append(_("{path}: file is not UTF-8 text").format(path=source.path))
         return version_
     except InvalidModelError as exc:
         version_.errors += [str(p) for p in exc.problems]
@@ -254,7 +263,7 @@ def _load(source: SourceFile) -> _Version:
         version_.findings = check(version_.model)
         version_.stage = stage(version_.model)
     except TetsuzukiError as exc:
-        version_.errors.append(f"{source.path}: analysis failed: {exc}")
+        version_.errors.append(_("{path}: analysis failed: {error}").format(path=source.path, error=exc))
     version_.svg = _inline(render(diagram(version_.model), "svg"))
     return version_
 
@@ -279,10 +288,10 @@ def _metric_rows(as_is: Metrics | None, to_be: Metrics | None,
             continue
         if key.startswith("staff_minutes["):
             actor = key[len("staff_minutes["):-1]
-            label, unit = f"　職員: {actor_names.get(actor, actor)}", "分"
+            label, unit = "　" + _("Staff: {actor}").format(actor=actor_names.get(actor, actor)), _MIN
         else:
             label, unit = _MEASURE_LABELS[key]
-        per_year_unit, scale = ("時間", 60.0) if unit == "分" else (unit, 1.0)
+        per_year_unit, scale = (_HOURS, 60.0) if unit == _MIN else (unit, 1.0)
 
         def cell(data: Mapping[str, float], scale: float = 1.0, key: str = key) -> str:
             return number(data[key] / scale) if key in data else "—"
@@ -291,7 +300,7 @@ def _metric_rows(as_is: Metrics | None, to_be: Metrics | None,
                   key: str = key) -> str:
             return number((b[key] - a[key]) / scale) if key in a and key in b else "—"
 
-        rows.append({"label": label, "unit": unit, "year_unit": per_year_unit,
+        rows.append({"label": localize(label, _), "unit": _(unit), "year_unit": _(per_year_unit),
                      "as_is": cell(old), "to_be": cell(new), "delta": delta(old, new),
                      "as_is_year": cell(old_year, scale), "to_be_year": cell(new_year, scale),
                      "delta_year": delta(old_year, new_year, scale)})
@@ -302,18 +311,19 @@ def _findings(version_: _Version | None) -> list[dict[str, str]]:
     if version_ is None or version_.model is None:
         return []
     names = {s.id: s.name for s in version_.model.steps}
-    return [{"severity": _SEVERITY.get(f.severity.value, f.severity.value), "severity_key": f.severity.value,
-             "principle": _PRINCIPLE.get(f.principle.value, f.principle.value),
-             "step": f"{names.get(f.step, f.step)}（{f.step}）" if f.step else "（手続全体）",
-             "message": f.message} for f in version_.findings]
+    return [{"severity": _(_SEVERITY.get(f.severity.value, f.severity.value)),
+             "severity_key": f.severity.value,
+             "principle": _(_PRINCIPLE.get(f.principle.value, f.principle.value)),
+             "step": f"{names.get(f.step, f.step)}（{f.step}）" if f.step else _("(whole procedure)"),
+             "message": localize(f.message, _)} for f in version_.findings]
 
 
 def _stage(version_: _Version | None) -> dict[str, Any] | None:
     if version_ is None or version_.stage is None:
         return None
     s = version_.stage
-    return {"stage": _STAGE.get(s.stage.value, s.stage.value), "share": number(100 * s.digital_share),
-            "reasons": list(s.reasons)}
+    return {"stage": _(_STAGE.get(s.stage.value, s.stage.value)), "share": number(100 * s.digital_share),
+            "reasons": [localize(r, _) for r in s.reasons]}
 
 
 def _changes(changes: ChangeSet, as_is: ProcedureVersion, to_be: ProcedureVersion) -> list[dict[str, Any]]:
@@ -323,12 +333,12 @@ def _changes(changes: ChangeSet, as_is: ProcedureVersion, to_be: ProcedureVersio
     for change in changes.changes:
         saved = change.savings
         rows.append({
-            "letters": marker_text(change), "kind": _KIND.get(change.kind.value, change.kind.value),
+            "letters": marker_text(change), "kind": _(_KIND.get(change.kind.value, change.kind.value)),
             "kind_key": change.kind.value,
             "as_is": [f"{old.get(s, s)}（{s}）" for s in change.as_is_steps],
             "to_be": [f"{new.get(s, s)}（{s}）" for s in change.to_be_steps],
-            "details": list(change.details), "rationale": change.rationale or "",
-            "warnings": list(change.warnings),
+            "details": [localize(d, _) for d in change.details], "rationale": change.rationale or "",
+            "warnings": [localize(w, _) for w in change.warnings],
             "resident_hours": number(saved.resident_minutes / 60),
             "staff_hours": number(saved.staff_minutes_total / 60),
             "visits": number(saved.counter_visits), "paper": number(saved.paper_steps),
@@ -342,9 +352,9 @@ def _changes(changes: ChangeSet, as_is: ProcedureVersion, to_be: ProcedureVersio
 
 
 def _profile(profile: EcrsProfile) -> list[dict[str, str]]:
-    return [*({"letter": k.value, "kind": _KIND[k.value], "hours": number(profile.hours.get(k, 0.0)),
+    return [*({"letter": k.value, "kind": _(_KIND[k.value]), "hours": number(profile.hours.get(k, 0.0)),
                "share": number(100 * profile.share.get(k, 0.0))} for k in ECRS_KINDS),
-            {"letter": "", "kind": "計", "hours": number(profile.total_hours), "share": "100"}]
+            {"letter": "", "kind": _("Total"), "hours": number(profile.total_hours), "share": "100"}]
 
 
 def _step_counts(as_is: _Version | None, to_be: _Version | None) -> list[dict[str, str]]:
@@ -352,9 +362,10 @@ def _step_counts(as_is: _Version | None, to_be: _Version | None) -> list[dict[st
     counts = {label: step_counts(v.model, v.metrics) if v and v.model and v.metrics else None
               for label, v in (("as_is", as_is), ("to_be", to_be))}
     rows = []
-    for label, drawn, per_case in (("作業の数", "tasks", "tasks_per_case"),
-                                   ("紙を扱う作業の数", "paper_steps", "paper_steps_per_case")):
-        row = {"label": label}
+    for label, drawn, per_case in ((N_("Number of tasks"), "tasks", "tasks_per_case"),
+                                   (N_("Number of tasks handling paper"), "paper_steps",
+                                    "paper_steps_per_case")):
+        row = {"label": _(label)}
         for side, c in counts.items():
             row[side] = str(getattr(c, drawn)) if c else "—"
             row[f"{side}_per_case"] = number(getattr(c, per_case), 2) if c else "—"
@@ -372,7 +383,11 @@ def _simulation_rows(rows: Sequence[Mapping[str, Any]]) -> tuple[list[str], list
             return number(value, 2)
         return "" if value is None else str(value)
 
-    return columns, [[show(row.get(c)) for c in columns] for row in rows]
+    def cell(column: str, value: Any) -> str:
+        shown = show(value)
+        return _(_SIM_VERSIONS[shown]) if column == "version" and shown in _SIM_VERSIONS else shown
+
+    return [_(c) for c in columns], [[cell(c, row.get(c)) for c in columns] for row in rows]
 
 
 def simulation_hash(simulation: SimulationResults | None) -> str | None:
@@ -390,7 +405,9 @@ def simulation_hash(simulation: SimulationResults | None) -> str | None:
 def _environment() -> Environment:
     env = Environment(loader=PackageLoader("bpr.render", "templates"), autoescape=True,
                       undefined=StrictUndefined, keep_trailing_newline=True,
-                      trim_blocks=True, lstrip_blocks=True)
+                      trim_blocks=True, lstrip_blocks=True, extensions=["jinja2.ext.i18n"])
+    env.install_gettext_callables(  # type: ignore[attr-defined]
+        gettext=_, ngettext=lambda singular, plural, n: _(singular if n == 1 else plural))
     return env
 
 
@@ -521,16 +538,19 @@ def _procedure_page(env: Environment, proc: ProcedureSources, sim: list[dict[str
             saved = version_figures(as_is.model, metrics=as_is.metrics).minus(
                 version_figures(to_be.model, metrics=to_be.metrics))
         except TetsuzukiError as exc:
-            errors.append(f"diff failed: {exc}")
+            errors.append(_("diff failed: {error}").format(error=exc))
         else:
             changes = _changes(changeset, as_is.model, to_be.model)
             profile = _profile(ecrs_profile(changeset))
-            measures = [{"label": m.label, "steps": ", ".join(m.steps) or "—",
-                         "evidence": m.evidence}
+            step_names = {s.id: s.name for s in (*as_is.model.steps, *to_be.model.steps)}
+            measures = [{"label": _(m.label),
+                         "steps": "、".join(f"{step_names.get(s, s)}（{s}）" for s in m.steps) or "—",
+                         "evidence": localize(m.evidence, _)}
                         for m in applied_measures(as_is.model, to_be.model, changeset)]
-            set_warnings = list(changeset.warnings)
-            suggestions = [f"{s.as_is_step} ↔ {s.to_be_step}（類似度 {number(s.similarity, 2)}）: {s.reason}"
-                           for s in changeset.suggestions]
+            set_warnings = [localize(w, _) for w in changeset.warnings]
+            suggestions = [_("{old} ↔ {new} (similarity {similarity}): {reason}").format(
+                old=s.as_is_step, new=s.to_be_step, similarity=number(s.similarity, 2),
+                reason=localize(s.reason, _)) for s in changeset.suggestions]
             savings = {"resident_hours": number(saved["resident_hours"]),
                        "staff_hours": number(saved["staff_hours"]),
                        "visits": number(saved["counter_visits"])}
@@ -566,7 +586,7 @@ def _procedure_page(env: Environment, proc: ProcedureSources, sim: list[dict[str
     }
     files[f"procedures/{proc.id}.html"] = env.get_template("procedure.html").render(**context).encode("utf-8")
     return {"id": proc.id, "no": proc.entry.no if proc.entry else None, "name": context["name"],
-            "category": _CATEGORY.get(category, category),
+            "category": _(_CATEGORY.get(category, category)),
             "as_is": proc.as_is is not None, "to_be": proc.to_be is not None, "valid": not errors,
             "modelled": proc.as_is is not None or proc.to_be is not None,
             "savings": savings, "warnings": warning_count, "errors": errors,

@@ -11,24 +11,25 @@ import math
 from collections.abc import Iterable
 from typing import Any
 
+from bpr.i18n import N_
 from bpr.sim.results import Estimate, ReplicationResult, summarise
 
 __all__ = ["REPORT_COLUMNS", "group_replications", "simulation_rows"]
 
 REPORT_COLUMNS: dict[str, str] = {
-    "completed": "completed / yr",
-    "lead_time_days_mean": "lead time (days)",
-    "lead_time_days_p90": "lead time p90 (days)",
-    "counter_wait_minutes_mean": "counter wait (min)",
-    "counter_visits": "counter visits / yr",
-    "resident_hours": "resident hours / yr",
-    "staff_hours": "staff hours / yr",
-    "paper_steps": "paper steps / yr",
-    "seals": "seals / yr",
-    "transcriptions": "re-typings / yr",
-    "backlog_end": "backlog at end",
+    "completed": N_("completed / yr"),
+    "lead_time_days_mean": N_("lead time (days)"),
+    "lead_time_days_p90": N_("lead time p90 (days)"),
+    "counter_wait_minutes_mean": N_("counter wait (min)"),
+    "counter_visits": N_("counter visits / yr"),
+    "resident_hours": N_("resident hours / yr"),
+    "staff_hours": N_("staff hours / yr"),
+    "paper_steps": N_("paper steps / yr"),
+    "seals": N_("seals / yr"),
+    "transcriptions": N_("re-typings / yr"),
+    "backlog_end": N_("backlog at end"),
 }
-"""Metric name -> column heading, in display order."""
+"""Metric name -> column heading (English; the report translates it), in display order."""
 
 _VERSION_ORDER = {"as-is": 0, "to-be": 1}
 

@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 
 from bpr.analysis.diff import diff
 from bpr.cli import app
+from bpr.i18n import localize, translator
 from bpr.model.catalog import builtin_root, load_catalog
 from bpr.model.load import load_procedure
 from bpr.render.publish import read_folder, write_report
@@ -147,7 +148,7 @@ def test_procedure_page_shows_diagrams_metrics_and_the_change_table(site: dict[s
         for step in change.as_is_steps + change.to_be_steps:
             assert f"（{step}）" in table_text
         for warning in change.warnings:
-            assert warning in table_text
+            assert localize(warning, translator("ja")) in table_text
     # A rationale written in the to-be model is shown next to its change.
     to_be = load_procedure(EXAMPLE / "to-be.yaml")
     rationale = next(s.rationale for s in to_be.steps if s.rationale and s.replaces)

@@ -10,6 +10,7 @@ from sqlalchemy import update
 from typer.testing import CliRunner
 
 from bpr.cli import app
+from bpr.i18n import translator
 from bpr.model.canonical import canonical_json, content_hash
 from bpr.model.load import load_procedure
 from bpr.sim import load_scenario, simulate_batch
@@ -52,7 +53,8 @@ def test_report_uses_latest_completed_run_and_verify_rereads_it(
     manifest = json.loads((out / "manifest.json").read_text("utf-8"))
     assert manifest["simulation_run"] == run and manifest["simulation_sha256"]
     page = (out / "procedures" / "child-allowance-claim.html").read_text("utf-8")
-    assert "lead time (days)" in page and "as-is" in page
+    _ = translator("ja")  # the report's columns and versions, in its language
+    assert _("lead time (days)") in page and f"<td>{_('as-is')}</td>" in page
 
     result = runner.invoke(app, ["verify", str(out), *args])
     assert result.exit_code == 0, result.output
