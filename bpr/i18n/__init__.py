@@ -63,16 +63,28 @@ def catalog_domains(lang: str) -> list[str]:
     return sorted(p.name[:-3] for p in folder.iterdir() if p.name.endswith(".po"))
 
 
+def _read_domain(lang: str, domain: str) -> _gettext.GNUTranslations:
+    with (_locale_dir(lang) / f"{domain}.po").open("rb") as handle:
+        catalog = read_po(handle, locale=lang, domain=domain)
+    buffer = BytesIO()
+    write_mo(buffer, catalog)
+    buffer.seek(0)
+    return _gettext.GNUTranslations(buffer)
+
+
 @functools.cache
-def _translations(lang: str) -> _gettext.NullTranslations:
+def _translations(lang: str, domain: str | None = None) -> _gettext.NullTranslations:
+    """All of ``lang``'s domains merged (later domains win on a shared id); with ``domain``,
+    that domain's own entries first and the merged catalog for the rest."""
+    if domain is not None:
+        if domain not in catalog_domains(lang):
+            raise ValueError(f"no {lang} message catalog named {domain!r}")
+        own = _read_domain(lang, domain)
+        own.add_fallback(_translations(lang))
+        return own
     merged: _gettext.NullTranslations = _gettext.NullTranslations()
-    for domain in catalog_domains(lang):
-        with (_locale_dir(lang) / f"{domain}.po").open("rb") as handle:
-            catalog = read_po(handle, locale=lang, domain=domain)
-        buffer = BytesIO()
-        write_mo(buffer, catalog)
-        buffer.seek(0)
-        translations = _gettext.GNUTranslations(buffer)
+    for name in catalog_domains(lang):
+        translations = _read_domain(lang, name)
         if isinstance(merged, _gettext.GNUTranslations):
             merged._catalog.update(translations._catalog)  # type: ignore[attr-defined]
         else:
@@ -91,11 +103,16 @@ class _Translator:
         return self._gettext(message) if self._gettext and message else message
 
 
-def translator(lang: str = "ja") -> Translate:
-    """A function translating an English message id into ``lang`` (``en``: unchanged)."""
+def translator(lang: str = "ja", domain: str | None = None) -> Translate:
+    """A function translating an English message id into ``lang`` (``en``: unchanged).
+
+    With ``domain`` (a ``.po`` file stem such as ``diagram``), that catalog's entries win
+    over another domain's translation of the same id, so one part's wording (a diagram
+    legend) cannot be changed by another's; ids it lacks come from the merged catalogs.
+    """
     if lang not in LANGUAGES:
         raise ValueError(f"unknown language {lang!r}: choose one of {', '.join(LANGUAGES)}")
-    return _Translator(lang, None if lang == "en" else _translations(lang).gettext)
+    return _Translator(lang, None if lang == "en" else _translations(lang, domain).gettext)
 
 
 class Message(str):

@@ -87,7 +87,7 @@ class Badge:
 def _(message: str) -> str:
     """``message`` (an English message id) in Japanese, from the ``diagram`` catalog
     (``bpr/i18n/locale/ja/LC_MESSAGES/diagram.po``): diagrams are drawn in Japanese."""
-    return translator("ja")(message)
+    return translator("ja", "diagram")(message)
 
 
 BADGES: tuple[Badge, ...] = (

@@ -145,3 +145,12 @@ def test_a_term_is_its_id_in_english_and_its_name_in_japanese() -> None:
     assert localize(text, translator("en")) == "actor: clerk → system"
     assert localize(text, translator("ja")) == "担当: 窓口担当 → システム"
     assert pickle.loads(pickle.dumps(text)) == text
+
+
+def test_a_domain_keeps_its_own_wording_and_falls_back_to_the_others() -> None:
+    diagram = translator("ja", "diagram")
+    # the diagram legend's wording, whatever another catalog says for the same id
+    assert diagram("Other change") == "その他の変更（要確認）"
+    assert diagram("Counter visits") == translator("ja")("Counter visits")  # from report.po
+    with pytest.raises(ValueError, match="no ja message catalog named 'nope'"):
+        translator("ja", "nope")

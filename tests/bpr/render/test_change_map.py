@@ -45,7 +45,7 @@ def test_one_box_per_change_with_letter_number_kind_name_and_saving(pair: Pair) 
     for number, change, kind in numbered:
         style = KIND_STYLES[kind]
         assert f"{style.letter}{number}" in found
-        assert translator("ja")(style.name) in found
+        assert translator("ja", "diagram")(style.name) in found
         assert f"年{hours_text(yearly_hours(change))}時間の削減" in found
         step = change.to_be_steps[0] if change.to_be_steps else change.as_is_steps[0]
         name = {s.id: s.name for s in (*pair[0].steps, *pair[1].steps)}[step]
@@ -93,7 +93,7 @@ def test_diagram_messages_translate_to_their_own_catalog_entries() -> None:
 
     with (files("bpr.i18n") / "locale" / "ja" / "LC_MESSAGES" / "diagram.po").open("rb") as handle:
         catalog = read_po(handle, locale="ja")
-    _ = translator("ja")
+    _ = translator("ja", "diagram")
     for message in catalog:
         if message.id:
             assert _(str(message.id)) == message.string, message.id
