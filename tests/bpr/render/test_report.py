@@ -106,6 +106,9 @@ def test_site_has_an_index_a_page_per_procedure_and_the_diagrams(site: dict[str,
         "procedures/golden-lanes.html", "procedures/broken.html",
         *(f"diagrams/{p}.{v}.svg" for p in ("child-allowance-claim", "golden-lanes")
           for v in ("as-is", "to-be", "diff")),
+        # the summary's charts (bpr/render/summary.py; no city scenario here) and each pair's own
+        "charts/staff-hours.svg", "charts/paper-by-share.svg", "charts/pareto-staff-hours.svg",
+        "charts/procedures/child-allowance-claim.svg", "charts/procedures/golden-lanes.svg",
     }
     assert set(site) == expected
 
