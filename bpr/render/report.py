@@ -498,7 +498,7 @@ def build_site(sources: ReportSources, simulation: SimulationResults | None = No
     stylesheet = env.loader.get_source(env, "style.css")[0] if env.loader else ""
     files["style.css"] = stylesheet.encode("utf-8")
     # --- summary page (bpr/render/summary.py): totals, ranking, city year, charts
-    page = build_summary(sources, [s["pair"] for s in summaries if s["pair"] is not None],
+    page = build_summary(sources.settings, [s["pair"] for s in summaries if s["pair"] is not None],
                          {s["id"]: s["excluded"] for s in summaries if s["excluded"]},
                          options, simulation_run=simulation_run)
     files.update(page.files)
@@ -583,7 +583,8 @@ def _procedure_page(env: Environment, proc: ProcedureSources, sim: list[dict[str
     model = next((v.model for v in (to_be, as_is) if v and v.model), None)
     from bpr.render.summary import chart_caption, checked_pair  # the summary page (summary.py)
 
-    pair, excluded = checked_pair(proc, as_is, to_be)
+    pair, excluded = checked_pair(proc.entry, proc.as_is.path if proc.as_is else "",
+                                  proc.to_be.path if proc.to_be else "", as_is, to_be)
 
     sim_columns: list[str] = []
     sim_rows: list[list[str]] = []

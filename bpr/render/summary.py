@@ -17,9 +17,10 @@ the totals and named on the page (``plan`` refuses the whole catalog instead).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from jinja2 import Environment
 from markupsafe import Markup
@@ -45,8 +46,17 @@ from bpr.planning.ranking_rows import rank_rows
 from bpr.planning.weights import WEIGHTS_FILE, Weights, load_weights_text
 from bpr.sim.city import load_city_scenario_text
 
-if TYPE_CHECKING:
-    from bpr.render.report import ProcedureSources, ReportSources
+
+class SourceLike(Protocol):
+    """A source file of the report (:class:`bpr.render.report.SourceFile`)."""
+
+    @property
+    def path(self) -> str:
+        """Relative to the procedures folder, ``/`` separated."""
+
+    @property
+    def data(self) -> bytes:
+        """The file's bytes."""
 
 __all__ = ["CITY_FILE", "DEFAULT_CITY_REPLICATIONS", "SETTINGS_FILES", "SHARES", "Summary",
            "SummaryOptions", "build_summary", "chart_caption", "checked_pair", "render_summary"]
@@ -130,24 +140,26 @@ class Summary:
     excluded: dict[str, str] = field(default_factory=dict)
 
 
-def checked_pair(proc: ProcedureSources, as_is: Any, to_be: Any) -> tuple[Pair | None, str | None]:
+def checked_pair(entry: CatalogEntry | None, as_is_file: str, to_be_file: str, as_is: Any, to_be: Any
+                 ) -> tuple[Pair | None, str | None]:
     """A catalog procedure's pair for the summary, checked as ``plan`` checks it (version
     labels, lineage, catalog id and volume), or why it is left out of the totals (``None``,
     ``None`` for a procedure the catalog does not list or that lacks a version).
 
     Args:
-        proc: the procedure's sources.
+        entry: the procedure's catalog entry, if the catalog lists it.
+        as_is_file: the as-is file's path in the procedures folder (named in problems).
+        to_be_file: the same for the to-be.
         as_is: its loaded as-is (the report's loaded version: ``model``, ``located``,
             ``errors``), or ``None``.
         to_be: the same for the to-be.
     """
-    entry: CatalogEntry | None = proc.entry
-    if entry is None or proc.as_is is None or proc.to_be is None or as_is is None or to_be is None:
+    if entry is None or as_is is None or to_be is None:
         return None, None
     if as_is.model is None or to_be.model is None or as_is.located is None or to_be.located is None:
         return None, "model errors (see its page)"
     loaded = [(as_is.model, as_is.located), (to_be.model, to_be.located)]
-    problems = pair_problems(proc.as_is.path, loaded[0], proc.to_be.path, loaded[1])
+    problems = pair_problems(as_is_file, loaded[0], to_be_file, loaded[1])
     for model, located in loaded:
         problems += catalog_problems(entry, CATALOG_FILE, model, located)
     if problems:
@@ -156,12 +168,19 @@ def checked_pair(proc: ProcedureSources, as_is: Any, to_be: Any) -> tuple[Pair |
 
 
 def _number(value: float | None, digits: int = 1) -> str:
-    from bpr.render.report import number
+    """A number for people as the report prints it (:func:`bpr.render.report.number`:
+    thousands separators, ``digits`` decimals, no ``-0``); ``—`` for none."""
+    if value is None:
+        return "—"
+    if not math.isfinite(value):
+        return str(value)
+    rounded = round(value, digits)
+    if rounded == 0:
+        rounded = 0.0
+    return f"{rounded:,.{digits}f}"
 
-    return "—" if value is None else number(value, digits)
 
-
-def _figure_digits(name: str) -> int:
+def figure_digits(name: str) -> int:
     return 2 if name == "fte" else (0 if name in ("paper_applications", "paper_notices", "sheets", "seals",
                                                   "transcriptions", "counter_visits", "home_visits") else 1)
 
@@ -178,7 +197,7 @@ def _totals(plan: Plan) -> list[dict[str, Any]]:
                 row["groups"].append(None)
                 continue
             before, after = g.as_is[name], g.to_be[name]
-            digits = _figure_digits(name)
+            digits = figure_digits(name)
             row["groups"].append({
                 "as_is": _number(before, digits), "to_be": _number(after, digits),
                 "saved": _number(before - after, digits),
@@ -187,8 +206,8 @@ def _totals(plan: Plan) -> list[dict[str, Any]]:
     return rows
 
 
-def _weights(sources: ReportSources) -> tuple[Weights, str | None]:
-    source = next((s for s in sources.settings if s.path == WEIGHTS_FILE), None)
+def _weights(settings: Sequence[SourceLike]) -> tuple[Weights, str | None]:
+    source = next((s for s in settings if s.path == WEIGHTS_FILE), None)
     if source is None:
         return Weights(), None
     return load_weights_text(source.data.decode("utf-8"), source.path), source.path
@@ -209,10 +228,10 @@ def _ranking(pairs: list[Pair], weights: Weights) -> list[dict[str, Any]]:
              "changes": r["changes"] or "—", "measures": r["measures"] or "—"} for r in rows]
 
 
-def _city(sources: ReportSources, pairs: list[Pair], options: SummaryOptions
+def _city(settings: Sequence[SourceLike], pairs: list[Pair], options: SummaryOptions
           ) -> tuple[CitySimulation | None, str | None, str | None]:
     """The paired city simulation, the city file's path, and why there is none."""
-    source = next((s for s in sources.settings if s.path == CITY_FILE), None)
+    source = next((s for s in settings if s.path == CITY_FILE), None)
     if source is None:
         return None, None, f"no {CITY_FILE} in the procedures folder"
     if options.city_replications < 2 or not pairs:
@@ -299,12 +318,13 @@ def chart_caption() -> str:
              "(grey: as-is = 100%; the numbers: as-is → to-be).")
 
 
-def build_summary(sources: ReportSources, pairs: list[Pair], excluded: Mapping[str, str],
+def build_summary(settings: Sequence[SourceLike], pairs: list[Pair], excluded: Mapping[str, str],
                   options: SummaryOptions, *, simulation_run: int | None = None) -> Summary:
-    """The summary page of the report built from ``sources``.
+    """The summary page of a report.
 
     Args:
-        sources: the report's sources (their settings files: weights, city scenario).
+        settings: the report's settings sources (:data:`SETTINGS_FILES` present: weights,
+            city scenario).
         pairs: the catalog procedures' checked pairs (:func:`checked_pair`), catalog order.
         excluded: procedure id -> why it is left out.
         options: online share, city replications, FTE hours.
@@ -313,10 +333,10 @@ def build_summary(sources: ReportSources, pairs: list[Pair], excluded: Mapping[s
     _ = translator("ja")
     excluded = dict(excluded)
     shared, skipped = at_online_share(pairs, options.online_share)
-    sim, city_file, city_missing = _city(sources, shared, options)
+    sim, city_file, city_missing = _city(settings, shared, options)
     peak = peak_month(sim.city, sim.seed, sim.as_is, sim.to_be) if sim is not None else None
     plan = catalog_plan(pairs, online_share=options.online_share, fte_hours=options.fte_hours, peak=peak)
-    weights, weights_file = _weights(sources)
+    weights, weights_file = _weights(settings)
     files, shown = _charts(plan, pairs, sim, options)
     hashes = [{"procedure": pid, "name": name, "as_is": content_hash(a), "to_be": content_hash(b)}
               for pid, name, _level, a, b in pairs]
@@ -350,7 +370,3 @@ def render_summary(env: Environment, summary: Summary) -> Markup:
     """The summary section of the index (``summary.html``), its texts in Japanese."""
     return Markup(env.get_template("summary.html").render(**summary.context, _=translator("ja")))
 
-
-def figures_by_procedure(summary: Summary) -> Mapping[str, tuple[FigureSet, FigureSet]]:
-    """procedure id -> (as-is, to-be) figures of the summary's plan."""
-    return {p.procedure: (p.as_is, p.to_be) for p in summary.plan.procedures}
