@@ -269,11 +269,10 @@ def _summary_ranking(index: str) -> list[str]:
 def _check_summary(index: str, plan: dict[str, Any]) -> None:
     """The summary's totals are the sums of ``plan``'s procedures' figures (as-is, to-be, per
     group), shown with the page's digits."""
-    from bpr.i18n import translator
     from bpr.planning.figures import FIGURES
-    from bpr.render.summary import FIGURE_LABELS, figure_digits
+    from bpr.render.summary import FIGURE_LABELS, figure_digits, page_translator
 
-    _ = translator("ja")
+    _ = page_translator()
     shown = _summary_totals(index)
     chosen = [plan[pid] for pid in REPORTED]
     assert {p["level"] for p in chosen} == {"municipal", "prefectural"}

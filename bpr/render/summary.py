@@ -18,7 +18,7 @@ the totals and named on the page (``plan`` refuses the whole catalog instead).
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -59,7 +59,8 @@ class SourceLike(Protocol):
         """The file's bytes."""
 
 __all__ = ["CITY_FILE", "DEFAULT_CITY_REPLICATIONS", "SETTINGS_FILES", "SHARES", "Summary",
-           "SummaryOptions", "build_summary", "chart_caption", "checked_pair", "render_summary"]
+           "SummaryOptions", "build_summary", "chart_caption", "checked_pair", "page_translator",
+           "render_summary"]
 
 CITY_FILE = "scenarios/city.yaml"
 """The city scenario the summary simulates, relative to the procedures folder."""
@@ -140,6 +141,22 @@ class Summary:
     excluded: dict[str, str] = field(default_factory=dict)
 
 
+MESSAGE_CONTEXT = "[summary] "
+"""Prefix of this page's message ids in ``summary.po``: the domains of a language share one
+namespace, so a label such as "Counter visits" here must not replace the report's own."""
+
+
+def page_translator() -> Callable[[str], str]:
+    """The page's Japanese: a message id through ``summary.po`` (see :data:`MESSAGE_CONTEXT`)."""
+    translate = translator("ja")
+
+    def _(message: str) -> str:
+        found = translate(MESSAGE_CONTEXT + message)
+        return message if found == MESSAGE_CONTEXT + message else found
+
+    return _
+
+
 def checked_pair(entry: CatalogEntry | None, as_is_file: str, to_be_file: str, as_is: Any, to_be: Any
                  ) -> tuple[Pair | None, str | None]:
     """A catalog procedure's pair for the summary, checked as ``plan`` checks it (version
@@ -186,7 +203,7 @@ def figure_digits(name: str) -> int:
 
 
 def _totals(plan: Plan) -> list[dict[str, Any]]:
-    _ = translator("ja")
+    _ = page_translator()
     rows = []
     groups = {g.group: g for g in plan.groups}
     for name in FIGURES:
@@ -247,7 +264,7 @@ def _charts(plan: Plan, pairs: list[Pair], sim: CitySimulation | None,
             options: SummaryOptions) -> tuple[dict[str, bytes], list[dict[str, str]]]:
     from bpr.render import charts  # matplotlib: imported when a report is built
 
-    _ = translator("ja")
+    _ = page_translator()
     files: dict[str, bytes] = {}
     shown: list[dict[str, str]] = []
     legend = (_("As-is"), _("To-be"))
@@ -304,7 +321,7 @@ def procedure_chart(as_is: FigureSet, to_be: FigureSet) -> bytes:
     """One procedure's before/after chart (its page's), from its versions' figures."""
     from bpr.render import charts
 
-    _ = translator("ja")
+    _ = page_translator()
     return charts.procedure_chart(
         [_(FIGURE_LABELS[n]) for n in PROCEDURE_FIGURES], [as_is[n] for n in PROCEDURE_FIGURES],
         [to_be[n] for n in PROCEDURE_FIGURES], title=_("Per year: to-be against as-is"),
@@ -313,7 +330,7 @@ def procedure_chart(as_is: FigureSet, to_be: FigureSet) -> bytes:
 
 def chart_caption() -> str:
     """The caption of a procedure page's own chart."""
-    _ = translator("ja")
+    _ = page_translator()
     return _("Per year, each model's own online share: to-be against as-is "
              "(grey: as-is = 100%; the numbers: as-is → to-be).")
 
@@ -330,7 +347,7 @@ def build_summary(settings: Sequence[SourceLike], pairs: list[Pair], excluded: M
         options: online share, city replications, FTE hours.
         simulation_run: the results store's run shown on the procedure pages, if any.
     """
-    _ = translator("ja")
+    _ = page_translator()
     excluded = dict(excluded)
     shared, skipped = at_online_share(pairs, options.online_share)
     sim, city_file, city_missing = _city(settings, shared, options)
@@ -368,5 +385,5 @@ def build_summary(settings: Sequence[SourceLike], pairs: list[Pair], excluded: M
 
 def render_summary(env: Environment, summary: Summary) -> Markup:
     """The summary section of the index (``summary.html``), its texts in Japanese."""
-    return Markup(env.get_template("summary.html").render(**summary.context, _=translator("ja")))
+    return Markup(env.get_template("summary.html").render(**summary.context, _=page_translator()))
 
