@@ -174,7 +174,9 @@ def monthly_chart(months: Sequence[str], arrivals: tuple[Sequence[float | None],
         right.plot(xs, clean(waiting[0]), color="#444444", marker="o", markersize=3, label=legend[2])
         right.plot(xs, clean(waiting[1]), color=TO_BE_COLOUR, marker="o", markersize=3, label=legend[3])
         right.set_ylabel(waiting_axis)
-        right.set_ylim(bottom=0)
+        # room above the data for the legend
+        ax.set_ylim(0, 1.35 * max([1.0, *(v for v in clean([*arrivals[0], *arrivals[1]]) if v == v)]))
+        right.set_ylim(0, 1.35 * max([0.1, *(v for v in clean([*waiting[0], *waiting[1]]) if v == v)]))
         ax.set_title(title, loc="left")
         handles = ax.get_legend_handles_labels()
         more = right.get_legend_handles_labels()
