@@ -205,3 +205,36 @@ def test_every_text_of_the_page_is_translated() -> None:
     used |= set(FIGURE_LABELS.values()) | set(GROUP_LABELS.values()) | set(PEAK_LABELS.values())
     used.discard("ja")
     assert used and not used - translated, sorted(used - translated)
+
+
+def test_a_bad_city_scenario_or_a_model_at_odds_with_the_catalog_is_named_not_a_traceback(
+        tmp_path: Path) -> None:
+    root = make_procedures(tmp_path / "procedures", golden=False, broken=False)
+    catalog = root / "catalog.yaml"
+    catalog.write_text(catalog.read_text(encoding="utf-8").replace("annual_volume: 410",
+                                                                   "annual_volume: 411"),
+                       encoding="utf-8")
+    (root / "scenarios").mkdir()
+    (root / "scenarios" / "city.yaml").write_text(CITY.replace("headcount: 2", "headcount: -1"),
+                                                  encoding="utf-8")
+    files = build_report(read_sources(root))
+    index = files["index.html"].decode("utf-8")
+    summary = index.split('id="summary"', 1)[1].split('<table class="index">', 1)[0]
+    # the pair disagrees with the catalog: left out of the totals, named with its location
+    assert "child-allowance-claim" in summary and "annual_volume" in summary
+    assert "childcare/child-allowance-claim/as-is.yaml:" in summary
+    manifest = json.loads(files[MANIFEST])
+    assert manifest["summary"]["procedures"] == []
+    assert manifest["summary"]["excluded"] == ["child-allowance-claim"]
+    assert manifest["summary"]["city"] is None and "charts/city-months.svg" not in files
+    assert "charts/staff-hours.svg" not in files  # nothing to chart
+    assert "Traceback" not in index
+    # with the catalog right again, the invalid city scenario is named with its location
+    catalog.write_text(catalog.read_text(encoding="utf-8").replace("annual_volume: 411",
+                                                                   "annual_volume: 410"),
+                       encoding="utf-8")
+    files = build_report(read_sources(root))
+    summary = files["index.html"].decode("utf-8").split('id="summary"', 1)[1]
+    assert json.loads(files[MANIFEST])["summary"]["procedures"] == ["child-allowance-claim"]
+    assert "scenarios/city.yaml:" in summary and "headcount" in summary
+    assert "charts/city-months.svg" not in files and "charts/staff-hours.svg" in files
