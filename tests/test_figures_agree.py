@@ -14,7 +14,10 @@ results store), as users get them:
 * the auditors' report (:func:`bpr.render.report.build_site`, what ``tetsuzuki report``
   writes): the index's savings columns and the procedure page's per-year metrics table
   (as-is, to-be, difference), for six representative procedures (drawing the diagrams is
-  the slow part of a report).
+  the slow part of a report);
+* the report's summary page: its totals per group are the sums of ``plan``'s procedures'
+  figures (at each model's own share, and at ``--online-share 0.5`` against a report built
+  with that share), and its ranking is ``rank``'s order.
 
 A change to how one output computes a figure (e.g. resident hours without the modelled
 travel steps, or a travel time per visit added) makes these tests fail for that output.
@@ -193,7 +196,8 @@ def report() -> dict[str, bytes]:
     """The report site of the :data:`REPORTED` procedures."""
     sources = read_sources(PROCEDURES)
     chosen = ReportSources(sources.catalog, sources.catalog_error,
-                           tuple(p for p in sources.procedures if p.id in REPORTED))
+                           tuple(p for p in sources.procedures if p.id in REPORTED),
+                           tuple(s for s in sources.settings if s.path == "weights.yaml"))
     built = build_site(chosen)
     assert built.errors == {}
     return built.files
@@ -237,3 +241,71 @@ def test_report_shows_the_same_figures(outputs: dict[str, Any], report: dict[str
         expected = (before[key], after[key], after[key] - before[key])
         assert all(_shows(v, e, 1) for v, e in zip(rows[label], expected, strict=True)), (
             label, rows[label], expected)
+
+
+# --------------------------------------------------------------------------- the report's summary
+
+PLAN_SHARE = 0.5
+"""The online share of the summary checked against ``plan --online-share``."""
+
+
+def _summary_totals(index: str) -> dict[str, list[float | None]]:
+    """The summary page's totals table: figure label -> its cells (municipal as-is, to-be,
+    prefectural as-is, to-be, total as-is, to-be, saved, share saved %)."""
+    table = index.split('<table class="summary-totals">', 1)[1].split("</table>", 1)[0]
+    body = table.split("<tbody>", 1)[1]
+    rows = {}
+    for label, cells in re.findall(r"<tr><th>(.*?)</th>(.*?)</tr>", body, re.S):
+        rows[html.unescape(label)] = [None if c == "—" else _read(c.rstrip("%"))
+                                      for c in re.findall(_CELL, cells)]
+    return rows
+
+
+def _summary_ranking(index: str) -> list[str]:
+    table = index.split('<table class="summary-ranking">', 1)[1].split("</table>", 1)[0]
+    return re.findall(r'<a href="procedures/([^"]+)\.html">', table)
+
+
+def _check_summary(index: str, plan: dict[str, Any]) -> None:
+    """The summary's totals are the sums of ``plan``'s procedures' figures (as-is, to-be, per
+    group), shown with the page's digits."""
+    from bpr.planning.figures import FIGURES
+    from bpr.render.summary import FIGURE_LABELS, figure_digits, page_translator
+
+    _ = page_translator()
+    shown = _summary_totals(index)
+    chosen = [plan[pid] for pid in REPORTED]
+    assert {p["level"] for p in chosen} == {"municipal", "prefectural"}
+    for name in FIGURES:
+        cells = shown[_(FIGURE_LABELS[name])]
+        digits = figure_digits(name)
+        expected: list[float] = []
+        for group in ("municipal", "prefectural", "total"):
+            members = [p for p in chosen if group == "total" or p["level"] == group]
+            expected += [math.fsum(p["as_is"][name] for p in members),
+                         math.fsum(p["to_be"][name] for p in members)]
+        expected.append(expected[-2] - expected[-1])
+        for value, reference in zip(cells[:7], expected, strict=True):
+            assert value is not None and _shows(value, reference, digits), (name, cells, expected)
+
+
+def test_report_summary_shows_the_plan_figures(outputs: dict[str, Any], report: dict[str, bytes]) -> None:
+    index = report["index.html"].decode("utf-8")
+    _check_summary(index, outputs["plan"])
+    # the ranking is rank's order (scores do not depend on the other procedures)
+    order = [pid for pid, _ in sorted(outputs["rank"].items(), key=lambda item: item[1]["rank"])]
+    assert _summary_ranking(index) == [pid for pid in order if pid in REPORTED]
+
+
+def test_report_summary_at_an_online_share_shows_plan_at_that_share() -> None:
+    from bpr.render.summary import SummaryOptions
+
+    plan = {p["procedure"]: p for p in _json(["plan", "--format", "json", "--no-simulation",
+                                              "--online-share", str(PLAN_SHARE)])["procedures"]}
+    sources = read_sources(PROCEDURES)
+    chosen = ReportSources(sources.catalog, sources.catalog_error,
+                           tuple(p for p in sources.procedures if p.id in REPORTED), sources.settings)
+    built = build_site(chosen, summary=SummaryOptions(online_share=PLAN_SHARE, city_replications=0))
+    index = built.files["index.html"].decode("utf-8")
+    assert "50%" in index
+    _check_summary(index, plan)

@@ -17,14 +17,14 @@ import typer
 
 from bpr.cli.app import app
 from bpr.cli.output import Format, emit, say
-from bpr.model.attributes import CHANNEL_ATTRIBUTE, ONLINE_VALUE, with_online_share
 from bpr.model.catalog import CATALOG_FILE, builtin_root, catalog_versions, load_catalog
 from bpr.model.lineage import load_catalog_pair
+from bpr.planning.catalog_plan import Pair, at_online_share, catalog_plan, city_peak
 from bpr.planning.figures import DEFAULT_FTE_HOURS
-from bpr.planning.plan import PeakMonth, Plan, build_plan, peak_month, peak_rows, plan_rows
-from models.procedure import ProcedureVersion
+from bpr.planning.plan import Plan, build_plan, peak_rows, plan_rows
+from bpr.sim.city import CityScenario, load_city_scenario
 
-__all__ = ["PEAK_COLUMNS", "PLAN_COLUMNS", "city_peak", "load_plan", "plan_payload"]
+__all__ = ["PEAK_COLUMNS", "PLAN_COLUMNS", "load_city", "load_pairs", "load_plan", "plan_payload"]
 
 PEAK_COLUMNS = ("month", "measure", "as_is", "to_be", "difference", "difference_low", "difference_high")
 """Columns of the peak-month table."""
@@ -37,8 +37,7 @@ PLAN_COLUMNS = ("group", "figure", "as_is", "to_be", "saved", "saved_share")
 """Columns of the plan table (one row per group and figure)."""
 
 
-def load_pairs(catalog_path: Path | None = None
-               ) -> list[tuple[str, str, str, ProcedureVersion, ProcedureVersion]]:
+def load_pairs(catalog_path: Path | None = None) -> list[Pair]:
     """``(id, name, level, as-is, to-be)`` of every catalog procedure with both versions,
     each pair checked as ``rank`` checks it (the built-in catalog by default).
 
@@ -57,38 +56,10 @@ def load_pairs(catalog_path: Path | None = None
     return pairs
 
 
-def city_peak(pairs: list[tuple[str, str, str, ProcedureVersion, ProcedureVersion]],
-              city_file: Path | None, replications: int, online_share: float | None) -> PeakMonth:
-    """The peak month of a paired city simulation of all the pairs' as-is and to-be
-    (``city_file``: a city scenario; ``None``: the built-in ``scenarios/city.yaml``)."""
-    from bpr.sim.city import load_city_scenario, simulate_city
-
-    city = load_city_scenario(city_file if city_file is not None
+def load_city(city_file: Path | None) -> CityScenario:
+    """A city scenario (``None``: the built-in ``scenarios/city.yaml``)."""
+    return load_city_scenario(city_file if city_file is not None
                               else builtin_root() / "scenarios" / "city.yaml")
-    scenario = city.scenario.with_overrides(replications=replications, online_share=online_share)
-    city = city.model_copy(update={"scenario": scenario})
-    runs = range(scenario.replications)
-    as_is = simulate_city([p[3] for p in pairs], city, runs, "as-is")
-    to_be = simulate_city([p[4] for p in pairs], city, runs, "to-be")
-    return peak_month(city.name, scenario.seed, as_is, to_be)
-
-
-def at_online_share(pairs: list[tuple[str, str, str, ProcedureVersion, ProcedureVersion]],
-                    share: float | None) -> tuple[list[tuple[str, str, str, ProcedureVersion,
-                                                             ProcedureVersion]], list[str]]:
-    """The pairs with every to-be that has an online channel evaluated at ``share`` (the
-    as-is keeps its own routes: a share is a property of the redesign), and the ids of the
-    to-be versions the share could not apply to (no ``channel`` attribute with ``online``)."""
-    if share is None:
-        return pairs, []
-    out, skipped = [], []
-    for pid, name, level, as_is, to_be in pairs:
-        if ONLINE_VALUE in to_be.attributes.get(CHANNEL_ATTRIBUTE, {}):
-            to_be = with_online_share(to_be, share)
-        else:
-            skipped.append(pid)
-        out.append((pid, name, level, as_is, to_be))
-    return out, skipped
 
 
 def load_plan(catalog_path: Path | None = None, *, fte_hours: float = DEFAULT_FTE_HOURS) -> Plan:
@@ -145,12 +116,14 @@ def plan_command(
     fmt: Annotated[Format, typer.Option("--format", help="table, json, csv or markdown.")] = Format.TABLE,
 ) -> None:
     """The planner's figures for the catalog: paper remaining, staff time freed, peak-month waiting."""
-    pairs, skipped = at_online_share(load_pairs(catalog), online_share)
+    pairs = load_pairs(catalog)
+    shared, skipped = at_online_share(pairs, online_share)
     if skipped:
         say(f"note: the online share {online_share:g} applies to no channel in the to-be of "
               f"{', '.join(skipped)}; they keep their own routes", file=sys.stderr)
-    peak = city_peak(pairs, scenario, replications, None) if simulation else None
-    plan = build_plan(pairs, fte_hours=fte_hours, peak=peak, online_share=online_share)
+    peak = city_peak(shared, load_city(scenario), replications) if simulation else None
+    # the same function as the report's summary page (bpr.render.summary)
+    plan = catalog_plan(pairs, online_share=online_share, fte_hours=fte_hours, peak=peak)
     rows = [{k: _rounded(v) for k, v in row.items()} for row in plan_rows(plan)]
     if fmt is Format.JSON:
         emit(rows, fmt, payload=plan_payload(plan))

@@ -26,6 +26,7 @@ from bpr.render.input_guard import refuse_inputs
 from bpr.render.output_files import OutputError, write_file
 from bpr.render.publish import publish_report, read_folder, report_workers, stored_simulation
 from bpr.render.report import MANIFEST, REPORT_FORMAT, read_sources
+from bpr.render.summary import DEFAULT_CITY_REPLICATIONS, SummaryOptions
 from bpr.render.swap import scan
 from bpr.render.verify import verify_report
 
@@ -128,12 +129,21 @@ def report(
     procedures: Annotated[Path | None, typer.Option("--procedures", help=_PROCEDURES_HELP)] = None,
     workers: Annotated[int, typer.Option("--workers", min=0, help=_WORKERS_HELP)] = 0,
     simulation: Annotated[str, typer.Option("--simulation", help=_SIMULATION_HELP)] = "latest",
+    online_share: Annotated[float | None, typer.Option(
+        "--online-share", min=0.0, max=1.0,
+        help="The summary page's online share in every to-be with an online channel (default: "
+        "each model's own, as `tetsuzuki plan`).")] = None,
+    city_replications: Annotated[int, typer.Option(
+        "--city-replications", min=0, max=1000,
+        help="Paired replications of the summary's city simulation (0: none; 1 is raised to 2).")
+    ] = DEFAULT_CITY_REPLICATIONS,
 ) -> None:
     """Write the auditors' HTML report for the whole catalog, with manifest.json.
 
     Exit status 1 when a model is invalid (the report is written all the same, with the
     errors on the procedure's page) or the catalog cannot be read."""
-    done = publish_report(out_dir, procedures, workers, simulation)
+    options = SummaryOptions(online_share, max(city_replications, 2) if city_replications else 0)
+    done = publish_report(out_dir, procedures, workers, simulation, summary=options)
     run_id = done.simulation_run
     say(f"wrote {len(done.files)} files to {out_dir} "
           f"({'with simulation run ' + str(run_id) if run_id else 'without simulation results'}); "
@@ -193,6 +203,7 @@ def verify(
                   "again into a new folder)", file=sys.stderr)
             raise typer.Exit(1)
         run_id = recorded.get("simulation_run")
+    options = SummaryOptions.from_manifest(recorded.get("summary") if isinstance(recorded, dict) else None)
     sources = read_sources(procedures or builtin_root())
     rows = None
     if isinstance(run_id, int):
@@ -200,7 +211,7 @@ def verify(
     else:
         run_id = None
     result = verify_report(present, sources, rows, workers=report_workers(workers, len(sources.procedures)),
-                           simulation_run=run_id, unsafe=unsafe)
+                           simulation_run=run_id, unsafe=unsafe, summary=options)
     for line in result.lines():
         say(line)
     if not result.ok:

@@ -53,6 +53,7 @@ __all__ = [
     "Located",
     "iter_model_files",
     "load_located",
+    "load_located_text",
     "load_procedure",
     "load_procedure_text",
     "pydantic_message",
@@ -157,10 +158,17 @@ def load_procedure_text(text: str, file: str = "<string>") -> ProcedureVersion:
     Raises:
         InvalidModelError: with every problem found, each located.
     """
+    return load_located_text(text, file)[0]
+
+
+def load_located_text(text: str, file: str = "<string>") -> tuple[ProcedureVersion, Located]:
+    """Like :func:`load_procedure_text`, also returning the located raw data (for checks
+    that span files, such as a pair's lineage)."""
     if len(text.encode("utf-8", errors="replace")) > MAX_FILE_BYTES:
         raise InvalidModelError([Problem(file, 0, 0, f"file is larger than the limit of "
                                          f"{MAX_FILE_BYTES} bytes")])
-    return validate_located(read_yaml(text, file, kind="model file"))
+    located = read_yaml(text, file, kind="model file")
+    return validate_located(located), located
 
 
 def load_procedure(path: str | Path) -> ProcedureVersion:

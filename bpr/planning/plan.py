@@ -16,7 +16,7 @@ from bpr.sim.results import Estimate
 from models.procedure import ProcedureVersion
 
 __all__ = ["GROUPS", "PEAK_MEASURES", "PeakMonth", "Plan", "PlanGroup", "PlanProcedure", "build_plan",
-           "peak_month", "peak_rows", "plan_rows"]
+           "peak_month", "peak_rows", "plan_of", "plan_rows"]
 
 PEAK_MEASURES = ("arrivals", "counter_wait_mean", "counter_wait_p90", "backlog_end")
 """The city simulation's monthly measures shown for the peak month."""
@@ -150,6 +150,14 @@ def build_plan(pairs: Iterable[tuple[str, str, str, ProcedureVersion, ProcedureV
         PlanProcedure(pid, name, level, version_figures(as_is, fte_hours=fte_hours),
                       version_figures(to_be, fte_hours=fte_hours))
         for pid, name, level, as_is, to_be in pairs)
+    return plan_of(procedures, fte_hours=fte_hours, online_share=online_share, peak=peak)
+
+
+def plan_of(procedures: Sequence[PlanProcedure], *, fte_hours: float = DEFAULT_FTE_HOURS,
+            online_share: float | None = None, peak: PeakMonth | None = None) -> Plan:
+    """The plan of procedures whose figures are computed (:func:`build_plan` computes them):
+    the groups' sums."""
+    procedures = tuple(procedures)
     groups = []
     for group in GROUPS:
         members = [p for p in procedures if group == "total" or p.level == group]

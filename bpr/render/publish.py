@@ -27,6 +27,7 @@ from bpr.render.report import (
     read_sources,
     sha256,
 )
+from bpr.render.summary import SummaryOptions
 from bpr.render.swap import Scan, publish_folder, scan
 
 __all__ = [
@@ -268,7 +269,8 @@ class Published:
 
 
 def publish_report(out_dir: Path, procedures: Path | None = None, workers: int = 0,
-                   simulation: str = "latest", database_url: str | None = None) -> Published:
+                   simulation: str = "latest", database_url: str | None = None,
+                   summary: SummaryOptions | None = None) -> Published:
     """Build the report (with stored simulation results) and write it to ``out_dir``.
 
     Raises:
@@ -280,7 +282,7 @@ def publish_report(out_dir: Path, procedures: Path | None = None, workers: int =
     sources = read_sources(root)
     rows, run_id = stored_simulation(simulation, database_url)
     built = build_site(sources, rows, workers=report_workers(workers, len(sources.procedures)),
-                       simulation_run=run_id)
+                       simulation_run=run_id, summary=summary)
     refuse_inputs([out_dir.joinpath(*p.split("/")) for p in built.files],
                   [root.joinpath(*p.split("/")) for p in sources.files])
     left = write_report(out_dir, built.files)

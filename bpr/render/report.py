@@ -36,7 +36,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import graphviz
 from jinja2 import Environment, PackageLoader, StrictUndefined
@@ -52,12 +52,16 @@ from bpr.errors import InvalidModelError, TetsuzukiError
 from bpr.i18n import N_, localize, translator
 from bpr.model.canonical import content_hash
 from bpr.model.catalog import AS_IS_FILE, CATALOG_FILE, TO_BE_FILE, Catalog, CatalogEntry, load_catalog_text
-from bpr.model.load import load_procedure_text
+from bpr.model.load import load_located_text
+from bpr.model.yaml_reader import Located
 from bpr.planning.figures import version_figures
 from bpr.render.change_map import change_map
 from bpr.render.diagram import diagram, render
 from bpr.render.diagram_diff import diff_diagram, marker_text
 from models.procedure import ProcedureVersion
+
+if TYPE_CHECKING:
+    from bpr.render.summary import SummaryOptions
 
 __all__ = [
     "MANIFEST",
@@ -130,11 +134,14 @@ class ReportSources:
     catalog: SourceFile | None
     catalog_error: str | None
     procedures: tuple[ProcedureSources, ...]
+    # --- summary page (bpr/render/summary.py): weights.yaml and scenarios/city.yaml, when present
+    settings: tuple[SourceFile, ...] = ()
 
     @property
     def files(self) -> dict[str, str]:
         """Source path -> SHA-256 of its bytes, sorted by path."""
         found = [self.catalog] if self.catalog else []
+        found += list(self.settings)
         for proc in self.procedures:
             found += [f for f in (proc.as_is, proc.to_be) if f is not None]
         return {f.path: sha256(f.data) for f in sorted(found, key=lambda f: f.path)}
@@ -183,7 +190,11 @@ def read_sources(root: str | Path) -> ReportSources:
             procedures.append(ProcedureSources(PurePosixPath(folder).name, folder, None,
                                                _read(root, f"{folder}/{AS_IS_FILE}"),
                                                _read(root, f"{folder}/{TO_BE_FILE}")))
-    return ReportSources(catalog_file, catalog_error, tuple(procedures))
+    # --- summary page: the ranking's weights and the city scenario it simulates
+    from bpr.render.summary import SETTINGS_FILES
+
+    settings = tuple(f for f in (_read(root, name) for name in SETTINGS_FILES) if f is not None)
+    return ReportSources(catalog_file, catalog_error, tuple(procedures), settings)
 
 
 # --------------------------------------------------------------------------- analysis
@@ -245,13 +256,14 @@ class _Version:
     findings: list[Finding] = field(default_factory=list)
     stage: StageAssessment | None = None
     svg: str | None = None
+    located: Located | None = None  # the raw data, for the summary's pair checks
 
 
 def _load(source: SourceFile) -> _Version:
     """Load, analyse and draw one version; problems become error lines, not exceptions."""
     version_ = _Version(source)
     try:
-        version_.model = load_procedure_text(source.data.decode("utf-8"), source.path)
+        version_.model, version_.located = load_located_text(source.data.decode("utf-8"), source.path)
     except UnicodeDecodeError:
         version_.errors.append(_("{path}: file is not UTF-8 text").format(path=source.path))
         return version_
@@ -417,7 +429,18 @@ def generator_versions() -> dict[str, str]:
         package = version("tetsuzuki")
     except PackageNotFoundError:
         package = "unknown"
-    return {"tetsuzuki": package, "graphviz": ".".join(str(p) for p in graphviz.version())}
+    # matplotlib and its font draw the charts (bpr/render/charts.py)
+    from bpr.render.charts import chart_font
+
+    return {"tetsuzuki": package, "graphviz": ".".join(str(p) for p in graphviz.version()),
+            "matplotlib": _version_of("matplotlib"), "chart_font": chart_font()}
+
+
+def _version_of(package: str) -> str:
+    try:
+        return version(package)
+    except PackageNotFoundError:
+        return "unknown"
 
 
 @dataclass(frozen=True)
@@ -437,14 +460,17 @@ class BuiltReport:
 
 
 def build_report(sources: ReportSources, simulation: SimulationResults | None = None, *,
-                 workers: int = 1, simulation_run: int | None = None) -> dict[str, bytes]:
+                 workers: int = 1, simulation_run: int | None = None,
+                 summary: SummaryOptions | None = None) -> dict[str, bytes]:
     """The files of the report site built from ``sources``: :attr:`BuiltReport.files` of
     :func:`build_site` (see there)."""
-    return build_site(sources, simulation, workers=workers, simulation_run=simulation_run).files
+    return build_site(sources, simulation, workers=workers, simulation_run=simulation_run,
+                      summary=summary).files
 
 
 def build_site(sources: ReportSources, simulation: SimulationResults | None = None, *,
-               workers: int = 1, simulation_run: int | None = None) -> BuiltReport:
+               workers: int = 1, simulation_run: int | None = None,
+               summary: SummaryOptions | None = None) -> BuiltReport:
     """Build the report site from ``sources``.
 
     Args:
@@ -456,6 +482,8 @@ def build_site(sources: ReportSources, simulation: SimulationResults | None = No
             the same for any number of workers.
         simulation_run: id of the store's simulation run the results come from, recorded
             in the manifest so that ``verify`` can read the same results again.
+        summary: the summary page's settings (online share, city replications), recorded
+            in the manifest; ``None``: the defaults (:class:`bpr.render.summary.SummaryOptions`).
 
     Returns:
         The files (relative path, ``/`` separated -> bytes, sorted by path, including
@@ -465,6 +493,9 @@ def build_site(sources: ReportSources, simulation: SimulationResults | None = No
         RenderError: Graphviz is missing or failed.
     """
     env = _environment()
+    from bpr.render.summary import SummaryOptions, build_summary, render_summary
+
+    options = summary or SummaryOptions()  # the summary page's settings
     jobs = [(proc, [dict(r) for r in simulation[proc.id]] if simulation and proc.id in simulation else None,
              simulation is not None) for proc in sources.procedures]
     if workers > 1 and len(jobs) > 1:
@@ -477,16 +508,23 @@ def build_site(sources: ReportSources, simulation: SimulationResults | None = No
     files: dict[str, bytes] = {}
     summaries: list[dict[str, Any]] = []
     errors: dict[str, tuple[str, ...]] = {}
-    for part_files, summary in parts:
+    for part_files, row in parts:
         files.update(part_files)
-        summaries.append(summary)
-        if summary["errors"]:
-            errors[summary["id"]] = tuple(summary["errors"])
+        summaries.append(row)
+        if row["errors"]:
+            errors[row["id"]] = tuple(row["errors"])
     stylesheet = env.loader.get_source(env, "style.css")[0] if env.loader else ""
     files["style.css"] = stylesheet.encode("utf-8")
+    # --- summary page (bpr/render/summary.py): totals, ranking, city year, charts
+    page = build_summary(sources.settings, [s["pair"] for s in summaries if s["pair"] is not None],
+                         {s["id"]: s["excluded"] for s in summaries if s["excluded"]},
+                         options, simulation_run=simulation_run)
+    files.update(page.files)
+    summary_html = render_summary(env, page)
+    # ---
     index = env.get_template("index.html").render(
         procedures=summaries, catalog_error=sources.catalog_error,
-        catalog=sources.catalog.path if sources.catalog else None,
+        catalog=sources.catalog.path if sources.catalog else None, summary=summary_html,
         generator=generator_versions(), sources=sources.files, simulation=simulation is not None, root="")
     files["index.html"] = index.encode("utf-8")
     manifest = {
@@ -494,6 +532,7 @@ def build_site(sources: ReportSources, simulation: SimulationResults | None = No
         "generator": generator_versions(),
         "simulation_sha256": simulation_hash(simulation),
         "simulation_run": simulation_run,
+        "summary": page.manifest,
         "sources": sources.files,
         "files": {path: sha256(data) for path, data in sorted(files.items())},
     }
@@ -530,13 +569,15 @@ def _procedure_page(env: Environment, proc: ProcedureSources, sim: list[dict[str
     suggestions: list[str] = []
     diff_svg: str | None = None
     map_svg: str | None = None  # diagrams (wt-diagrams): the change map
+    chart: str | None = None
     savings: dict[str, str] = {}
     if as_is and to_be and as_is.model and to_be.model:
         try:
             changeset = diff(as_is.model, to_be.model)
             # the planner's figures, one definition for every output (rank, plan, diff)
-            saved = version_figures(as_is.model, metrics=as_is.metrics).minus(
-                version_figures(to_be.model, metrics=to_be.metrics))
+            before = version_figures(as_is.model, metrics=as_is.metrics)
+            after = version_figures(to_be.model, metrics=to_be.metrics)
+            saved = before.minus(after)
         except TetsuzukiError as exc:
             errors.append(_("diff failed: {error}").format(error=exc))
         else:
@@ -560,7 +601,17 @@ def _procedure_page(env: Environment, proc: ProcedureSources, sim: list[dict[str
             map_svg = _inline(render(change_map(as_is.model, to_be.model, changeset), "svg"))
             files[f"diagrams/{proc.id}.changes.svg"] = (map_svg + "\n").encode("utf-8")
             # --- end diagrams
+            # --- summary page: the procedure's own before/after chart (bpr/render/summary.py)
+            from bpr.render.summary import procedure_chart
+
+            chart = f"charts/procedures/{proc.id}.svg"
+            files[chart] = procedure_chart(before, after)
     model = next((v.model for v in (to_be, as_is) if v and v.model), None)
+    from bpr.render.summary import chart_caption, checked_pair  # the summary page (summary.py)
+
+    pair, excluded = checked_pair(proc.entry, proc.as_is.path if proc.as_is else "",
+                                  proc.to_be.path if proc.to_be else "", as_is, to_be)
+
     sim_columns: list[str] = []
     sim_rows: list[list[str]] = []
     if sim is not None:
@@ -583,6 +634,7 @@ def _procedure_page(env: Environment, proc: ProcedureSources, sim: list[dict[str
         "changes": changes, "profile": profile, "set_warnings": set_warnings,
         "suggestions": suggestions, "sim_columns": sim_columns, "sim_rows": sim_rows,
         "simulation_given": simulation_given, "generator": generator_versions(), "root": "../",
+        "chart": chart, "chart_caption": chart_caption(),
     }
     files[f"procedures/{proc.id}.html"] = env.get_template("procedure.html").render(**context).encode("utf-8")
     return {"id": proc.id, "no": proc.entry.no if proc.entry else None, "name": context["name"],
@@ -590,7 +642,8 @@ def _procedure_page(env: Environment, proc: ProcedureSources, sim: list[dict[str
             "as_is": proc.as_is is not None, "to_be": proc.to_be is not None, "valid": not errors,
             "modelled": proc.as_is is not None or proc.to_be is not None,
             "savings": savings, "warnings": warning_count, "errors": errors,
-            "changes": sum(c["kind_key"] != "U" for c in changes)}
+            "changes": sum(c["kind_key"] != "U" for c in changes),
+            "pair": pair, "excluded": excluded}  # for the summary page
 
 
 def _canonical(model: ProcedureVersion | None) -> str:

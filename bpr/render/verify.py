@@ -23,6 +23,7 @@ from bpr.render.report import (
     sha256,
     simulation_hash,
 )
+from bpr.render.summary import SummaryOptions
 
 __all__ = ["VerifyResult", "verify_report"]
 
@@ -76,7 +77,8 @@ class VerifyResult:
 def verify_report(present: Mapping[str, bytes], sources: ReportSources,
                   simulation: SimulationResults | None = None, *, workers: int = 1,
                   simulation_run: int | None = None,
-                  unsafe: Mapping[str, str] | None = None) -> VerifyResult:
+                  unsafe: Mapping[str, str] | None = None,
+                  summary: SummaryOptions | None = None) -> VerifyResult:
     """Check a report folder's files against the manifest and against a report re-derived
     from the sources.
 
@@ -87,11 +89,14 @@ def verify_report(present: Mapping[str, bytes], sources: ReportSources,
         workers: parallel processes for re-deriving the report (see :func:`build_report`).
         unsafe: entries of the folder that are not regular files or folders (path -> what
             it is: a symbolic link, a named pipe, ...); each one fails the check.
+        summary: the summary page's settings the manifest records
+            (:meth:`bpr.render.summary.SummaryOptions.from_manifest`).
 
     Returns:
         The differences; :attr:`VerifyResult.ok` when there are none.
     """
-    rebuilt = build_report(sources, simulation, workers=workers, simulation_run=simulation_run)
+    rebuilt = build_report(sources, simulation, workers=workers, simulation_run=simulation_run,
+                           summary=summary)
     notes: list[str] = []
     recorded: dict[str, Any] = {}
     manifest_ok = False

@@ -66,6 +66,7 @@ __all__ = [
     "city_paired_differences",
     "city_summary",
     "load_city_scenario",
+    "load_city_scenario_text",
     "pool_assignment",
     "simulate_city",
     "simulate_city_replication",
@@ -145,6 +146,17 @@ def load_city_scenario(path: str | Path) -> CityScenario:
         text = read_text_limited(path, kind="city scenario file", limit=MAX_FILE_BYTES)
     except InvalidModelError as exc:
         raise ScenarioError(exc.problems) from None
+    return load_city_scenario_text(text, str(path))
+
+
+def load_city_scenario_text(text: str, file: str = "<string>") -> CityScenario:
+    """A city scenario from YAML text (``file`` names it in problems; see
+    :func:`load_city_scenario`).
+
+    Raises:
+        ScenarioError: the text is not a valid city scenario, located in ``file``.
+    """
+    path = file
     located = read_yaml(text, str(path))
     if not isinstance(located.data, dict):
         raise ScenarioError([Problem(str(path), 1, 1, "a city scenario file must be a YAML mapping")])
