@@ -50,6 +50,11 @@ LANGUAGES = ("ja", "en")
 
 Translate = Callable[[str], str]
 
+SHARED_DOMAINS = ("report", "analysis")
+"""Catalogs whose wording wins in the merged catalog (``translator(lang)`` without a
+domain); a part's own catalog (``diagram``, ``summary``, ...) adds the ids these lack and
+is asked first only by ``translator(lang, domain)``."""
+
 
 def _locale_dir(lang: str):  # type: ignore[no-untyped-def]
     return files("bpr.i18n") / "locale" / lang / "LC_MESSAGES"
@@ -83,10 +88,12 @@ def _translations(lang: str, domain: str | None = None) -> _gettext.NullTranslat
         own.add_fallback(_translations(lang))
         return own
     merged: _gettext.NullTranslations = _gettext.NullTranslations()
-    for name in catalog_domains(lang):
+    names = catalog_domains(lang)
+    for name in [*(d for d in SHARED_DOMAINS if d in names), *(d for d in names if d not in SHARED_DOMAINS)]:
         translations = _read_domain(lang, name)
         if isinstance(merged, _gettext.GNUTranslations):
-            merged._catalog.update(translations._catalog)  # type: ignore[attr-defined]
+            for key, text in translations._catalog.items():  # type: ignore[attr-defined]
+                merged._catalog.setdefault(key, text)  # type: ignore[attr-defined]
         else:
             merged = translations
     return merged

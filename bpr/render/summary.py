@@ -141,20 +141,10 @@ class Summary:
     excluded: dict[str, str] = field(default_factory=dict)
 
 
-MESSAGE_CONTEXT = "[summary] "
-"""Prefix of this page's message ids in ``summary.po``: the domains of a language share one
-namespace, so a label such as "Counter visits" here must not replace the report's own."""
-
-
 def page_translator() -> Callable[[str], str]:
-    """The page's Japanese: a message id through ``summary.po`` (see :data:`MESSAGE_CONTEXT`)."""
-    translate = translator("ja")
-
-    def _(message: str) -> str:
-        found = translate(MESSAGE_CONTEXT + message)
-        return message if found == MESSAGE_CONTEXT + message else found
-
-    return _
+    """The page's Japanese: ``summary.po`` first (its wording wins over another catalog's
+    for a shared id such as "Counter visits"), the other catalogs for the rest."""
+    return translator("ja", "summary")
 
 
 def checked_pair(entry: CatalogEntry | None, as_is_file: str, to_be_file: str, as_is: Any, to_be: Any
@@ -248,11 +238,12 @@ def _ranking(pairs: list[Pair], weights: Weights) -> list[dict[str, Any]]:
 def _city(settings: Sequence[SourceLike], pairs: list[Pair], options: SummaryOptions
           ) -> tuple[CitySimulation | None, str | None, str | None]:
     """The paired city simulation, the city file's path, and why there is none."""
+    _ = page_translator()
     source = next((s for s in settings if s.path == CITY_FILE), None)
     if source is None:
-        return None, None, f"no {CITY_FILE} in the procedures folder"
+        return None, None, _("no {file} in the procedures folder").format(file=CITY_FILE)
     if options.city_replications < 2 or not pairs:
-        return None, source.path, "city simulation not asked for"
+        return None, source.path, _("city simulation not asked for")
     try:
         city = load_city_scenario_text(source.data.decode("utf-8"), source.path)
         return simulate_city_pair(pairs, city, options.city_replications), source.path, None
