@@ -141,3 +141,14 @@ def test_any_edit_gives_located_problems_or_a_scenario(tmp_path: Path, band: int
             for problem in error.problems:
                 assert isinstance(problem, Problem) and problem.message
                 assert problem.file == str(path) and problem.line >= 0
+
+
+def test_validate_names_a_national_scenario_as_such() -> None:
+    from typer.testing import CliRunner
+
+    from bpr.cli import app
+
+    result = CliRunner().invoke(app, ["validate", str(NATIONAL)])
+    assert result.exit_code == 1
+    assert "looks like a national scenario" in result.output
+    assert "tetsuzuki run national --national FILE" in result.output
