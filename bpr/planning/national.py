@@ -36,6 +36,7 @@ __all__ = [
     "BandRecord",
     "NationalRow",
     "NationalSummary",
+    "national_savings",
     "national_summary",
     "national_table",
 ]
@@ -224,4 +225,29 @@ def national_table(summary: NationalSummary, *, band: str | None = None) -> list
                     "resident_hours": mean("resident_hours"),
                     "peak_wait_p90_min": None if r.peak_wait_p90 is None else round(r.peak_wait_p90, 1),
                     "peak_wait_procedure": r.peak_wait_procedure or ""})
+    return out
+
+
+def national_savings(summary: NationalSummary, *, before: str = "as-is", after: str = "to-be"
+                     ) -> list[dict[str, Any]]:
+    """The nation's headline per online share of ``after``: ``before`` − ``after`` per year
+    (positive: removed or freed) for sheets, paper steps, staff FTE and resident hours
+    (means over replications); ``before`` is taken at the same share when it was swept at
+    it, else its single result."""
+    out = []
+    for row in summary.rows:
+        if row.band != "total" or row.version != after:
+            continue
+        try:
+            base = summary.row("total", before, row.online_share)
+        except KeyError:
+            try:
+                base = summary.row("total", before, None)
+            except KeyError:
+                continue
+        item: dict[str, Any] = {"online_share": row.online_share}
+        for name in ("sheets", "paper_steps", "fte", "resident_hours"):
+            a, b = base.total[name].mean, row.total[name].mean
+            item[name] = None if a is None or b is None else a - b
+        out.append(item)
     return out

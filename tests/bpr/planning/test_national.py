@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from bpr.planning.national import BandRecord, national_summary, national_table
+from bpr.planning.national import BandRecord, national_savings, national_summary, national_table
 from bpr.sim.national import load_national_text
 
 NATIONAL = """
@@ -89,3 +89,13 @@ def test_the_table_has_a_row_per_band_version_and_share_with_the_totals() -> Non
         ("small", "to-be", "0.5"), ("large", "to-be", "0.5"), ("total", "to-be", "0.5")]
     assert national_table(summary, band="total")[0]["staff_fte"] == pytest.approx(37.5)
     assert not summary.source_verified
+
+
+def test_the_national_savings_are_as_is_minus_to_be_at_each_share() -> None:
+    summary = national_summary(load_national_text(NATIONAL), RECORDS, fte_hours=100.0)
+    (saved,) = national_savings(summary)
+    assert saved["online_share"] == 0.5
+    # staff hours: as-is 3750, to-be 3*70 + 2*600 = 1410 -> 23.4 FTE freed at 100 h
+    assert saved["fte"] == pytest.approx((3750 - 1410) / 100)
+    # sheets: as-is 375; to-be 3*(1+5, 3+5)/.. -> 3*7 + 2*60 = 141
+    assert saved["sheets"] == pytest.approx(375 - 141)
