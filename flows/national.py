@@ -27,6 +27,7 @@ from prefect.artifacts import create_markdown_artifact
 from prefect.futures import as_completed
 from prefect.runtime import flow_run
 
+from bpr.errors import TetsuzukiError
 from bpr.planning.national import BandRecord, NationalSummary, national_summary, national_table
 from bpr.sim.compiled import channel_kind
 from bpr.sim.national import NationalScenario, load_national_scenario, simulate_band
@@ -49,6 +50,7 @@ __all__ = [
     "NATIONAL_TOTALS_KIND",
     "TARGET_CASES_PER_TASK",
     "NationalItem",
+    "check_bands",
     "national_payload",
     "national_sweep",
     "national_task",
@@ -80,6 +82,18 @@ class NationalItem:
         return f"{self.band}/{self.scenario.name}"
 
 
+def check_bands(national: NationalScenario, bands: Sequence[str] | None) -> None:
+    """Check that every band id asked for is one of the scenario's.
+
+    Raises:
+        TetsuzukiError: an unknown band id (the message lists the known ones).
+    """
+    known = [b.id for b in national.bands]
+    unknown = [b for b in bands or () if b not in known]
+    if unknown:
+        raise TetsuzukiError(f"unknown band id(s): {', '.join(unknown)} (bands: {', '.join(known)})")
+
+
 def plan_items(national: NationalScenario, versions: Sequence[LoadedVersion],
                online_shares: tuple[float, ...], replications: int, *,
                bands: Sequence[str] | None = None, **overrides: Any) -> list[NationalItem]:
@@ -95,8 +109,9 @@ def plan_items(national: NationalScenario, versions: Sequence[LoadedVersion],
 
     Raises:
         ScenarioError: an override or share is invalid.
-        KeyError: an unknown band id.
+        TetsuzukiError: an unknown band id.
     """
+    check_bands(national, bands)
     chosen = [national.band(b) for b in bands] if bands else list(national.bands)
     base = national.scenario.with_overrides(**overrides)
     by_procedure: dict[str, list[LoadedVersion]] = {}

@@ -45,11 +45,14 @@ def run_national(
 ) -> None:
     """Simulate every municipality of Japan by population band on Dask; the national totals
     go to the store (see `tetsuzuki national`)."""
+    from bpr.sim.national import load_national_scenario
     from flows.common import make_task_runner
-    from flows.national import TARGET_CASES_PER_TASK, national_sweep
+    from flows.national import BUILTIN_NATIONAL, TARGET_CASES_PER_TASK, check_bands, national_sweep
     from flows.server import prefect_api
     from flows.simulate import DEFAULT_ONLINE_SHARES
 
+    # Mistakes in the scenario file or the band ids are reported before anything starts.
+    check_bands(load_national_scenario(national or BUILTIN_NATIONAL), band)
     runner = make_task_runner("dask", workers=workers, dask_address=dask_address)
     with prefect_api():
         run_id = national_sweep.with_options(task_runner=runner)(

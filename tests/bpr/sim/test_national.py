@@ -152,3 +152,17 @@ def test_validate_names_a_national_scenario_as_such() -> None:
     assert result.exit_code == 1
     assert "looks like a national scenario" in result.output
     assert "tetsuzuki run national --national FILE" in result.output
+
+
+def test_an_unknown_band_is_a_clean_error_naming_the_bands() -> None:
+    from typer.testing import CliRunner
+
+    from bpr.cli import app
+
+    from bpr.errors import TetsuzukiError
+
+    result = CliRunner().invoke(app, ["run", "national", "--band", "p1m"])
+    assert isinstance(result.exception, TetsuzukiError)
+    assert "unknown band id(s): p1m" in str(result.exception) and "p0-5k" in str(result.exception)
+    result = CliRunner().invoke(app, ["run", "national", "--national", str(ROOT / "README.md")])
+    assert isinstance(result.exception, InvalidModelError)
