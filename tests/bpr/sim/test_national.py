@@ -158,7 +158,6 @@ def test_an_unknown_band_is_a_clean_error_naming_the_bands() -> None:
     from typer.testing import CliRunner
 
     from bpr.cli import app
-
     from bpr.errors import TetsuzukiError
 
     result = CliRunner().invoke(app, ["run", "national", "--band", "p1m"])
