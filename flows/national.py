@@ -268,15 +268,16 @@ def national_sweep(national_file: str | None = None,
     with store.hold(run_id), recorded_run(store, run_id):
         futures = {national_task.submit(national, t): t for t in tasks}
         for future in as_completed(list(futures)):
-            for item, results in zip(futures[future], future.result(), strict=True):
-                v = item.version
-                store.put_simulation_result(
-                    run_id, version_hash=v.content_hash, procedure_id=v.model.id,
-                    version=v.model.version, name=v.model.name, canonical_json=v.canonical_json,
-                    scenario_key=item.scenario_key, batch=0, replications=item.replications,
-                    results={"band": item.band, "online_share": item.online_share,
+            # One transaction per task: its items are stored together or not at all.
+            store.put_simulation_results(run_id, [
+                {"version_hash": item.version.content_hash, "procedure_id": item.version.model.id,
+                 "version": item.version.model.version, "name": item.version.model.name,
+                 "canonical_json": item.version.canonical_json, "scenario_key": item.scenario_key,
+                 "batch": 0, "replications": item.replications,
+                 "results": {"band": item.band, "online_share": item.online_share,
                              "scenario": item.scenario.model_dump(mode="json"),
-                             "replications": results})
+                             "replications": results}}
+                for item, results in zip(futures[future], future.result(), strict=True)])
         summary = national_summary(national, _records(store, run_id))
         store.put_analysis_result(run_id, NATIONAL_TOTALS_KIND, "summary", summary.model_dump(mode="json"))
     store.close()
