@@ -15,13 +15,15 @@ Prints simulated cases per CPU second and per wall second (min and median of
 from the measured per-task cost. The projection model::
 
     h   = (2 × (W2 − F) − C) / n        overhead per task (worker-seconds), from run 2
-    T64 = F + max(L, (C + n × h) / 64)
+    T64 = F + max(L, (C + n × h) / 64, S)
 
 with W2 the median wall of run 2, F the median fixed cost (run 3), C the summed task
-CPU (run 1, median), L the longest task, n the number of tasks: the tasks spread evenly
-over 64 workers (the packing puts the largest first), nothing else shared (scheduler,
-store writes and network beyond what h already holds are not modelled). On this shared
-2-core machine other processes' load enters every figure.
+CPU (run 1, median), L the longest task, n the number of tasks and S the CPU of the flow's
+own process in run 2 (median: Prefect's task bookkeeping, receiving results, store
+writes), which does not spread over workers: the tasks spread evenly over 64 workers
+(the packing puts the largest first), the flow's process is one, nothing else is shared
+(scheduler and network beyond what h already holds are not modelled). On this shared
+2-core machine other processes' load enters every figure, h most of all.
 
 Usage::
 
@@ -154,10 +156,12 @@ def main() -> None:
     c_sum, longest, n = sum(median_run), max(median_run), len(median_run)
     w2, f = statistics.median(walls2), statistics.median(fixed)
     h = max(0.0, (2 * (w2 - f) - c_sum) / n)
-    t_cores = f + max(longest, (c_sum + n * h) / args.cores)
+    serial = statistics.median(flow_cpu)
+    t_cores = f + max(longest, (c_sum + n * h) / args.cores, serial)
     print(f"per-task cost: {n} tasks, compute C = {c_sum:.2f} CPU s (longest L = {longest:.2f} s, "
           f"mean {c_sum / n:.3f} s), overhead h = {h:.3f} worker-s per task, fixed F = {f:.2f} s")
-    print(f"projection on {args.cores} cores: T = F + max(L, (C + n·h)/{args.cores}) = {t_cores:.1f} s "
+    print(f"projection on {args.cores} cores: T = F + max(L, (C + n·h)/{args.cores}, S = {serial:.2f} s) "
+          f"= {t_cores:.1f} s "
           f"wall ({cases / t_cores:,.0f} cases/s)")
 
 
