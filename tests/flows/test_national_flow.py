@@ -57,7 +57,9 @@ def test_three_bands_on_dask_give_the_in_process_totals(prefect_server: str, tmp
 
     store = Store(url)
     try:
-        assert store.run(run_id).status == RunStatus.COMPLETED
+        run = store.run(run_id)
+        assert run.status == RunStatus.COMPLETED
+        assert run.tasks_done == run.tasks_expected == len(items)  # the totals are no task
         found = national_payload(store, None)
     finally:
         store.close()
