@@ -23,6 +23,7 @@ from bpr.cli import (
     bpmn_cmd,  # noqa: F401
     catalog_cmd,  # noqa: F401
     models_cmd,  # noqa: F401
+    national_cmd,  # noqa: F401
     plan_cmd,  # noqa: F401
     rank_cmd,  # noqa: F401
     report_cmd,  # noqa: F401

@@ -27,6 +27,7 @@ def _other_kind(file: Path) -> str | None:
     from bpr.model.catalog import Catalog
     from bpr.model.load import read_yaml
     from bpr.planning.weights import Weights
+    from bpr.sim.national import NationalScenario
     from bpr.sim.scenario import Scenario
 
     try:
@@ -39,9 +40,13 @@ def _other_kind(file: Path) -> str | None:
     model_only = keys & (set(ProcedureVersion.model_fields) - {"name", "description"})
     kinds = (("a simulation scenario", Scenario, "tetsuzuki simulate MODEL --scenario FILE"),
              ("a catalog", Catalog, "tetsuzuki catalog --catalog FILE"),
-             ("a ranking weights file", Weights, "tetsuzuki rank --weights FILE"))
-    for name, model, use in kinds:
-        own = keys & (set(model.model_fields) - {"name", "description"})
+             ("a ranking weights file", Weights, "tetsuzuki rank --weights FILE"),
+             ("a national scenario", NationalScenario, "tetsuzuki run national --national FILE"))
+    # The kind sharing the most top-level keys with the file (a catalog and a national
+    # scenario both have reference_population).
+    owned = sorted(((keys & (set(model.model_fields) - {"name", "description"}), name, use)
+                    for name, model, use in kinds), key=lambda k: -len(k[0]))
+    for own, name, use in owned:
         if own and len(own) > len(model_only):
             return f"{name} (it has {', '.join(sorted(own))}), not a procedure model: use it " \
                 f"with `{use}`"

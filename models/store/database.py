@@ -277,6 +277,22 @@ class Store(RunLedger):
                            "stored_at": utc_now()},
                           keys=["run_id", "version_hash", "scenario_key", "batch"])
 
+    def put_simulation_results(self, run_id: int, rows: Sequence[dict[str, Any]]) -> None:
+        """Store several tasks' results (each a dict of :meth:`put_simulation_result`'s
+        keyword arguments) in one transaction: all or none. A national task holds many
+        small items; one commit each would cost more than simulating them."""
+        with self.transaction() as s:
+            for row in rows:
+                self.put_version(row["version_hash"], row["procedure_id"], row["version"],
+                                 row["name"], row["canonical_json"], session=s)
+                insert_ignore(s, SimulationResult.__table__,  # type: ignore[arg-type]
+                              {"run_id": run_id, "version_hash": row["version_hash"],
+                               "procedure_id": row["procedure_id"], "version": row["version"],
+                               "scenario_key": row["scenario_key"], "batch": row["batch"],
+                               "replications": list(row["replications"]),
+                               "results": row["results"], "stored_at": utc_now()},
+                              keys=["run_id", "version_hash", "scenario_key", "batch"])
+
     def simulation_results(self, run_id: int) -> list[SimulationResult]:
         """All stored task results of a run (whatever its status)."""
         with self._sessions() as s:

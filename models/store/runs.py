@@ -26,7 +26,7 @@ from models.store.writes import rowcount
 
 __all__ = ["SUMMARY_KINDS", "RunLedger", "RunView", "process_alive"]
 
-SUMMARY_KINDS = ("ranking",)
+SUMMARY_KINDS = ("ranking", "national-totals")
 """Analysis result kinds that summarise a run rather than complete one of its tasks."""
 
 

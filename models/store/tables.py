@@ -62,7 +62,7 @@ class RunStatus:
 
 
 STORED_STATUSES = (RunStatus.RUNNING, RunStatus.COMPLETED, RunStatus.FAILED)
-RUN_KINDS = ("simulate", "analyze")
+RUN_KINDS = ("simulate", "analyze", "national")
 
 JSONDocument = JSON().with_variant(JSONB(), "postgresql")
 """JSON column: ``JSONB`` on PostgreSQL, JSON elsewhere."""
