@@ -55,6 +55,7 @@ from bpr.model.load import load_procedure_text
 from bpr.planning.figures import version_figures
 from bpr.render.diagram import diagram, render
 from bpr.render.diagram_diff import diff_diagram, marker_text
+from bpr.render.print_doc import PRINT_DOCUMENT, PrintedProcedure, page_rules, print_document, with_page_rules
 from models.procedure import ProcedureVersion
 
 __all__ = [
@@ -471,6 +472,7 @@ def build_site(sources: ReportSources, simulation: SimulationResults | None = No
         catalog=sources.catalog.path if sources.catalog else None,
         generator=generator_versions(), sources=sources.files, simulation=simulation is not None, root="")
     files["index.html"] = index.encode("utf-8")
+    _add_print_files(files, sources)
     manifest = {
         "format": REPORT_FORMAT,
         "generator": generator_versions(),
@@ -482,6 +484,20 @@ def build_site(sources: ReportSources, simulation: SimulationResults | None = No
     text = json.dumps(manifest, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
     files[MANIFEST] = text.encode("utf-8")
     return BuiltReport(dict(sorted(files.items())), errors, sources.catalog_error)
+
+
+def _add_print_files(files: dict[str, bytes], sources: ReportSources) -> None:
+    """Printing (:mod:`bpr.render.print_doc`): each procedure page gets the running headers
+    of its printed pages, and ``print.html`` joins all pages into one document."""
+    printed = [PrintedProcedure(p.id, tuple((label, sha256(f.data)) for label, f in
+                                            (("as-is", p.as_is), ("to-be", p.to_be)) if f is not None))
+               for p in sources.procedures]
+    for proc in printed:
+        path = f"procedures/{proc.id}.html"
+        if path in files:
+            page = with_page_rules(files[path].decode("utf-8"), page_rules(proc, "procedure", "body"))
+            files[path] = page.encode("utf-8")
+    files[PRINT_DOCUMENT] = print_document(files, printed)
 
 
 def _procedure_part(proc: ProcedureSources, sim: list[dict[str, Any]] | None, simulation_given: bool,
