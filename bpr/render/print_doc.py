@@ -118,8 +118,11 @@ _HREF = re.compile(r'(\shref=")([^"#]*)(#[^"]*)?"')
 
 
 def _section(page: str, key: str, anchors: Mapping[str, str], root: str) -> str:
-    """The ``<main>`` content of ``page`` with ids made unique (prefixed with ``key``) and
-    links to other pages of the site replaced by links into the print document."""
+    """The ``<main>`` content of ``page`` with ids made unique (prefixed with ``key``),
+    links to other pages of the site replaced by links into the print document, and links
+    to other files of the report (diagrams, the manifest) by their path relative to the
+    report, as ``data-file`` (printed after the link text; a link would become an
+    absolute ``file://`` address of wherever the document was printed)."""
     found = _MAIN.search(page)
     body = found.group(1) if found else ""
     body = _ID.sub(lambda m: f'{m.group(1)}id="{key}--{m.group(2)}"', body)
@@ -134,7 +137,7 @@ def _section(page: str, key: str, anchors: Mapping[str, str], root: str) -> str:
             inner = (match.group(3) or "#")[1:]
             anchor = f"{anchors[resolved]}--{inner}" if inner else anchors[resolved]
             return f'{match.group(1)}#{anchor}"'
-        return f'{match.group(1)}{resolved}{match.group(3) or ""}"'
+        return f' data-file="{resolved}{match.group(3) or ""}"'
 
     return _HREF.sub(link, body)
 

@@ -19,6 +19,7 @@ from bpr.cli import app
 from bpr.render.pdf import A3_LANDSCAPE, pdf_facts
 from bpr.render.print_doc import PRINT_DOCUMENT, SHORT_HASH, PrintedProcedure, css_string, page_rules
 from bpr.render.report import ReportSources, build_report, read_sources
+from tests.bpr.render.test_output_files import run
 from tests.bpr.render.test_report import EXAMPLE, make_procedures
 
 
@@ -78,11 +79,12 @@ def test_print_document_holds_every_page_in_order_with_links_inside(
     ids = doc.xpath("//*[not(ancestor-or-self::svg)]/@id")  # Graphviz repeats its own in each drawing
     assert len(ids) == len(set(ids)), "the pages' ids are unique in the print document"
     links = doc.xpath("//a/@href")
-    assert not [h for h in links if h.endswith(".html")], "no link leaves the document for a page"
+    assert all(h.startswith("#") for h in links), "links stay inside the document"
     for href in (h for h in links if h.startswith("#")):
         assert doc.xpath(f"//*[@id='{href[1:]}']"), f"{href} leads nowhere"
     assert "#proc-0" in links  # the index links to the procedure's section
-    assert "diagrams/child-allowance-claim.as-is.svg" in links  # files: relative to the report
+    files = doc.xpath("//a/@data-file")  # files of the report: their path, relative to it
+    assert "diagrams/child-allowance-claim.as-is.svg" in files
     assert not doc.xpath("//script")
     assert text.count("<svg") == 6
 
@@ -122,3 +124,17 @@ def test_diagram_pdf_is_one_a3_page_and_reproducible(tmp_path: Path, diff: bool)
     width, height = facts.page_sizes[0]
     assert sorted((width, height)) == pytest.approx(sorted(A3_LANDSCAPE), abs=0.5)  # A3, 297 × 420 mm
     assert "SHA-256" in PdfReader(io.BytesIO(outputs[0])).pages[0].extract_text()  # the drawing is on it
+
+
+def test_report_pdf_without_chromium_names_what_is_missing_and_writes_nothing(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    root = make_procedures(tmp_path / "procedures", golden=False, broken=False)
+    monkeypatch.setattr("bpr.render.pdf.CHROMIUM_NAMES", ("no-such-chromium",))  # none on PATH
+    out = tmp_path / "report"
+    code, _, err = run(["report", str(out), "--pdf", "--procedures", str(root), "--simulation", "none"],
+                       capsys, monkeypatch)
+    assert code == 1
+    assert "Chromium is not installed (none of no-such-chromium is on PATH)" in err
+    assert "apt-get install chromium" in err
+    assert "Traceback" not in err
+    assert not out.exists()

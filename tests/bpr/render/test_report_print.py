@@ -20,12 +20,13 @@ import pytest
 from lxml import html as lxml_html
 from pypdf import PdfReader
 
-from bpr.render.pdf import A3_LANDSCAPE, PDF_FILE, pdf_facts, print_report
+from bpr.render.pdf import A3_LANDSCAPE, PDF_FILE, normalise, pdf_facts, print_html, print_report
 from bpr.render.print_doc import PRINT_DOCUMENT
 from bpr.render.publish import read_folder
 from bpr.render.report import MANIFEST, build_report, read_sources
 from bpr.render.verify import verify_report
 from tests.bpr.render.conftest import RunChromium
+from tests.bpr.render.test_output_files import run
 
 MEASURE = """
 <script>
@@ -196,3 +197,37 @@ def test_verify_names_a_pdf_printed_from_another_document(printed_site: Path, tm
     forged = with_pdf({k: v for k, v in present.items() if k != PDF_FILE}, other, MANIFEST)
     result = verify_report(forged, read_sources(printed_site.parent / "procedures"))
     assert PDF_FILE in result.stale and not result.ok
+
+
+def test_report_command_writes_the_pdf_and_verify_passes(
+        printed_site: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    root = printed_site.parent / "procedures"
+    out = tmp_path / "report"
+    code, said, err = run(["report", str(out), "--pdf", "--procedures", str(root), "--simulation", "none"],
+                          capsys, monkeypatch)
+    assert code == 0, err
+    pages = pdf_facts((out / PDF_FILE).read_bytes()).pages
+    assert f"wrote {out / PDF_FILE} ({pages} pages" in said
+    assert (out / PDF_FILE).read_bytes() == (printed_site / PDF_FILE).read_bytes()  # same sources, same PDF
+    code, said, err = run(["verify", str(out), "--procedures", str(root)], capsys, monkeypatch)
+    assert code == 0, said + err
+    (out / PDF_FILE).write_bytes((out / PDF_FILE).read_bytes() + b"\n%edited\n")
+    code, said, err = run(["verify", str(out), "--procedures", str(root)], capsys, monkeypatch)
+    assert code == 1 and f"changed: {PDF_FILE}" in said
+
+
+def test_normalise_removes_what_differs_between_two_printings(printed_site: Path, tmp_path: Path) -> None:
+    """Chromium writes the time of printing and DOM node counters (which differ by an offset
+    from run to run) into the PDF: the normalised bytes do not depend on them."""
+    raw = print_html(printed_site / PRINT_DOCUMENT)
+    assert re.search(rb"/CreationDate \(D:\d{14}", raw) and re.search(rb"\(node\d{8}\)", raw)
+    later = re.sub(rb"/(CreationDate|ModDate) \(D:\d{14}", rb"/\1 (D:20991231235959", raw)
+    later = re.sub(rb"\(node(\d{8})\)", lambda m: b"(node%08d)" % (int(m.group(1)) + 7), later)
+    assert later != raw and len(later) == len(raw)
+    digest = "0" * 64
+    first, second = normalise(raw, digest, "Chromium"), normalise(later, digest, "Chromium")
+    assert first == second
+    facts = pdf_facts(first)
+    assert (facts.print_sha256, facts.printer) == (digest, "Chromium")
+    assert facts.pages == len(PdfReader(printed_site / PDF_FILE).pages)
