@@ -237,8 +237,10 @@ def pdf_facts(data: bytes) -> PdfFacts:
         info: Mapping[str, Any] = reader.metadata or {}
         sizes = tuple((round(float(p.mediabox.width), 1), round(float(p.mediabox.height), 1))
                       for p in reader.pages)
-    except (PyPdfError, ValueError, KeyError, TypeError, AttributeError) as exc:
-        raise ChromiumError(f"not a readable PDF: {exc}") from None
+    except (PyPdfError, ArithmeticError, LookupError, TypeError, ValueError, AttributeError,
+            AssertionError, RecursionError, OSError) as exc:
+        # A PDF from the report folder is input: whatever pypdf trips over, say so.
+        raise ChromiumError(f"not a readable PDF: {type(exc).__name__}: {exc}") from None
     sha = info.get(_PRINT_KEY)
     printer = info.get(_PRINTER_KEY)
     return PdfFacts(len(sizes), str(sha) if sha is not None else None,

@@ -3,20 +3,21 @@ diagram PDF on one A3 page (bpr.render.print_doc, bpr.render.pdf)."""
 
 from __future__ import annotations
 
+import functools
 import io
 import re
 import shutil
 from pathlib import Path
 
 import pytest
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lxml import html as lxml_html
 from pypdf import PdfReader
 from typer.testing import CliRunner
 
 from bpr.cli import app
-from bpr.render.pdf import A3_LANDSCAPE, pdf_facts
+from bpr.render.pdf import A3_LANDSCAPE, ChromiumError, fit_page, pdf_facts
 from bpr.render.print_doc import PRINT_DOCUMENT, SHORT_HASH, PrintedProcedure, css_string, page_rules
 from bpr.render.report import ReportSources, build_report, read_sources
 from tests.bpr.render.test_output_files import run
@@ -138,3 +139,34 @@ def test_report_pdf_without_chromium_names_what_is_missing_and_writes_nothing(
     assert "apt-get install chromium" in err
     assert "Traceback" not in err
     assert not out.exists()
+
+
+@functools.cache
+def small_pdf() -> bytes:
+    from bpr.model.load import load_procedure
+    from bpr.render.diagram import diagram, render
+
+    return fit_page(render(diagram(load_procedure(EXAMPLE / "as-is.yaml")), "pdf"))
+
+
+def spliced(pdf: bytes, cut: int, length: int, junk: bytes) -> bytes:
+    """``pdf`` with ``length`` bytes at ``cut`` replaced by ``junk``."""
+    cut %= len(pdf)
+    return pdf[:cut] + junk + pdf[cut + length:]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.one_of(
+    st.binary(max_size=600),
+    st.builds(lambda cut, at, junk: spliced(small_pdf(), cut, at, junk),
+              st.integers(0, 10**6), st.integers(0, 64), st.binary(max_size=16)),
+))
+def test_a_pdf_in_the_folder_is_read_or_refused_by_name(data: bytes) -> None:
+    """`verify` reads report.pdf from a folder anyone may have edited: any bytes give its
+    facts or a ChromiumError saying it is no readable PDF, never another exception."""
+    try:
+        facts = pdf_facts(data)
+    except ChromiumError as exc:
+        assert str(exc).startswith("not a readable PDF")
+    else:
+        assert facts.pages == len(facts.page_sizes) >= 0
