@@ -10,6 +10,7 @@ with the print rules of ``style.css`` applied. The PDF is read with pypdf.
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import re
 import shutil
@@ -231,3 +232,13 @@ def test_normalise_removes_what_differs_between_two_printings(printed_site: Path
     facts = pdf_facts(first)
     assert (facts.print_sha256, facts.printer) == (digest, "Chromium")
     assert facts.pages == len(PdfReader(printed_site / PDF_FILE).pages)
+
+
+def test_a_procedure_page_printed_from_the_browser_has_the_same_layout(printed_site: Path) -> None:
+    """Printing one page (Ctrl+P in the browser) gives A4 text pages, one A3 page per
+    diagram, and the procedure's running header on every page."""
+    reader = PdfReader(io.BytesIO(print_html(printed_site / "procedures" / "child-allowance-claim.html")))
+    wide = [float(p.mediabox.width) > float(p.mediabox.height) for p in reader.pages]
+    assert sum(wide) == 3 and wide[0] is False
+    for page in reader.pages:
+        assert "手続ID:child-allowance-claim" in re.sub(r"\s+", "", page.extract_text())
