@@ -31,6 +31,7 @@ from bpr.i18n import translator
 __all__ = [
     "PRINT_DOCUMENT",
     "PrintedProcedure",
+    "common_rules",
     "css_string",
     "page_rules",
     "print_document",
@@ -85,6 +86,17 @@ def _header(proc: PrintedProcedure, only: str | None = None) -> str:
 
 
 _A3 = "size: A3 landscape; margin: 14mm 12mm 12mm;"
+
+
+def common_rules(generator: str) -> str:
+    """CSS for every printed page of the report: the report's name at the top left (a
+    procedure's pages replace it with theirs) and, at the bottom left, ``generator`` (the
+    tetsuzuki version) and how to check the files; the page number is ``style.css``'s."""
+    _ = translator("ja")
+    footer = f"{generator} ・ {_('every file is checked against its SHA-256 in manifest.json')}"
+    title = _("BPR auditors' report")
+    return (f"@page {{ @top-left {{ content: {css_string(title)}; }} "
+            f"@bottom-left {{ content: {css_string(footer)}; }} }}\n")
 
 
 def page_rules(proc: PrintedProcedure, name: str, scope: str, ids: str = "") -> str:
@@ -147,7 +159,7 @@ def _css_name(index: int) -> str:
 
 
 def print_document(files: Mapping[str, bytes], procedures: Sequence[PrintedProcedure],
-                   title: str | None = None) -> bytes:
+                   title: str | None = None, common: str = "") -> bytes:
     """The whole report as one HTML document for printing.
 
     Args:
@@ -155,6 +167,7 @@ def print_document(files: Mapping[str, bytes], procedures: Sequence[PrintedProce
             any other top-level page, ``procedures/<id>.html`` and ``style.css``.
         procedures: the procedures in report order (those without a page are skipped).
         title: the document's title (the PDF's title); default: the report's.
+        common: CSS for every page (:func:`common_rules`).
     """
     _ = translator("ja")
     title = title or _("BPR auditors' report")
@@ -165,7 +178,7 @@ def print_document(files: Mapping[str, bytes], procedures: Sequence[PrintedProce
     procs = [p for p in procedures if f"procedures/{p.id}.html" in files]
     for i, proc in enumerate(procs):
         keys[f"procedures/{proc.id}.html"] = f"proc-{i}"
-    rules = [".print-section { break-before: page; }",
+    rules = [common, ".print-section { break-before: page; }",
              ".print-section:first-child { break-before: auto; }"]
     sections = []
     for path in pages:

@@ -55,7 +55,14 @@ from bpr.model.load import load_procedure_text
 from bpr.planning.figures import version_figures
 from bpr.render.diagram import diagram, render
 from bpr.render.diagram_diff import diff_diagram, marker_text
-from bpr.render.print_doc import PRINT_DOCUMENT, PrintedProcedure, page_rules, print_document, with_page_rules
+from bpr.render.print_doc import (
+    PRINT_DOCUMENT,
+    PrintedProcedure,
+    common_rules,
+    page_rules,
+    print_document,
+    with_page_rules,
+)
 from models.procedure import ProcedureVersion
 
 __all__ = [
@@ -492,12 +499,15 @@ def _add_print_files(files: dict[str, bytes], sources: ReportSources) -> None:
     printed = [PrintedProcedure(p.id, tuple((label, sha256(f.data)) for label, f in
                                             (("as-is", p.as_is), ("to-be", p.to_be)) if f is not None))
                for p in sources.procedures]
+    common = common_rules(f"tetsuzuki {generator_versions()['tetsuzuki']}")
+    for path in [p for p in files if p.endswith(".html") and "/" not in p]:
+        files[path] = with_page_rules(files[path].decode("utf-8"), common).encode("utf-8")
     for proc in printed:
         path = f"procedures/{proc.id}.html"
         if path in files:
-            page = with_page_rules(files[path].decode("utf-8"), page_rules(proc, "procedure", "body"))
-            files[path] = page.encode("utf-8")
-    files[PRINT_DOCUMENT] = print_document(files, printed)
+            rules = common + page_rules(proc, "procedure", "body")
+            files[path] = with_page_rules(files[path].decode("utf-8"), rules).encode("utf-8")
+    files[PRINT_DOCUMENT] = print_document(files, printed, common=common)
 
 
 def _procedure_part(proc: ProcedureSources, sim: list[dict[str, Any]] | None, simulation_given: bool,

@@ -55,8 +55,9 @@ def test_procedure_pages_carry_their_running_headers(site: dict[str, bytes]) -> 
     sources = dict(re.findall(r"<tr><td><code>([^<]*)</code></td><td><code>([0-9a-f]{64})</code>", page))
     as_is = sources["childcare/child-allowance-claim/as-is.yaml"]
     to_be = sources["childcare/child-allowance-claim/to-be.yaml"]
-    headers = [css_unescape(h) for h in re.findall(r'content: ("[^"]*")', style)]
-    text_header = headers[0]
+    found = re.search(r'@page procedure \{ @top-left \{ content: ("[^"]*")', style)
+    assert found, style
+    text_header = css_unescape(found.group(1))
     assert text_header.startswith("手続ID: child-allowance-claim")
     assert as_is[:SHORT_HASH] in text_header and to_be[:SHORT_HASH] in text_header
     assert as_is in page and to_be in page  # the full hashes are on the page

@@ -130,7 +130,8 @@ def test_the_ecrs_audit_notes_column_is_not_squeezed(measured: dict[str, dict[st
 
 # --------------------------------------------------------------------------- the PDF
 
-HEADER_FOOTER = re.compile(r"(手続\s*ID:.*|手続\s*BPR 監査報告|\d+ / \d+|tetsuzuki ・.*)")
+HEADER_FOOTER = re.compile(r"手続\s*ID:.*|手続\s*BPR 監査報告|(\d+ / \d+)?tetsuzuki \S+ ・.*")
+"""Lines of the running header and footer in a page's extracted text."""
 
 
 def test_pdf_pages_a4_text_a3_diagrams_none_blank(printed_site: Path) -> None:
