@@ -4,11 +4,13 @@
 sheet into a temporary folder, prints it with Debian's ``chromium`` (``--headless
 --print-to-pdf --no-pdf-header-footer``, its own temporary profile, a timeout) and
 normalises the result (:func:`normalise`): Chromium writes the time of printing
-(``/CreationDate``, ``/ModDate``); the PDF is rewritten with ``pypdf`` with fixed dates, a
-file identifier derived from its content, and two entries of its own in the document
+(``/CreationDate``, ``/ModDate``) and ids of tagged-PDF structure elements that shift from
+run to run; they are fixed in place, and an incremental update appended to the PDF gives
+it a file identifier derived from its content and two entries of its own in the document
 information: ``/TetsuzukiPrintDocument`` (the SHA-256 of the ``print.html`` it was printed
 from) and ``/TetsuzukiPrinter`` (Chromium's version). Printing the same document twice with
-the same Chromium gives the same bytes.
+the same Chromium gives the same bytes. ``tetsuzuki diagram --format pdf`` puts Graphviz's
+drawing on one A3 page with pypdf (:func:`fit_page`).
 
 The manifest lists ``report.pdf`` among the files and describes it in a ``pdf`` object
 (:func:`pdf_entry`: file, SHA-256, pages, print document and its SHA-256, printer), every
