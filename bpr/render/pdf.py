@@ -271,7 +271,8 @@ def with_pdf(files: Mapping[str, bytes], data: bytes,
 
 
 def print_report(files: Mapping[str, bytes], *, timeout: float = PRINT_TIMEOUT) -> bytes:
-    """Print the report's ``print.html`` (with its style sheet) to a reproducible PDF.
+    """Print the report's ``print.html`` (with the report's other files beside it: the
+    style sheet, images) to a reproducible PDF.
 
     Raises:
         ChromiumError: Chromium is missing or failed (the message names what).
@@ -281,8 +282,12 @@ def print_report(files: Mapping[str, bytes], *, timeout: float = PRINT_TIMEOUT) 
     document = files[PRINT_DOCUMENT]
     with tempfile.TemporaryDirectory(prefix="tetsuzuki-print-") as work:
         folder = Path(work)
-        for name in (PRINT_DOCUMENT, "style.css"):
-            (folder / name).write_bytes(files[name])
+        for name, data in files.items():
+            parts = name.split("/")
+            if name != PDF_FILE and not name.startswith("/") and ".." not in parts:
+                target = folder.joinpath(*parts)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(data)
         raw = print_html(folder / PRINT_DOCUMENT, timeout=timeout, executable=exe)
     digest = hashlib.sha256(document).hexdigest()
     data = normalise(raw, digest, printer)

@@ -44,7 +44,10 @@ PRINT_DOCUMENT = "print.html"
 SHORT_HASH = 12
 """Hex digits of a SHA-256 shown in a running header."""
 
-_DIAGRAMS = (("as-is", "diagram-as-is"), ("to-be", "diagram-to-be"), ("diff", "diagram-diff"))
+_DIAGRAMS = (("as-is", "diagram-as-is"), ("to-be", "diagram-to-be"), ("diff", "diagram-diff"),
+             ("changes", "diagram-changes"))
+"""The figures of a procedure page that get an A3 page of their own (a missing one is no
+matter: its rule matches nothing)."""
 
 
 @dataclass(frozen=True)
@@ -78,7 +81,7 @@ def _header(proc: PrintedProcedure, only: str | None = None) -> str:
     labels = {"as-is": _("as-is version"), "to-be": _("to-be version")}
     parts = [f"{_('Procedure ID')}: {proc.id}"]
     for version, digest in proc.versions:
-        if only in (None, "diff") or only == version:
+        if only in (None, "diff", "changes") or only == version:
             parts.append(f"{labels.get(version, version)} SHA-256: {digest[:SHORT_HASH]}")
     if only == "diff":
         parts.append(_("diff diagram"))
@@ -127,6 +130,7 @@ _MAIN = re.compile(r"<main>\n?(.*)</main>", re.S)
 _ID = re.compile(r'(\s)id="([^"]*)"')
 _HASH_REF = re.compile(r'((?:\s|:)href="#|url\(#)')
 _HREF = re.compile(r'(\shref=")([^"#]*)(#[^"]*)?"')
+_SRC = re.compile(r'(\ssrc=")([^"]*)"')
 
 
 def _section(page: str, key: str, anchors: Mapping[str, str], root: str) -> str:
@@ -151,7 +155,12 @@ def _section(page: str, key: str, anchors: Mapping[str, str], root: str) -> str:
             return f'{match.group(1)}#{anchor}"'
         return f' data-file="{resolved}{match.group(3) or ""}"'
 
-    return _HREF.sub(link, body)
+    def source(match: re.Match[str]) -> str:  # images (charts): relative to the report
+        target = match.group(2)
+        resolved = target[len(root):] if root and target.startswith(root) else target
+        return f'{match.group(1)}{resolved}"'
+
+    return _SRC.sub(source, _HREF.sub(link, body))
 
 
 def _css_name(index: int) -> str:

@@ -18,7 +18,14 @@ from typer.testing import CliRunner
 
 from bpr.cli import app
 from bpr.render.pdf import A3_LANDSCAPE, ChromiumError, fit_page, pdf_facts
-from bpr.render.print_doc import PRINT_DOCUMENT, SHORT_HASH, PrintedProcedure, css_string, page_rules
+from bpr.render.print_doc import (
+    PRINT_DOCUMENT,
+    SHORT_HASH,
+    PrintedProcedure,
+    css_string,
+    page_rules,
+    print_document,
+)
 from bpr.render.report import ReportSources, build_report, read_sources
 from tests.bpr.render.test_output_files import run
 from tests.bpr.render.test_report import EXAMPLE, make_procedures
@@ -171,3 +178,17 @@ def test_a_pdf_in_the_folder_is_read_or_refused_by_name(data: bytes) -> None:
         assert str(exc).startswith("not a readable PDF")
     else:
         assert facts.pages == len(facts.page_sizes) >= 0
+
+
+def test_images_and_links_of_a_page_resolve_from_the_print_document() -> None:
+    """A procedure page's image (a chart) and file links point one folder up; in the print
+    document, which sits at the top of the report, they are relative to the report."""
+    page = ('<html><head></head><body><main>\n<figure class="chart"><img src="../charts/p.svg" alt="x">'
+            '<figcaption><a href="../charts/p.svg">SVG</a> <a href="../index.html">一覧</a></figcaption>'
+            '</figure>\n</main></body></html>')
+    files = {"index.html": b"<html><head></head><body><main>\n<h1>i</h1>\n</main></body></html>",
+             "procedures/p.html": page.encode()}
+    doc = lxml_html.fromstring(print_document(files, [PrintedProcedure("p", ())]))
+    assert doc.xpath("//section[@id='proc-0']//img/@src") == ["charts/p.svg"]
+    assert doc.xpath("//section[@id='proc-0']//a/@data-file") == ["charts/p.svg"]
+    assert doc.xpath("//section[@id='proc-0']//a/@href") == ["#page-index"]
