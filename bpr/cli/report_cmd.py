@@ -24,6 +24,7 @@ from bpr.render.diagram import DiagramFormat, diagram, render
 from bpr.render.diagram_diff import diff_diagram
 from bpr.render.input_guard import refuse_inputs
 from bpr.render.output_files import OutputError, write_file
+from bpr.render.pdf import A3_LANDSCAPE, PDF_FILE, fit_page, pdf_facts
 from bpr.render.publish import publish_report, read_folder, report_workers, stored_simulation
 from bpr.render.report import MANIFEST, REPORT_FORMAT, read_sources
 from bpr.render.summary import DEFAULT_CITY_REPLICATIONS, SummaryOptions
@@ -81,7 +82,8 @@ def diagram_command(
         "-o", "--output", help="Output file ('-' for standard output); missing folders are "
         "created. Default: <id>.<version>.<format> or <id>.diff.<format> in the current folder.")] = None,
     fmt: Annotated[DiagramFormat | None, typer.Option(
-        "--format", help="svg, png or pdf. Default: from the suffix of -o (.svg, .png or .pdf; "
+        "--format", help="svg, png or pdf (one A3 page, landscape or for a tall drawing portrait, "
+        "the drawing scaled to fit). Default: from the suffix of -o (.svg, .png or .pdf; "
         "another suffix is an error), else svg.")] = None,
 ) -> None:
     """Draw a swimlane diagram of one version, or the diff diagram of two."""
@@ -97,6 +99,8 @@ def diagram_command(
         as_is, to_be = load_procedure(old), load_procedure(new)
         data = render(diff_diagram(as_is, to_be), fmt)
         default = Path(f"{to_be.id}.diff.{fmt.value}")
+    if fmt is DiagramFormat.PDF:
+        data = fit_page(data, A3_LANDSCAPE)  # one A3 page (portrait if taller), not a poster
     if out is not None and str(out) == "-":
         try:
             sys.stdout.buffer.write(data)
@@ -137,17 +141,24 @@ def report(
         "--city-replications", min=0, max=1000,
         help="Paired replications of the summary's city simulation (0: none; 1 is raised to 2).")
     ] = DEFAULT_CITY_REPLICATIONS,
+    pdf: Annotated[bool, typer.Option(
+        "--pdf", help="Also write the whole report as one PDF, report.pdf (A4 text pages, A3 "
+        "landscape diagrams), printed with headless Chromium; listed in manifest.json and "
+        "checked by `tetsuzuki verify`.")] = False,
 ) -> None:
     """Write the auditors' HTML report for the whole catalog, with manifest.json.
 
     Exit status 1 when a model is invalid (the report is written all the same, with the
     errors on the procedure's page) or the catalog cannot be read."""
     options = SummaryOptions(online_share, max(city_replications, 2) if city_replications else 0)
-    done = publish_report(out_dir, procedures, workers, simulation, summary=options)
+    done = publish_report(out_dir, procedures, workers, simulation, summary=options, pdf=pdf)
     run_id = done.simulation_run
     say(f"wrote {len(done.files)} files to {out_dir} "
           f"({'with simulation run ' + str(run_id) if run_id else 'without simulation results'}); "
           f"open {out_dir / 'index.html'}")
+    if PDF_FILE in done.files:
+        say(f"wrote {out_dir / PDF_FILE} ({pdf_facts(done.files[PDF_FILE]).pages} pages, "
+            f"{len(done.files[PDF_FILE]):,} bytes)")
     for left in done.left:
         say(f"warning: {out_dir / left.path} {left.reason}", file=sys.stderr)
     if done.catalog_error:

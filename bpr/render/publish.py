@@ -19,6 +19,7 @@ from typing import Any
 
 from bpr.model.catalog import builtin_root
 from bpr.render.input_guard import refuse_inputs
+from bpr.render.pdf import print_report, with_pdf
 from bpr.render.report import (
     MANIFEST,
     REPORT_FORMAT,
@@ -270,11 +271,14 @@ class Published:
 
 def publish_report(out_dir: Path, procedures: Path | None = None, workers: int = 0,
                    simulation: str = "latest", database_url: str | None = None,
-                   summary: SummaryOptions | None = None) -> Published:
-    """Build the report (with stored simulation results) and write it to ``out_dir``.
+                   summary: SummaryOptions | None = None, pdf: bool = False) -> Published:
+    """Build the report (with stored simulation results) and write it to ``out_dir``;
+    with ``pdf``, also the whole report as one PDF, ``report.pdf``, printed with headless
+    Chromium (:func:`bpr.render.pdf.print_report`) before anything is written.
 
     Raises:
         ReportError: see :func:`write_report` and :func:`stored_simulation`.
+        ChromiumError: ``pdf`` is set and Chromium is missing or failed (nothing written).
         OutputError: the report could not be written (``out_dir`` is left as it was), or
             a report file would replace a source file (:func:`refuse_inputs`).
     """
@@ -283,7 +287,8 @@ def publish_report(out_dir: Path, procedures: Path | None = None, workers: int =
     rows, run_id = stored_simulation(simulation, database_url)
     built = build_site(sources, rows, workers=report_workers(workers, len(sources.procedures)),
                        simulation_run=run_id, summary=summary)
-    refuse_inputs([out_dir.joinpath(*p.split("/")) for p in built.files],
+    files = with_pdf(built.files, print_report(built.files), MANIFEST) if pdf else built.files
+    refuse_inputs([out_dir.joinpath(*p.split("/")) for p in files],
                   [root.joinpath(*p.split("/")) for p in sources.files])
-    left = write_report(out_dir, built.files)
-    return Published(built.files, left, run_id, built.errors, built.catalog_error, root)
+    left = write_report(out_dir, files)
+    return Published(files, left, run_id, built.errors, built.catalog_error, root)

@@ -58,6 +58,14 @@ from bpr.planning.figures import version_figures
 from bpr.render.change_map import change_map
 from bpr.render.diagram import diagram, render
 from bpr.render.diagram_diff import diff_diagram, marker_text
+from bpr.render.print_doc import (
+    PRINT_DOCUMENT,
+    PrintedProcedure,
+    common_rules,
+    page_rules,
+    print_document,
+    with_page_rules,
+)
 from models.procedure import ProcedureVersion
 
 if TYPE_CHECKING:
@@ -527,6 +535,7 @@ def build_site(sources: ReportSources, simulation: SimulationResults | None = No
         catalog=sources.catalog.path if sources.catalog else None, summary=summary_html,
         generator=generator_versions(), sources=sources.files, simulation=simulation is not None, root="")
     files["index.html"] = index.encode("utf-8")
+    _add_print_files(files, sources)
     manifest = {
         "format": REPORT_FORMAT,
         "generator": generator_versions(),
@@ -539,6 +548,23 @@ def build_site(sources: ReportSources, simulation: SimulationResults | None = No
     text = json.dumps(manifest, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
     files[MANIFEST] = text.encode("utf-8")
     return BuiltReport(dict(sorted(files.items())), errors, sources.catalog_error)
+
+
+def _add_print_files(files: dict[str, bytes], sources: ReportSources) -> None:
+    """Printing (:mod:`bpr.render.print_doc`): each procedure page gets the running headers
+    of its printed pages, and ``print.html`` joins all pages into one document."""
+    printed = [PrintedProcedure(p.id, tuple((label, sha256(f.data)) for label, f in
+                                            (("as-is", p.as_is), ("to-be", p.to_be)) if f is not None))
+               for p in sources.procedures]
+    common = common_rules(f"tetsuzuki {generator_versions()['tetsuzuki']}")
+    for path in [p for p in files if p.endswith(".html") and "/" not in p]:
+        files[path] = with_page_rules(files[path].decode("utf-8"), common).encode("utf-8")
+    for proc in printed:
+        path = f"procedures/{proc.id}.html"
+        if path in files:
+            rules = common + page_rules(proc, "procedure", "body")
+            files[path] = with_page_rules(files[path].decode("utf-8"), rules).encode("utf-8")
+    files[PRINT_DOCUMENT] = print_document(files, printed, common=common)
 
 
 def _procedure_part(proc: ProcedureSources, sim: list[dict[str, Any]] | None, simulation_given: bool,

@@ -4,7 +4,8 @@
 the sources (:func:`bpr.render.report.read_sources`). Because the reference is a report rebuilt
 from the sources, not the manifest, editing ``manifest.json`` cannot make a tampered
 report pass; the manifest only serves to tell files edited by hand from files made stale
-by a changed source.
+by a changed source. A ``report.pdf`` the manifest lists is checked without printing again
+(:func:`bpr.render.pdf.check_pdf`).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from bpr.render.pdf import check_pdf
 from bpr.render.report import (
     MANIFEST,
     ReportSources,
@@ -111,6 +113,8 @@ def verify_report(present: Mapping[str, bytes], sources: ReportSources,
         if not manifest_ok:
             notes.append("manifest.json is not a valid manifest")
             recorded = {}
+    pdf = check_pdf(present, recorded if manifest_ok else {}, rebuilt, MANIFEST)  # report.pdf, if listed
+    rebuilt = pdf.expected
     files: dict[str, str] = dict(recorded.get("files", {})) if manifest_ok else {}
     recorded_sources: dict[str, str] = dict(recorded.get("sources", {})) if manifest_ok else {}
     current_sources = sources.files
@@ -144,6 +148,9 @@ def verify_report(present: Mapping[str, bytes], sources: ReportSources,
         removed = sorted(p for p in files if p not in present)
         added = sorted(p for p in present if p not in files and p != MANIFEST)
         stale = sorted([*stale, MANIFEST])
+    changed = sorted({*changed, *pdf.changed})
+    stale = sorted({*stale, *pdf.stale})
+    notes += pdf.notes
     if manifest_ok:
         generator = recorded.get("generator")
         if generator != generator_versions():

@@ -102,7 +102,7 @@ def page(site: dict[str, bytes], path: str) -> str:
 
 def test_site_has_an_index_a_page_per_procedure_and_the_diagrams(site: dict[str, bytes]) -> None:
     expected = {
-        "index.html", "style.css", MANIFEST,
+        "index.html", "style.css", MANIFEST, "print.html",
         "procedures/child-allowance-claim.html", "procedures/not-modelled-yet.html",
         "procedures/golden-lanes.html", "procedures/broken.html",
         *(f"diagrams/{p}.{v}.svg" for p in ("child-allowance-claim", "golden-lanes")

@@ -1,8 +1,9 @@
 """The report in a real browser: headless Chromium renders the index and a procedure page.
 
-Needs Debian's ``chromium`` (installed by ``scripts/setup.sh``); skipped with a reason
-when it is absent. The screenshots are kept in pytest's temporary folder (printed with
-``-s``; ``TETSUZUKI_SCREENSHOTS=DIR`` copies them to DIR for a look).
+Needs Debian's ``chromium`` (installed by ``scripts/setup.sh``): the session fixture
+``chromium`` of ``conftest.py``, skipped with a reason when it is absent. The screenshots
+are kept in pytest's temporary folder (printed with ``-s``; ``TETSUZUKI_SCREENSHOTS=DIR``
+copies them to DIR for a look).
 """
 
 from __future__ import annotations
@@ -10,7 +11,6 @@ from __future__ import annotations
 import os
 import shutil
 import struct
-import subprocess
 import zlib
 from pathlib import Path
 
@@ -19,28 +19,8 @@ from lxml import html as lxml_html
 
 from bpr.render.publish import write_report
 from bpr.render.report import build_report, read_sources
+from tests.bpr.render.conftest import RunChromium
 from tests.bpr.render.test_report import make_procedures
-
-CHROMIUM_FLAGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-    "--hide-scrollbars", "--virtual-time-budget=5000",
-]
-
-
-def chromium() -> str:
-    for name in ("chromium", "chromium-browser"):
-        found = shutil.which(name)
-        if found:
-            return found
-    pytest.skip("Chromium is not installed (scripts/setup.sh installs Debian's chromium)")
-
-
-def run_chromium(args: list[str], profile: Path) -> bytes:
-    profile.mkdir(parents=True, exist_ok=True)
-    done = subprocess.run([chromium(), *CHROMIUM_FLAGS, f"--user-data-dir={profile}", *args],
-                          capture_output=True, timeout=120, check=True)
-    return done.stdout
 
 
 def png_pixels(data: bytes) -> tuple[int, int, bytes]:
@@ -66,8 +46,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
-def test_index_renders_with_japanese_text(site: Path, tmp_path: Path) -> None:
-    dom = run_chromium(["--dump-dom", (site / "index.html").as_uri()], tmp_path / "profile").decode()
+def test_index_renders_with_japanese_text(site: Path, chromium: RunChromium) -> None:
+    dom = chromium(["--dump-dom", (site / "index.html").as_uri()]).decode()
     doc = lxml_html.fromstring(dom)
     assert doc.findtext(".//h1") == "手続BPR 監査報告"
     names = [a.text_content() for a in doc.xpath("//table[@class='index']//a")]
@@ -75,9 +55,9 @@ def test_index_renders_with_japanese_text(site: Path, tmp_path: Path) -> None:
     assert "図の検査用の手続" in names
 
 
-def test_procedure_page_renders_its_svg_diagrams(site: Path, tmp_path: Path) -> None:
+def test_procedure_page_renders_its_svg_diagrams(site: Path, chromium: RunChromium) -> None:
     url = (site / "procedures" / "child-allowance-claim.html").as_uri()
-    dom = run_chromium(["--dump-dom", url], tmp_path / "profile").decode()
+    dom = chromium(["--dump-dom", url]).decode()
     doc = lxml_html.fromstring(dom)
     figures = doc.xpath("//figure[contains(@class, 'diagram')]")
     assert [f.get("id") for f in figures] == ["diagram-as-is", "diagram-to-be", "diagram-changes",
@@ -91,12 +71,11 @@ def test_procedure_page_renders_its_svg_diagrams(site: Path, tmp_path: Path) -> 
             assert "SHA-256" in texts
 
 
-def test_screenshots_are_not_blank(site: Path, tmp_path: Path) -> None:
+def test_screenshots_are_not_blank(site: Path, tmp_path: Path, chromium: RunChromium) -> None:
     keep = os.environ.get("TETSUZUKI_SCREENSHOTS")
     for name, page in [("index", "index.html"), ("procedure", "procedures/child-allowance-claim.html")]:
         shot = tmp_path / f"{name}.png"
-        run_chromium([f"--screenshot={shot}", "--window-size=1400,1800", (site / page).as_uri()],
-                     tmp_path / "profile")
+        chromium([f"--screenshot={shot}", "--window-size=1400,1800", (site / page).as_uri()])
         width, height, pixels = png_pixels(shot.read_bytes())
         assert (width, height) == (1400, 1800)
         # A blank page decompresses to a handful of byte values; a rendered one to many.
