@@ -302,9 +302,19 @@ def read_yaml(text: str, file: str, *, kind: str = "tetsuzuki input file") -> Lo
 
     ``kind`` names the file in messages ("model file", "weights file", ...).
 
+    A text read before (in this process or, through the cache folder, in another) is
+    not parsed again (:mod:`bpr.model.yaml_cache`).
+
     Raises:
         InvalidModelError: the text is not acceptable YAML.
     """
+    from bpr.model.yaml_cache import cached
+
+    data, positions = cached(text, file, kind, lambda: _read(text, file, kind))
+    return Located(data, positions, file)
+
+
+def _read(text: str, file: str, kind: str) -> tuple[Any, dict[Path_, tuple[int, int]]]:
     problems = _prescan(text, file, kind)
     if problems:
         raise InvalidModelError(problems)
@@ -316,4 +326,4 @@ def read_yaml(text: str, file: str, *, kind: str = "tetsuzuki input file") -> Lo
         raise InvalidModelError([Problem(file, 0, 0, f"not valid YAML: {exc}")]) from None
     positions: dict[Path_, tuple[int, int]] = {(): (1, 1)}
     data = _plain(node, (), positions)
-    return Located(data, positions, file)
+    return data, positions

@@ -34,3 +34,27 @@ def test_local_mode_puts_its_server_in_the_context_sent_to_workers() -> None:
     assert inside["url"] and inside["env"] == inside["url"]
     assert inside["sent"] == inside["url"]  # what a Dask worker elsewhere receives with a task
     assert after["after"] is None
+
+
+@pytest.mark.timeout(300)
+def test_a_running_server_named_by_prefect_api_url_is_reused(prefect_server: str,
+                                                             store_file: str) -> None:
+    from prefect.client.orchestration import get_client
+
+    from models.store.database import Store
+
+    env = {**os.environ, "PREFECT_API_URL": prefect_server, "TETSUZUKI_DATABASE_URL": store_file,
+           "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
+    out = subprocess.run([sys.executable, "-m", "bpr.cli", "run", "simulate",
+                          "-p", "child-allowance-claim", "--replications", "1", "--years", "0.05",
+                          "--workers", "1", "--task-runner", "thread"],
+                         cwd=ROOT, env=env, capture_output=True, text=True, timeout=280, check=False)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert "Starting temporary server" not in out.stderr  # no server of its own
+    store = Store(store_file)
+    (run,) = store.runs()
+    store.close()
+    with get_client(sync_client=True) as client:  # the flow run is on the running server
+        flow_run = client.read_flow_run(run.flow_run_id)
+    assert flow_run.state is not None and flow_run.state.is_completed()
+    assert str(flow_run.id) == run.flow_run_id

@@ -1,0 +1,180 @@
+"""Benchmark: the README's main job (``scripts/main.sh`` after set-up), and Prefect's share.
+
+Runs the main job's commands, each in its own process as ``scripts/main.sh`` does, on a
+throw-away store and report folder (``validate``, ``catalog``, ``run all --report``,
+``verify``, ``runs``, ``rank``, ``plan``), and prints each command's wall time and CPU
+seconds (its own and its children's: pool workers and the temporary Prefect server).
+
+Prefect's share is measured, not assumed: the same run of ``run all`` is repeated with
+plain Python (``--plain``, in this file): the same catalog, the same units packed the same
+way, on a ``ProcessPoolExecutor`` of the same number of spawned workers, the same analysis
+of every procedure, the same store writes and the same report. The difference,
+``run all`` − plain, is the time spent in Prefect's machinery (its import, the temporary
+server, flow and task runs, result transfer, artifacts); its share is that difference over
+the main job's wall time. Both are measured in the same run, alternately, and printed
+as min / median over ``--repeats``. Usage::
+
+    .venv/bin/python benchmarks/main_job.py [--repeats 3] [--workers N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+COMMANDS: list[list[str]] = [
+    ["validate", "procedures/"],
+    ["catalog"],
+    ["run", "all", "--report", "{report}"],
+    ["verify", "{report}"],
+    ["runs", "--limit", "5"],
+    ["rank"],
+    ["plan", "--online-share", "0.6"],
+]
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _timed(argv: list[str], env: dict[str, str]) -> tuple[float, float, str]:
+    """(wall, CPU) seconds and standard output of a command run in its own process."""
+    cpu0, t0 = _children_cpu(), time.perf_counter()
+    out = subprocess.run(argv, cwd=ROOT, env=env, capture_output=True, text=True, check=False)
+    wall, cpu = time.perf_counter() - t0, _children_cpu() - cpu0
+    if out.returncode != 0:
+        sys.exit(f"{' '.join(argv)} failed ({out.returncode}):\n{out.stderr[-3000:]}")
+    return wall, cpu, out.stdout
+
+
+def plain(report: str, workers: int) -> None:
+    """``run all --report`` without Prefect: the same work in plain Python. Prints the time
+    its import of Prefect took (the flows' modules import it), which counts as Prefect's."""
+    t0 = time.perf_counter()
+    import prefect  # noqa: F401
+
+    print(f"prefect import {time.perf_counter() - t0:.3f}")
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+    from multiprocessing import get_context
+
+    from bpr.sim import load_scenario
+    from flows.analyze import _ranking, _write_report, analyze_procedure
+    from flows.common import catalog_ids, code_version, load_catalog_versions, recorded_run
+    from flows.simulate import (
+        BUILTIN_SCENARIO,
+        DEFAULT_ONLINE_SHARES,
+        TARGET_CASES_PER_TASK,
+        check_sweep,
+        pack_tasks,
+        plan_tasks,
+        simulate_units,
+        summarise_run,
+    )
+    from models.store.database import Store
+
+    versions = load_catalog_versions()
+    base = load_scenario(BUILTIN_SCENARIO).with_overrides(horizon_days=365)
+    check_sweep(versions, base, DEFAULT_ONLINE_SHARES, catalog_ids())
+    units = plan_tasks(versions, base, DEFAULT_ONLINE_SHARES, 10, TARGET_CASES_PER_TASK)
+    store = Store(None)
+    run_id = store.start_run("simulate", {"plain": True}, seed=base.seed,
+                             code_version=code_version(), flow_run_id=None,
+                             tasks_expected=len(units))
+    with recorded_run(store, run_id), ProcessPoolExecutor(
+            max_workers=workers, mp_context=get_context("spawn")) as pool:
+        futures = {pool.submit(simulate_units.fn, [(u.version.model, u.scenario, u.replications)
+                                                   for u in group]): group
+                   for group in pack_tasks(units, workers)}
+        for future in as_completed(futures):
+            for u, results in zip(futures[future], future.result(), strict=True):
+                v = u.version
+                store.put_simulation_result(
+                    run_id, version_hash=v.content_hash, procedure_id=v.model.id,
+                    version=v.model.version, name=v.model.name, canonical_json=v.canonical_json,
+                    scenario_key=u.scenario.name, batch=u.batch, replications=u.replications,
+                    results={"scenario": u.scenario.model_dump(mode="json"),
+                             "replications": results})
+    summarise_run(store, run_id)
+    grouped: dict[str, list] = {}  # type: ignore[type-arg]
+    for v in versions:
+        grouped.setdefault(v.model.id, []).append(v)
+    run_id = store.start_run("analyze", {"plain": True}, seed=None, code_version=code_version(),
+                             flow_run_id=None, tasks_expected=len(grouped))
+    with recorded_run(store, run_id):
+        for pid, vs in grouped.items():
+            store.put_analysis_result(run_id, "procedure", pid, analyze_procedure.fn(vs),
+                                      procedure_id=pid, version_hashes=[v.content_hash for v in vs])
+        ranking = _ranking(grouped, store)
+        store.put_analysis_result(run_id, "ranking", "catalog", {"rows": ranking})
+        _write_report(report, None)
+    store.close()
+
+
+def _stats(values: list[float]) -> str:
+    return f"{min(values):7.1f} {statistics.median(values):7.1f}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--workers", type=int, default=len(os.sched_getaffinity(0)))
+    parser.add_argument("--plain", metavar="REPORT", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.plain:
+        plain(args.plain, args.workers)
+        return
+
+    tetsuzuki = str(Path(sys.executable).parent / "tetsuzuki")
+    walls: dict[str, list[float]] = {}  # the plain run's without its import of Prefect
+    cpus: dict[str, list[float]] = {}
+    totals: list[float] = []
+    shares: list[float] = []
+    load = os.getloadavg()[0]
+    for _ in range(args.repeats):
+        with tempfile.TemporaryDirectory() as tmp:
+            env = {**os.environ, "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+                   "PREFECT_HOME": f"{tmp}/prefect",
+                   "TETSUZUKI_DATABASE_URL": f"sqlite:///{tmp}/store.db"}
+            env.pop("PREFECT_API_URL", None)  # Prefect's local mode, as the main job runs
+            total = 0.0
+            for command in COMMANDS:
+                argv = [tetsuzuki, *(a.format(report=f"{tmp}/report") for a in command)]
+                if command[0] == "run":
+                    argv.extend(["--workers", str(args.workers)])
+                wall, cpu, _ = _timed(argv, env)
+                name = " ".join(command[:2]) if command[0] == "run" else command[0]
+                walls.setdefault(name, []).append(wall)
+                cpus.setdefault(name, []).append(cpu)
+                total += wall
+            env["TETSUZUKI_DATABASE_URL"] = f"sqlite:///{tmp}/plain.db"
+            wall, cpu, out = _timed([sys.executable, __file__, "--plain", f"{tmp}/plain-report",
+                                     "--workers", str(args.workers)], env)
+            wall -= float(out.split("prefect import ")[1].split()[0])
+            walls.setdefault("run all, plain Python (no Prefect)", []).append(wall)
+            cpus.setdefault("run all, plain Python (no Prefect)", []).append(cpu)
+            totals.append(total)
+            shares.append(max(0.0, walls["run all"][-1] - wall) / total)
+    print(f"main job on the built-in catalog, {args.workers} workers, {args.repeats} repeats "
+          f"(load average {load:.1f} at the start: absolute times need a quiet machine)")
+    print(f"{'command':<40}{'wall min':>9}{' median':>8}{'CPU min':>9}{' median':>8}")
+    for name in walls:
+        print(f"{name:<40}{_stats(walls[name]):>17}{_stats(cpus[name]):>17}")
+    print(f"{'main job (the commands above)':<40}{_stats(totals):>17}")
+    prefect = [walls["run all"][i] - walls["run all, plain Python (no Prefect)"][i]
+               for i in range(args.repeats)]
+    print(f"Prefect's machinery (run all - plain): {min(prefect):.1f} s min, "
+          f"{statistics.median(prefect):.1f} s median; share of the main job's wall time "
+          f"{min(shares):.0%} min, {statistics.median(shares):.0%} median")
+
+
+if __name__ == "__main__":
+    main()
