@@ -54,9 +54,7 @@ def _reader_version() -> str:
     """The reader's own code and ruamel's version: a changed reader never uses old entries."""
     from importlib.metadata import version
 
-    import bpr.model.yaml_reader as reader
-
-    code = Path(reader.__file__).read_bytes()
+    code = (Path(__file__).parent / "yaml_reader.py").read_bytes()
     return f"{hashlib.sha256(code).hexdigest()}/{version('ruamel.yaml')}"
 
 

@@ -28,6 +28,7 @@ from ruamel.yaml.events import (
 )
 
 from bpr.errors import InvalidModelError, Problem
+from bpr.model.yaml_cache import cached
 
 __all__ = ["MAX_DEPTH", "MAX_FILE_BYTES", "MAX_NUMBER_CHARS", "Located", "Path_", "read_yaml", "suggest"]
 
@@ -308,8 +309,6 @@ def read_yaml(text: str, file: str, *, kind: str = "tetsuzuki input file") -> Lo
     Raises:
         InvalidModelError: the text is not acceptable YAML.
     """
-    from bpr.model.yaml_cache import cached
-
     data, positions = cached(text, file, kind, lambda: _read(text, file, kind))
     return Located(data, positions, file)
 
