@@ -1,11 +1,12 @@
 """Benchmark: the README's main job (``scripts/main.sh`` after set-up), and Prefect's share.
 
-Runs the main job's commands, each in its own process as ``scripts/main.sh`` does, on a
-throw-away store and report folder (``validate``, ``catalog``, ``run all --report``,
-``verify``, ``runs``, ``rank``, ``plan``), and prints each command's wall time and CPU
-seconds (its own and its children's: pool workers and the temporary Prefect server).
+Runs ``bash scripts/main.sh`` itself on a throw-away store and report folder
+(``$TETSUZUKI_DATABASE_URL``, ``$TETSUZUKI_REPORT_DIR``) and prints its wall time, the CPU
+seconds of all its processes, and each step's wall time (``validate``, ``catalog``,
+``run all --report``, ``verify``, ``runs``, ``rank``, ``plan``; the rest is the set-up
+check and the shell, while the job's Prefect server starts in the background).
 
-Prefect's share is measured, not assumed: the same run of ``run all`` is repeated with
+Prefect's share is measured, not assumed: the same work as ``run all`` is repeated with
 plain Python (``--plain``, in this file): the same catalog, the same units packed the same
 way, on a ``ProcessPoolExecutor`` of the same number of spawned workers, the same analysis
 of every procedure, the same store writes and the same report. The difference,
@@ -30,15 +31,6 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-COMMANDS: list[list[str]] = [
-    ["validate", "procedures/"],
-    ["catalog"],
-    ["run", "all", "--report", "{report}"],
-    ["verify", "{report}"],
-    ["runs", "--limit", "5"],
-    ["rank"],
-    ["plan", "--online-share", "0.6"],
-]
 
 
 def _children_cpu() -> float:
@@ -123,6 +115,25 @@ def _stats(values: list[float]) -> str:
     return f"{min(values):7.1f} {statistics.median(values):7.1f}"
 
 
+def _main_job(tmp: str, workers: int) -> tuple[float, float, dict[str, float]]:
+    """Wall and CPU seconds of ``bash scripts/main.sh`` on a throw-away store and report
+    folder, and each step's wall time (``$TETSUZUKI_STEP_TIMES``)."""
+    times = Path(tmp) / "steps.txt"
+    env = {**os.environ, "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+           "TETSUZUKI_DATABASE_URL": f"sqlite:///{tmp}/store.db",
+           "TETSUZUKI_REPORT_DIR": f"{tmp}/report", "TETSUZUKI_STEP_TIMES": str(times),
+           "TETSUZUKI_WORKERS": str(workers)}
+    env.pop("PREFECT_API_URL", None)  # the main job's own server, as a user runs it
+    wall, cpu, _ = _timed(["bash", "scripts/main.sh"], env)
+    steps: dict[str, float] = {}
+    for line in times.read_text().splitlines():
+        end, begin, *command = line.split()
+        name = " ".join(command[1:3]) if command[1] == "run" else command[1]
+        steps[name] = float(end) - float(begin)
+    steps["set-up check, server start (overlapped), shell"] = wall - sum(steps.values())
+    return wall, cpu, steps
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3)
@@ -133,47 +144,41 @@ def main() -> None:
         plain(args.plain, args.workers)
         return
 
-    tetsuzuki = str(Path(sys.executable).parent / "tetsuzuki")
-    walls: dict[str, list[float]] = {}  # the plain run's without its import of Prefect
-    cpus: dict[str, list[float]] = {}
+    walls: dict[str, list[float]] = {}
     totals: list[float] = []
-    shares: list[float] = []
+    cpus: list[float] = []
+    prefect: list[float] = []
+    plain_cpu: list[float] = []
     load = os.getloadavg()[0]
     for _ in range(args.repeats):
         with tempfile.TemporaryDirectory() as tmp:
+            wall, cpu, steps = _main_job(tmp, args.workers)
+            for name, seconds in steps.items():
+                walls.setdefault(name, []).append(seconds)
             env = {**os.environ, "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-                   "PREFECT_HOME": f"{tmp}/prefect",
-                   "TETSUZUKI_DATABASE_URL": f"sqlite:///{tmp}/store.db"}
-            env.pop("PREFECT_API_URL", None)  # Prefect's local mode, as the main job runs
-            total = 0.0
-            for command in COMMANDS:
-                argv = [tetsuzuki, *(a.format(report=f"{tmp}/report") for a in command)]
-                if command[0] == "run":
-                    argv.extend(["--workers", str(args.workers)])
-                wall, cpu, _ = _timed(argv, env)
-                name = " ".join(command[:2]) if command[0] == "run" else command[0]
-                walls.setdefault(name, []).append(wall)
-                cpus.setdefault(name, []).append(cpu)
-                total += wall
-            env["TETSUZUKI_DATABASE_URL"] = f"sqlite:///{tmp}/plain.db"
-            wall, cpu, out = _timed([sys.executable, __file__, "--plain", f"{tmp}/plain-report",
-                                     "--workers", str(args.workers)], env)
-            wall -= float(out.split("prefect import ")[1].split()[0])
-            walls.setdefault("run all, plain Python (no Prefect)", []).append(wall)
-            cpus.setdefault("run all, plain Python (no Prefect)", []).append(cpu)
-            totals.append(total)
-            shares.append(max(0.0, walls["run all"][-1] - wall) / total)
-    print(f"main job on the built-in catalog, {args.workers} workers, {args.repeats} repeats "
-          f"(load average {load:.1f} at the start: absolute times need a quiet machine)")
-    print(f"{'command':<40}{'wall min':>9}{' median':>8}{'CPU min':>9}{' median':>8}")
-    for name in walls:
-        print(f"{name:<40}{_stats(walls[name]):>17}{_stats(cpus[name]):>17}")
-    print(f"{'main job (the commands above)':<40}{_stats(totals):>17}")
-    prefect = [walls["run all"][i] - walls["run all, plain Python (no Prefect)"][i]
-               for i in range(args.repeats)]
-    print(f"Prefect's machinery (run all - plain): {min(prefect):.1f} s min, "
-          f"{statistics.median(prefect):.1f} s median; share of the main job's wall time "
-          f"{min(shares):.0%} min, {statistics.median(shares):.0%} median")
+                   "TETSUZUKI_DATABASE_URL": f"sqlite:///{tmp}/plain.db"}
+            p_wall, p_cpu, out = _timed([sys.executable, __file__, "--plain", f"{tmp}/plain",
+                                         "--workers", str(args.workers)], env)
+            p_wall -= float(out.split("prefect import ")[1].split()[0])
+            walls.setdefault("run all, plain Python (no Prefect)", []).append(p_wall)
+            totals.append(wall)
+            cpus.append(cpu)
+            plain_cpu.append(p_cpu)
+            prefect.append(steps["run all"] - p_wall)
+    shares = [p / t for p, t in zip(prefect, totals, strict=True)]
+    print(f"main job (bash scripts/main.sh) on the built-in catalog, {args.workers} workers, "
+          f"{args.repeats} repeats (load average {load:.1f} at the start: absolute times need a "
+          "quiet machine; the ratios are measured in the same run)")
+    print(f"{'step':<48}{'wall s min':>11}{' median':>8}")
+    for name, values in walls.items():
+        print(f"{name:<48}{_stats(values):>19}")
+    print(f"{'main job, wall':<48}{_stats(totals):>19}")
+    print(f"{'main job, CPU (all its processes)':<48}{_stats(cpus):>19}")
+    print(f"{'run all plain, CPU':<48}{_stats(plain_cpu):>19}")
+    print(f"Prefect's machinery (run all - plain Python, Prefect's import included): "
+          f"{min(prefect):.1f} s min, {statistics.median(prefect):.1f} s median; "
+          f"share of the main job's wall time {min(shares):.0%} min, "
+          f"{statistics.median(shares):.0%} median")
 
 
 if __name__ == "__main__":

@@ -58,3 +58,20 @@ def test_a_running_server_named_by_prefect_api_url_is_reused(prefect_server: str
         flow_run = client.read_flow_run(run.flow_run_id)
     assert flow_run.state is not None and flow_run.state.is_completed()
     assert str(flow_run.id) == run.flow_run_id
+
+
+@pytest.mark.timeout(120)
+def test_a_prefect_api_url_where_nothing_answers_is_one_located_error(tmp_path: object) -> None:
+    import socket
+
+    with socket.socket() as s:  # a port where nothing listens
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {**os.environ, "PREFECT_API_URL": f"http://127.0.0.1:{port}/api",
+           "TETSUZUKI_PREFECT_API_WAIT": "1", "TETSUZUKI_DATABASE_URL": f"sqlite:///{tmp_path}/s.db"}
+    out = subprocess.run([sys.executable, "-m", "bpr.cli", "run", "simulate", "-p",
+                          "child-allowance-claim", "--replications", "1"],
+                         cwd=ROOT, env=env, capture_output=True, text=True, timeout=110, check=False)
+    assert out.returncode == 1
+    assert "Traceback" not in out.stderr
+    assert f"error: no Prefect API answers at PREFECT_API_URL=http://127.0.0.1:{port}/api" in out.stderr
