@@ -29,6 +29,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -46,6 +47,14 @@ def _timed(argv: list[str], env: dict[str, str]) -> tuple[float, float, str]:
     if out.returncode != 0:
         sys.exit(f"{' '.join(argv)} failed ({out.returncode}):\n{out.stderr[-3000:]}")
     return wall, cpu, out.stdout
+
+
+def _simulate_units(units: list[tuple[Any, Any, tuple[int, ...]]]) -> list[list[dict[str, Any]]]:
+    """What the flow's ``simulate-units`` task does, as a plain function."""
+    from bpr.sim import simulate_batch
+
+    return [[r.model_dump(mode="json") for r in simulate_batch(model, scenario, replications)]
+            for model, scenario, replications in units]
 
 
 def plain(report: str, workers: int) -> None:
@@ -68,7 +77,6 @@ def plain(report: str, workers: int) -> None:
         check_sweep,
         pack_tasks,
         plan_tasks,
-        simulate_units,
         summarise_run,
     )
     from models.store.database import Store
@@ -83,8 +91,8 @@ def plain(report: str, workers: int) -> None:
                              tasks_expected=len(units))
     with recorded_run(store, run_id), ProcessPoolExecutor(
             max_workers=workers, mp_context=get_context("spawn")) as pool:
-        futures = {pool.submit(simulate_units.fn, [(u.version.model, u.scenario, u.replications)
-                                                   for u in group]): group
+        futures = {pool.submit(_simulate_units, [(u.version.model, u.scenario, u.replications)
+                                                 for u in group]): group
                    for group in pack_tasks(units, workers)}
         for future in as_completed(futures):
             for u, results in zip(futures[future], future.result(), strict=True):
@@ -96,7 +104,7 @@ def plain(report: str, workers: int) -> None:
                     results={"scenario": u.scenario.model_dump(mode="json"),
                              "replications": results})
     summarise_run(store, run_id)
-    grouped: dict[str, list] = {}  # type: ignore[type-arg]
+    grouped: dict[str, list[Any]] = {}
     for v in versions:
         grouped.setdefault(v.model.id, []).append(v)
     run_id = store.start_run("analyze", {"plain": True}, seed=None, code_version=code_version(),

@@ -54,8 +54,11 @@ def test_a_running_server_named_by_prefect_api_url_is_reused(prefect_server: str
     store = Store(store_file)
     (run,) = store.runs()
     store.close()
+    from uuid import UUID
+
+    assert run.flow_run_id
     with get_client(sync_client=True) as client:  # the flow run is on the running server
-        flow_run = client.read_flow_run(run.flow_run_id)
+        flow_run = client.read_flow_run(UUID(run.flow_run_id))
     assert flow_run.state is not None and flow_run.state.is_completed()
     assert str(flow_run.id) == run.flow_run_id
 
