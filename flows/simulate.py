@@ -166,10 +166,12 @@ def default_workers() -> int:
     return cpus or 1
 
 
-def pack_tasks(units: list[SimTask], workers: int) -> list[list[SimTask]]:
-    """The units packed into a few tasks per worker of about equal cost (LPT), the
-    costliest first (:func:`bpr.sim.workload.pack`)."""
-    return pack(units, lambda u: u.cost, task_count(len(units), workers))
+def pack_tasks(units: list[SimTask], workers: int, tasks: int | None = None
+               ) -> list[list[SimTask]]:
+    """The units packed into ``tasks`` tasks (default: a few per worker) of about equal
+    cost (LPT), the costliest first (:func:`bpr.sim.workload.pack`)."""
+    count = min(tasks, len(units)) if tasks else task_count(len(units), workers)
+    return pack(units, lambda u: u.cost, max(1, count))
 
 
 @task(name="simulate-batch", retries=2, retry_delay_seconds=1)
@@ -264,7 +266,8 @@ def simulate_catalog(procedures: list[str] | None = None,
                      database_url: str | None = None,
                      resume_run: int | None = None,
                      target_cases_per_task: int | None = None,
-                     workers: int | None = None) -> int:
+                     workers: int | None = None,
+                     tasks: int | None = None) -> int:
     """Simulate the catalog (or some procedures) under the scenario variants and store it.
 
     Options left as ``None`` take their defaults on a new run (all procedures, shares
@@ -285,6 +288,8 @@ def simulate_catalog(procedures: list[str] | None = None,
         target_cases_per_task: most simulated cases of one unit (one stored row).
         workers: parallel workers the units are packed for (a few tasks each); the CPUs
             of this machine when omitted. Never changes results.
+        tasks: Prefect tasks to pack the units into, instead of a few per worker (at
+            most one per unit). Never changes results.
 
     Returns:
         The run id in the store.
@@ -335,7 +340,7 @@ def simulate_catalog(procedures: list[str] | None = None,
                                  tasks_expected=len(tasks))
         done = set()
     todo = [t for t in tasks if t.key not in done]
-    packed = pack_tasks(todo, workers or default_workers())
+    packed = pack_tasks(todo, workers or default_workers(), tasks)
     logger.info("run %s: %d units (%d already stored) packed into %d tasks, %d versions",
                 run_id, len(todo), len(tasks) - len(todo), len(packed), len(versions))
     with store.hold(run_id), recorded_run(store, run_id):

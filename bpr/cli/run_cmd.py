@@ -43,7 +43,11 @@ def run_simulate(
     resume: Annotated[int | None, typer.Option(
         help="Complete an interrupted or failed run with this id, with its own options.")] = None,
     target_cases_per_task: Annotated[int | None, typer.Option(
-        min=1, help="Batching target.", show_default="20000")] = None,
+        min=1, help="Most simulated cases of one unit (one stored row).",
+        show_default="20000")] = None,
+    tasks: Annotated[int | None, typer.Option(
+        min=1, help="Prefect tasks to pack the units into (at most one per unit).",
+        show_default="3 per worker")] = None,
 ) -> None:
     """Sweep procedures × versions × online shares × replications; results go to the store.
 
@@ -61,7 +65,7 @@ def run_simulate(
             online_shares=tuple(online_share) if online_share else None,
             replications=replications, years=years, seed=seed,
             scenario_file=str(scenario) if scenario else None, resume_run=resume,
-            target_cases_per_task=target_cases_per_task, workers=workers)
+            target_cases_per_task=target_cases_per_task, workers=workers, tasks=tasks)
     say(f"simulation run {run_id} completed; see `tetsuzuki runs show {run_id}`")
 
 
