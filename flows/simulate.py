@@ -267,7 +267,7 @@ def simulate_catalog(procedures: list[str] | None = None,
                      resume_run: int | None = None,
                      target_cases_per_task: int | None = None,
                      workers: int | None = None,
-                     tasks: int | None = None) -> int:
+                     pack_into: int | None = None) -> int:
     """Simulate the catalog (or some procedures) under the scenario variants and store it.
 
     Options left as ``None`` take their defaults on a new run (all procedures, shares
@@ -288,7 +288,7 @@ def simulate_catalog(procedures: list[str] | None = None,
         target_cases_per_task: most simulated cases of one unit (one stored row).
         workers: parallel workers the units are packed for (a few tasks each); the CPUs
             of this machine when omitted. Never changes results.
-        tasks: Prefect tasks to pack the units into, instead of a few per worker (at
+        pack_into: Prefect tasks to pack the units into, instead of a few per worker (at
             most one per unit). Never changes results.
 
     Returns:
@@ -340,7 +340,7 @@ def simulate_catalog(procedures: list[str] | None = None,
                                  tasks_expected=len(tasks))
         done = set()
     todo = [t for t in tasks if t.key not in done]
-    packed = pack_tasks(todo, workers or default_workers(), tasks)
+    packed = pack_tasks(todo, workers or default_workers(), pack_into)
     logger.info("run %s: %d units (%d already stored) packed into %d tasks, %d versions",
                 run_id, len(todo), len(tasks) - len(todo), len(packed), len(versions))
     with store.hold(run_id), recorded_run(store, run_id):

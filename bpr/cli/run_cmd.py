@@ -65,7 +65,7 @@ def run_simulate(
             online_shares=tuple(online_share) if online_share else None,
             replications=replications, years=years, seed=seed,
             scenario_file=str(scenario) if scenario else None, resume_run=resume,
-            target_cases_per_task=target_cases_per_task, workers=workers, tasks=tasks)
+            target_cases_per_task=target_cases_per_task, workers=workers, pack_into=tasks)
     say(f"simulation run {run_id} completed; see `tetsuzuki runs show {run_id}`")
 
 
