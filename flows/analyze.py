@@ -1,8 +1,10 @@
 """``analyze_catalog``: validate, measure, check and diff every procedure; store the results.
 
-One task per procedure (validation, metrics and principle findings of both versions, and
-the as-is → to-be change set). Each task's results are written to the store in one
-transaction as it completes; the run is closed ``completed`` only when all are stored.
+One unit per procedure (validation, metrics and principle findings of both versions, and
+the as-is → to-be change set); the units are packed into a few tasks per worker, balanced
+by the steps they hold (:func:`bpr.sim.workload.pack`), so Prefect's per-task overhead is
+not paid once per procedure. Each procedure's results are written to the store in one
+transaction as its task completes; the run is closed ``completed`` only when all are stored.
 When an output folder is given, the auditors' report is written at the end.
 """
 
@@ -28,7 +30,7 @@ from flows.common import (
 )
 from models.store.database import Store
 
-__all__ = ["analyze_catalog", "analyze_procedure"]
+__all__ = ["analyze_catalog", "analyze_procedure", "analyze_procedures"]
 
 
 def _version_payload(loaded: LoadedVersion) -> dict[str, Any]:
@@ -57,6 +59,12 @@ def analyze_procedure(versions: list[LoadedVersion]) -> dict[str, Any]:
     if "as-is" in by_label and "to-be" in by_label:
         out["changeset"] = changeset_payload(diff(by_label["as-is"].model, by_label["to-be"].model))
     return out
+
+
+@task(name="analyze-procedures", retries=2, retry_delay_seconds=1)
+def analyze_procedures(groups: list[list[LoadedVersion]]) -> list[dict[str, Any]]:
+    """:func:`analyze_procedure` of each group of versions (one procedure each), in order."""
+    return [analyze_procedure.fn(versions) for versions in groups]
 
 
 def _summary_row(procedure: str, result: dict[str, Any]) -> dict[str, Any]:
@@ -101,17 +109,22 @@ def analyze_catalog(procedures: list[str] | None = None, database_url: str | Non
                              tasks_expected=len(grouped))
     rows: list[dict[str, Any]] = []
     with store.hold(run_id), recorded_run(store, run_id):
-        futures = {analyze_procedure.submit(vs): pid for pid, vs in grouped.items()}
+        from bpr.sim.workload import pack, task_count
+        from flows.simulate import default_workers
+
+        packs = pack(list(grouped), lambda pid: sum(len(v.model.steps) for v in grouped[pid]),
+                     task_count(len(grouped), default_workers()))
+        futures = {analyze_procedures.submit([grouped[pid] for pid in pids]): pids
+                   for pids in packs}
         for future in as_completed(list(futures)):
-            pid = futures[future]
-            result = future.result()
-            hashes = [v.content_hash for v in grouped[pid]]
-            store.put_analysis_result(run_id, "procedure", pid, result, procedure_id=pid,
-                                      version_hashes=hashes)
-            for v in grouped[pid]:
-                store.put_version(v.content_hash, v.model.id, v.model.version, v.model.name,
-                                  v.canonical_json)
-            rows.append(_summary_row(pid, result))
+            for pid, result in zip(futures[future], future.result(), strict=True):
+                hashes = [v.content_hash for v in grouped[pid]]
+                store.put_analysis_result(run_id, "procedure", pid, result, procedure_id=pid,
+                                          version_hashes=hashes)
+                for v in grouped[pid]:
+                    store.put_version(v.content_hash, v.model.id, v.model.version, v.model.name,
+                                      v.canonical_json)
+                rows.append(_summary_row(pid, result))
         ranking = _ranking(grouped, store)
         if ranking:
             store.put_analysis_result(run_id, "ranking", "catalog", {"rows": ranking})

@@ -6,16 +6,48 @@ run. Worker processes of a process pool or a Dask cluster would each start anoth
 the environment (inherited by local workers) and puts it in Prefect's settings context
 (serialised with every task, so Dask workers on other machines report to it too).
 With ``PREFECT_API_URL`` set (a real ``prefect server start``), nothing
-is started.
+is started: the run waits until that API answers (``scripts/main.sh`` starts one server for
+the whole main job, in the background, while it validates the catalog), and a URL where
+nothing answers is a one-line error, not a traceback.
 """
 
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-__all__ = ["prefect_api"]
+from bpr.errors import TetsuzukiError
+
+__all__ = ["prefect_api", "wait_for_api"]
+
+API_WAIT_ENV = "TETSUZUKI_PREFECT_API_WAIT"
+"""Seconds to wait for a configured Prefect API to answer (default 90: a server that is
+still starting, as the main job's, answers within that)."""
+
+
+def wait_for_api(url: str, timeout: float) -> None:
+    """Return once the Prefect API at ``url`` answers its health check.
+
+    Raises:
+        TetsuzukiError: nothing answers there within ``timeout`` seconds.
+    """
+    import httpx
+
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            if httpx.get(f"{url.rstrip('/')}/health", timeout=5).status_code == 200:
+                return
+            why = "it does not answer as a Prefect API"
+        except httpx.HTTPError as exc:
+            why = str(exc) or type(exc).__name__
+        if time.monotonic() >= deadline:
+            raise TetsuzukiError(f"no Prefect API answers at PREFECT_API_URL={url} after "
+                                 f"{timeout:g} s ({why}); start one (`prefect server start`) or "
+                                 "unset PREFECT_API_URL for a temporary server")
+        time.sleep(0.25)
 
 
 @contextmanager
@@ -33,7 +65,14 @@ def prefect_api(startup_timeout: int = 90) -> Iterator[str | None]:
 def _prefect_api(startup_timeout: int) -> Iterator[str | None]:
     from prefect.settings import PREFECT_API_URL
 
-    if os.environ.get("PREFECT_API_URL") or PREFECT_API_URL.value():
+    configured = os.environ.get("PREFECT_API_URL") or PREFECT_API_URL.value()
+    if configured:
+        text = os.environ.get(API_WAIT_ENV, "").strip()
+        try:
+            wait = float(text) if text else 90.0
+        except ValueError:
+            raise TetsuzukiError(f"{API_WAIT_ENV}={text!r}: expected a number of seconds") from None
+        wait_for_api(configured, wait)
         yield None
         return
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")

@@ -1,17 +1,22 @@
 """``simulate_catalog``: procedures × versions × scenarios × batches of replications.
 
-One task is (procedure version, scenario, batch of replications). Batches are sized so a
-task does about :data:`TARGET_CASES_PER_TASK` simulated cases (a second or more of work on
-this engine) — never one task per case or per replication; a small procedure gets all its
-replications in one task. The flow writes each task's results to the store in its own
-transaction as the task completes, so a run that dies keeps only whole tasks, shows as
-``interrupted``, and is completed by running it again with ``resume_run``.
+The sweep is cut into *units* (:class:`SimTask`): one procedure version, one scenario and
+a batch of at most about :data:`TARGET_CASES_PER_TASK` simulated cases — one stored row;
+a small procedure gets all its replications in one unit. Units are then packed into a
+few Prefect tasks per worker (:data:`~bpr.sim.workload.TASKS_PER_WORKER`), balanced by
+their estimated cost, the expected simulated events (longest-processing-time first,
+:func:`bpr.sim.workload.pack`): Prefect's per-task overhead (0.1–0.3 s) is paid a few
+times per worker, not once per unit. The flow writes each unit's results to the store in
+its own transaction as its task completes, so a run that dies keeps only whole units,
+shows as ``interrupted``, and is completed by running it again with ``resume_run`` (the
+missing units are packed anew; packing never changes results).
 """
 
 from __future__ import annotations
 
 import json
 import math
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
@@ -28,7 +33,9 @@ from bpr.sim.compiled import channel_kind, check_fits
 from bpr.sim.periods import resolve_periods
 from bpr.sim.results import ReplicationResult
 from bpr.sim.tables import group_replications
+from bpr.sim.workload import events_per_case, pack, task_count
 from flows.common import (
+    WORKERS_ENV,
     LoadedVersion,
     catalog_ids,
     code_version,
@@ -45,10 +52,13 @@ __all__ = [
     "TARGET_CASES_PER_TASK",
     "SimTask",
     "check_sweep",
+    "default_workers",
+    "pack_tasks",
     "plan_tasks",
     "scenario_variants",
     "simulate_catalog",
     "simulate_task",
+    "simulate_units",
     "summarise_run",
 ]
 
@@ -57,19 +67,21 @@ OnlineShare = Annotated[float, Field(ge=0, le=1)]
 
 DEFAULT_ONLINE_SHARES: tuple[float, ...] = (0.3, 0.6, 0.9)
 TARGET_CASES_PER_TASK = 20_000
-"""Simulated cases per task the batching aims at (about 1–2 s of engine time)."""
+"""Most simulated cases of one unit (one stored row); units are packed into tasks."""
 
 BUILTIN_SCENARIO = Path(__file__).resolve().parents[1] / "procedures" / "scenarios" / "default.yaml"
 
 
 @dataclass(frozen=True)
 class SimTask:
-    """One unit of work: a procedure version, a scenario and a batch of replications."""
+    """One unit of work: a procedure version, a scenario and a batch of replications,
+    with its estimated cost (expected simulated events)."""
 
     version: LoadedVersion
     scenario: Scenario
     batch: int
     replications: tuple[int, ...]
+    cost: float = 0.0
 
     @property
     def key(self) -> tuple[str, str, int]:
@@ -119,8 +131,10 @@ def check_sweep(versions: list[LoadedVersion], base: Scenario, online_shares: tu
 
 def plan_tasks(versions: list[LoadedVersion], base: Scenario, online_shares: tuple[float, ...],
                replications: int, target_cases: int = TARGET_CASES_PER_TASK) -> list[SimTask]:
-    """Cut the sweep into tasks of about ``target_cases`` simulated cases each."""
+    """Cut the sweep into units of at most about ``target_cases`` simulated cases each,
+    with their cost: expected events per case × expected cases."""
     tasks: list[SimTask] = []
+    events: dict[str, float] = {}
     by_procedure: dict[str, list[ProcedureVersion]] = {}
     for loaded in versions:
         by_procedure.setdefault(loaded.model.id, []).append(loaded.model)
@@ -132,12 +146,32 @@ def plan_tasks(versions: list[LoadedVersion], base: Scenario, online_shares: tup
         per_replication = max(1.0, loaded.model.annual_volume * years +
                               (base.burst.applications if base.burst else 0))
         batch_size = max(1, min(replications, math.ceil(target_cases / per_replication)))
+        per_case = events.setdefault(loaded.content_hash, events_per_case(loaded.model))
         for scenario in scenario_variants(procedure_base, online_shares,
                                           has_channel_choice=channel_kind(loaded.model) is not None):
             for batch, first in enumerate(range(0, replications, batch_size)):
                 reps = tuple(range(first, min(replications, first + batch_size)))
-                tasks.append(SimTask(loaded, scenario, batch, reps))
+                tasks.append(SimTask(loaded, scenario, batch, reps,
+                                     cost=per_case * per_replication * len(reps)))
     return tasks
+
+
+def default_workers() -> int:
+    """Workers to pack for when none are given: ``$TETSUZUKI_WORKERS`` (what a deployment
+    run's task runner uses), else the CPUs this process may use."""
+    text = os.environ.get(WORKERS_ENV, "").strip()
+    if text.isdigit() and int(text) > 0:
+        return int(text)
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return cpus or 1
+
+
+def pack_tasks(units: list[SimTask], workers: int, tasks: int | None = None
+               ) -> list[list[SimTask]]:
+    """The units packed into ``tasks`` tasks (default: a few per worker) of about equal
+    cost (LPT), the costliest first (:func:`bpr.sim.workload.pack`)."""
+    count = min(tasks, len(units)) if tasks else task_count(len(units), workers)
+    return pack(units, lambda u: u.cost, max(1, count))
 
 
 @task(name="simulate-batch", retries=2, retry_delay_seconds=1)
@@ -145,6 +179,15 @@ def simulate_task(model: ProcedureVersion, scenario: Scenario,
                   replications: tuple[int, ...]) -> list[dict[str, Any]]:
     """Simulate a batch of replications; returns JSON-ready replication results."""
     return [r.model_dump(mode="json") for r in simulate_batch(model, scenario, replications)]
+
+
+@task(name="simulate-units", retries=2, retry_delay_seconds=1)
+def simulate_units(units: list[tuple[ProcedureVersion, Scenario, tuple[int, ...]]]
+                   ) -> list[list[dict[str, Any]]]:
+    """Simulate packed units, one after another; for each unit its JSON-ready replication
+    results (as :func:`simulate_task` gives them)."""
+    return [[r.model_dump(mode="json") for r in simulate_batch(model, scenario, replications)]
+            for model, scenario, replications in units]
 
 
 def _strict_json(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -222,7 +265,9 @@ def simulate_catalog(procedures: list[str] | None = None,
                      scenario_file: str | None = None,
                      database_url: str | None = None,
                      resume_run: int | None = None,
-                     target_cases_per_task: int | None = None) -> int:
+                     target_cases_per_task: int | None = None,
+                     workers: int | None = None,
+                     pack_into: int | None = None) -> int:
     """Simulate the catalog (or some procedures) under the scenario variants and store it.
 
     Options left as ``None`` take their defaults on a new run (all procedures, shares
@@ -240,7 +285,11 @@ def simulate_catalog(procedures: list[str] | None = None,
         database_url: store URL; ``$TETSUZUKI_DATABASE_URL`` or ``.tetsuzuki/`` when omitted.
         resume_run: id of an interrupted or failed simulation run to complete: its stored
             tasks are kept and the missing ones run, with the run's own parameters.
-        target_cases_per_task: batching target (simulated cases per task).
+        target_cases_per_task: most simulated cases of one unit (one stored row).
+        workers: parallel workers the units are packed for (a few tasks each); the CPUs
+            of this machine when omitted. Never changes results.
+        pack_into: Prefect tasks to pack the units into, instead of a few per worker (at
+            most one per unit). Never changes results.
 
     Returns:
         The run id in the store.
@@ -291,19 +340,21 @@ def simulate_catalog(procedures: list[str] | None = None,
                                  tasks_expected=len(tasks))
         done = set()
     todo = [t for t in tasks if t.key not in done]
-    logger.info("run %s: %d tasks (%d already stored), %d versions", run_id, len(todo),
-                len(tasks) - len(todo), len(versions))
+    packed = pack_tasks(todo, workers or default_workers(), pack_into)
+    logger.info("run %s: %d units (%d already stored) packed into %d tasks, %d versions",
+                run_id, len(todo), len(tasks) - len(todo), len(packed), len(versions))
     with store.hold(run_id), recorded_run(store, run_id):
-        futures = {simulate_task.submit(t.version.model, t.scenario, t.replications): t for t in todo}
+        futures = {simulate_units.submit([(t.version.model, t.scenario, t.replications)
+                                          for t in group]): group for group in packed}
         for future in as_completed(list(futures)):
-            t = futures[future]
-            v = t.version
-            store.put_simulation_result(
-                run_id, version_hash=v.content_hash, procedure_id=v.model.id,
-                version=v.model.version, name=v.model.name, canonical_json=v.canonical_json,
-                scenario_key=t.scenario.name, batch=t.batch, replications=t.replications,
-                results={"scenario": t.scenario.model_dump(mode="json"),
-                         "replications": _strict_json(future.result())})
+            for t, results in zip(futures[future], future.result(), strict=True):
+                v = t.version
+                store.put_simulation_result(
+                    run_id, version_hash=v.content_hash, procedure_id=v.model.id,
+                    version=v.model.version, name=v.model.name, canonical_json=v.canonical_json,
+                    scenario_key=t.scenario.name, batch=t.batch, replications=t.replications,
+                    results={"scenario": t.scenario.model_dump(mode="json"),
+                             "replications": _strict_json(results)})
     rows = summarise_run(store, run_id)
     store.close()
     create_table_artifact(key="simulation-sweep", table=rows,

@@ -1,18 +1,38 @@
 #!/usr/bin/env bash
 # The main job on the built-in catalog with the embedded defaults (SQLite store in
-# .tetsuzuki/, Prefect's local mode): set up, validate the catalog, simulate it and analyse
-# it with the two Prefect flows, write the auditors' report to report/ (with report.pdf) and verify it,
+# .tetsuzuki/, one local Prefect server for the job): set up, validate the catalog, simulate it and analyse
+# it with the two Prefect flows, write the auditors' report to report/ with the whole report
+# as one PDF (report.pdf, printed by headless Chromium) and verify both,
 # then rank the procedures for onlining and print the planner's answer at 60% online.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 source scripts/env.sh
-tetsuzuki validate procedures/
-tetsuzuki catalog
-tetsuzuki run all --report report/
-tetsuzuki report report/ --pdf   # the same report, with report.pdf printed by headless Chromium
-tetsuzuki verify report/
-tetsuzuki runs --limit 5
-tetsuzuki rank
-tetsuzuki plan --online-share 0.6
-echo "main job done: open report/index.html; results are in .tetsuzuki/tetsuzuki.db (tetsuzuki runs)"
+# One Prefect server for the whole job (unless PREFECT_API_URL names one already), started
+# first: it boots (10-25 s) while the catalog is validated and printed; `run all` waits
+# until it answers. It is stopped when the job ends, however it ends.
+if [ -z "${PREFECT_API_URL:-}" ]; then
+  port=$(python -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  setsid prefect server start --host 127.0.0.1 --port "$port" --no-ui --analytics-off \
+    > "$PREFECT_HOME/server.log" 2>&1 &
+  server=$!
+  trap 'kill -TERM -- "-$server" 2>/dev/null || true' EXIT
+  export PREFECT_API_URL="http://127.0.0.1:$port/api"
+fi
+report="${TETSUZUKI_REPORT_DIR:-report}"
+# Each step's wall time goes to $TETSUZUKI_STEP_TIMES when set (benchmarks/main_job.py).
+step() {
+  local t0=$EPOCHREALTIME
+  "$@"
+  [ -z "${TETSUZUKI_STEP_TIMES:-}" ] || echo "$EPOCHREALTIME $t0 $*" >> "$TETSUZUKI_STEP_TIMES"
+}
+step tetsuzuki validate procedures/
+step tetsuzuki catalog
+step tetsuzuki run all
+# The report of the runs just stored (the newest completed simulation run), with report.pdf.
+step tetsuzuki report "$report" --pdf
+step tetsuzuki verify "$report"
+step tetsuzuki runs --limit 5
+step tetsuzuki rank
+step tetsuzuki plan --online-share 0.6
+echo "main job done: open $report/index.html; results are in .tetsuzuki/tetsuzuki.db (tetsuzuki runs)"

@@ -35,12 +35,19 @@ def run_simulate(
     seed: Annotated[int | None, typer.Option(help="Base seed (the scenario's when omitted).")] = None,
     scenario: Annotated[Path | None, typer.Option(help="Base scenario YAML.")] = None,
     task_runner: Annotated[str, typer.Option(help="process, thread or dask.")] = "process",
-    workers: Annotated[int | None, typer.Option(help="Local workers (process/thread/dask).")] = None,
+    workers: Annotated[int | None, typer.Option(
+        min=1, help="Workers: local ones (process/thread/dask), and the work is packed into a few "
+        "tasks per worker (give a Dask cluster's worker count); this machine's CPUs when "
+        "omitted.")] = None,
     dask_address: Annotated[str | None, typer.Option(help="Dask scheduler, tcp://HOST:PORT.")] = None,
     resume: Annotated[int | None, typer.Option(
         help="Complete an interrupted or failed run with this id, with its own options.")] = None,
     target_cases_per_task: Annotated[int | None, typer.Option(
-        min=1, help="Batching target.", show_default="20000")] = None,
+        min=1, help="Most simulated cases of one unit (one stored row).",
+        show_default="20000")] = None,
+    tasks: Annotated[int | None, typer.Option(
+        min=1, help="Prefect tasks to pack the units into (at most one per unit).",
+        show_default="3 per worker")] = None,
 ) -> None:
     """Sweep procedures × versions × online shares × replications; results go to the store.
 
@@ -58,7 +65,7 @@ def run_simulate(
             online_shares=tuple(online_share) if online_share else None,
             replications=replications, years=years, seed=seed,
             scenario_file=str(scenario) if scenario else None, resume_run=resume,
-            target_cases_per_task=target_cases_per_task)
+            target_cases_per_task=target_cases_per_task, workers=workers, pack_into=tasks)
     say(f"simulation run {run_id} completed; see `tetsuzuki runs show {run_id}`")
 
 
@@ -90,7 +97,7 @@ def run_all(
     replications: Annotated[int, typer.Option(min=1, help="Replications per version and scenario.")] = 10,
     years: Annotated[float, typer.Option(min=0.01, help="Observed years.")] = 1.0,
     seed: Annotated[int | None, typer.Option(help="Base seed (the scenario's when omitted).")] = None,
-    workers: Annotated[int | None, typer.Option(help="Local worker processes.")] = None,
+    workers: Annotated[int | None, typer.Option(min=1, help="Local worker processes.")] = None,
 ) -> None:
     """The main job: simulate the whole catalog, then analyse it (and write the report, with
     the simulation results), on one local Prefect server."""
@@ -102,7 +109,8 @@ def run_all(
     with prefect_api():
         sim_run = simulate_catalog.with_options(
             task_runner=make_task_runner("process", workers=workers))(
-            online_shares=DEFAULT_ONLINE_SHARES, replications=replications, years=years, seed=seed)
+            online_shares=DEFAULT_ONLINE_SHARES, replications=replications, years=years, seed=seed,
+            workers=workers)
         say(f"simulation run {sim_run} completed")
         analysis_run = analyze_catalog.with_options(task_runner=make_task_runner("thread"))(
             report_dir=str(report) if report else None)

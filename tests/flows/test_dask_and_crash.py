@@ -62,10 +62,11 @@ def test_killed_run_is_interrupted_not_complete_and_resumes(prefect_server: str,
                                                              ) -> None:
     url = f"sqlite:///{tmp_path / 'crash.db'}"
     env = {**os.environ, "TETSUZUKI_DATABASE_URL": url, "PREFECT_API_URL": prefect_server}
-    # many small tasks, one worker: the run takes long enough to be killed half-way
+    # many small tasks (one unit each), one worker: the run takes long enough to be killed
+    # half-way
     cmd = [sys.executable, "-m", "bpr.cli", "run", "simulate", "-p", "child-allowance-claim",
            "--online-share", "0.5", "--replications", "16", "--years", "0.5", "--seed", "9",
-           "--target-cases-per-task", "1", "--workers", "1"]
+           "--target-cases-per-task", "1", "--workers", "1", "--tasks", "32"]
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL, start_new_session=True)
     store = Store(url)

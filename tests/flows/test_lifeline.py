@@ -60,7 +60,7 @@ def test_killing_the_main_process_of_a_run_ends_its_server_and_workers(tmp_path:
     env.update(TETSUZUKI_DATABASE_URL=url, PREFECT_SERVER_ANALYTICS_ENABLED="false")
     cmd = [sys.executable, "-m", "bpr.cli", "run", "simulate", "-p", "child-allowance-claim",
            "--online-share", "0.5", "--replications", "30", "--years", "0.5",
-           "--target-cases-per-task", "1", "--workers", "2"]
+           "--target-cases-per-task", "1", "--workers", "2", "--tasks", "60"]
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL, start_new_session=True)
     main = psutil.Process(proc.pid)

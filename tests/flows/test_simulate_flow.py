@@ -152,3 +152,46 @@ def test_a_procedures_versions_share_one_automatic_warmup() -> None:
     assert all(len(p) == 1 for p in periods.values())
     (nursery,), (allowance,) = periods["nursery-application"], periods["child-allowance-claim"]
     assert isinstance(nursery[0], int) and nursery[0] > allowance[0] >= 30  # months vs weeks
+
+
+def _task_runs(flow_run_id: str) -> list[Any]:
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
+
+    with get_client(sync_client=True) as client:
+        return list(client.read_task_runs(
+            flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[flow_run_id]))))
+
+
+def _replications(store: Store, run_id: int) -> dict[tuple[str, str, str, int], Any]:
+    return {(row.procedure_id, row.version, row.scenario_key, rep["replication"]): rep
+            for row in store.simulation_results(run_id) for rep in row.results["replications"]}
+
+
+def test_units_are_packed_into_a_few_tasks_per_worker_with_the_same_results(
+        prefect_server: str, store_file: str) -> None:
+    sweep: dict[str, Any] = {"procedures": ["child-allowance-claim", "child-allowance-revision"],
+                             "online_shares": (0.3, 0.9), "replications": 4, "years": 0.1,
+                             "seed": 3, "target_cases_per_task": 40}
+    store = Store(store_file)
+    runs = {}
+    for workers in (1, 2):
+        runner: Any = ThreadPoolTaskRunner(max_workers=workers)
+        runs[workers] = simulate_catalog.with_options(task_runner=runner)(
+            database_url=store_file, workers=workers, **sweep)
+    one, two = (store.run(runs[w]) for w in (1, 2))
+    assert one.tasks_expected is not None and one.tasks_expected > 6  # many small units
+    assert two.tasks_expected == one.tasks_expected
+    assert one.tasks_done == one.tasks_expected and two.tasks_done == two.tasks_expected
+    # ... run as 3 Prefect tasks per worker, not one task per unit
+    assert len(_task_runs(str(one.flow_run_id))) == 3
+    assert len(_task_runs(str(two.flow_run_id))) == 6
+    # packing changes where a unit runs, never its results
+    first, second = _replications(store, runs[1]), _replications(store, runs[2])
+    planned = plan_tasks(load_catalog_versions(sweep["procedures"]),
+                         load_scenario(BUILTIN_SCENARIO).with_overrides(horizon_days=36, seed=3),
+                         sweep["online_shares"], sweep["replications"], 40)
+    assert len(planned) == one.tasks_expected
+    assert len(first) == sum(len(t.replications) for t in planned) >= 3 * 2 * 4
+    assert first == second
+    store.close()
