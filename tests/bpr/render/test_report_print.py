@@ -64,6 +64,9 @@ A4_TEXT_WIDTH_PX = round((210 - 24) / 25.4 * 96)
 PAGES = ["index.html", "procedures/child-allowance-claim.html", "procedures/golden-lanes.html",
          "procedures/not-modelled-yet.html"]
 
+DIAGRAMS_PER_PAIR = 4
+"""Drawings on the page of a procedure with both versions: as-is, to-be, change map, diff."""
+
 
 def measurable_copy(site: Path, folder: Path, *, print_rules: bool) -> Path:
     """A copy of the site whose pages run :data:`MEASURE`; with ``print_rules`` the style
@@ -112,7 +115,7 @@ def test_every_diagram_fits_its_box(measured: dict[str, dict[str, Any]]) -> None
             assert width > 100 and height > 100, f"{page} {d['id']} is drawn too small: {d}"
             assert box_left - 0.5 <= left and right <= box_right + 0.5, f"{page} {d['id']} overflows: {d}"
             seen += 1
-    assert seen == 6  # three diagrams each for the two modelled procedures
+    assert seen == 2 * DIAGRAMS_PER_PAIR  # the two modelled procedures
 
 
 def test_no_table_cell_overflows(measured: dict[str, dict[str, Any]]) -> None:
@@ -141,10 +144,10 @@ def test_pdf_pages_a4_text_a3_diagrams_none_blank(printed_site: Path) -> None:
     assert manifest["pdf"]["pages"] == len(reader.pages) == pdf_facts(data).pages
     sizes = [(round(float(p.mediabox.width)), round(float(p.mediabox.height))) for p in reader.pages]
     a3 = (round(A3_LANDSCAPE[0]), round(A3_LANDSCAPE[1]))
-    assert sizes.count(a3) == 6  # one A3 landscape page per diagram
+    assert sizes.count(a3) == 2 * DIAGRAMS_PER_PAIR  # one A3 landscape page per diagram
     assert set(sizes) == {(595, 842), a3}  # everything else A4 portrait
-    # Index (1+), and per procedure: text, three diagrams, text for the modelled ones.
-    assert len(sizes) >= 1 + 2 * 5 + 2
+    # Index (1+), and per procedure: text, its diagrams, text for the modelled ones.
+    assert len(sizes) >= 1 + 2 * (DIAGRAMS_PER_PAIR + 2) + 2
     for number, page in enumerate(reader.pages, start=1):
         text = page.extract_text()
         assert f"{number} / {len(sizes)}" in text, f"page {number} has no page number"
@@ -159,7 +162,7 @@ def test_pdf_pages_of_a_procedure_name_it_its_versions_and_hashes(printed_site: 
     to_be = sources["childcare/child-allowance-claim/to-be.yaml"][:12]
     pages = [re.sub(r"\s+", "", p.extract_text()) for p in reader.pages]
     mine = [t for t in pages if "手続ID:child-allowance-claim" in t]
-    assert len(mine) >= 5  # its text pages and three diagram pages
+    assert len(mine) >= 2 + DIAGRAMS_PER_PAIR  # its text pages and its diagram pages
     assert all(as_is in t or to_be in t for t in mine)
     assert any(as_is in t and to_be in t for t in mine)
     assert all("手続BPR監査報告" in pages[0] for _ in (0,))  # the index comes first
@@ -240,6 +243,6 @@ def test_a_procedure_page_printed_from_the_browser_has_the_same_layout(printed_s
     diagram, and the procedure's running header on every page."""
     reader = PdfReader(io.BytesIO(print_html(printed_site / "procedures" / "child-allowance-claim.html")))
     wide = [float(p.mediabox.width) > float(p.mediabox.height) for p in reader.pages]
-    assert sum(wide) == 3 and wide[0] is False
+    assert sum(wide) == DIAGRAMS_PER_PAIR and wide[0] is False
     for page in reader.pages:
         assert "手続ID:child-allowance-claim" in re.sub(r"\s+", "", page.extract_text())
