@@ -29,7 +29,6 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-import math
 import multiprocessing
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -66,6 +65,7 @@ from bpr.render.print_doc import (
     print_document,
     with_page_rules,
 )
+from bpr.render.text import number
 from models.procedure import ProcedureVersion
 
 if TYPE_CHECKING:
@@ -243,16 +243,6 @@ _SIM_HEADINGS = (N_("version"), N_("scenario"), N_("replications"))
 _SIM_VERSIONS = {"as-is": N_("as-is"), "to-be": N_("to-be")}
 _KIND = {"E": N_("Eliminate"), "C": N_("Combine"), "R": N_("Rearrange"), "S": N_("Simplify"),
          "A": N_("Added"), "M": N_("Other change"), "U": N_("Unchanged")}
-
-
-def number(value: float, digits: int = 1) -> str:
-    """A number for people: thousands separators, ``digits`` decimals, no ``-0``."""
-    if not math.isfinite(value):
-        return str(value)
-    rounded = round(value, digits)
-    if rounded == 0:
-        rounded = 0.0
-    return f"{rounded:,.{digits}f}"
 
 
 @dataclass

@@ -17,7 +17,6 @@ the totals and named on the page (``plan`` refuses the whole catalog instead).
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -44,6 +43,7 @@ from bpr.planning.plan import Plan, peak_month, peak_rows
 from bpr.planning.ranking import candidate, rank
 from bpr.planning.ranking_rows import rank_rows
 from bpr.planning.weights import WEIGHTS_FILE, Weights, load_weights_text
+from bpr.render.text import number
 from bpr.sim.city import load_city_scenario_text
 
 
@@ -175,16 +175,9 @@ def checked_pair(entry: CatalogEntry | None, as_is_file: str, to_be_file: str, a
 
 
 def _number(value: float | None, digits: int = 1) -> str:
-    """A number for people as the report prints it (:func:`bpr.render.report.number`:
+    """A number for people as the report prints it (:func:`bpr.render.text.number`:
     thousands separators, ``digits`` decimals, no ``-0``); ``—`` for none."""
-    if value is None:
-        return "—"
-    if not math.isfinite(value):
-        return str(value)
-    rounded = round(value, digits)
-    if rounded == 0:
-        rounded = 0.0
-    return f"{rounded:,.{digits}f}"
+    return "—" if value is None else number(value, digits)
 
 
 def figure_digits(name: str) -> int:

@@ -6,10 +6,11 @@ rich tables and CSV to it) and the flows' Markdown artifacts.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
-__all__ = ["cell_text", "json_safe", "markdown_table", "visible"]
+__all__ = ["cell_text", "json_safe", "markdown_table", "number", "visible"]
 
 _BIDI_AND_SEPARATORS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e"
                                  "\u2066\u2067\u2068\u2069\u2028\u2029")
@@ -69,3 +70,13 @@ def markdown_table(rows: Sequence[dict[str, Any]], columns: Sequence[str] | None
         cells = [cell_text(row.get(c)).replace("|", "\\|").replace("\n", " ") for c in columns]
         out.append("| " + " | ".join(cells) + " |")
     return "\n".join(out) + "\n"
+
+
+def number(value: float, digits: int = 1) -> str:
+    """A number for people: thousands separators, ``digits`` decimals, no ``-0``."""
+    if not math.isfinite(value):
+        return str(value)
+    rounded = round(value, digits)
+    if rounded == 0:
+        rounded = 0.0
+    return f"{rounded:,.{digits}f}"
