@@ -40,3 +40,15 @@ def prefect_server() -> Iterator[str]:
 def store_file(tmp_path: Path) -> str:
     """A fresh SQLite store URL."""
     return f"sqlite:///{tmp_path / 'store.db'}"
+
+
+@pytest.fixture(scope="session")
+def dask_cluster() -> Iterator[str]:
+    """A local Dask cluster of two worker processes, shared by the tests that need one."""
+    distributed = pytest.importorskip("distributed")
+    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                       dashboard_address=None, host="127.0.0.1")
+    try:
+        yield cluster.scheduler_address
+    finally:
+        cluster.close()

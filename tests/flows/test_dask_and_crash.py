@@ -7,7 +7,6 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -30,17 +29,6 @@ def _results(store_url: str, run_id: int) -> dict[tuple[str, str, int], Any]:
             out[(row.version, row.scenario_key, rep["replication"])] = rep
     store.close()
     return out
-
-
-@pytest.fixture(scope="module")
-def dask_cluster() -> Iterator[str]:
-    distributed = pytest.importorskip("distributed")
-    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                       dashboard_address=None, host="127.0.0.1")
-    try:
-        yield cluster.scheduler_address
-    finally:
-        cluster.close()
 
 
 def test_dask_cluster_of_two_workers_gives_the_local_results(prefect_server: str, tmp_path: Any,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -27,17 +26,6 @@ BANDS = ["p0-5k", "p5k-10k", "p10k-30k"]
 PROCEDURES = ["child-allowance-claim", "parking-certificate"]
 SWEEP = {"bands": BANDS, "procedures": PROCEDURES, "online_shares": (0.5,), "replications": 2,
          "years": 0.2, "seed": 11}
-
-
-@pytest.fixture(scope="module")
-def dask_cluster() -> Iterator[str]:
-    distributed = pytest.importorskip("distributed")
-    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                       dashboard_address=None, host="127.0.0.1")
-    try:
-        yield cluster.scheduler_address
-    finally:
-        cluster.close()
 
 
 def test_three_bands_on_dask_give_the_in_process_totals(prefect_server: str, tmp_path: Path,
