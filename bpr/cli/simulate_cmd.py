@@ -353,6 +353,9 @@ def simulate(
                  f"{scenario.start} + {scenario.horizon_days} days (after a warm-up of "
                  f"{scenario.warmup_days} days), {scenario.replications} "
                  "replications, mean ± 95% CI half-width")
+        estimated = sorted({s.percentiles for s in summaries} - {"exact"})
+        if estimated:  # more values than kept exactly (bpr.sim.quantiles)
+            title += f"; percentiles from a {', '.join(estimated)}"
         emit(comparison_rows(summaries, paired), fmt, title=title)
     if any(too_many for _, too_many in verdicts):
         raise typer.Exit(1)

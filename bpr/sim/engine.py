@@ -272,7 +272,9 @@ def arrival_blocks(model: ProcedureVersion, cm: CompiledModel, scenario: Scenari
         SimulationError: see :func:`bpr.sim.arrivals.iter_arrivals` (on first use).
     """
     for chunk in _arrival_chunks(model, cm, scenario, root, office):
-        yield chunk.times, chunk.online, _combination(chunk, cm)
+        arrays = chunk.times, chunk.online, _combination(chunk, cm)
+        del chunk  # its attribute uniforms are not needed any more
+        yield arrays
 
 
 def _combination(chunk: ArrivalChunk, cm: CompiledModel) -> np.ndarray:

@@ -99,32 +99,19 @@ class _Feeder:
                     self._pull(i)
         if not sum(counts):
             return False
-        taken = [tuple(a[:k] for a in p) for p, k in zip(self._pending, counts, strict=True)]
-        self._pending = [tuple(a[k:] for a in p)  # type: ignore[misc]
+        taken = [(p[0][:k], p[1][:k], p[2][:k]) for p, k in zip(self._pending, counts, strict=True)]
+        # The rest is copied: a view would keep the whole chunk alive.
+        self._pending = [(p[0][k:].copy(), p[1][k:].copy(), p[2][k:].copy())
                          for p, k in zip(self._pending, counts, strict=True)]
-        times = np.concatenate([t[0] for t in taken])
-        online = np.concatenate([t[1] for t in taken]).astype(_I64)
-        combination = np.concatenate([t[2] for t in taken]).astype(_I64)
-        source = np.concatenate([np.full(k, i, _I64) for i, k in enumerate(counts)])
-        start = np.asarray(self._starts, dtype=_I64)[source]
-        if n > 1:
-            order = np.lexsort((start, times))
-            times, online, combination, source, start = (times[order], online[order],
-                                                         combination[order], source[order],
-                                                         start[order])
-        key = combination * n + source
-        if key.min() == key.max():  # one combination (no attributes): no sort
-            unique, inverse = key[:1], np.zeros(key.size, dtype=_I64)
+        if n == 1:
+            times, online, combination = taken[0]
+            self._merged = (times, online, combination, np.zeros(counts[0], np.int8))
         else:
-            unique, inverse = np.unique(key, return_inverse=True)
-        compact = np.empty(unique.size, dtype=_I64)
-        for u, k in enumerate(unique.tolist()):
-            if k not in self._index:
-                self._index[k] = len(self.keys)
-                self.keys.append(k)
-                self.new_keys = True
-            compact[u] = self._index[k]
-        self._merged = (times, start, online, compact[inverse.reshape(-1)])
+            times = np.concatenate([t[0] for t in taken])
+            source = np.concatenate([np.full(k, i, np.int32) for i, k in enumerate(counts)])
+            order = np.lexsort((np.asarray(self._starts, dtype=_I64)[source], times))
+            self._merged = (times[order], np.concatenate([t[1] for t in taken])[order],
+                            np.concatenate([t[2] for t in taken])[order], source[order])
         self._at = 0
         return True
 
@@ -138,7 +125,23 @@ class _Feeder:
         assert self._merged is not None
         lo, hi = self._at, self._at + ARRIVAL_BLOCK
         self._at = hi
-        return tuple(a[lo:hi] for a in self._merged)  # type: ignore[return-value]
+        times, online, combination, source = (a[lo:hi] for a in self._merged)
+        n = len(self._sources)
+        source = source.astype(_I64)
+        key = combination.astype(_I64) * n + source
+        if key.min() == key.max():  # one combination (no attributes): no sort
+            unique, inverse = key[:1], np.zeros(key.size, dtype=_I64)
+        else:
+            unique, inverse = np.unique(key, return_inverse=True)
+        compact = np.empty(unique.size, dtype=_I64)
+        for u, k in enumerate(unique.tolist()):
+            if k not in self._index:
+                self._index[k] = len(self.keys)
+                self.keys.append(k)
+                self.new_keys = True
+            compact[u] = self._index[k]
+        start = np.asarray(self._starts, dtype=_I64)[source]
+        return times, start, online.astype(_I64), compact[inverse.reshape(-1)]
 
 
 def _guards(cm: CompiledModel, keys: np.ndarray, n_sources: int

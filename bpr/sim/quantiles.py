@@ -105,7 +105,8 @@ class Sample:
         self._total += float(group.sum())
         if self._bins is None:
             self._bins = np.zeros(BINS, dtype=np.int64)
-        np.add.at(self._bins, _bin(group), 1)
+        self._bins += _counts(group)
+        del group
         self._buffer = array("d")
 
     def mean(self) -> float | None:
@@ -126,11 +127,22 @@ class Sample:
         buffer = np.frombuffer(self._buffer, dtype=float)
         if self._bins is None:
             return float(np.percentile(buffer, q))
-        bins = self._bins.copy()
-        np.add.at(bins, _bin(buffer), 1)
+        bins = self._bins + _counts(buffer)
         rank = math.floor(q / 100 * (self.count - 1))
         i = int(np.searchsorted(np.cumsum(bins), rank, side="right"))
         return _value(i)
+
+
+def _counts(values: np.ndarray) -> np.ndarray:
+    """How many of ``values`` fall in each bin (binned a slice at a time, so that the
+    temporaries stay small)."""
+    counts = np.zeros(BINS, dtype=np.int64)
+    for at in range(0, values.size, _SLICE):
+        counts += np.bincount(_bin(values[at:at + _SLICE]), minlength=BINS)
+    return counts
+
+
+_SLICE = 1 << 16
 
 
 def _bin(values: np.ndarray) -> np.ndarray:
