@@ -22,14 +22,15 @@ import bpr.sim.quantiles as quantiles
 from bpr.model.load import load_procedure
 from bpr.sim import Scenario, simulate_replication
 from bpr.sim.city import load_city_scenario, simulate_city
-from bpr.sim.quantiles import ALPHA, TINY, Sample, method
+from bpr.sim.quantiles import ALPHA, method
 from bpr.sim.results import ReplicationResult
+from models.procedure import ProcedureVersion
 from tests.conftest import EXAMPLE, PROCEDURES
 
 SCENARIO = Scenario(name="stream", warmup_days=10, horizon_days=60, drain_days=30)
 
 
-def _example(volume: float = 6000.0) -> object:
+def _example(volume: float = 6000.0) -> ProcedureVersion:
     return load_procedure(EXAMPLE / "to-be.yaml").model_copy(update={"annual_volume": volume})
 
 
@@ -116,43 +117,6 @@ def test_the_feeder_merges_blocks_in_the_order_of_one_sort(data: st.DataObject, 
 
 
 # -- percentiles past the cap -----------------------------------------------------------
-
-values_ = st.lists(st.floats(0.0, 1e6, allow_nan=False) | st.just(0.0), min_size=1, max_size=300)
-
-
-@settings(max_examples=200, deadline=None)
-@given(values=values_, cap=st.integers(1, 40), cuts=st.lists(st.integers(0, 300), max_size=6))
-def test_a_sample_counts_and_averages_exactly_and_bounds_its_percentile_error(
-        values: list[float], cap: int, cuts: list[int]) -> None:
-    one, blocks = Sample(cap), Sample(cap)
-    for v in values:
-        one.add(v)
-    bounds = [0, *sorted(c for c in cuts if c <= len(values)), len(values)]
-    for a, b in itertools.pairwise(bounds):
-        blocks.extend(np.asarray(values[a:b], dtype=float))
-    assert one.count == blocks.count == len(values)
-    assert one.exact == blocks.exact == (len(values) <= cap)
-    assert one.mean() == blocks.mean()   # the same groups, summed alike
-    assert one.mean() == pytest.approx(math.fsum(values) / len(values), rel=1e-9, abs=1e-9)
-    ordered = sorted(values)
-    for q in (0, 50, 90, 100):
-        got = one.percentile(q)
-        assert got == blocks.percentile(q)
-        assert got is not None
-        if one.exact:
-            assert got == float(np.percentile(np.asarray(values), q))
-        else:
-            x = ordered[math.floor(q / 100 * (len(values) - 1))]
-            if x < TINY:
-                assert got == 0.0
-            else:
-                assert abs(got - x) <= ALPHA * x * (1 + 1e-9)
-
-
-def test_an_empty_sample_has_no_mean_nor_percentile() -> None:
-    sample = Sample(4)
-    assert sample.mean() is None and sample.percentile(90) is None and sample.exact
-
 
 def test_past_the_cap_a_run_keeps_its_counts_and_means_and_says_percentiles_are_estimated(
         monkeypatch: pytest.MonkeyPatch) -> None:
