@@ -52,6 +52,7 @@ from bpr.sim.engine import (
     stream_lists,
 )
 from bpr.sim.periods import resolve_periods
+from bpr.sim.quantiles import method
 from bpr.sim.results import Estimate, estimate
 from bpr.sim.scenario import Scenario, ScenarioError
 from bpr.sim.seeds import replication_seed
@@ -246,6 +247,8 @@ class CityResult(BaseModel):
     months: list[str] = Field(description="Observed months, YYYY-MM.")
     measures: dict[str, list[float | None]] = Field(
         description="Per measure (CITY_MEASURES and utilisation:<pool>), one value per month.")
+    percentiles: str = Field("exact", description="How counter_wait_p90 was computed: 'exact', "
+                             "or from a histogram past the values kept (bpr.sim.quantiles).")
 
     def flat(self) -> dict[str, float | None]:
         """``<measure>:<month>`` -> value, for summaries and paired differences."""
@@ -346,7 +349,7 @@ def simulate_city_replication(models: Sequence[ProcedureVersion], city: CityScen
             shares.append(busy[p][m] / (pool.headcount * open_minutes) if open_minutes else None)
         measures[f"utilisation:{pool.actor}"] = shares
     return CityResult(city=city.name, version=version, replication=replication, cases=raw.cases,
-                      months=labels, measures=measures)
+                      months=labels, measures=measures, percentiles=method(raw.exact))
 
 
 def simulate_city(models: Sequence[ProcedureVersion], city: CityScenario,

@@ -9,6 +9,7 @@ the counts and means stay exact and the percentiles within the histogram's state
 from __future__ import annotations
 
 import itertools
+import json
 import math
 from collections.abc import Iterator
 
@@ -16,9 +17,11 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from typer.testing import CliRunner
 
 import bpr.sim.packing as packing
 import bpr.sim.quantiles as quantiles
+from bpr.cli import app
 from bpr.model.load import load_procedure
 from bpr.sim import Scenario, simulate_replication
 from bpr.sim.city import load_city_scenario, simulate_city
@@ -27,6 +30,7 @@ from bpr.sim.results import ReplicationResult
 from models.procedure import ProcedureVersion
 from tests.conftest import EXAMPLE, PROCEDURES
 
+runner = CliRunner()
 SCENARIO = Scenario(name="stream", warmup_days=10, horizon_days=60, drain_days=30)
 
 
@@ -152,8 +156,24 @@ def test_past_the_cap_a_city_still_agrees_across_kernels(monkeypatch: pytest.Mon
     sketched = simulate_city(models, city, range(1), "to-be", kernel="compiled")
     assert simulate_city(models, city, range(1), "to-be", kernel="python") == sketched
     assert sketched[0].measures["counter_wait_p90"] != exact.measures["counter_wait_p90"]
+    assert (exact.percentiles, sketched[0].percentiles) == ("exact", method(False))
     means, exact_means = (sketched[0].measures["counter_wait_mean"],
                           exact.measures["counter_wait_mean"])
     assert [m is None for m in means] == [m is None for m in exact_means]
     assert [m for m in means if m is not None] == pytest.approx(
         [m for m in exact_means if m is not None], rel=1e-12)
+
+
+def test_the_simulate_command_says_when_percentiles_come_from_the_histogram(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    args = ["simulate", str(EXAMPLE / "to-be.yaml"), "--years", "0.1", "--replications", "2",
+            "--workers", "1"]
+    exact = runner.invoke(app, [*args, "--format", "json"])
+    assert exact.exit_code == 0, exact.output
+    assert json.loads(exact.stdout)["summaries"][0]["percentiles"] == "exact"
+    assert "percentiles from" not in runner.invoke(app, args).stdout
+    monkeypatch.setattr(quantiles, "EXACT_CAP", 10)
+    sketched = runner.invoke(app, [*args, "--format", "json"])
+    assert json.loads(sketched.stdout)["summaries"][0]["percentiles"] == method(False)
+    title = " ".join(runner.invoke(app, args).stdout.split())  # the table wraps its title
+    assert "percentiles from a histogram (DDSketch, relative error 0.1%)" in title
