@@ -353,6 +353,9 @@ def simulate(
                  f"{scenario.start} + {scenario.horizon_days} days (after a warm-up of "
                  f"{scenario.warmup_days} days), {scenario.replications} "
                  "replications, mean ± 95% CI half-width")
+        estimated = sorted({s.percentiles for s in summaries} - {"exact"})
+        if estimated:  # more values than kept exactly (bpr.sim.quantiles)
+            title += f"; percentiles from a {', '.join(estimated)}"
         emit(comparison_rows(summaries, paired), fmt, title=title)
     if any(too_many for _, too_many in verdicts):
         raise typer.Exit(1)
@@ -426,7 +429,8 @@ def _simulate_city(city_file: Path, target: Path | None, replications: int | Non
             "measures": CITY_MEASURES,
             "as-is": {k: v.model_dump(mode="json") for k, v in first.items()},
             "to-be": {k: v.model_dump(mode="json") for k, v in second.items()},
-            "paired_differences": {k: v.model_dump(mode="json") for k, v in paired.items()}}))
+            "paired_differences": {k: v.model_dump(mode="json") for k, v in paired.items()},
+            "percentiles": _city_percentiles(runs)}))
         return
     rows = []
     for key in first:
@@ -438,4 +442,12 @@ def _simulate_city(city_file: Path, target: Path | None, replications: int | Non
     title = (f"City {city.name}: {len(as_is_models)} procedures, {scenario.start} + "
              f"{scenario.horizon_days} days, {scenario.replications} replications, mean ± 95% CI "
              "half-width; paired: the same applicants in both versions")
+    if _city_percentiles(runs) != "exact":  # more values than kept exactly (bpr.sim.quantiles)
+        title += f"; percentiles from a {_city_percentiles(runs)}"
     emit(rows, fmt, title=title)
+
+
+def _city_percentiles(runs: dict[str, list[Any]]) -> str:
+    """How the city's percentiles were computed: ``exact`` if in every replication."""
+    return next((r.percentiles for rs in runs.values() for r in rs if r.percentiles != "exact"),
+                "exact")

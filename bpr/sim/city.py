@@ -44,7 +44,7 @@ from bpr.sim.engine import (
     _CALENDAR_MARGIN_DAYS,
     StepStreams,
     _run,
-    arrival_arrays,
+    arrival_blocks,
     case_arrivals,
     kernel_choice,
     office_calendar,
@@ -52,6 +52,7 @@ from bpr.sim.engine import (
     stream_lists,
 )
 from bpr.sim.periods import resolve_periods
+from bpr.sim.quantiles import method
 from bpr.sim.results import Estimate, estimate
 from bpr.sim.scenario import Scenario, ScenarioError
 from bpr.sim.seeds import replication_seed
@@ -246,6 +247,8 @@ class CityResult(BaseModel):
     months: list[str] = Field(description="Observed months, YYYY-MM.")
     measures: dict[str, list[float | None]] = Field(
         description="Per measure (CITY_MEASURES and utilisation:<pool>), one value per month.")
+    percentiles: str = Field("exact", description="How counter_wait_p90 was computed: 'exact', "
+                             "or from a histogram past the values kept (bpr.sim.quantiles).")
 
     def flat(self) -> dict[str, float | None]:
         """``<measure>:<month>`` -> value, for summaries and paired differences."""
@@ -319,7 +322,7 @@ def simulate_city_replication(models: Sequence[ProcedureVersion], city: CityScen
         raw = _run(merged, streams, office, heapq.merge(*arrivals), ws_minute, we_minute, stop, False,
                    minute_bounds)
     else:
-        arrays = [arrival_arrays(model, cm, base, root, office)
+        arrays = [arrival_blocks(model, cm, base, root, office)
                   for model, cm, root in zip(models, compiled, roots, strict=True)]
         from bpr.sim.packing import run_kernel  # numba loads only when simulating
 
@@ -330,15 +333,9 @@ def simulate_city_replication(models: Sequence[ProcedureVersion], city: CityScen
     cum_in = np.cumsum(raw.arrivals_per_day)
     cum_out = np.cumsum(raw.done_per_day)
     backlog = [float(cum_in[bounds[m + 1] - 1] - cum_out[bounds[m + 1] - 1]) for m in range(months)]
-    waits = np.frombuffer(raw.counter_wait_days, dtype=float)
-    values = np.frombuffer(raw.counter_waits, dtype=float)
-    month_of = np.searchsorted(np.asarray(bounds), waits, side="right") - 1
-    wait_mean: list[float | None] = []
-    wait_p90: list[float | None] = []
-    for m in range(months):
-        these = values[month_of == m]
-        wait_mean.append(float(these.mean()) if these.size else None)
-        wait_p90.append(float(np.percentile(these, 90)) if these.size else None)
+    by_month = raw.waits_by_month or []
+    wait_mean: list[float | None] = [sample.mean() for sample in by_month]
+    wait_p90: list[float | None] = [sample.percentile(90) for sample in by_month]
     measures: dict[str, list[float | None]] = {
         "arrivals": list(arrived), "counter_wait_mean": wait_mean, "counter_wait_p90": wait_p90,
         "backlog_end": list(backlog)}
@@ -352,7 +349,7 @@ def simulate_city_replication(models: Sequence[ProcedureVersion], city: CityScen
             shares.append(busy[p][m] / (pool.headcount * open_minutes) if open_minutes else None)
         measures[f"utilisation:{pool.actor}"] = shares
     return CityResult(city=city.name, version=version, replication=replication, cases=raw.cases,
-                      months=labels, measures=measures)
+                      months=labels, measures=measures, percentiles=method(raw.exact))
 
 
 def simulate_city(models: Sequence[ProcedureVersion], city: CityScenario,

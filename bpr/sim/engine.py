@@ -57,7 +57,6 @@ import heapq
 import itertools
 import math
 import os
-from array import array
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -82,13 +81,14 @@ from bpr.sim.compiled import (
     uniform_drawer,
 )
 from bpr.sim.periods import resolve_periods
-from bpr.sim.raw import COLUMNS, Raw
+from bpr.sim.quantiles import method
+from bpr.sim.raw import COLUMNS, Raw, month_days
 from bpr.sim.results import ActorResult, ReplicationResult
 from bpr.sim.scenario import Scenario
 from bpr.sim.seeds import replication_seed, stream
 from models.procedure import ProcedureVersion
 
-__all__ = ["KERNELS", "Arrival", "StepStreams", "arrival_arrays", "case_arrivals", "kernel_choice",
+__all__ = ["KERNELS", "Arrival", "StepStreams", "arrival_blocks", "case_arrivals", "kernel_choice",
            "office_calendar", "simulate_batch", "simulate_replication", "step_streams", "stream_lists"]
 
 _DONE, _CONTINUE = 0, 1
@@ -110,16 +110,6 @@ def office_calendar(scenario: Scenario, days: int) -> OfficeCalendar:
                           public_holidays=hours.public_holidays, year_end=hours.year_end,
                           extra_closed=hours.closed_dates, extra_open=hours.open_dates)
     return OfficeCalendar(origin, days, hours.open_minute, hours.close_minute, closed)
-
-
-def _percentile(values: array[float], q: float) -> float | None:
-    """The percentile, or ``None`` (undefined) for no values."""
-    return float(np.percentile(np.frombuffer(values, dtype=float), q)) if len(values) else None
-
-
-def _mean(values: array[float]) -> float | None:
-    """The mean, or ``None`` (undefined) for no values."""
-    return float(np.frombuffer(values, dtype=float).mean()) if len(values) else None
 
 
 KERNELS = ("compiled", "python")
@@ -188,7 +178,7 @@ def simulate_replication(model: ProcedureVersion, scenario: Scenario, replicatio
         incoming = case_arrivals(model, cm, scenario, root, office, cm.start)
         raw = _run(cm, step_streams(cm, root), office, incoming, ws, we, stop, keep_cases)
     else:
-        arrivals = arrival_arrays(model, cm, scenario, root, office)
+        arrivals = arrival_blocks(model, cm, scenario, root, office)
         from bpr.sim.packing import run_kernel  # numba loads only when simulating
 
         raw = run_kernel(cm, stream_lists(step_streams(cm, root)), office, [arrivals], [cm.start],
@@ -268,23 +258,23 @@ def case_arrivals(model: ProcedureVersion, cm: CompiledModel, scenario: Scenario
     return _cases(_arrival_chunks(model, cm, scenario, root, office), cm, start, source)
 
 
-def arrival_arrays(model: ProcedureVersion, cm: CompiledModel, scenario: Scenario,
-                   root: np.random.SeedSequence,
-                   office: OfficeCalendar) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The cases of :func:`case_arrivals` as arrays, for the compiled kernel.
+def arrival_blocks(model: ProcedureVersion, cm: CompiledModel, scenario: Scenario,
+                   root: np.random.SeedSequence, office: OfficeCalendar
+                   ) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """The cases of :func:`case_arrivals` as arrays, one calendar month at a time, drawn
+    when asked for (the compiled kernel's arrivals: memory for a month, not the run).
 
-    Returns:
-        ``(times, online, combination)``: clock minutes (increasing), online flags and
-        attribute combinations.
+    Yields:
+        ``(times, online, combination)``: clock minutes (increasing, and after those of
+        the previous block), online flags and attribute combinations.
 
     Raises:
-        SimulationError: see :func:`bpr.sim.arrivals.iter_arrivals`.
+        SimulationError: see :func:`bpr.sim.arrivals.iter_arrivals` (on first use).
     """
-    chunks = list(_arrival_chunks(model, cm, scenario, root, office))
-    if not chunks:
-        return np.zeros(0), np.zeros(0, dtype=bool), np.zeros(0, dtype=np.int64)
-    return (np.concatenate([c.times for c in chunks]), np.concatenate([c.online for c in chunks]),
-            np.concatenate([_combination(c, cm) for c in chunks]))
+    for chunk in _arrival_chunks(model, cm, scenario, root, office):
+        arrays = chunk.times, chunk.online, _combination(chunk, cm)
+        del chunk  # its attribute uniforms are not needed any more
+        yield arrays
 
 
 def _combination(chunk: ArrivalChunk, cm: CompiledModel) -> np.ndarray:
@@ -369,8 +359,9 @@ def _run(cm: CompiledModel, streams: StepStreams, office: OfficeCalendar,
     """
     n_steps = len(cm.step_ids)
     raw = Raw(n_steps, len(cm.pools), int(we // MINUTES_PER_DAY) + 1,
-               int(stop // MINUTES_PER_DAY), keep_cases)
+              int(stop // MINUTES_PER_DAY), keep_cases, month_days(month_bounds))
     totals, columns, completed_per_day = raw.totals, raw.columns, raw.completed_per_day
+    lead, case_lead, add_wait = raw.lead.add, raw.case_lead, raw.add_wait
     arrivals_per_day, done_per_day = raw.arrivals_per_day, raw.done_per_day
     always = AlwaysCalendar()
     calendars: list[WorkCalendar] = [office if p.office_hours else always for p in cm.pools]
@@ -400,7 +391,6 @@ def _run(cm: CompiledModel, streams: StepStreams, office: OfficeCalendar,
     channels = cm.channels
     guarded_table, open_flows = cm.guarded_table, cm.open_flows
     executions = raw.executions
-    counter_waits, counter_wait_days = raw.counter_waits, raw.counter_wait_days
     heap: list[tuple[float, int, int, list[Any], int]] = []
     push, pop = heapq.heappush, heapq.heappop
     sequence = itertools.count()
@@ -438,21 +428,21 @@ def _run(cm: CompiledModel, streams: StepStreams, office: OfficeCalendar,
                 waited = w - worked_request
                 case[_WAIT] += waited
                 if mode == WALK_IN and case[_COHORT]:
-                    counter_waits.append(waited)
-                    counter_wait_days.append(t // MINUTES_PER_DAY)
+                    add_wait(waited, t // MINUTES_PER_DAY)
         push(heap, (finish, next(sequence), _DONE, case, s))
 
     def complete(case: list[Any], t: float) -> None:
         done_per_day[int(t // MINUTES_PER_DAY)] += 1
         if case[_COHORT]:
-            raw.lead.append((t - case[_ARRIVAL]) / MINUTES_PER_DAY)
+            lead((t - case[_ARRIVAL]) / MINUTES_PER_DAY)
             totals[0] += case[_WORK]
             totals[1] += case[_WAIT]
             totals[2] += case[_TRAVEL]
             totals[3] += case[_VISITS]
             totals[4] += case[_HOME]
             totals[5] += case[_APPOINTMENTS]
-            if columns is not None:
+            if columns is not None and case_lead is not None:
+                case_lead.append((t - case[_ARRIVAL]) / MINUTES_PER_DAY)
                 for name, value in zip(COLUMNS, (case[_ARRIVAL], case[_WORK], case[_WAIT],
                                                   case[_TRAVEL], case[_VISITS]), strict=True):
                     columns[name].append(value)
@@ -635,7 +625,7 @@ def _result(cm: CompiledModel, scenario: Scenario, replication: int, root: np.ra
         for name, weights in (("paper_steps", cm.paper), ("sheets", cm.sheets), ("seals", cm.seal),
                               ("signatures", cm.signature), ("transcriptions", cm.transcription))
     }
-    finished = len(raw.lead)
+    finished = raw.lead.count
     work, wait, travel, visits, home_visits, appointment_visits = raw.totals
 
     def per_case(total: float) -> float | None:
@@ -656,16 +646,16 @@ def _result(cm: CompiledModel, scenario: Scenario, replication: int, root: np.ra
         "backlog_end": float(raw.backlog_end),
         "unfinished": float(raw.arrived - finished),
         "stuck": float(raw.stuck),
-        "lead_time_days_mean": _mean(raw.lead),
-        "lead_time_days_p50": _percentile(raw.lead, 50),
-        "lead_time_days_p90": _percentile(raw.lead, 90),
+        "lead_time_days_mean": raw.lead.mean(),
+        "lead_time_days_p50": raw.lead.percentile(50),
+        "lead_time_days_p90": raw.lead.percentile(90),
         "resident_minutes_mean": per_case(work + wait + travel),
         "resident_working_minutes_mean": per_case(work),
         "resident_waiting_minutes_mean": per_case(wait),
         "resident_travel_minutes_mean": per_case(travel),
         "counter_visits_mean": per_case(visits),
-        "counter_wait_minutes_mean": _mean(raw.counter_waits),
-        "counter_wait_minutes_p90": _percentile(raw.counter_waits, 90),
+        "counter_wait_minutes_mean": raw.counter_waits.mean(),
+        "counter_wait_minutes_p90": raw.counter_waits.percentile(90),
         "wip_mean": raw.wip_area / ((we_day - ws_day) * MINUTES_PER_DAY),
         "resident_hours": (work + wait + travel) / 60.0 / years,
         "staff_hours": sum(a.hours for a in actors),
@@ -686,8 +676,8 @@ def _result(cm: CompiledModel, scenario: Scenario, replication: int, root: np.ra
         months[f"{d.year:04d}-{d.month:02d}"] = float(sum(raw.completed_per_day[day:end]))
         day = end
     case_table = None
-    if raw.columns is not None:
-        case_table = {"lead_time_days": list(raw.lead),
+    if raw.columns is not None and raw.case_lead is not None:
+        case_table = {"lead_time_days": list(raw.case_lead),
                       **{name: list(values) for name, values in raw.columns.items()}}
     return ReplicationResult(
         procedure=cm.procedure, version=cm.version, scenario=scenario.name, replication=replication,
@@ -695,6 +685,6 @@ def _result(cm: CompiledModel, scenario: Scenario, replication: int, root: np.ra
         start=scenario.start, end=scenario.start + timedelta(days=scenario.horizon_days - 1),
         years=years, cases=raw.cases, metrics=metrics, throughput_per_month=months, actors=actors,
         step_visits={sid: n / cohort for sid, n in zip(cm.step_ids, raw.executions, strict=True)},
-        case_table=case_table,
+        case_table=case_table, percentiles=method(raw.exact),
     )
 

@@ -9,9 +9,11 @@ the same sequence numbers, the zero-time steps entered depth first (an explicit 
 place of the recursion of ``enter``/``route``) and the same floating-point operations — so
 that it consumes the same numbers and returns identical results.
 
-The loop pauses (returns :data:`PAUSED`) between two events when a random stream runs low
-or a table nears its capacity; the caller draws the next block of the stream or grows
-the table and calls it again (numpy's generators stay in Python, so the numbers are
+The loop pauses (returns :data:`PAUSED`) between two events when a random stream runs low,
+a table nears its capacity, the buffers of lead times and counter waits fill up or the
+block of arrivals is used up; the caller draws the next block of the stream, grows the
+table, takes the values over (:class:`bpr.sim.quantiles.Sample`) or hands over the next
+arrivals, and calls it again (numpy's generators stay in Python, so the numbers are
 numpy's own). Its data, draws, calendar and heap are in :mod:`bpr.sim.kernel_parts`.
 """
 
@@ -50,6 +52,7 @@ from bpr.sim.kernel_parts import (
     I_HEAP,
     I_IN_SYSTEM,
     I_LEAD,
+    I_MORE,
     I_NEXT,
     I_NODES_HW,
     I_PENDING,
@@ -321,12 +324,14 @@ def _cascade(m: Model, st: State, case: int, t: float, top: int) -> None:
 
 @compiled
 def _room(m: Model, st: State) -> bool:
-    """Whether every stream and table has its reserve for the next event."""
+    """Whether every stream and table has its reserve for the next event, and the next
+    arrival is known (the block is not used up while more may come)."""
     ints = st.ints
     return (ints[I_PENDING] == 0 and ints[I_HEAP] + MARGIN <= st.heap_time.size
             and (ints[I_FREE_CASES] > 0 or ints[I_CASES_HW] < st.case_f.shape[0])
             and (ints[I_FREE_NODE] >= 0 or ints[I_NODES_HW] + MARGIN <= st.node_next.size)
-            and ints[I_WAITS] + MARGIN <= st.waits.size)
+            and ints[I_WAITS] + MARGIN <= st.waits.size and ints[I_LEAD] < st.lead.size
+            and (ints[I_NEXT] < m.arr_time.size or ints[I_MORE] == 0))
 
 
 @compiled

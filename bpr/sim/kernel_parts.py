@@ -54,7 +54,8 @@ with no open flow (``ints[I_ERROR_STEP]`` and ``ints[I_ERROR_CASE]`` say where).
 # Integer registers (State.ints).
 (I_HEAP, I_SEQ, I_NEXT, I_CASES_HW, I_FREE_CASES, I_NODES_HW, I_FREE_NODE, I_WAITS, I_LEAD,
  I_PENDING, I_ARRIVED, I_CASES, I_COMPLETED, I_BACKLOG, I_STUCK, I_IN_SYSTEM, I_ERROR,
- I_ERROR_STEP, I_ERROR_CASE, I_STATUS) = range(20)
+ I_ERROR_STEP, I_ERROR_CASE, I_MORE) = range(20)
+# I_MORE: 1 while more arrivals may come than the block in Model.arr_* (the caller's to hand)
 N_INTS = 20
 # Float registers (State.floats).
 F_WIP_AREA, F_WIP_LAST = 0, 1
@@ -73,8 +74,11 @@ Model = namedtuple("Model", [
     # the office calendar
     "cal_open", "cal_length", "cal_cum_start", "cal_cum_end", "cal_days", "cal_total",
     # the run
-    "ws", "we", "stop", "keep_cases", "arr_time", "arr_start", "arr_online", "arr_combo"])
-"""The packed model (read only); see :mod:`bpr.sim.packing`."""
+    "ws", "we", "stop", "keep_cases",
+    # the current block of arrivals (replaced by the caller between calls)
+    "arr_time", "arr_start", "arr_online", "arr_combo"])
+"""The packed model (read only; the caller replaces the arrival block and the guard
+tables between calls); see :mod:`bpr.sim.packing`."""
 
 State = namedtuple("State", [
     "ints", "floats", "buffer", "read", "filled", "flagged", "pending",

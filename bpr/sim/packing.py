@@ -14,7 +14,7 @@ a combination to which no flow is open fails the run with the reference engine's
 from __future__ import annotations
 
 from array import array
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 import numpy as np
 
@@ -23,13 +23,22 @@ import bpr.sim.kernel_parts as parts
 from bpr.errors import SimulationError
 from bpr.sim.calendar import MINUTES_PER_DAY, OfficeCalendar
 from bpr.sim.compiled import BLOCK, CompiledModel, Drawer, Draws, Kind, Route
-from bpr.sim.raw import COLUMNS, Raw
+from bpr.sim.raw import COLUMNS, Raw, month_days
 
 __all__ = ["ArrivalArrays", "run_kernel"]
 
 ArrivalArrays = tuple[np.ndarray, np.ndarray, np.ndarray]
-"""One procedure's arriving cases: clock minutes (increasing), online flags, attribute
-combinations (:func:`bpr.sim.engine.arrival_arrays`)."""
+"""Some of one procedure's arriving cases: clock minutes (increasing), online flags,
+attribute combinations (one chunk of :func:`bpr.sim.engine.arrival_blocks`)."""
+
+_EMPTY: ArrivalArrays = (np.zeros(0), np.zeros(0, np.bool_), np.zeros(0, np.int64))
+
+ARRIVAL_BLOCK = 1 << 16
+"""Arrivals handed to the kernel at a time (the chunks they come from are calendar months)."""
+
+STAGE = 1 << 14
+"""Lead times (and, with ``keep_cases``, case rows) and counter waits the kernel buffers
+before the caller takes them over (:class:`bpr.sim.quantiles.Sample`)."""
 
 _STACK = 4096
 _FIRST = 512
@@ -38,28 +47,101 @@ a few hundred times a year); later refills draw :data:`~bpr.sim.compiled.BLOCK`.
 _I64 = np.int64
 
 
-def _arrivals(arrivals: Sequence[ArrivalArrays], starts: Sequence[int]
-              ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """All procedures' arrivals in the order of ``heapq.merge`` over (time, start step),
-    with each case's combination as a compact index; and the (source, combination) of
-    each compact index."""
-    n_sources = len(arrivals)
-    times = np.concatenate([a[0] for a in arrivals]) if arrivals else np.zeros(0)
-    online = np.concatenate([a[1] for a in arrivals]) if arrivals else np.zeros(0, bool)
-    combination = np.concatenate([a[2] for a in arrivals]) if arrivals else np.zeros(0, _I64)
-    source = np.concatenate([np.full(a[0].size, i, _I64) for i, a in enumerate(arrivals)]) \
-        if arrivals else np.zeros(0, _I64)
-    start = np.asarray(starts, dtype=_I64)[source]
-    if n_sources > 1:
-        order = np.lexsort((start, times))
-        times, online, combination, source, start = (times[order], online[order], combination[order],
-                                                     source[order], start[order])
-    key = combination * n_sources + source
-    if key.size and key.min() == key.max():  # one combination (no attributes): no sort
-        keys, compact = key[:1], np.zeros(key.size, dtype=_I64)
-    else:
-        keys, compact = np.unique(key, return_inverse=True)
-    return times, start, online.astype(_I64), compact.astype(_I64), keys
+class _Feeder:
+    """The arrivals of every procedure, merged in the order of ``heapq.merge`` over (time,
+    start step) and handed out in blocks of at most :data:`ARRIVAL_BLOCK`, drawn from each
+    procedure's chunks (one calendar month each) only as the event loop needs them; each
+    case's combination as a compact index into :attr:`keys`, the (source, combination)
+    keys in the order first met.
+
+    Each procedure draws its own streams in its own order whenever it is asked, so the
+    numbers do not depend on the blocks.
+    """
+
+    def __init__(self, sources: Sequence[Iterator[ArrivalArrays]], starts: Sequence[int]) -> None:
+        self._sources = list(sources)
+        self._starts = [int(s) for s in starts]
+        n = len(self._sources)
+        self._pending: list[ArrivalArrays] = [_EMPTY] * n
+        self._done = [False] * n
+        self._merged: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None
+        self._at = 0
+        self.keys: list[int] = []
+        self._index: dict[int, int] = {}
+        self.new_keys = False
+
+    def _pull(self, i: int) -> None:
+        """Append source ``i``'s next chunk to its pending arrivals (or mark it done)."""
+        chunk = next(self._sources[i], None)
+        if chunk is None:
+            self._done[i] = True
+            return
+        pending = self._pending[i]
+        self._pending[i] = chunk if pending[0].size == 0 else (
+            np.concatenate([pending[0], chunk[0]]), np.concatenate([pending[1], chunk[1]]),
+            np.concatenate([pending[2], chunk[2]]))
+
+    def _merge(self) -> bool:
+        """Merge the pending arrivals that no later chunk can precede; ``False`` once
+        every source is used up."""
+        n = len(self._sources)
+        while True:
+            for i in range(n):
+                while not self._done[i] and self._pending[i][0].size == 0:
+                    self._pull(i)
+            live = [i for i in range(n) if not self._done[i]]
+            cut = min(float(self._pending[i][0][-1]) for i in live) if live else np.inf
+            counts = [int(np.searchsorted(p[0], cut, side="left")) for p in self._pending]
+            if sum(counts) or not live:
+                break
+            for i in live:  # nothing lies before the cut: draw on past it
+                if self._pending[i][0][-1] == cut:
+                    self._pull(i)
+        if not sum(counts):
+            return False
+        taken = [(p[0][:k], p[1][:k], p[2][:k]) for p, k in zip(self._pending, counts, strict=True)]
+        # The rest is copied: a view would keep the whole chunk alive.
+        self._pending = [(p[0][k:].copy(), p[1][k:].copy(), p[2][k:].copy())
+                         for p, k in zip(self._pending, counts, strict=True)]
+        if n == 1:
+            times, online, combination = taken[0]
+            self._merged = (times, online, combination, np.zeros(counts[0], np.int8))
+        else:
+            times = np.concatenate([t[0] for t in taken])
+            source = np.concatenate([np.full(k, i, np.int32) for i, k in enumerate(counts)])
+            order = np.lexsort((np.asarray(self._starts, dtype=_I64)[source], times))
+            self._merged = (times[order], np.concatenate([t[1] for t in taken])[order],
+                            np.concatenate([t[2] for t in taken])[order], source[order])
+        self._at = 0
+        return True
+
+    def block(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
+        """The next arrivals (times, start steps, online flags, compact combinations), at
+        most :data:`ARRIVAL_BLOCK` of them; ``None`` when there are no more."""
+        if self._merged is None or self._at >= self._merged[0].size:
+            self._merged = None
+            if not self._merge():
+                return None
+        assert self._merged is not None
+        lo, hi = self._at, self._at + ARRIVAL_BLOCK
+        self._at = hi
+        times, online, combination, source = (a[lo:hi] for a in self._merged)
+        n = len(self._sources)
+        source = source.astype(_I64)
+        key = combination.astype(_I64) * n + source
+        if key.min() == key.max():  # one combination (no attributes): no sort
+            unique, inverse = key[:1], np.zeros(key.size, dtype=_I64)
+        else:
+            unique, inverse = np.unique(key, return_inverse=True)
+        compact = np.empty(unique.size, dtype=_I64)
+        for u, k in enumerate(unique.tolist()):
+            if k not in self._index:
+                self._index[k] = len(self.keys)
+                self.keys.append(k)
+                self.new_keys = True
+            compact[u] = self._index[k]
+        start = np.asarray(self._starts, dtype=_I64)[source]
+        return times, start, online.astype(_I64), compact[inverse.reshape(-1)]
 
 
 def _guards(cm: CompiledModel, keys: np.ndarray, n_sources: int
@@ -119,11 +201,15 @@ def _elapsed(t: float) -> float:
 
 
 def _model(cm: CompiledModel, streams: Sequence[Sequence[Draws | None]], office: OfficeCalendar,
-           arrivals: Sequence[ArrivalArrays], starts: Sequence[int], ws: float, we: float,
-           stop: float, keep_cases: bool, month_bounds: list[float] | None
-           ) -> tuple[parts.Model, list[Drawer], np.ndarray]:
-    times, start, online, compact, keys = _arrivals(arrivals, starts)
-    guard_row, guard_start, guard_cum, guard_pos = _guards(cm, keys, len(arrivals))
+           feeder: _Feeder, n_sources: int, ws: float, we: float, stop: float, keep_cases: bool,
+           month_bounds: list[float] | None) -> tuple[parts.Model, list[Drawer], bool]:
+    """The packed model with the first block of arrivals (and whether more may come)."""
+    first = feeder.block()
+    times, start, online, compact = first if first is not None else (
+        np.zeros(0), np.zeros(0, _I64), np.zeros(0, _I64), np.zeros(0, _I64))
+    feeder.new_keys = False
+    guard_row, guard_start, guard_cum, guard_pos = _guards(cm, np.asarray(feeder.keys, _I64),
+                                                           n_sources)
     (s_duration, s_delay, s_draw, s_trip), drawers, constant, is_constant = _streams(streams)
     n = len(cm.step_ids)
     joins = [s for s in range(n) if cm.kind[s] == Kind.JOIN]
@@ -164,15 +250,15 @@ def _model(cm: CompiledModel, streams: Sequence[Sequence[Draws | None]], office:
         cal_cum_start=np.asarray(cum_start), cal_cum_end=np.asarray(cum_end),
         cal_days=office.days, cal_total=float(total), ws=float(ws), we=float(we), stop=float(stop),
         keep_cases=keep_cases, arr_time=times, arr_start=start, arr_online=online, arr_combo=compact)
-    return model, drawers, keys
+    return model, drawers, first is not None
 
 
 def _state(model: parts.Model, drawers: list[Drawer], n_pools: int, n_steps: int, n_joins: int,
-           n_months: int, days: int, stop_days: int) -> parts.State:
-    cases = model.arr_time.size
+           n_months: int, days: int, stop_days: int, more: bool) -> parts.State:
     capacity = 2 * parts.MARGIN
     ints = np.zeros(parts.N_INTS, dtype=_I64)
     ints[parts.I_FREE_NODE] = -1
+    ints[parts.I_MORE] = more
     buffer = np.zeros((len(drawers), 2 * BLOCK))
     for k, draw in enumerate(drawers):
         buffer[k, :_FIRST] = draw(_FIRST)
@@ -191,9 +277,9 @@ def _state(model: parts.Model, drawers: list[Drawer], n_pools: int, n_steps: int
         queue_head=np.full(n_pools + 1, -1, _I64), queue_tail=np.full(n_pools + 1, -1, _I64),
         free=np.zeros(n_pools + 1, _I64), busy=np.zeros(n_pools + 1),
         busy_month=np.zeros((max(n_pools, 1), n_months)), executions=np.zeros(n_steps, _I64),
-        totals=np.zeros(6), lead=np.zeros(cases + 1), waits=np.zeros(cases + capacity),
-        wait_days=np.zeros(cases + capacity),
-        columns=np.zeros((len(COLUMNS), cases + 1 if model.keep_cases else 0)),
+        totals=np.zeros(6), lead=np.zeros(STAGE), waits=np.zeros(STAGE + parts.MARGIN),
+        wait_days=np.zeros(STAGE + parts.MARGIN),
+        columns=np.zeros((len(COLUMNS), STAGE if model.keep_cases else 0)),
         completed_per_day=np.zeros(days, _I64), arrivals_per_day=np.zeros(stop_days + 2, _I64),
         done_per_day=np.zeros(stop_days + 2, _I64), stack=np.zeros(_STACK, _I64))
 
@@ -204,9 +290,42 @@ def _grown(array_: np.ndarray) -> np.ndarray:
     return bigger
 
 
-def _serve(st: parts.State, drawers: list[Drawer]) -> parts.State:
-    """Draw the blocks of the streams that ran low and grow the tables that filled up."""
+def _take(st: parts.State, raw: Raw) -> None:
+    """Move the buffered lead times, case rows and counter waits into ``raw``."""
     ints = st.ints
+    n = int(ints[parts.I_LEAD])
+    raw.lead.extend(st.lead[:n])
+    if raw.columns is not None and raw.case_lead is not None:
+        raw.case_lead.extend(_doubles(st.lead[:n]))
+        for i, name in enumerate(COLUMNS):
+            raw.columns[name].extend(_doubles(st.columns[i, :n]))
+    ints[parts.I_LEAD] = 0
+    n = int(ints[parts.I_WAITS])
+    raw.add_waits(st.waits[:n], st.wait_days[:n])
+    ints[parts.I_WAITS] = 0
+
+
+def _serve(st: parts.State, model: parts.Model, drawers: list[Drawer], raw: Raw, feeder: _Feeder,
+           cm: CompiledModel, n_sources: int) -> tuple[parts.State, parts.Model]:
+    """Draw the blocks of the streams that ran low, grow the tables that filled up, take
+    the buffered values over and hand over the next block of arrivals."""
+    ints = st.ints
+    if ints[parts.I_LEAD] >= st.lead.size or ints[parts.I_WAITS] + parts.MARGIN > st.waits.size:
+        _take(st, raw)
+    if ints[parts.I_MORE] and ints[parts.I_NEXT] >= model.arr_time.size:
+        block = feeder.block()
+        if block is None:
+            ints[parts.I_MORE] = 0
+        else:
+            times, start, online, compact = block
+            model = model._replace(arr_time=times, arr_start=start, arr_online=online,
+                                   arr_combo=compact)
+            ints[parts.I_NEXT] = 0
+            if feeder.new_keys:
+                feeder.new_keys = False
+                row, first, cum, positions = _guards(cm, np.asarray(feeder.keys, _I64), n_sources)
+                model = model._replace(guard_row=row, guard_start=first, guard_cum=cum,
+                                       guard_pos=positions)
     for k in st.pending[:ints[parts.I_PENDING]].tolist():
         at = st.filled[k] % st.buffer.shape[1]
         block = drawers[k](BLOCK)
@@ -226,9 +345,7 @@ def _serve(st: parts.State, drawers: list[Drawer]) -> parts.State:
     if ints[parts.I_FREE_NODE] < 0 and ints[parts.I_NODES_HW] + margin > st.node_next.size:
         st = st._replace(**{name: _grown(getattr(st, name))
                             for name in ("node_case", "node_step", "node_worked", "node_next")})
-    if ints[parts.I_WAITS] + margin > st.waits.size:
-        st = st._replace(waits=_grown(st.waits), wait_days=_grown(st.wait_days))
-    return st
+    return st, model
 
 
 def _doubles(values: np.ndarray) -> array[float]:
@@ -238,8 +355,9 @@ def _doubles(values: np.ndarray) -> array[float]:
 
 
 def run_kernel(cm: CompiledModel, streams: Sequence[Sequence[Draws | None]], office: OfficeCalendar,
-               arrivals: Sequence[ArrivalArrays], starts: Sequence[int], ws: float, we: float,
-               stop: float, keep_cases: bool, month_bounds: list[float] | None = None) -> Raw:
+               arrivals: Sequence[Iterator[ArrivalArrays]], starts: Sequence[int], ws: float,
+               we: float, stop: float, keep_cases: bool,
+               month_bounds: list[float] | None = None) -> Raw:
     """The compiled event loop: what :func:`bpr.sim.engine._run` returns, computed by
     :func:`bpr.sim.kernel.run`.
 
@@ -248,13 +366,14 @@ def run_kernel(cm: CompiledModel, streams: Sequence[Sequence[Draws | None]], off
         streams: per step, the durations, delays, choice uniforms and home-travel streams
             (:class:`bpr.sim.engine.StepStreams` fields, in that order).
         office: the office calendar.
-        arrivals: each procedure's arriving cases (one entry outside a city).
+        arrivals: each procedure's arriving cases, in chunks drawn as the loop needs them
+            (one entry outside a city; :func:`bpr.sim.engine.arrival_blocks`).
         starts: each procedure's first step.
         ws: start of the observed window (clock minutes); ``we`` its end; ``stop`` the end
             of the run.
         keep_cases: also collect the per-case columns.
-        month_bounds: clock minutes of month starts (and the end), for busy minutes per
-            month (a city).
+        month_bounds: clock minutes of month starts (and the end), for busy minutes and
+            counter waits per month (a city).
 
     Returns:
         The raw counters, equal to the reference loop's for the same streams.
@@ -264,35 +383,32 @@ def run_kernel(cm: CompiledModel, streams: Sequence[Sequence[Draws | None]], off
             reference engine's message), or an instant needs more random numbers or
             tokens than the kernel keeps in reserve.
     """
-    model, drawers, keys = _model(cm, streams, office, arrivals, starts, ws, we, stop, keep_cases,
+    n_sources = len(arrivals)
+    feeder = _Feeder(arrivals, starts)
+    model, drawers, more = _model(cm, streams, office, feeder, n_sources, ws, we, stop, keep_cases,
                                   month_bounds)
     n_steps, n_pools = len(cm.step_ids), len(cm.pools)
     days, stop_days = int(we // MINUTES_PER_DAY) + 1, int(stop // MINUTES_PER_DAY)
     n_months = max(len(month_bounds or []) - 1, 0)
     st = _state(model, drawers, n_pools, n_steps, sum(k == Kind.JOIN for k in cm.kind), n_months,
-                days, stop_days)
+                days, stop_days, more)
     st.free[:n_pools] = [p.headcount for p in cm.pools]
+    raw = Raw(n_steps, n_pools, days, stop_days, keep_cases, month_days(month_bounds))
     while (status := kernel.run(model, st)) == parts.PAUSED:
-        st = _serve(st, drawers)
+        st, model = _serve(st, model, drawers, raw, feeder, cm, n_sources)
     ints = st.ints
     if status == parts.FAILED:
         code = int(ints[parts.I_ERROR])
         if code == 1:
-            key = int(keys[st.case_i[ints[parts.I_ERROR_CASE], parts.C_COMBO]])
-            cm.open_flows(int(ints[parts.I_ERROR_STEP]), key // len(arrivals))  # raises
+            key = feeder.keys[int(st.case_i[ints[parts.I_ERROR_CASE], parts.C_COMBO])]
+            cm.open_flows(int(ints[parts.I_ERROR_STEP]), key // n_sources)  # raises
         raise SimulationError(f"{cm.procedure} ({cm.version}): the compiled kernel stopped: "
                               f"{parts.ERRORS.get(code, code)} (a loop of steps that take no time, "
                               "taken that often? give one of its steps a duration)")
-    raw = Raw(n_steps, n_pools, days, stop_days, keep_cases)
+    _take(st, raw)
     raw.executions = st.executions.tolist()
     raw.busy = st.busy[:n_pools].tolist()
-    raw.lead = _doubles(st.lead[:ints[parts.I_LEAD]])
-    raw.counter_waits = _doubles(st.waits[:ints[parts.I_WAITS]])
-    raw.counter_wait_days = _doubles(st.wait_days[:ints[parts.I_WAITS]])
     raw.totals = st.totals.tolist()
-    if keep_cases:
-        raw.columns = {name: _doubles(st.columns[i, :ints[parts.I_LEAD]])
-                       for i, name in enumerate(COLUMNS)}
     raw.arrived, raw.cases = int(ints[parts.I_ARRIVED]), int(ints[parts.I_CASES])
     raw.completed, raw.backlog_end = int(ints[parts.I_COMPLETED]), int(ints[parts.I_BACKLOG])
     raw.stuck = int(ints[parts.I_STUCK])

@@ -113,6 +113,10 @@ class ReplicationResult(_Frozen):
         None, description="Per-case columns of the observed period's finished cases, when asked "
         "for: arrival_minute (clock minutes from the first simulated day, warm-up included), "
         "lead_time_days, working, waiting, travel (resident minutes) and visits.")
+    percentiles: str = Field(
+        "exact", description="How the percentile metrics were computed: 'exact', or from a "
+        "histogram with its relative error once a replication has more values than it keeps "
+        "exactly (bpr.sim.quantiles).")
 
     @field_validator("metrics", mode="before")
     @classmethod
@@ -149,6 +153,8 @@ class Summary(_Frozen):
     metrics: dict[str, Estimate]
     throughput_per_month: dict[str, Estimate]
     step_visits: dict[str, Estimate]
+    percentiles: str = Field("exact", description="How the replications' percentiles were "
+                             "computed: 'exact' if in all of them, else the histogram's method.")
 
 
 # Two-sided 95% Student t quantiles for 1..30 degrees of freedom.
@@ -235,6 +241,7 @@ def summarise(results: Sequence[ReplicationResult]) -> Summary:
         metrics=_estimates(r.metrics for r in reps),
         throughput_per_month=_estimates(r.throughput_per_month for r in reps),
         step_visits=_estimates(r.step_visits for r in reps),
+        percentiles=next((r.percentiles for r in reps if r.percentiles != "exact"), "exact"),
     )
 
 
