@@ -125,11 +125,7 @@ class Measures:
             values: the scalar measures in :data:`MEASURE_NAMES` order.
             staff_minutes: minutes per staff actor (any order: they are sorted).
         """
-        measures = _new(Measures)
-        for name, value in zip(MEASURE_NAMES, values, strict=True):
-            _set(measures, name, value)
-        _set(measures, "staff_minutes", _sorted(staff_minutes))
-        return measures
+        return _measures(*values, staff_minutes=staff_minutes)
 
     @classmethod
     def zero(cls) -> Measures:
@@ -217,6 +213,37 @@ _new = object.__new__
 _set = object.__setattr__  # past the frozen dataclass's __setattr__, as its __init__ does
 
 
+def _measures(resident_minutes: float, travel_minutes: float, system_minutes: float,
+              external_minutes: float, counter_visits: float, appointment_visits: float,
+              home_visits: float, in_person_steps: float, paper_steps: float, sheets: float,
+              seals: float, signatures: float, transcriptions: float, cash_payments: float,
+              handoffs: float, attachments: float, attachments_held_by_government: float,
+              delay_days: float, *, staff_minutes: Mapping[str, float]) -> Measures:
+    """:meth:`Measures.from_values`, each slot set by name (a loop over the names takes
+    twice as long, and the analyses build hundreds of thousands of these)."""
+    m = _new(Measures)
+    _set(m, "resident_minutes", resident_minutes)
+    _set(m, "travel_minutes", travel_minutes)
+    _set(m, "staff_minutes", _sorted(staff_minutes))
+    _set(m, "system_minutes", system_minutes)
+    _set(m, "external_minutes", external_minutes)
+    _set(m, "counter_visits", counter_visits)
+    _set(m, "appointment_visits", appointment_visits)
+    _set(m, "home_visits", home_visits)
+    _set(m, "in_person_steps", in_person_steps)
+    _set(m, "paper_steps", paper_steps)
+    _set(m, "sheets", sheets)
+    _set(m, "seals", seals)
+    _set(m, "signatures", signatures)
+    _set(m, "transcriptions", transcriptions)
+    _set(m, "cash_payments", cash_payments)
+    _set(m, "handoffs", handoffs)
+    _set(m, "attachments", attachments)
+    _set(m, "attachments_held_by_government", attachments_held_by_government)
+    _set(m, "delay_days", delay_days)
+    return m
+
+
 @dataclass(frozen=True)
 class Metrics:
     """The measures of one procedure version.
@@ -292,7 +319,7 @@ def change_savings(before: Metrics, after: Metrics,
             for step_id in change[side]:
                 for actor, value in metrics.per_step[step_id].staff_minutes.items():
                     minutes[actor] = minutes.get(actor, 0.0) + value * metrics.annual_volume
-            staff.append(_sorted(minutes))  # Measures.sum sorts the actors
+            staff.append(minutes)  # (sorted once, by Measures.from_values)
         sides.append((totals, staff))
     (old_totals, old_staff), (new_totals, new_staff) = sides
     difference = old_totals + -1.0 * new_totals
@@ -320,46 +347,56 @@ def step_measures(model: ProcedureVersion, step: Step, visits: float, entries: f
         The step's contribution to every measure. Only tasks consume actor minutes;
         facts (paper, seal, ...) count per execution of the step that carries them.
     """
-    minutes = visits * step.duration.mean if step.kind is StepKind.TASK else 0.0
-    kind = model.actor(step.actor).kind if step.actor else None
-    values: dict[str, float] = {}
+    values = [0.0] * len(MEASURE_NAMES)
     staff: dict[str, float] = {}
+    minutes = visits * step.duration.mean if step.kind is StepKind.TASK else 0.0
     if minutes:
+        kind = model.actor(step.actor).kind if step.actor else None
         if kind is ActorKind.RESIDENT:
-            values["resident_minutes"] = minutes
+            values[_RESIDENT] = minutes
             if step.travel:
-                values["travel_minutes"] = minutes
+                values[_TRAVEL] = minutes
         elif kind in (ActorKind.STAFF, ActorKind.APPROVER):
             assert step.actor is not None
             staff[step.actor] = minutes
         elif kind is ActorKind.SYSTEM:
-            values["system_minutes"] = minutes
+            values[_SYSTEM] = minutes
         elif kind is ActorKind.EXTERNAL:
-            values["external_minutes"] = minutes
-    flags = {"in_person_steps": step.in_person, "paper_steps": step.paper, "seals": step.seal,
-             "signatures": step.signature, "transcriptions": step.transcription,
-             "cash_payments": step.cash}
-    for name, on in flags.items():
+            values[_EXTERNAL] = minutes
+    for at, on in zip(_FLAG_AT, _flags(step), strict=True):
         if on:
-            values[name] = visits
+            values[at] = visits
     if step.sheets:
-        values["sheets"] = visits * step.sheets
+        values[_SHEETS] = visits * step.sheets
     if step.attachments:
-        values["attachments"] = visits * len(step.attachments)
+        values[_ATTACHMENTS] = visits * len(step.attachments)
         held = sum(1 for a in step.attachments if a.held_by in _GOVERNMENT)
         if held:
-            values["attachments_held_by_government"] = visits * held
+            values[_HELD] = visits * held
     if step.delay is not None:
-        values["delay_days"] = visits * step.delay.mean
+        values[_DELAY] = visits * step.delay.mean
     if entries:
-        values["counter_visits"] = entries
+        values[_COUNTER] = entries
         if visit_kind(step) is VisitKind.APPOINTMENT:
-            values["appointment_visits"] = entries
+            values[_APPOINTMENT] = entries
     if home_entries:
-        values["home_visits"] = home_entries
+        values[_HOME] = home_entries
     if handoffs:
-        values["handoffs"] = handoffs
-    return Measures.from_values([values.get(name, 0.0) for name in MEASURE_NAMES], staff)
+        values[_HANDOFFS] = handoffs
+    return _measures(*values, staff_minutes=staff)
+
+
+_AT = {name: i for i, name in enumerate(MEASURE_NAMES)}
+(_RESIDENT, _TRAVEL, _SYSTEM, _EXTERNAL, _SHEETS, _ATTACHMENTS, _HELD, _DELAY, _COUNTER,
+ _APPOINTMENT, _HOME, _HANDOFFS) = (
+    _AT[name] for name in ("resident_minutes", "travel_minutes", "system_minutes",
+                           "external_minutes", "sheets", "attachments",
+                           "attachments_held_by_government", "delay_days", "counter_visits",
+                           "appointment_visits", "home_visits", "handoffs"))
+_FLAG_AT = tuple(_AT[name] for name in ("in_person_steps", "paper_steps", "seals", "signatures",
+                                        "transcriptions", "cash_payments"))
+"""Where each per-execution fact of a step counts (the facts in :data:`_flags` order)."""
+_flags = attrgetter("in_person", "paper", "seal", "signature", "transcription", "cash")
 
 
 def fully_digital_share(model: ProcedureVersion, *, overrides: Overrides | None = None) -> float:
