@@ -135,13 +135,22 @@ class Measures:
     @staticmethod
     def sum(items: Iterable[Measures]) -> Measures:
         """The sum of ``items`` (zero when empty)."""
-        values = [0.0] * len(MEASURE_NAMES)
+        items = list(items)
         staff: dict[str, float] = {}
-        for item in items:  # one pass, one result: linear in the number of items
-            values = [total + value for total, value in zip(values, _scalars(item), strict=True)]
+        for item in items:
             for actor, minutes in item.staff_minutes.items():
                 staff[actor] = staff.get(actor, 0.0) + minutes
-        return Measures.from_values(values, staff)
+        if len(items) < _ARRAY_SUM_FROM:
+            values = [0.0] * len(MEASURE_NAMES)
+            for item in items:  # one pass, one result: linear in the number of items
+                values = [total + value
+                          for total, value in zip(values, _scalars(item), strict=True)]
+            return Measures.from_values(values, staff)
+        # The same additions in the same order, on an array: a running sum (``cumsum`` adds
+        # row after row, never pairwise) from a row of zeros, as the loop above starts.
+        table = np.zeros((len(items) + 1, len(MEASURE_NAMES)))
+        table[1:] = [_scalars(item) for item in items]
+        return Measures.from_values(np.cumsum(table, axis=0)[-1].tolist(), staff)
 
     @property
     def staff_minutes_total(self) -> float:
@@ -207,6 +216,8 @@ class Measures:
             within(abs(self.staff_minutes_total))
 
 
+_ARRAY_SUM_FROM = 64
+"""From this many items on, :meth:`Measures.sum` adds on an array (the same sum)."""
 _scalars = attrgetter(*MEASURE_NAMES)
 """The scalar measures of a :class:`Measures` as a tuple, in :data:`MEASURE_NAMES` order."""
 _new = object.__new__
