@@ -75,6 +75,7 @@ class Chain:
             group = by_source.get(step)
             if group is not None:
                 group.append(position)
+        self._weights: dict[tuple[tuple[str, str], ...], np.ndarray] = {}
         self.guarded = [_GuardedChoice(tuple(g), tuple(_guard(model.flows[p]) for p in g),
                                        tuple(model.flows[p].probability for p in g))
                         for g in by_source.values()]
@@ -89,12 +90,17 @@ class Chain:
         weights = self.base.copy()
         if combination is None:
             return weights
+        key = tuple(sorted(combination.items()))
+        known = self._weights.get(key)
+        if known is not None:  # (measure solves each combination twice: visits, completion)
+            return known.copy()
         for choice in self.guarded:
             open_ = [guard_admits(g, combination) for g in choice.guards]
             alone = sum(open_) == 1
             for position, is_open, p in zip(choice.flows, open_, choice.probabilities,
                                             strict=True):
                 weights[position] = (1.0 if alone else float(p or 0.0)) if is_open else 0.0
+        self._weights[key] = weights.copy()
         return weights
 
     def transposed(self, weights: np.ndarray, *, per_branch: bool = False,

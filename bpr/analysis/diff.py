@@ -73,6 +73,10 @@ _SIMILAR_IDS = N_("similar ids")
 """Smallest name (or id) similarity, 0..1 by difflib, for a suggested match."""
 
 _KIND_ORDER = {k: i for i, k in enumerate(ChangeKind)}
+_UNLISTED = N_("as-is step disappears without being listed under `eliminated`")
+_NO_RATIONALE = N_("no rationale given for this change (audit)")
+_FLOW_SAVINGS = N_("savings from a change of the flow count as Rearrange")
+"""Messages without arguments, one object each for every change they concern."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -336,7 +340,7 @@ def diff(as_is: ProcedureVersion, to_be: ProcedureVersion) -> ChangeSet:
         if cls.kind is ChangeKind.ELIMINATE:
             rationale = _rationale(elimination.get(s) for s in old)
             if not all(s in elimination for s in old):
-                warnings.append(N_("as-is step disappears without being listed under `eliminated`"))
+                warnings.append(_UNLISTED)
         else:
             rationale = _rationale(s.rationale for s in new_steps)
         if cls.kind is ChangeKind.MODIFIED:
@@ -344,7 +348,7 @@ def diff(as_is: ProcedureVersion, to_be: ProcedureVersion) -> ChangeSet:
                                "simplifying: {details}",
                                details=join("; ", cls.details)))
         if cls.kind is not ChangeKind.UNCHANGED and rationale is None:
-            warnings.append(N_("no rationale given for this change (audit)"))
+            warnings.append(_NO_RATIONALE)
         split = split_facts(old_facts, new_facts, old, new, cls.kind, savings)
         details = cls.details
         if split.eliminated and cls.kind is not ChangeKind.ELIMINATE:
@@ -354,7 +358,7 @@ def diff(as_is: ProcedureVersion, to_be: ProcedureVersion) -> ChangeSet:
         if cls.kind not in ECRS_KINDS:
             flow = split.by_kind.get(ChangeKind.REARRANGE)
             if flow is not None and not flow.is_zero():
-                details += (N_("savings from a change of the flow count as Rearrange"),)
+                details += (_FLOW_SAVINGS,)
         changes.append(Change(cls.kind, cls.also, old, new, savings, rationale, tuple(warnings),
                               details, cls.combine, split.by_kind, split.eliminated))
     changes.sort(key=lambda c: _KIND_ORDER[c.kind])  # stable: keeps step order within a kind

@@ -60,7 +60,7 @@ _GOVERNMENT = (HeldBy.MUNICIPALITY, HeldBy.OTHER_GOVERNMENT)
 
 def _sorted(mapping: Mapping[str, float]) -> dict[str, float]:
     # A plain dict (not a MappingProxyType) so that results pickle for process pools.
-    return dict(sorted(mapping.items()))
+    return dict(sorted(mapping.items())) if len(mapping) > 1 else dict(mapping)
 
 
 @dataclass(frozen=True, slots=True)
@@ -216,6 +216,7 @@ class Measures:
             within(abs(self.staff_minutes_total))
 
 
+_NO_STAFF: Mapping[str, float] = {}
 _ARRAY_SUM_FROM = 64
 """From this many items on, :meth:`Measures.sum` adds on an array (the same sum)."""
 _scalars = attrgetter(*MEASURE_NAMES)
@@ -325,11 +326,13 @@ def change_savings(before: Metrics, after: Metrics,
         for which, rows in layers:
             totals[which] += per_year[rows]
         staff: list[dict[str, float]] = []
+        volume = metrics.annual_volume
+        staffed = {s: m.staff_minutes for s, m in metrics.per_step.items() if m.staff_minutes}
         for change in changes:
             minutes: dict[str, float] = {}
             for step_id in change[side]:
-                for actor, value in metrics.per_step[step_id].staff_minutes.items():
-                    minutes[actor] = minutes.get(actor, 0.0) + value * metrics.annual_volume
+                for actor, value in staffed.get(step_id, _NO_STAFF).items():
+                    minutes[actor] = minutes.get(actor, 0.0) + value * volume
             staff.append(minutes)  # (sorted once, by Measures.from_values)
         sides.append((totals, staff))
     (old_totals, old_staff), (new_totals, new_staff) = sides
@@ -358,11 +361,17 @@ def step_measures(model: ProcedureVersion, step: Step, visits: float, entries: f
         The step's contribution to every measure. Only tasks consume actor minutes;
         facts (paper, seal, ...) count per execution of the step that carries them.
     """
+    return _step_measures(model.actor(step.actor).kind if step.actor else None, step, visits,
+                          entries, handoffs, home_entries)
+
+
+def _step_measures(kind: ActorKind | None, step: Step, visits: float, entries: float,
+                   handoffs: float, home_entries: float) -> Measures:
+    """:func:`step_measures` with the kind of the step's actor already looked up."""
     values = [0.0] * len(MEASURE_NAMES)
     staff: dict[str, float] = {}
     minutes = visits * step.duration.mean if step.kind is StepKind.TASK else 0.0
     if minutes:
-        kind = model.actor(step.actor).kind if step.actor else None
         if kind is ActorKind.RESIDENT:
             values[_RESIDENT] = minutes
             if step.travel:
@@ -441,10 +450,12 @@ def measure(model: ProcedureVersion, *, overrides: Overrides | None = None) -> M
             attribute or value the version does not have.
     """
     counts, digital = counts_and_completion(model, is_analog, overrides=overrides)
-    per_step = {s.id: step_measures(model, s, counts.visits[s.id],
-                                    counts.counter_entries.get(s.id, 0.0),
-                                    counts.handoffs.get(s.id, 0.0),
-                                    counts.home_entries.get(s.id, 0.0)) for s in model.steps}
+    kinds = {a.id: a.kind for a in model.actors}
+    visits, entries = counts.visits, counts.counter_entries
+    handoffs, home = counts.handoffs, counts.home_entries
+    per_step = {s.id: _step_measures(kinds[s.actor] if s.actor else None, s, visits[s.id],
+                                     entries.get(s.id, 0.0), handoffs.get(s.id, 0.0),
+                                     home.get(s.id, 0.0)) for s in model.steps}
     per_case = Measures.sum(per_step.values())
     return Metrics(procedure=model.id, version=model.version, annual_volume=model.annual_volume,
                    visits=counts.visits, per_step=per_step,
