@@ -65,9 +65,9 @@ __all__ = [
     "ChangeKind",
     "Classification",
     "FactSplit",
+    "StepFacts",
     "classify",
     "classify_steps",
-    "StepFacts",
     "fact_executions",
     "split_facts",
     "split_savings",
@@ -279,7 +279,10 @@ _step_facts = attrgetter(*_STEP_FACTS)
 def _fact_multiples(step: Step) -> tuple[tuple[str, int], ...]:
     """``(fact, how many one execution of the step carries)`` for each analog fact the
     step has, in the order of :func:`fact_executions`."""
-    out = [(fact, 1) for fact, on in zip(_STEP_FACTS, _step_facts(step), strict=True) if on]
+    flags = _step_facts(step)
+    if not (any(flags) or step.attachments or step.original_paper):
+        return ()  # (most steps of a large model)
+    out = [(fact, 1) for fact, on in zip(_STEP_FACTS, flags, strict=True) if on]
     originals = int(step.original_paper)
     if step.attachments:
         out.append(("attachments", len(step.attachments)))

@@ -12,6 +12,7 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
+from itertools import chain
 from operator import attrgetter, ge
 
 import numpy as np
@@ -149,7 +150,7 @@ class Measures:
         # The same additions in the same order, on an array: a running sum (``cumsum`` adds
         # row after row, never pairwise) from a row of zeros, as the loop above starts.
         table = np.zeros((len(items) + 1, len(MEASURE_NAMES)))
-        table[1:] = [_scalars(item) for item in items]
+        table[1:] = _table(items).reshape(len(items), len(MEASURE_NAMES))
         return Measures.from_values(np.cumsum(table, axis=0)[-1].tolist(), staff)
 
     @property
@@ -217,6 +218,12 @@ class Measures:
 
 
 _NO_STAFF: Mapping[str, float] = {}
+
+
+def _table(items: Iterable[Measures]) -> np.ndarray:
+    """The scalar measures of ``items``, one after the other, as one flat array (faster
+    than an array from a list of tuples)."""
+    return np.fromiter(chain.from_iterable(map(_scalars, items)), dtype=float)
 _ARRAY_SUM_FROM = 64
 """From this many items on, :meth:`Measures.sum` adds on an array (the same sum)."""
 _scalars = attrgetter(*MEASURE_NAMES)
@@ -310,8 +317,7 @@ def change_savings(before: Metrics, after: Metrics,
     for metrics, side in ((before, 0), (after, 1)):
         ids = list(metrics.per_step)
         row = {step_id: i for i, step_id in enumerate(ids)}
-        per_year = np.array([_scalars(metrics.per_step[s]) for s in ids],
-                            dtype=float).reshape(len(ids), len(MEASURE_NAMES))
+        per_year = _table(metrics.per_step[s] for s in ids).reshape(len(ids), len(MEASURE_NAMES))
         per_year *= metrics.annual_volume
         totals = np.zeros((len(changes), len(MEASURE_NAMES)))
         # Sequential sums, as Measures.sum adds: first every change's first step, then
