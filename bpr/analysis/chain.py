@@ -52,11 +52,13 @@ class Chain:
         self.ids = [s.id for s in model.steps]
         self.index = {sid: i for i, sid in enumerate(self.ids)}
         n = len(self.ids)
-        self.source = np.array([self.index[f.source] for f in model.flows], dtype=np.int64)
+        source = [self.index[f.source] for f in model.flows]
+        self.source = np.array(source, dtype=np.int64)
         self.target = np.array([self.index[f.target] for f in model.flows], dtype=np.int64)
         out_degree = np.bincount(self.source, minlength=n)
         in_degree = np.bincount(self.target, minlength=n)
-        and_split = np.array([s.kind is StepKind.AND_SPLIT for s in model.steps], dtype=bool)
+        splits = [s.kind is StepKind.AND_SPLIT for s in model.steps]
+        and_split = np.array(splits, dtype=bool)
         and_join = np.array([s.kind is StepKind.AND_JOIN for s in model.steps], dtype=bool)
         self.fan_in = np.where(and_join & (in_degree > 0), in_degree, 1).astype(float)
         probability = np.array([f.probability if f.probability is not None else np.nan
@@ -64,14 +66,16 @@ class Chain:
         single = (out_degree[self.source] == 1) | and_split[self.source]
         self.base = np.where(single, 1.0, np.nan_to_num(probability, nan=0.0))
         self.start = self.index[model.start.id]
+        # (Plain lists here: indexing a numpy array one flow at a time is slow.)
         by_source: dict[int, list[int]] = {}
         for position, flow in enumerate(model.flows):
-            if flow.when and not and_split[self.source[position]]:
-                by_source.setdefault(int(self.source[position]), [])
-        for position in range(len(model.flows)):
-            group = by_source.get(int(self.source[position]))
+            if flow.when and not splits[source[position]]:
+                by_source.setdefault(source[position], [])
+        for position, step in enumerate(source):
+            group = by_source.get(step)
             if group is not None:
                 group.append(position)
+        self._weights: dict[tuple[tuple[str, str], ...], np.ndarray] = {}
         self.guarded = [_GuardedChoice(tuple(g), tuple(_guard(model.flows[p]) for p in g),
                                        tuple(model.flows[p].probability for p in g))
                         for g in by_source.values()]
@@ -86,12 +90,17 @@ class Chain:
         weights = self.base.copy()
         if combination is None:
             return weights
+        key = tuple(sorted(combination.items()))
+        known = self._weights.get(key)
+        if known is not None:  # (measure solves each combination twice: visits, completion)
+            return known.copy()
         for choice in self.guarded:
             open_ = [guard_admits(g, combination) for g in choice.guards]
             alone = sum(open_) == 1
             for position, is_open, p in zip(choice.flows, open_, choice.probabilities,
                                             strict=True):
                 weights[position] = (1.0 if alone else float(p or 0.0)) if is_open else 0.0
+        self._weights[key] = weights.copy()
         return weights
 
     def transposed(self, weights: np.ndarray, *, per_branch: bool = False,

@@ -35,7 +35,14 @@ import difflib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from bpr.analysis.ecrs import ECRS_KINDS, FACT_NAMES, ChangeKind, classify, split_savings
+from bpr.analysis.ecrs import (
+    ECRS_KINDS,
+    FACT_NAMES,
+    ChangeKind,
+    StepFacts,
+    classify_steps,
+    split_facts,
+)
 from bpr.analysis.metrics import (
     Measures,
     Metrics,
@@ -66,9 +73,13 @@ _SIMILAR_IDS = N_("similar ids")
 """Smallest name (or id) similarity, 0..1 by difflib, for a suggested match."""
 
 _KIND_ORDER = {k: i for i, k in enumerate(ChangeKind)}
+_UNLISTED = N_("as-is step disappears without being listed under `eliminated`")
+_NO_RATIONALE = N_("no rationale given for this change (audit)")
+_FLOW_SAVINGS = N_("savings from a change of the flow count as Rearrange")
+"""Messages without arguments, one object each for every change they concern."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Change:
     """One change between the versions.
 
@@ -316,33 +327,38 @@ def diff(as_is: ProcedureVersion, to_be: ProcedureVersion) -> ChangeSet:
                                    "still has it or replaces it; treated as matched", step=elim.step))
 
     moved = moved_groups(as_is, to_be, groups, group_of_old, group_of_new)
+    old_step = {s.id: s for s in as_is.steps}
+    new_step = {s.id: s for s in to_be.steps}
+    old_facts, new_facts = StepFacts(as_is, before), StepFacts(to_be, after)
     changes: list[Change] = []
     for index, ((old, new), savings) in enumerate(zip(groups, change_savings(before, after, groups),
                                                       strict=True)):
-        cls = classify(as_is, to_be, old, new, moved=index in moved)
+        new_steps = [new_step[s] for s in new]
+        cls = classify_steps(as_is, to_be, [old_step[s] for s in old], new_steps,
+                             moved=index in moved)
         warnings: list[str] = []
         if cls.kind is ChangeKind.ELIMINATE:
             rationale = _rationale(elimination.get(s) for s in old)
             if not all(s in elimination for s in old):
-                warnings.append(N_("as-is step disappears without being listed under `eliminated`"))
+                warnings.append(_UNLISTED)
         else:
-            rationale = _rationale(to_be.step(s).rationale for s in new)
+            rationale = _rationale(s.rationale for s in new_steps)
         if cls.kind is ChangeKind.MODIFIED:
             warnings.append(N_("changed, but not by eliminating, combining, rearranging or "
                                "simplifying: {details}",
                                details=join("; ", cls.details)))
         if cls.kind is not ChangeKind.UNCHANGED and rationale is None:
-            warnings.append(N_("no rationale given for this change (audit)"))
-        split = split_savings(as_is, to_be, before, after, old, new, cls.kind, savings)
+            warnings.append(_NO_RATIONALE)
+        split = split_facts(old_facts, new_facts, old, new, cls.kind, savings)
         details = cls.details
         if split.eliminated and cls.kind is not ChangeKind.ELIMINATE:
             facts = [N_("{fact} {count:.0f}/yr", fact=FACT_NAMES.get(fact, fact), count=count)
                      for fact, count in split.eliminated.items()]
             details += (N_("eliminated facts: {facts}", facts=join(", ", facts)),)
-        if cls.kind not in ECRS_KINDS and any(
-                not m.is_zero() for k, m in split.by_kind.items()
-                if k is ChangeKind.REARRANGE):
-            details += (N_("savings from a change of the flow count as Rearrange"),)
+        if cls.kind not in ECRS_KINDS:
+            flow = split.by_kind.get(ChangeKind.REARRANGE)
+            if flow is not None and not flow.is_zero():
+                details += (_FLOW_SAVINGS,)
         changes.append(Change(cls.kind, cls.also, old, new, savings, rationale, tuple(warnings),
                               details, cls.combine, split.by_kind, split.eliminated))
     changes.sort(key=lambda c: _KIND_ORDER[c.kind])  # stable: keeps step order within a kind

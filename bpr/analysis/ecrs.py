@@ -65,8 +65,11 @@ __all__ = [
     "ChangeKind",
     "Classification",
     "FactSplit",
+    "StepFacts",
     "classify",
+    "classify_steps",
     "fact_executions",
+    "split_facts",
     "split_savings",
 ]
 
@@ -149,6 +152,14 @@ def _fmt(value: float) -> str:
     return f"{value:.1f}".rstrip("0").rstrip(".")
 
 
+_ELIMINATED = Classification(ChangeKind.ELIMINATE, (), (N_("no counterpart in the to-be"),), None)
+_ADDED = Classification(ChangeKind.ADDED, (), (N_("new in the to-be"),), None)
+_MOVED = Classification(ChangeKind.REARRANGE, (), (N_("position in the flow changed"),), None)
+_UNCHANGED = Classification(ChangeKind.UNCHANGED, (), (), None)
+"""The results shared by every change of these kinds (frozen, so one object will do: a
+50,000-step diff classifies 50,000 changes)."""
+
+
 def classify(as_is: ProcedureVersion, to_be: ProcedureVersion, as_is_steps: tuple[str, ...],
              to_be_steps: tuple[str, ...], *, moved: bool = False) -> Classification:
     """Classify one change.
@@ -166,18 +177,28 @@ def classify(as_is: ProcedureVersion, to_be: ProcedureVersion, as_is_steps: tupl
     Raises:
         KeyError: a step id is not in its version.
     """
-    if not to_be_steps:
-        return Classification(ChangeKind.ELIMINATE, (), (N_("no counterpart in the to-be"),), None)
-    if not as_is_steps:
-        return Classification(ChangeKind.ADDED, (), (N_("new in the to-be"),), None)
-    old = [as_is.step(s) for s in as_is_steps]
-    new = [to_be.step(s) for s in to_be_steps]
+    return classify_steps(as_is, to_be, [as_is.step(s) for s in as_is_steps],
+                          [to_be.step(s) for s in to_be_steps], moved=moved)
+
+
+def classify_steps(as_is: ProcedureVersion, to_be: ProcedureVersion, old: list[Step],
+                   new: list[Step], *, moved: bool = False) -> Classification:
+    """:func:`classify` on the steps themselves (the diff looks them up once per version).
+
+    Args:
+        as_is: the as-is version (for actor names).
+        to_be: the to-be version.
+        old: the change's as-is steps.
+        new: its to-be steps.
+        moved: the position in the flow changed.
+    """
+    if not new:
+        return _ELIMINATED
+    if not old:
+        return _ADDED
     if len(old) == 1 and len(new) == 1 and old[0] == new[0]:
         # Every field equal (the common case in large models): what the rules below find.
-        if moved:
-            return Classification(ChangeKind.REARRANGE, (), (N_("position in the flow changed"),),
-                                  None)
-        return Classification(ChangeKind.UNCHANGED, (), (), None)
+        return _MOVED if moved else _UNCHANGED
     kinds: list[ChangeKind] = []
     details: list[str] = []
     combine: str | None = None
@@ -255,6 +276,22 @@ _STEP_FACTS = ("paper", "seal", "signature", "transcription", "in_person", "trav
 _step_facts = attrgetter(*_STEP_FACTS)
 
 
+def _fact_multiples(step: Step) -> tuple[tuple[str, int], ...]:
+    """``(fact, how many one execution of the step carries)`` for each analog fact the
+    step has, in the order of :func:`fact_executions`."""
+    flags = _step_facts(step)
+    if not (any(flags) or step.attachments or step.original_paper):
+        return ()  # (most steps of a large model)
+    out = [(fact, 1) for fact, on in zip(_STEP_FACTS, flags, strict=True) if on]
+    originals = int(step.original_paper)
+    if step.attachments:
+        out.append(("attachments", len(step.attachments)))
+        originals += sum(1 for a in step.attachments if a.original)
+    if originals:
+        out.append(("original_paper", originals))
+    return tuple(out)
+
+
 def fact_executions(step: Step, per_year: float) -> dict[str, float]:
     """Executions per year of each analog fact of ``step`` (only the facts it has).
 
@@ -267,17 +304,48 @@ def fact_executions(step: Step, per_year: float) -> dict[str, float]:
         ``attachments`` counts documents, ``original_paper`` the step's own original
         plus its original attachments.
     """
-    out: dict[str, float] = {}
-    for fact, on in zip(_STEP_FACTS, _step_facts(step), strict=True):
-        if on:
-            out[fact] = per_year
-    originals = int(step.original_paper)
-    if step.attachments:
-        out["attachments"] = per_year * len(step.attachments)
-        originals += sum(1 for a in step.attachments if a.original)
-    if originals:
-        out["original_paper"] = per_year * originals
-    return out
+    # (x * 1 is x to the bit, so a fact carried once is worth ``per_year`` itself.)
+    return {fact: per_year * times for fact, times in _fact_multiples(step)}
+
+
+class StepFacts:
+    """One version and its metrics, with every step's analog facts worked out once: the
+    diff splits the savings of each of its changes (50,000 for a 50,000-step model)
+    against the same two versions.
+
+    Attributes:
+        model: the version.
+        metrics: its metrics (:func:`bpr.analysis.metrics.measure`).
+    """
+
+    def __init__(self, model: ProcedureVersion, metrics: Metrics) -> None:
+        self.model, self.metrics = model, metrics
+        self._facts: dict[str, tuple[tuple[str, int], ...]] = {}
+
+    def facts(self, step_id: str) -> tuple[tuple[str, int], ...]:
+        """The step's analog facts and how many of each one execution carries.
+
+        Raises:
+            KeyError: no such step.
+        """
+        facts = self._facts.get(step_id)
+        if facts is None:
+            facts = self._facts[step_id] = _fact_multiples(self.model.step(step_id))
+        return facts
+
+    def executions(self, step_ids: tuple[str, ...]) -> dict[str, float]:
+        """Executions per year of each analog fact, summed over ``step_ids`` in order.
+
+        Raises:
+            KeyError: a step id is not in the version.
+        """
+        total: dict[str, float] = {}
+        visits, volume = self.metrics.visits, self.metrics.annual_volume
+        for step_id in step_ids:
+            per_year = visits[step_id] * volume
+            for fact, times in self.facts(step_id):
+                total[fact] = total.get(fact, 0.0) + per_year * times
+        return total
 
 
 @dataclass(frozen=True)
@@ -298,21 +366,12 @@ _COUNTS = ("counter_visits", "in_person_steps", "paper_steps", "sheets", "seals"
            "transcriptions", "cash_payments", "attachments", "attachments_held_by_government")
 """Analog counts of :class:`~bpr.analysis.metrics.Measures` whose decrease is E."""
 _counts = attrgetter(*_COUNTS)
-_ZERO_BYTES = array("d", [0.0] * len(MEASURE_NAMES)).tobytes()
+_ZERO_BYTES = array("d", [0.0] * (2 + len(_COUNTS))).tobytes()
+_ZERO_COUNT_BYTES = array("d", [0.0] * len(_COUNTS)).tobytes()
 
 
 _WHOLE_STEP = ("travel", "transcription")
 """Facts that are the step's whole work (a trip, a re-typing), not an attribute of it."""
-
-
-def _executions(model: ProcedureVersion, metrics: Metrics, steps: tuple[str, ...]
-                ) -> dict[str, float]:
-    total: dict[str, float] = {}
-    for step_id in steps:
-        per_year = metrics.visits[step_id] * metrics.annual_volume
-        for fact, count in fact_executions(model.step(step_id), per_year).items():
-            total[fact] = total.get(fact, 0.0) + count
-    return total
 
 
 def _clip(candidate: float, saving: float) -> float:
@@ -341,46 +400,86 @@ def split_savings(as_is: ProcedureVersion, to_be: ProcedureVersion, before: Metr
     Raises:
         KeyError: a step id is not in its version.
     """
-    old = _executions(as_is, before, as_is_steps)
+    return split_facts(StepFacts(as_is, before), StepFacts(to_be, after), as_is_steps,
+                       to_be_steps, kind, savings)
+
+
+_RESIDENT = MEASURE_NAMES.index("resident_minutes")
+_TRAVEL = MEASURE_NAMES.index("travel_minutes")
+_COUNT_AT = tuple(MEASURE_NAMES.index(name) for name in _COUNTS)
+
+
+def split_facts(old: StepFacts, new: StepFacts, as_is_steps: tuple[str, ...],
+                to_be_steps: tuple[str, ...], kind: ChangeKind, savings: Measures) -> FactSplit:
+    """:func:`split_savings` with the versions' facts worked out once (:class:`StepFacts`),
+    for a diff that splits every change of the same two versions.
+
+    Args:
+        old: the as-is and its metrics.
+        new: the to-be and its metrics.
+        as_is_steps: ids of the change's as-is steps.
+        to_be_steps: ids of its to-be steps.
+        kind: its step-level kind.
+        savings: its savings per year.
+
+    Raises:
+        KeyError: a step id is not in its version.
+    """
+    executed = old.executions(as_is_steps)
     eliminated: dict[str, float] = {}
-    if old:  # (without analog facts in the as-is steps, nothing is eliminated)
-        new = _executions(to_be, after, to_be_steps)
-        eliminated = {f: old[f] - new.get(f, 0.0) for f in ANALOG_FACTS
-                      if f in old and old[f] - new.get(f, 0.0) > 1e-9}
+    if executed:  # (without analog facts in the as-is steps, nothing is eliminated)
+        remaining = new.executions(to_be_steps)
+        eliminated = {f: executed[f] - remaining.get(f, 0.0) for f in ANALOG_FACTS
+                      if f in executed and executed[f] - remaining.get(f, 0.0) > 1e-9}
     if kind is ChangeKind.ELIMINATE:
         return FactSplit({ChangeKind.ELIMINATE: savings}, eliminated)
-    share = {f: min(count / old[f], 1.0) for f, count in eliminated.items()}
+    rest_kind = kind if kind in ECRS_KINDS else ChangeKind.REARRANGE
+    # Decreases of analog counts are E: ``max(value, 0.0)``, written out.
+    counts = [0.0 if 0.0 > value else value for value in _counts(savings)]
+    if not executed:
+        # No facts, so no time is E (its parts are +0.0): only the counts can be.
+        if array("d", counts).tobytes() == _ZERO_COUNT_BYTES:
+            return FactSplit({rest_kind: savings}, eliminated)
+        return _with_e_part(savings, rest_kind, eliminated, 0.0, 0.0, counts, {})
+    share = {f: min(count / executed[f], 1.0) for f, count in eliminated.items()}
     resident = travel = 0.0
     staff: dict[str, float] = {}
-    for step_id in as_is_steps if old else ():
-        facts = fact_executions(as_is.step(step_id), 1.0)
+    volume = old.metrics.annual_volume
+    for step_id in as_is_steps:
+        facts = old.facts(step_id)
         if not facts:
             continue
-        whole = [f for f in facts if f in _WHOLE_STEP]
+        whole = [f for f, _ in facts if f in _WHOLE_STEP]
         if whole:
             part = max(share.get(f, 0.0) for f in whole)
         else:
-            part = math.fsum(share.get(f, 0.0) for f in facts) / (len(facts) + 1)
+            part = math.fsum(share.get(f, 0.0) for f, _ in facts) / (len(facts) + 1)
         # The step's per-year measures (``before.step_per_year``), value by value.
-        measures, volume = before.per_step[step_id], before.annual_volume
+        measures = old.metrics.per_step[step_id]
         resident += part * (measures.resident_minutes * volume)
         travel += part * (measures.travel_minutes * volume)
         for actor, minutes in measures.staff_minutes.items():
             staff[actor] = staff.get(actor, 0.0) + part * (minutes * volume)
     e_resident = _clip(resident, savings.resident_minutes)
-    values = dict.fromkeys(MEASURE_NAMES, 0.0)
-    values.update(zip(_COUNTS, (max(value, 0.0) for value in _counts(savings)), strict=True))
-    values["resident_minutes"] = e_resident
-    values["travel_minutes"] = min(_clip(travel, savings.travel_minutes), e_resident)
-    rest_kind = kind if kind in ECRS_KINDS else ChangeKind.REARRANGE
-    if not staff and array("d", values.values()).tobytes() == _ZERO_BYTES:
+    e_travel = min(_clip(travel, savings.travel_minutes), e_resident)
+    if not staff and array("d", (e_resident, e_travel, *counts)).tobytes() == _ZERO_BYTES:
         # Nothing is E (every part +0.0, the bytes tell -0.0 apart): ``savings - e_part``
         # would be ``savings``, value for value (x + -0.0 is x, for x = -0.0 too), so the
         # rest is the savings.
         return FactSplit({rest_kind: savings}, eliminated)
-    e_part = Measures.from_values(
-        values.values(),
-        {a: _clip(m, savings.staff_minutes.get(a, 0.0)) for a, m in staff.items()})
+    return _with_e_part(savings, rest_kind, eliminated, e_resident, e_travel, counts,
+                        {a: _clip(m, savings.staff_minutes.get(a, 0.0)) for a, m in staff.items()})
+
+
+def _with_e_part(savings: Measures, rest_kind: ChangeKind, eliminated: dict[str, float],
+                 e_resident: float, e_travel: float, counts: list[float],
+                 e_staff: dict[str, float]) -> FactSplit:
+    """The split with an E part of these values (the other measures 0) and the rest."""
+    values = [0.0] * len(MEASURE_NAMES)
+    values[_RESIDENT], values[_TRAVEL] = e_resident, e_travel
+    for at, value in zip(_COUNT_AT, counts, strict=True):
+        values[at] = value
+    e_part = Measures.from_values(values, e_staff)
     rest = savings - e_part
     by_kind: dict[ChangeKind, Measures] = {}
     if not e_part.is_zero():

@@ -194,11 +194,14 @@ def _expected_counts(chain: Chain) -> ExpectedCounts:
             same = np.where(actor_of >= 0, arrived[np.arange(n), np.maximum(actor_of, 0)], 0.0)
             handoffs += probability * np.where(task, arrived.sum(axis=1) - same, 0.0)
     ids = chain.ids
+    # (Python floats from ``tolist``, the values ``float(array[i])`` gives, in one call.)
+    at_office, at_home, entered = office.tolist(), home.tolist(), entries.tolist()
     return ExpectedCounts(
-        visits={sid: float(visits[i]) for i, sid in enumerate(ids)},
-        counter_entries={sid: float(entries[i, 0]) for i, sid in enumerate(ids) if office[i]},
-        home_entries={sid: float(entries[i, 1]) for i, sid in enumerate(ids) if home[i]},
-        handoffs={sid: max(float(handoffs[i]), 0.0) for i, sid in enumerate(ids) if task[i]},
+        visits=dict(zip(ids, visits.tolist(), strict=True)),
+        counter_entries={sid: e[0] for sid, e, o in zip(ids, entered, at_office, strict=True) if o},
+        home_entries={sid: e[1] for sid, e, h in zip(ids, entered, at_home, strict=True) if h},
+        handoffs={sid: max(h, 0.0) for sid, h, t in zip(ids, handoffs.tolist(), task.tolist(),
+                                                         strict=True) if t},
         by_combination=tuple(by_combination))
 
 

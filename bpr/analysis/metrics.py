@@ -12,6 +12,7 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
+from itertools import chain
 from operator import attrgetter, ge
 
 import numpy as np
@@ -60,7 +61,7 @@ _GOVERNMENT = (HeldBy.MUNICIPALITY, HeldBy.OTHER_GOVERNMENT)
 
 def _sorted(mapping: Mapping[str, float]) -> dict[str, float]:
     # A plain dict (not a MappingProxyType) so that results pickle for process pools.
-    return dict(sorted(mapping.items()))
+    return dict(sorted(mapping.items())) if len(mapping) > 1 else dict(mapping)
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,11 +126,7 @@ class Measures:
             values: the scalar measures in :data:`MEASURE_NAMES` order.
             staff_minutes: minutes per staff actor (any order: they are sorted).
         """
-        measures = _new(Measures)
-        for name, value in zip(MEASURE_NAMES, values, strict=True):
-            _set(measures, name, value)
-        _set(measures, "staff_minutes", _sorted(staff_minutes))
-        return measures
+        return _measures(*values, staff_minutes=staff_minutes)
 
     @classmethod
     def zero(cls) -> Measures:
@@ -139,13 +136,22 @@ class Measures:
     @staticmethod
     def sum(items: Iterable[Measures]) -> Measures:
         """The sum of ``items`` (zero when empty)."""
-        values = [0.0] * len(MEASURE_NAMES)
+        items = list(items)
         staff: dict[str, float] = {}
-        for item in items:  # one pass, one result: linear in the number of items
-            values = [total + value for total, value in zip(values, _scalars(item), strict=True)]
+        for item in items:
             for actor, minutes in item.staff_minutes.items():
                 staff[actor] = staff.get(actor, 0.0) + minutes
-        return Measures.from_values(values, staff)
+        if len(items) < _ARRAY_SUM_FROM:
+            values = [0.0] * len(MEASURE_NAMES)
+            for item in items:  # one pass, one result: linear in the number of items
+                values = [total + value
+                          for total, value in zip(values, _scalars(item), strict=True)]
+            return Measures.from_values(values, staff)
+        # The same additions in the same order, on an array: a running sum (``cumsum`` adds
+        # row after row, never pairwise) from a row of zeros, as the loop above starts.
+        table = np.zeros((len(items) + 1, len(MEASURE_NAMES)))
+        table[1:] = _table(items).reshape(len(items), len(MEASURE_NAMES))
+        return Measures.from_values(np.cumsum(table, axis=0)[-1].tolist(), staff)
 
     @property
     def staff_minutes_total(self) -> float:
@@ -211,10 +217,50 @@ class Measures:
             within(abs(self.staff_minutes_total))
 
 
+_NO_STAFF: Mapping[str, float] = {}
+
+
+def _table(items: Iterable[Measures]) -> np.ndarray:
+    """The scalar measures of ``items``, one after the other, as one flat array (faster
+    than an array from a list of tuples)."""
+    return np.fromiter(chain.from_iterable(map(_scalars, items)), dtype=float)
+_ARRAY_SUM_FROM = 64
+"""From this many items on, :meth:`Measures.sum` adds on an array (the same sum)."""
 _scalars = attrgetter(*MEASURE_NAMES)
 """The scalar measures of a :class:`Measures` as a tuple, in :data:`MEASURE_NAMES` order."""
 _new = object.__new__
 _set = object.__setattr__  # past the frozen dataclass's __setattr__, as its __init__ does
+
+
+def _measures(resident_minutes: float, travel_minutes: float, system_minutes: float,
+              external_minutes: float, counter_visits: float, appointment_visits: float,
+              home_visits: float, in_person_steps: float, paper_steps: float, sheets: float,
+              seals: float, signatures: float, transcriptions: float, cash_payments: float,
+              handoffs: float, attachments: float, attachments_held_by_government: float,
+              delay_days: float, *, staff_minutes: Mapping[str, float]) -> Measures:
+    """:meth:`Measures.from_values`, each slot set by name (a loop over the names takes
+    twice as long, and the analyses build hundreds of thousands of these)."""
+    m = _new(Measures)
+    _set(m, "resident_minutes", resident_minutes)
+    _set(m, "travel_minutes", travel_minutes)
+    _set(m, "staff_minutes", _sorted(staff_minutes))
+    _set(m, "system_minutes", system_minutes)
+    _set(m, "external_minutes", external_minutes)
+    _set(m, "counter_visits", counter_visits)
+    _set(m, "appointment_visits", appointment_visits)
+    _set(m, "home_visits", home_visits)
+    _set(m, "in_person_steps", in_person_steps)
+    _set(m, "paper_steps", paper_steps)
+    _set(m, "sheets", sheets)
+    _set(m, "seals", seals)
+    _set(m, "signatures", signatures)
+    _set(m, "transcriptions", transcriptions)
+    _set(m, "cash_payments", cash_payments)
+    _set(m, "handoffs", handoffs)
+    _set(m, "attachments", attachments)
+    _set(m, "attachments_held_by_government", attachments_held_by_government)
+    _set(m, "delay_days", delay_days)
+    return m
 
 
 @dataclass(frozen=True)
@@ -271,8 +317,7 @@ def change_savings(before: Metrics, after: Metrics,
     for metrics, side in ((before, 0), (after, 1)):
         ids = list(metrics.per_step)
         row = {step_id: i for i, step_id in enumerate(ids)}
-        per_year = np.array([_scalars(metrics.per_step[s]) for s in ids],
-                            dtype=float).reshape(len(ids), len(MEASURE_NAMES))
+        per_year = _table(metrics.per_step[s] for s in ids).reshape(len(ids), len(MEASURE_NAMES))
         per_year *= metrics.annual_volume
         totals = np.zeros((len(changes), len(MEASURE_NAMES)))
         # Sequential sums, as Measures.sum adds: first every change's first step, then
@@ -287,12 +332,14 @@ def change_savings(before: Metrics, after: Metrics,
         for which, rows in layers:
             totals[which] += per_year[rows]
         staff: list[dict[str, float]] = []
+        volume = metrics.annual_volume
+        staffed = {s: m.staff_minutes for s, m in metrics.per_step.items() if m.staff_minutes}
         for change in changes:
             minutes: dict[str, float] = {}
             for step_id in change[side]:
-                for actor, value in metrics.per_step[step_id].staff_minutes.items():
-                    minutes[actor] = minutes.get(actor, 0.0) + value * metrics.annual_volume
-            staff.append(_sorted(minutes))  # Measures.sum sorts the actors
+                for actor, value in staffed.get(step_id, _NO_STAFF).items():
+                    minutes[actor] = minutes.get(actor, 0.0) + value * volume
+            staff.append(minutes)  # (sorted once, by Measures.from_values)
         sides.append((totals, staff))
     (old_totals, old_staff), (new_totals, new_staff) = sides
     difference = old_totals + -1.0 * new_totals
@@ -320,46 +367,62 @@ def step_measures(model: ProcedureVersion, step: Step, visits: float, entries: f
         The step's contribution to every measure. Only tasks consume actor minutes;
         facts (paper, seal, ...) count per execution of the step that carries them.
     """
-    minutes = visits * step.duration.mean if step.kind is StepKind.TASK else 0.0
-    kind = model.actor(step.actor).kind if step.actor else None
-    values: dict[str, float] = {}
+    return _step_measures(model.actor(step.actor).kind if step.actor else None, step, visits,
+                          entries, handoffs, home_entries)
+
+
+def _step_measures(kind: ActorKind | None, step: Step, visits: float, entries: float,
+                   handoffs: float, home_entries: float) -> Measures:
+    """:func:`step_measures` with the kind of the step's actor already looked up."""
+    values = [0.0] * len(MEASURE_NAMES)
     staff: dict[str, float] = {}
+    minutes = visits * step.duration.mean if step.kind is StepKind.TASK else 0.0
     if minutes:
         if kind is ActorKind.RESIDENT:
-            values["resident_minutes"] = minutes
+            values[_RESIDENT] = minutes
             if step.travel:
-                values["travel_minutes"] = minutes
+                values[_TRAVEL] = minutes
         elif kind in (ActorKind.STAFF, ActorKind.APPROVER):
             assert step.actor is not None
             staff[step.actor] = minutes
         elif kind is ActorKind.SYSTEM:
-            values["system_minutes"] = minutes
+            values[_SYSTEM] = minutes
         elif kind is ActorKind.EXTERNAL:
-            values["external_minutes"] = minutes
-    flags = {"in_person_steps": step.in_person, "paper_steps": step.paper, "seals": step.seal,
-             "signatures": step.signature, "transcriptions": step.transcription,
-             "cash_payments": step.cash}
-    for name, on in flags.items():
+            values[_EXTERNAL] = minutes
+    for at, on in zip(_FLAG_AT, _flags(step), strict=True):
         if on:
-            values[name] = visits
+            values[at] = visits
     if step.sheets:
-        values["sheets"] = visits * step.sheets
+        values[_SHEETS] = visits * step.sheets
     if step.attachments:
-        values["attachments"] = visits * len(step.attachments)
+        values[_ATTACHMENTS] = visits * len(step.attachments)
         held = sum(1 for a in step.attachments if a.held_by in _GOVERNMENT)
         if held:
-            values["attachments_held_by_government"] = visits * held
+            values[_HELD] = visits * held
     if step.delay is not None:
-        values["delay_days"] = visits * step.delay.mean
+        values[_DELAY] = visits * step.delay.mean
     if entries:
-        values["counter_visits"] = entries
+        values[_COUNTER] = entries
         if visit_kind(step) is VisitKind.APPOINTMENT:
-            values["appointment_visits"] = entries
+            values[_APPOINTMENT] = entries
     if home_entries:
-        values["home_visits"] = home_entries
+        values[_HOME] = home_entries
     if handoffs:
-        values["handoffs"] = handoffs
-    return Measures.from_values([values.get(name, 0.0) for name in MEASURE_NAMES], staff)
+        values[_HANDOFFS] = handoffs
+    return _measures(*values, staff_minutes=staff)
+
+
+_AT = {name: i for i, name in enumerate(MEASURE_NAMES)}
+(_RESIDENT, _TRAVEL, _SYSTEM, _EXTERNAL, _SHEETS, _ATTACHMENTS, _HELD, _DELAY, _COUNTER,
+ _APPOINTMENT, _HOME, _HANDOFFS) = (
+    _AT[name] for name in ("resident_minutes", "travel_minutes", "system_minutes",
+                           "external_minutes", "sheets", "attachments",
+                           "attachments_held_by_government", "delay_days", "counter_visits",
+                           "appointment_visits", "home_visits", "handoffs"))
+_FLAG_AT = tuple(_AT[name] for name in ("in_person_steps", "paper_steps", "seals", "signatures",
+                                        "transcriptions", "cash_payments"))
+"""Where each per-execution fact of a step counts (the facts in :data:`_flags` order)."""
+_flags = attrgetter("in_person", "paper", "seal", "signature", "transcription", "cash")
 
 
 def fully_digital_share(model: ProcedureVersion, *, overrides: Overrides | None = None) -> float:
@@ -393,10 +456,12 @@ def measure(model: ProcedureVersion, *, overrides: Overrides | None = None) -> M
             attribute or value the version does not have.
     """
     counts, digital = counts_and_completion(model, is_analog, overrides=overrides)
-    per_step = {s.id: step_measures(model, s, counts.visits[s.id],
-                                    counts.counter_entries.get(s.id, 0.0),
-                                    counts.handoffs.get(s.id, 0.0),
-                                    counts.home_entries.get(s.id, 0.0)) for s in model.steps}
+    kinds = {a.id: a.kind for a in model.actors}
+    visits, entries = counts.visits, counts.counter_entries
+    handoffs, home = counts.handoffs, counts.home_entries
+    per_step = {s.id: _step_measures(kinds[s.actor] if s.actor else None, s, visits[s.id],
+                                     entries.get(s.id, 0.0), handoffs.get(s.id, 0.0),
+                                     home.get(s.id, 0.0)) for s in model.steps}
     per_case = Measures.sum(per_step.values())
     return Metrics(procedure=model.id, version=model.version, annual_volume=model.annual_volume,
                    visits=counts.visits, per_step=per_step,

@@ -123,11 +123,13 @@ class _Orders:
         # The label a step adds to the sets of the steps after (before) it, -1 for none.
         adds_before = [before_label[g] if counted[g] else -1 for g in group_of]
         adds_after = [after_label[g] if counted[g] else -1 for g in group_of]
+        # (``x if y is _EMPTY else _union(y, x)`` is ``_union(y, x)``: the union with the
+        # empty set, the first of every step's unions, without the call.)
         after: list[_Set] = [_EMPTY] * len(group_of)
         for node in finished:  # successors first
             here = _EMPTY
             for nxt in forward[node]:
-                here = _union(here, after[nxt])
+                here = after[nxt] if here is _EMPTY else _union(here, after[nxt])
                 if adds_after[nxt] >= 0:
                     here = _with(here, adds_after[nxt])
             after[node] = here
@@ -137,13 +139,17 @@ class _Orders:
             if adds_before[node] >= 0:
                 mine = _with(mine, adds_before[node])
             for nxt in forward[node]:
-                before[nxt] = _union(before[nxt], mine)
+                seen = before[nxt]
+                before[nxt] = mine if seen is _EMPTY else _union(seen, mine)
         count = len(before_label)
         self.before: list[_Set] = [_EMPTY] * count
         self.after: list[_Set] = [_EMPTY] * count
+        mine_before, mine_after = self.before, self.after
         for step, group in enumerate(group_of):
-            self.before[group] = _union(self.before[group], before[step])
-            self.after[group] = _union(self.after[group], after[step])
+            seen = mine_before[group]
+            mine_before[group] = before[step] if seen is _EMPTY else _union(seen, before[step])
+            seen = mine_after[group]
+            mine_after[group] = after[step] if seen is _EMPTY else _union(seen, after[step])
 
 
 def moved_groups(as_is: ProcedureVersion, to_be: ProcedureVersion,

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import struct
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bpr.analysis.metrics import MEASURE_NAMES, Measures, measure
 from bpr.model.load import load_procedure
@@ -125,3 +129,42 @@ def test_step_counts_per_case_weight_steps_by_their_path() -> None:
     assert counts.paper_steps_per_case == pytest.approx(1.25)
     assert counts.as_dict() == {"tasks": 4, "paper_steps": 2, "tasks_per_case": 3.0,
                                 "paper_steps_per_case": 1.25}
+
+
+_VALUES = st.one_of(st.sampled_from([0.0, -0.0, 1e-12, -1e-12]),
+                    st.floats(min_value=-1e9, max_value=1e9, allow_nan=False))
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.lists(_VALUES, min_size=len(MEASURE_NAMES),
+                                   max_size=len(MEASURE_NAMES)),
+                          st.dictionaries(st.sampled_from(["clerk", "chief"]), _VALUES,
+                                          max_size=2)),
+                min_size=0, max_size=150))
+def test_a_long_sum_is_the_running_sum_to_the_bit(rows: list[tuple[list[float],
+                                                                    dict[str, float]]]) -> None:
+    """Long sums are added on an array: the same values, to the bit (signs of zero too), as
+    adding one item after the other from zero, which is what totals and diffs rely on."""
+    items = [Measures.from_values(values, staff) for values, staff in rows]
+    expected = [0.0] * len(MEASURE_NAMES)
+    staff_total: dict[str, float] = {}
+    for item in items:
+        expected = [a + b for a, b in zip(expected, (getattr(item, n) for n in MEASURE_NAMES),
+                                          strict=True)]
+        for actor, minutes in item.staff_minutes.items():
+            staff_total[actor] = staff_total.get(actor, 0.0) + minutes
+    total = Measures.sum(items)
+    got = [getattr(total, n) for n in MEASURE_NAMES]
+    assert struct.pack(f"{len(got)}d", *got) == struct.pack(f"{len(expected)}d", *expected)
+    assert total.staff_minutes == dict(sorted(staff_total.items()))
+    assert list(total.staff_minutes) == sorted(staff_total)
+
+
+def test_measures_built_from_values_keep_every_name_in_place() -> None:
+    """``from_values`` takes the values in ``MEASURE_NAMES`` order, whatever the class's
+    field order: each value lands on its own measure."""
+    values = [float(i + 1) for i in range(len(MEASURE_NAMES))]
+    built = Measures.from_values(values, {"b": 2.0, "a": 1.0})
+    assert built == Measures(staff_minutes={"a": 1.0, "b": 2.0},
+                             **dict(zip(MEASURE_NAMES, values, strict=True)))
+    assert list(built.staff_minutes) == ["a", "b"]
