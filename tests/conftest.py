@@ -68,3 +68,35 @@ flows:
 def minimal_yaml() -> str:
     """A small valid model as YAML text, to be varied by tests."""
     return MINIMAL
+
+
+# --------------------------------------------------------------------------- parallel runs
+
+SESSION_GROUPS = {"prefect_server": "prefect", "dask_cluster": "prefect", "chromium": "report",
+                  "test_catalog": "report", "valid_catalog": "report"}
+"""Session fixtures that are expensive to set up (a Prefect server, a Dask cluster, Chromium,
+a built report) -> the group of tests that share one worker under ``pytest-xdist``."""
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Under ``pytest -n 2 --dist loadgroup`` (``scripts/test.sh``): each test module runs on
+    one worker (its module fixtures are built once), the tests that share an expensive session
+    fixture run together (:data:`SESSION_GROUPS`; every test under ``tests/flows`` shares the
+    Prefect server), and groups with a ``slow`` test are handed out first, so that no long
+    group starts last while the other worker idles. Without ``--dist loadgroup``: no change."""
+    if config.getoption("dist", "no") != "loadgroup":
+        return
+    flows = ROOT / "tests" / "flows"
+    group: dict[str, str] = {}
+    for item in items:
+        used = [SESSION_GROUPS[name] for name in getattr(item, "fixturenames", ())
+                if name in SESSION_GROUPS]
+        if flows in item.path.parents:
+            used.append("prefect")
+        name = used[0] if used else item.path.relative_to(ROOT).as_posix()
+        group[item.nodeid] = name
+        item.add_marker(pytest.mark.xdist_group(name))
+    slow = {group[item.nodeid] for item in items if item.get_closest_marker("slow")}
+    slow |= set(SESSION_GROUPS.values())
+    items.sort(key=lambda item: group[item.nodeid] not in slow)  # stable: otherwise in order

@@ -43,6 +43,8 @@ from bpr.model.catalog import catalog_versions, load_catalog
 from bpr.render.report import ReportSources, build_site, read_sources
 from tests.conftest import PROCEDURES
 
+pytestmark = pytest.mark.slow  # about 45 s: every output of every catalog procedure
+
 runner = CliRunner()
 
 PROCEDURE_IDS = [e.id for e, a, t in catalog_versions(load_catalog()) if a.is_file() and t.is_file()]
