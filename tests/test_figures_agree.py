@@ -43,6 +43,8 @@ from bpr.model.catalog import catalog_versions, load_catalog
 from bpr.render.report import ReportSources, build_site, read_sources
 from tests.conftest import PROCEDURES
 
+pytestmark = pytest.mark.slow  # about 45 s: every output of every catalog procedure
+
 runner = CliRunner()
 
 PROCEDURE_IDS = [e.id for e, a, t in catalog_versions(load_catalog()) if a.is_file() and t.is_file()]
@@ -192,7 +194,29 @@ def test_plan_figures_are_the_metrics_totals(outputs: dict[str, Any], pid: str) 
 
 
 @pytest.fixture(scope="module")
-def report() -> dict[str, bytes]:
+def drawn_once() -> Iterator[None]:
+    """Each diagram drawn once for the module: the two reports built here (at the models'
+    own shares and at :data:`PLAN_SHARE`) have the same diagrams, and drawing them with
+    Graphviz is most of a build. ``render_source`` is deterministic (same DOT text, same
+    bytes), so a second drawing would give what the first did; these tests read figures."""
+    from bpr.render import dot_run
+
+    drawn: dict[tuple[Any, ...], bytes] = {}
+    original = dot_run.render_source
+
+    def render_once(source: str, fmt: Any = dot_run.DiagramFormat.SVG, *, dpi: int = 110) -> bytes:
+        key = (source, str(fmt), dpi)
+        if key not in drawn:
+            drawn[key] = original(source, fmt, dpi=dpi)
+        return drawn[key]
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(dot_run, "render_source", render_once)
+        yield
+
+
+@pytest.fixture(scope="module")
+def report(drawn_once: None) -> dict[str, bytes]:
     """The report site of the :data:`REPORTED` procedures."""
     sources = read_sources(PROCEDURES)
     chosen = ReportSources(sources.catalog, sources.catalog_error,
@@ -297,7 +321,7 @@ def test_report_summary_shows_the_plan_figures(outputs: dict[str, Any], report: 
     assert _summary_ranking(index) == [pid for pid in order if pid in REPORTED]
 
 
-def test_report_summary_at_an_online_share_shows_plan_at_that_share() -> None:
+def test_report_summary_at_an_online_share_shows_plan_at_that_share(drawn_once: None) -> None:
     from bpr.render.summary import SummaryOptions
 
     plan = {p["procedure"]: p for p in _json(["plan", "--format", "json", "--no-simulation",

@@ -15,6 +15,7 @@ from bpr.render.input_guard import refuse_inputs, same_file
 from bpr.render.output_files import OutputError
 from tests.bpr.planning.test_survey import _csv
 from tests.bpr.render.test_output_files import run
+from tests.bpr.render.test_report import make_procedures
 from tests.conftest import EXAMPLE, PROCEDURES
 
 ALIASES: dict[str, Callable[[Path], Path]] = {
@@ -122,8 +123,11 @@ def test_survey_rank_refuses_to_write_over_the_survey(
 
 
 def test_report_refuses_a_report_file_that_is_a_source(
-        catalog: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str],
-        monkeypatch: pytest.MonkeyPatch) -> None:
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    # The small test catalog: the command reads its sources and builds the report before it
+    # writes (and refuses), and building the whole catalog's report takes about a minute
+    # (that build is tested in tests/bpr/render/test_report.py).
+    catalog = make_procedures(tmp_path / "procedures", broken=False)
     out = tmp_path / "rep"
     out.mkdir()
     os.link(catalog / "catalog.yaml", out / "style.css")  # a hard link: the same file

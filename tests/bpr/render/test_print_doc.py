@@ -46,13 +46,14 @@ def test_css_string_keeps_any_text_inside_the_string(text: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def sources(tmp_path_factory: pytest.TempPathFactory) -> ReportSources:
-    return read_sources(make_procedures(tmp_path_factory.mktemp("procedures")))
+def sources(test_catalog: Path) -> ReportSources:
+    return read_sources(test_catalog)
 
 
 @pytest.fixture(scope="module")
-def site(sources: ReportSources) -> dict[str, bytes]:
-    return build_report(sources)
+def site(test_catalog_report: dict[str, bytes]) -> dict[str, bytes]:
+    """``build_report(sources)``, built once for the session (conftest.py); this module's copy."""
+    return dict(test_catalog_report)
 
 
 def test_procedure_pages_carry_their_running_headers(site: dict[str, bytes]) -> None:

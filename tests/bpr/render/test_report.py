@@ -77,13 +77,15 @@ def make_procedures(root: Path, *, golden: bool = True, broken: bool = True) -> 
 
 
 @pytest.fixture(scope="module")
-def procedures(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return make_procedures(tmp_path_factory.mktemp("procedures"))
+def procedures(test_catalog: Path) -> Path:
+    """``make_procedures()``, made once for the session (conftest.py): read only."""
+    return test_catalog
 
 
 @pytest.fixture(scope="module")
-def site(procedures: Path) -> dict[str, bytes]:
-    return build_report(read_sources(procedures))
+def site(test_catalog_report: dict[str, bytes]) -> dict[str, bytes]:
+    """Its report (``build_report``, built once for the session; this module's copy)."""
+    return dict(test_catalog_report)
 
 
 @pytest.fixture

@@ -18,9 +18,7 @@ import pytest
 from lxml import html as lxml_html
 
 from bpr.render.publish import write_report
-from bpr.render.report import build_report, read_sources
 from tests.bpr.render.conftest import RunChromium
-from tests.bpr.render.test_report import make_procedures
 
 
 def png_pixels(data: bytes) -> tuple[int, int, bytes]:
@@ -39,10 +37,10 @@ def png_pixels(data: bytes) -> tuple[int, int, bytes]:
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = make_procedures(tmp_path_factory.mktemp("procedures"), broken=False)
+def site(valid_catalog_report: dict[str, bytes], tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The report of the small test catalog without its invalid model, written."""
     out = tmp_path_factory.mktemp("site")
-    write_report(out, build_report(read_sources(root)))
+    write_report(out, valid_catalog_report)
     return out
 
 

@@ -24,7 +24,7 @@ from pypdf import PdfReader
 from bpr.render.pdf import A3_LANDSCAPE, PDF_FILE, normalise, pdf_facts, print_html, print_report
 from bpr.render.print_doc import PRINT_DOCUMENT
 from bpr.render.publish import read_folder
-from bpr.render.report import MANIFEST, build_report, read_sources
+from bpr.render.report import MANIFEST, read_sources
 from bpr.render.verify import verify_report
 from tests.bpr.render.conftest import RunChromium
 from tests.bpr.render.test_output_files import run
@@ -191,10 +191,11 @@ def test_verify_accepts_the_pdf_and_names_a_changed_or_missing_one(printed_site:
     assert PDF_FILE in result.removed and not result.ok
 
 
-def test_verify_names_a_pdf_printed_from_another_document(printed_site: Path, tmp_path: Path) -> None:
+def test_verify_names_a_pdf_printed_from_another_document(
+        printed_site: Path, valid_catalog_report: dict[str, bytes]) -> None:
     """A PDF printed from an older print document is stale, even with a manifest edited to match."""
     present = read_folder(printed_site)
-    files = dict(build_report(read_sources(printed_site.parent / "procedures")))
+    files = dict(valid_catalog_report)  # build_report of printed_site's procedures
     files[PRINT_DOCUMENT] = files[PRINT_DOCUMENT].replace(b"</main>", b"<p>older</p></main>")
     other = print_report(files)
     from bpr.render.pdf import with_pdf

@@ -22,17 +22,20 @@ from tests.bpr.render.test_report import make_procedures
 
 
 @pytest.fixture(scope="module")
-def procedures(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return make_procedures(tmp_path_factory.mktemp("procedures"), broken=False)
+def procedures(valid_catalog: Path) -> Path:
+    """The small test catalog without the invalid model (shared: read only)."""
+    return valid_catalog
 
 
 @pytest.fixture(scope="module")
-def site(procedures: Path) -> dict[str, bytes]:
-    return build_report(read_sources(procedures))
+def site(valid_catalog_report: dict[str, bytes]) -> dict[str, bytes]:
+    """Its report (``build_report``, built once for the session; this module's copy)."""
+    return dict(valid_catalog_report)
 
 
 @pytest.fixture(scope="module")
-def changed_site(procedures: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
+def changed_site(procedures: Path, site: dict[str, bytes],
+                 tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
     """The report of the same procedures after a source changed (a catalog volume)."""
     root = tmp_path_factory.mktemp("changed") / "procedures"
     shutil.copytree(procedures, root)
@@ -40,7 +43,7 @@ def changed_site(procedures: Path, tmp_path_factory: pytest.TempPathFactory) -> 
     text = catalog.read_text(encoding="utf-8")
     catalog.write_text(text.replace("annual_volume: 10\n", "annual_volume: 11\n"), encoding="utf-8")
     files = build_report(read_sources(root))
-    assert files[MANIFEST] != build_report(read_sources(procedures))[MANIFEST]
+    assert files[MANIFEST] != site[MANIFEST]
     return files
 
 
