@@ -59,7 +59,10 @@ class Drawings:
 
     def draw(self, graph: graphviz.Digraph) -> Drawing:
         """Start drawing ``graph`` as SVG."""
-        source = graph.source
+        return self.draw_source(graph.source)
+
+    def draw_source(self, source: str) -> Drawing:
+        """Start drawing the DOT text ``source`` as SVG."""
         if self._pool is None:
             return Drawing(self._render(source, "svg"))
         return Drawing(self._pool.submit(self._render, source, "svg"))
