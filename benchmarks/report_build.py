@@ -68,8 +68,9 @@ def _sources_of_diagrams(sources: ReportSources) -> list[str]:
         models = [load_procedure_text(f.data.decode("utf-8"), f.path) for f in (proc.as_is, proc.to_be) if f]
         out += [diagram(m).source for m in models]
         if len(models) == 2:
-            changes = diff(*models)
-            out += [diff_diagram(*models, changes).source, change_map(*models, changes).source]
+            as_is, to_be = models
+            changes = diff(as_is, to_be)
+            out += [diff_diagram(as_is, to_be, changes).source, change_map(as_is, to_be, changes).source]
     return out
 
 
