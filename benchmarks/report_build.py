@@ -91,34 +91,34 @@ def main() -> None:
     workers = report_workers(0, len(sources.procedures))
     dots = _sources_of_diagrams(sources)
     largest = max((d for d in dots if "cluster_tobe_lane" in d), key=len)
-    rows: list[tuple[str, list[float], list[float]]] = []
+    print(f"built-in catalog: {len(sources.procedures)} procedures, {len(dots)} diagrams; "
+          f"{args.repeats} repeat(s); wall and CPU in s")
+    print(f"{'case':48} {'wall min':>9} {'wall med':>9} {'CPU min':>9} {'CPU med':>9} {'× ref':>7}")
+    reference: list[float] = []
+
+    def show(name: str, walls: list[float], cpus: list[float]) -> None:
+        reference.extend([] if reference else [min(walls)])
+        print(f"{name:48} {min(walls):9.2f} {statistics.median(walls):9.2f} {min(cpus):9.2f} "
+              f"{statistics.median(cpus):9.2f} {min(walls) / reference[0]:7.1f}", flush=True)
 
     walls, cpus, _ = measure(lambda: render_source(largest, "svg"), max(3, args.repeats))
-    rows.append(("one dot run (reference)", walls, cpus))
+    show("one dot run (reference)", walls, cpus)
     walls, cpus, _ = measure(lambda: _graphviz_alone(dots, workers), args.repeats)
-    rows.append((f"Graphviz alone ({len(dots)} diagrams, {workers} threads)", walls, cpus))
+    show(f"Graphviz alone ({workers} threads)", walls, cpus)
     walls, cpus, built = measure(lambda: build_site(sources, workers=workers), args.repeats)
-    rows.append((f"build ({workers} Graphviz threads)", walls, cpus))
+    show(f"build ({workers} Graphviz threads)", walls, cpus)
     if args.serial:
         walls, cpus, serial = measure(lambda: build_site(sources, workers=1), args.repeats)
         assert serial.files == built.files, "the serial build gave other bytes"
-        rows.append(("build, serial", walls, cpus))
+        show("build, serial", walls, cpus)
     files = built.files
     if not args.no_pdf:
         walls, cpus, data = measure(lambda: print_report(built.files), args.repeats)
-        rows.append(("PDF print (Chromium)", walls, cpus))
+        show("PDF print (Chromium)", walls, cpus)
         files = with_pdf(built.files, data, MANIFEST)
     walls, cpus, result = measure(lambda: verify_report(files, sources, workers=workers), args.repeats)
     assert result.ok, result.lines()
-    rows.append(("verify", walls, cpus))
-
-    reference = min(rows[0][1])
-    print(f"built-in catalog: {len(sources.procedures)} procedures, {len(dots)} diagrams, "
-          f"{len(files)} files; {args.repeats} repeat(s)")
-    print(f"{'case':48} {'wall min':>9} {'wall med':>9} {'CPU min':>9} {'CPU med':>9} {'× ref':>7}")
-    for name, walls, cpus in rows:
-        print(f"{name:48} {min(walls):9.2f} {statistics.median(walls):9.2f} {min(cpus):9.2f} "
-              f"{statistics.median(cpus):9.2f} {min(walls) / reference:7.1f}")
+    show("verify", walls, cpus)
 
 
 if __name__ == "__main__":
