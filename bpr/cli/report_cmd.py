@@ -115,8 +115,8 @@ def diagram_command(
 
 
 _PROCEDURES_HELP = "The procedures folder (catalog.yaml and procedure folders); default: the built-in one."
-_WORKERS_HELP = ("Procedures analysed in parallel processes; 0: one per CPU (at most 8, and one per 8 "
-                 "procedures, as starting a process costs about a second). Output is the same.")
+_WORKERS_HELP = ("Graphviz processes drawing the diagrams at once, while the rest of the report is "
+                 "built; 0: one per CPU (at most 8); 1: one diagram after the other. Output is the same.")
 
 
 _SIMULATION_HELP = ("Simulation results from the store: latest (the newest completed simulation "

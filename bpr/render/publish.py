@@ -192,11 +192,13 @@ def write_report(out_dir: Path, files: dict[str, bytes]) -> list[LeftFile]:
 
 
 def report_workers(requested: int, procedures: int) -> int:
-    """Processes to build a report of ``procedures`` procedures with: ``requested`` when
-    positive; for 0, one per CPU, at most 8 and at most one per 8 procedures."""
+    """Graphviz processes run at once to build a report of ``procedures`` procedures
+    (:class:`bpr.render.drawing.Drawings`): ``requested`` when positive; for 0, one per
+    CPU, at most 8 (threads of the building process: nothing to start, so small catalogs
+    get them too); 1 for a catalog without procedures."""
     if requested > 0:
         return requested
-    return max(1, min(os.cpu_count() or 1, 8, procedures // 8))
+    return max(1, min(os.cpu_count() or 1, 8)) if procedures > 0 else 1
 
 
 def stored_simulation(which: str, database_url: str | None = None

@@ -29,9 +29,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-import multiprocessing
-from collections.abc import Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path, PurePosixPath
@@ -55,8 +53,9 @@ from bpr.model.load import load_located_text
 from bpr.model.yaml_reader import Located
 from bpr.planning.figures import version_figures
 from bpr.render.change_map import change_map
-from bpr.render.diagram import diagram, render
+from bpr.render.diagram import diagram
 from bpr.render.diagram_diff import diff_diagram, marker_text
+from bpr.render.drawing import Drawing, Drawings
 from bpr.render.print_doc import (
     PRINT_DOCUMENT,
     PrintedProcedure,
@@ -254,11 +253,13 @@ class _Version:
     findings: list[Finding] = field(default_factory=list)
     stage: StageAssessment | None = None
     svg: str | None = None
+    drawing: Drawing | None = None  # the diagram being drawn (bpr/render/drawing.py)
     located: Located | None = None  # the raw data, for the summary's pair checks
 
 
-def _load(source: SourceFile) -> _Version:
-    """Load, analyse and draw one version; problems become error lines, not exceptions."""
+def _load(source: SourceFile, drawings: Drawings) -> _Version:
+    """Load, analyse and start drawing one version; problems become error lines, not
+    exceptions."""
     version_ = _Version(source)
     try:
         version_.model, version_.located = load_located_text(source.data.decode("utf-8"), source.path)
@@ -274,14 +275,8 @@ def _load(source: SourceFile) -> _Version:
         version_.stage = stage(version_.model)
     except TetsuzukiError as exc:
         version_.errors.append(_("{path}: analysis failed: {error}").format(path=source.path, error=exc))
-    version_.svg = _inline(render(diagram(version_.model), "svg"))
+    version_.drawing = drawings.draw(diagram(version_.model))
     return version_
-
-
-def _inline(svg: bytes) -> str:
-    """The ``<svg>`` element of Graphviz output, without XML prolog, doctype and comments."""
-    text = svg.decode("utf-8")
-    return text[text.index("<svg"):].strip()
 
 
 def _metric_rows(as_is: Metrics | None, to_be: Metrics | None,
@@ -475,9 +470,10 @@ def build_site(sources: ReportSources, simulation: SimulationResults | None = No
         sources: from :func:`read_sources`.
         simulation: optional simulation results per procedure id (see
             :data:`SimulationResults`); ``None`` when there are none.
-        workers: procedures analysed in parallel processes (loading and analysing a
-            model is CPU-bound Python); 1 does everything in this process. The output is
-            the same for any number of workers.
+        workers: Graphviz processes run at once (:class:`bpr.render.drawing.Drawings`:
+            drawing the diagrams is most of the work; this process goes on with the
+            models, charts and pages meanwhile); 1 draws each diagram in turn. The output
+            is the same for any number of workers.
         simulation_run: id of the store's simulation run the results come from, recorded
             in the manifest so that ``verify`` can read the same results again.
         summary: the summary page's settings (online share, city replications), recorded
@@ -494,32 +490,26 @@ def build_site(sources: ReportSources, simulation: SimulationResults | None = No
     from bpr.render.summary import SummaryOptions, build_summary, render_summary
 
     options = summary or SummaryOptions()  # the summary page's settings
-    jobs = [(proc, [dict(r) for r in simulation[proc.id]] if simulation and proc.id in simulation else None,
-             simulation is not None) for proc in sources.procedures]
-    if workers > 1 and len(jobs) > 1:
-        # "spawn": a fresh interpreter per worker, safe whatever threads the caller runs.
-        context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(max_workers=min(workers, len(jobs)), mp_context=context) as pool:
-            parts = list(pool.map(_procedure_part, *zip(*jobs, strict=True)))
-    else:
-        parts = [_procedure_part(*job) for job in jobs]
     files: dict[str, bytes] = {}
-    summaries: list[dict[str, Any]] = []
-    errors: dict[str, tuple[str, ...]] = {}
-    for part_files, row in parts:
-        files.update(part_files)
-        summaries.append(row)
-        if row["errors"]:
-            errors[row["id"]] = tuple(row["errors"])
+    with Drawings(workers) as drawings:
+        # Every procedure's models loaded and analysed, its diagrams handed to Graphviz
+        # (drawn in other threads), its chart drawn; then the summary page while Graphviz
+        # draws; then the pages, each waiting for its diagrams. Catalog order throughout.
+        started = [_procedure_page(env, proc, [dict(r) for r in simulation[proc.id]]
+                                   if simulation and proc.id in simulation else None,
+                                   simulation is not None, files, drawings)
+                   for proc in sources.procedures]
+        pairs = [s.pair for s in started if s.pair is not None]
+        excluded = {s.id: s.excluded for s in started if s.excluded}
+        # --- summary page (bpr/render/summary.py): totals, ranking, city year, charts
+        page = build_summary(sources.settings, pairs, excluded, options, simulation_run=simulation_run)
+        files.update(page.files)
+        summary_html = render_summary(env, page)
+        # ---
+        summaries = [s.finish() for s in started]
+    errors = {row["id"]: tuple(row["errors"]) for row in summaries if row["errors"]}
     stylesheet = env.loader.get_source(env, "style.css")[0] if env.loader else ""
     files["style.css"] = stylesheet.encode("utf-8")
-    # --- summary page (bpr/render/summary.py): totals, ranking, city year, charts
-    page = build_summary(sources.settings, [s["pair"] for s in summaries if s["pair"] is not None],
-                         {s["id"]: s["excluded"] for s in summaries if s["excluded"]},
-                         options, simulation_run=simulation_run)
-    files.update(page.files)
-    summary_html = render_summary(env, page)
-    # ---
     index = env.get_template("index.html").render(
         procedures=summaries, catalog_error=sources.catalog_error,
         catalog=sources.catalog.path if sources.catalog else None, summary=summary_html,
@@ -557,34 +547,36 @@ def _add_print_files(files: dict[str, bytes], sources: ReportSources) -> None:
     files[PRINT_DOCUMENT] = print_document(files, printed, common=common)
 
 
-def _procedure_part(proc: ProcedureSources, sim: list[dict[str, Any]] | None, simulation_given: bool,
-                    ) -> tuple[dict[str, bytes], dict[str, Any]]:
-    """The files of one procedure (page and diagrams) and its summary row for the index."""
-    files: dict[str, bytes] = {}
-    summary = _procedure_page(_environment(), proc, sim, simulation_given, files)
-    return files, summary
+@dataclass(frozen=True)
+class _Started:
+    """A procedure page begun by :func:`_procedure_page`: its summary pair (or why it is
+    left out) at once; :attr:`finish` writes the page once its diagrams are drawn and
+    returns its row for the index."""
+
+    id: str
+    pair: Any
+    excluded: str | None
+    finish: Callable[[], dict[str, Any]]
 
 
 def _procedure_page(env: Environment, proc: ProcedureSources, sim: list[dict[str, Any]] | None,
-                    simulation_given: bool, files: dict[str, bytes]) -> dict[str, Any]:
-    versions = {"as-is": _load(proc.as_is) if proc.as_is else None,
-                "to-be": _load(proc.to_be) if proc.to_be else None}
+                    simulation_given: bool, files: dict[str, bytes], drawings: Drawings) -> _Started:
+    """Begin one procedure's files (page, diagrams, chart) into ``files``; see :class:`_Started`."""
+    versions = {"as-is": _load(proc.as_is, drawings) if proc.as_is else None,
+                "to-be": _load(proc.to_be, drawings) if proc.to_be else None}
     as_is, to_be = versions["as-is"], versions["to-be"]
     errors = [e for v in versions.values() if v for e in v.errors]
     names: dict[str, str] = {}
     for v in (to_be, as_is):
         if v and v.model:
             names.update({a.id: a.name for a in v.model.actors})
-    for label, v in versions.items():
-        if v and v.svg:
-            files[f"diagrams/{proc.id}.{label}.svg"] = (v.svg + "\n").encode("utf-8")
     changes: list[dict[str, Any]] = []
     profile: list[dict[str, str]] = []
     measures: list[dict[str, str]] = []
     set_warnings: list[str] = []
     suggestions: list[str] = []
-    diff_svg: str | None = None
-    map_svg: str | None = None  # diagrams (wt-diagrams): the change map
+    diff_drawing: Drawing | None = None
+    map_drawing: Drawing | None = None  # diagrams (wt-diagrams): the change map
     chart: str | None = None
     savings: dict[str, str] = {}
     if as_is and to_be and as_is.model and to_be.model:
@@ -612,10 +604,8 @@ def _procedure_page(env: Environment, proc: ProcedureSources, sim: list[dict[str
                        "staff_hours": number(saved["staff_hours"]),
                        "visits": number(saved["counter_visits"])}
             # --- diagrams (wt-diagrams): diff side by side and the change map above it
-            diff_svg = _inline(render(diff_diagram(as_is.model, to_be.model, changeset), "svg"))
-            files[f"diagrams/{proc.id}.diff.svg"] = (diff_svg + "\n").encode("utf-8")
-            map_svg = _inline(render(change_map(as_is.model, to_be.model, changeset), "svg"))
-            files[f"diagrams/{proc.id}.changes.svg"] = (map_svg + "\n").encode("utf-8")
+            diff_drawing = drawings.draw(diff_diagram(as_is.model, to_be.model, changeset))
+            map_drawing = drawings.draw(change_map(as_is.model, to_be.model, changeset))
             # --- end diagrams
             # --- summary page: the procedure's own before/after chart (bpr/render/summary.py)
             from bpr.render.summary import procedure_chart
@@ -634,15 +624,19 @@ def _procedure_page(env: Environment, proc: ProcedureSources, sim: list[dict[str
         sim_columns, sim_rows = _simulation_rows(sim)
     category = proc.entry.category.value if proc.entry else (model.category.value if model else "")
     warning_count = sum(len(c["warnings"]) for c in changes) + len(set_warnings)
+
+    def finish() -> dict[str, Any]:
+        return _finish_page(env, proc, files, versions, errors, context, {
+            "category": _(_CATEGORY.get(category, category)), "savings": savings,
+            "warnings": warning_count, "changes": sum(c["kind_key"] != "U" for c in changes),
+            "pair": pair, "excluded": excluded}, diff_drawing, map_drawing)
+
     context = {
         "id": proc.id, "folder": proc.folder, "entry": proc.entry, "model": model,
         "name": proc.entry.name if proc.entry else (model.name if model else proc.id),
         "sources": [{"path": v.source.path, "sha256": sha256(v.source.data),
                      "canonical": _canonical(v.model)} for v in versions.values() if v],
         "errors": errors,
-        "svg": {k: Markup(v.svg) if v and v.svg else None for k, v in versions.items()},
-        "diff_svg": Markup(diff_svg) if diff_svg else None,
-        "map_svg": Markup(map_svg) if map_svg else None,  # diagrams (wt-diagrams)
         "metrics": _metric_rows(as_is.metrics if as_is else None, to_be.metrics if to_be else None, names),
         "findings": {"as-is": _findings(as_is), "to-be": _findings(to_be)},
         "stage": {"as-is": _stage(as_is), "to-be": _stage(to_be)},
@@ -652,14 +646,36 @@ def _procedure_page(env: Environment, proc: ProcedureSources, sim: list[dict[str
         "simulation_given": simulation_given, "generator": generator_versions(), "root": "../",
         "chart": chart, "chart_caption": chart_caption(),
     }
-    files[f"procedures/{proc.id}.html"] = env.get_template("procedure.html").render(**context).encode("utf-8")
+    return _Started(proc.id, pair, excluded, finish)
+
+
+def _finish_page(env: Environment, proc: ProcedureSources, files: dict[str, bytes],
+                 versions: Mapping[str, _Version | None], errors: list[str], context: dict[str, Any],
+                 row: dict[str, Any], diff_drawing: Drawing | None, map_drawing: Drawing | None
+                 ) -> dict[str, Any]:
+    """The page of a procedure begun by :func:`_procedure_page`, once its diagrams are
+    drawn (written into ``files`` with them); its row for the index."""
+    for label, v in versions.items():
+        if v and v.drawing:
+            v.svg = v.drawing.svg()
+            files[f"diagrams/{proc.id}.{label}.svg"] = (v.svg + "\n").encode("utf-8")
+    diff_svg = diff_drawing.svg() if diff_drawing else None
+    map_svg = map_drawing.svg() if map_drawing else None
+    if diff_svg is not None:
+        files[f"diagrams/{proc.id}.diff.svg"] = (diff_svg + "\n").encode("utf-8")
+    if map_svg is not None:
+        files[f"diagrams/{proc.id}.changes.svg"] = (map_svg + "\n").encode("utf-8")
+    page = dict(context)
+    page.update({
+        "svg": {k: Markup(v.svg) if v and v.svg else None for k, v in versions.items()},
+        "diff_svg": Markup(diff_svg) if diff_svg else None,
+        "map_svg": Markup(map_svg) if map_svg else None,  # diagrams (wt-diagrams)
+    })
+    files[f"procedures/{proc.id}.html"] = env.get_template("procedure.html").render(**page).encode("utf-8")
     return {"id": proc.id, "no": proc.entry.no if proc.entry else None, "name": context["name"],
-            "category": _(_CATEGORY.get(category, category)),
             "as_is": proc.as_is is not None, "to_be": proc.to_be is not None, "valid": not errors,
-            "modelled": proc.as_is is not None or proc.to_be is not None,
-            "savings": savings, "warnings": warning_count, "errors": errors,
-            "changes": sum(c["kind_key"] != "U" for c in changes),
-            "pair": pair, "excluded": excluded}  # for the summary page
+            "modelled": proc.as_is is not None or proc.to_be is not None, "errors": errors,
+            **row}  # pair, excluded: for the summary page
 
 
 def _canonical(model: ProcedureVersion | None) -> str:

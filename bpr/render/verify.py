@@ -88,7 +88,8 @@ def verify_report(present: Mapping[str, bytes], sources: ReportSources,
         present: every file in the report folder: relative path (``/``) -> bytes.
         sources: the sources as they are now (:func:`read_sources`).
         simulation: the simulation results the report was built with, if any.
-        workers: parallel processes for re-deriving the report (see :func:`build_report`).
+        workers: Graphviz processes run at once while re-deriving the report (see
+            :func:`bpr.render.report.build_site`).
         unsafe: entries of the folder that are not regular files or folders (path -> what
             it is: a symbolic link, a named pipe, ...); each one fails the check.
         summary: the summary page's settings the manifest records

@@ -1,0 +1,84 @@
+"""The report's diagrams drawn in Graphviz threads (bpr.render.drawing): the same bytes as
+drawing them one after the other, and Graphviz's failures reach the page that needs them."""
+
+from __future__ import annotations
+
+import threading
+
+import graphviz
+import pytest
+
+from bpr.analysis.diff import diff
+from bpr.model.load import load_procedure
+from bpr.render.diagram import RenderError, diagram, render, render_source
+from bpr.render.diagram_diff import diff_diagram
+from bpr.render.drawing import Drawings, inline_svg
+from tests.conftest import EXAMPLE
+
+
+def _graphs() -> list[graphviz.Digraph]:
+    as_is, to_be = load_procedure(EXAMPLE / "as-is.yaml"), load_procedure(EXAMPLE / "to-be.yaml")
+    return [diagram(as_is), diagram(to_be), diff_diagram(as_is, to_be, diff(as_is, to_be))]
+
+
+@pytest.mark.parametrize("threads", [1, 3])
+def test_threads_draw_the_same_bytes_as_one_after_the_other(threads: int) -> None:
+    graphs = _graphs()
+    expected = [inline_svg(render(g, "svg")) for g in graphs]
+    with Drawings(threads) as drawings:
+        pending = [drawings.draw(g) for g in graphs]
+        assert [d.svg() for d in pending] == expected
+    assert all(e.startswith("<svg") and e.endswith("</svg>") for e in expected)
+
+
+def test_the_drawing_runs_while_the_caller_goes_on() -> None:
+    started = threading.Event()
+    release = threading.Event()
+
+    def slow(source: str, fmt: str) -> bytes:
+        started.set()
+        release.wait(10)
+        return render_source(source, fmt)
+
+    with Drawings(2, render=slow) as drawings:
+        drawing = drawings.draw(_graphs()[0])
+        assert started.wait(10)  # drawing began before anyone asked for the SVG
+        release.set()
+        assert drawing.svg().startswith("<svg")
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_a_graphviz_failure_reaches_the_page_that_needs_it(threads: int) -> None:
+    with Drawings(threads) as drawings:
+        good = drawings.draw_source(_graphs()[0].source)
+        if threads == 1:
+            with pytest.raises(RenderError, match="Graphviz failed"):
+                drawings.draw_source("digraph { a -> }")
+            return
+        bad = drawings.draw_source("digraph { a -> }")
+        assert good.svg().startswith("<svg")
+        with pytest.raises(RenderError, match="Graphviz failed"):
+            bad.svg()
+
+
+def test_waiting_diagrams_are_drawn_longest_first() -> None:
+    release = threading.Event()
+    busy = threading.Barrier(3)  # both threads and this one
+    drawn: list[str] = []
+
+    def record(source: str, fmt: str) -> bytes:
+        if source.startswith("blocker"):
+            busy.wait(10)
+            release.wait(10)
+        else:
+            drawn.append(source)
+        return b"<svg/>"
+
+    with Drawings(2, render=record) as drawings:
+        blockers = [drawings.draw_source(f"blocker {i}") for i in range(2)]
+        busy.wait(10)  # both threads are drawing: the next ones wait in line
+        waiting = [drawings.draw_source(text) for text in ("b" * 10, "c" * 300, "a" * 50)]
+        release.set()
+        for drawing in (*blockers, *waiting):
+            assert drawing.svg() == "<svg/>"
+    assert drawn == ["c" * 300, "a" * 50, "b" * 10]
