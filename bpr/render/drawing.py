@@ -25,7 +25,7 @@ from types import TracebackType
 
 import graphviz
 
-from bpr.render.dot_run import render_source
+from bpr.render import dot_run
 
 __all__ = ["Drawing", "Drawings", "inline_svg"]
 
@@ -58,11 +58,13 @@ class Drawings:
     Args:
         threads: Graphviz processes run at once; ``<= 1``: each diagram is drawn when asked
             for, in the calling thread.
-        render: DOT text, format -> bytes (:func:`bpr.render.dot_run.render_source`).
+        render: DOT text, format -> bytes; by default :func:`bpr.render.dot_run.render_source`
+            as it is when the drawings start (looked up then, not when this module was
+            imported, so a wrapper put in its place is used).
     """
 
-    def __init__(self, threads: int = 1, render: Callable[[str, str], bytes] = render_source) -> None:
-        self._render = render
+    def __init__(self, threads: int = 1, render: Callable[[str, str], bytes] | None = None) -> None:
+        self._render = render if render is not None else dot_run.render_source
         self._order = itertools.count()
         self._queue: queue.PriorityQueue[tuple[float, int, str, Future[bytes] | None]] | None = None
         self._threads: list[threading.Thread] = []

@@ -82,3 +82,23 @@ def test_waiting_diagrams_are_drawn_longest_first() -> None:
         for drawing in (*blockers, *waiting):
             assert drawing.svg() == "<svg/>"
     assert drawn == ["c" * 300, "a" * 50, "b" * 10]
+
+
+def test_the_default_drawing_is_render_source_as_it_is_when_the_drawings_start(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A wrapper put in ``dot_run.render_source``'s place (a test's memo, a tracer) is used:
+    the default is looked up when the drawings start, not bound when the module is read."""
+    from bpr.render import dot_run
+
+    asked: list[str] = []
+    original = dot_run.render_source
+
+    def traced(source: str, fmt: object = "svg", *, dpi: int = 110) -> bytes:
+        asked.append(source)
+        return original(source, fmt, dpi=dpi)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(dot_run, "render_source", traced)
+    graph = _graphs()[0]
+    with Drawings(1) as drawings:
+        assert drawings.draw(graph).svg().startswith("<svg")
+    assert asked == [graph.source]
