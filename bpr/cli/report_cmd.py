@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -31,10 +31,14 @@ from bpr.render.summary import DEFAULT_CITY_REPLICATIONS, SummaryOptions
 from bpr.render.swap import scan
 from bpr.render.verify import verify_report
 
+if TYPE_CHECKING:
+    from bpr.planning.national import NationalSummary
+
 __all__ = [
     "diagram_command",
     "diagram_format",
     "report",
+    "stored_national",
     "verify",
 ]
 
@@ -151,7 +155,9 @@ def report(
     Exit status 1 when a model is invalid (the report is written all the same, with the
     errors on the procedure's page) or the catalog cannot be read."""
     options = SummaryOptions(online_share, max(city_replications, 2) if city_replications else 0)
-    done = publish_report(out_dir, procedures, workers, simulation, summary=options, pdf=pdf)
+    national = None if simulation == "none" else stored_national(None)
+    done = publish_report(out_dir, procedures, workers, simulation, summary=options, pdf=pdf,
+                          national=national)
     run_id = done.simulation_run
     say(f"wrote {len(done.files)} files to {out_dir} "
           f"({'with simulation run ' + str(run_id) if run_id else 'without simulation results'}); "
@@ -200,6 +206,7 @@ def verify(
     unsafe = scan(out_dir).unsafe
     present = read_folder(out_dir)
     run_id: int | None = None
+    national = None
     try:
         recorded = json.loads(present.get(MANIFEST, b"{}").decode("utf-8"))
     except (UnicodeDecodeError, ValueError):
@@ -214,6 +221,9 @@ def verify(
                   "again into a new folder)", file=sys.stderr)
             raise typer.Exit(1)
         run_id = recorded.get("simulation_run")
+        shown = recorded.get("national") if isinstance(recorded, dict) else None
+        if isinstance(shown, dict) and isinstance(shown.get("run"), int):
+            national = stored_national(shown["run"])
     options = SummaryOptions.from_manifest(recorded.get("summary") if isinstance(recorded, dict) else None)
     sources = read_sources(procedures or builtin_root())
     rows = None
@@ -222,7 +232,8 @@ def verify(
     else:
         run_id = None
     result = verify_report(present, sources, rows, workers=report_workers(workers, len(sources.procedures)),
-                           simulation_run=run_id, unsafe=unsafe, summary=options)
+                           simulation_run=run_id, unsafe=unsafe, summary=options,
+                           national=national)
     for line in result.lines():
         say(line)
     if not result.ok:
@@ -230,3 +241,19 @@ def verify(
         raise typer.Exit(1)
     say(f"OK: {len(present)} files in {out_dir} match the report derived from the sources"
           + (f" and simulation run {run_id}" if run_id else ""))
+
+
+def stored_national(run_id: int | None) -> tuple[int, NationalSummary] | None:
+    """The national run a report shows (its national page): the newest completed one when
+    ``run_id`` is ``None``, if the store exists and holds one; ``None`` otherwise."""
+    from flows.national_store import national_payload
+    from models.store.database import Store, default_url, store_exists
+
+    url = default_url()
+    if not store_exists(url):
+        return None
+    store = Store(url, create=False)
+    try:
+        return national_payload(store, run_id)
+    finally:
+        store.close()
