@@ -11,12 +11,14 @@ When an output folder is given, the auditors' report is written at the end.
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
+from typing import Any, cast
 
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from prefect.cache_policies import NO_CACHE
 from prefect.futures import as_completed
 from prefect.runtime import flow_run
+from prefect.utilities.annotations import quote
 
 from bpr.analysis.diff import diff
 from bpr.analysis.metrics import measure
@@ -61,7 +63,8 @@ def analyze_procedure(versions: list[LoadedVersion]) -> dict[str, Any]:
     return out
 
 
-@task(name="analyze-procedures", retries=2, retry_delay_seconds=1)
+@task(name="analyze-procedures", retries=2, retry_delay_seconds=1,
+      persist_result=False, cache_policy=NO_CACHE)
 def analyze_procedures(groups: list[list[LoadedVersion]]) -> list[dict[str, Any]]:
     """:func:`analyze_procedure` of each group of versions (one procedure each), in order."""
     return [analyze_procedure.fn(versions) for versions in groups]
@@ -114,7 +117,8 @@ def analyze_catalog(procedures: list[str] | None = None, database_url: str | Non
 
         packs = pack(list(grouped), lambda pid: sum(len(v.model.steps) for v in grouped[pid]),
                      task_count(len(grouped), default_workers()))
-        futures = {analyze_procedures.submit([grouped[pid] for pid in pids]): pids
+        # quote(): Prefect passes the models as they are, without walking them for futures
+        futures = {analyze_procedures.submit(cast(Any, quote([grouped[pid] for pid in pids]))): pids
                    for pids in packs}
         for future in as_completed(list(futures)):
             for pid, result in zip(futures[future], future.result(), strict=True):

@@ -69,10 +69,33 @@ def load_catalog_versions(procedures: list[str] | None = None,
         for label, path in (("as-is", as_is), ("to-be", to_be)):
             if label not in versions or not path.is_file():
                 continue
-            model = load_procedure(path)
-            loaded.append(LoadedVersion(entry, model, path, content_hash(model),
-                                        canonical_json(model)))
+            model, digest, canonical = _load_version(path)
+            loaded.append(LoadedVersion(entry, model, path, digest, canonical))
     return loaded
+
+
+_LOADED: dict[tuple[str, int, int], tuple[ProcedureVersion, str, str]] = {}
+"""Version files already loaded and validated in this process, by path, modification time
+and size: the ``run all`` job's two flows read the catalog once (a changed file is read
+again)."""
+
+
+def _load_version(path: Path) -> tuple[ProcedureVersion, str, str]:
+    """The validated model of a version file, its content hash and canonical JSON.
+
+    Raises:
+        InvalidModelError: the file is invalid.
+    """
+    stat = path.stat()
+    key = (str(path.resolve()), stat.st_mtime_ns, stat.st_size)
+    found = _LOADED.get(key)
+    if found is None:
+        model = load_procedure(path)
+        found = (model, content_hash(model), canonical_json(model))
+        if len(_LOADED) >= 1024:
+            _LOADED.clear()
+        _LOADED[key] = found
+    return found
 
 
 def catalog_ids(catalog_file: str | None = None) -> set[str]:
