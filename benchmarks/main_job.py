@@ -183,6 +183,12 @@ def main() -> None:
             cpus.append(cpu)
             plain_cpu.append(p_cpu)
             prefect.append(steps["run all"] - p_wall)
+            # each repeat as it ends (a repeat takes minutes; the summary follows at the end)
+            print(f"repeat {len(totals)}: main job {wall:.1f} s wall, {cpu:.1f} s CPU; "
+                  + ", ".join(f"{name} {seconds:.1f}" for name, seconds in steps.items())
+                  + f"; run all plain {p_wall:.1f}; Prefect's machinery {prefect[-1]:.1f} s = "
+                  f"{prefect[-1] / wall:.0%} of the main job (load {os.getloadavg()[0]:.1f})",
+                  flush=True)
     shares = [p / t for p, t in zip(prefect, totals, strict=True)]
     print(f"main job (bash scripts/main.sh) on the built-in catalog, {args.workers} workers, "
           f"{args.repeats} repeats (load average {load:.1f} at the start: absolute times need a "
