@@ -11,20 +11,20 @@ When an output folder is given, the auditors' report is written at the end.
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, cast
+from typing import Any
 
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.futures import as_completed
 from prefect.runtime import flow_run
-from prefect.utilities.annotations import quote
 
 from bpr.analysis.diff import diff
 from bpr.analysis.metrics import measure
 from bpr.analysis.principles import check, stage
 from flows.common import (
     LoadedVersion,
+    as_is_for_runner,
     code_version,
     load_catalog_versions,
     recorded_run,
@@ -117,8 +117,7 @@ def analyze_catalog(procedures: list[str] | None = None, database_url: str | Non
 
         packs = pack(list(grouped), lambda pid: sum(len(v.model.steps) for v in grouped[pid]),
                      task_count(len(grouped), default_workers()))
-        # quote(): Prefect passes the models as they are, without walking them for futures
-        futures = {analyze_procedures.submit(cast(Any, quote([grouped[pid] for pid in pids]))): pids
+        futures = {analyze_procedures.submit(as_is_for_runner([grouped[pid] for pid in pids])): pids
                    for pids in packs}
         for future in as_completed(list(futures)):
             for pid, result in zip(futures[future], future.result(), strict=True):

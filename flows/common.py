@@ -22,6 +22,7 @@ from models.store.database import RunStatus, Store
 
 __all__ = [
     "LoadedVersion",
+    "as_is_for_runner",
     "catalog_ids",
     "code_version",
     "load_catalog_versions",
@@ -197,6 +198,22 @@ def task_runner_from_env(default: str) -> Any:
 
         return DaskTaskRunner(address=address)  # checked when the run starts on the worker
     return make_task_runner(kind, workers=int(workers_text) if workers_text else None)
+
+
+def as_is_for_runner(value: Any) -> Any:
+    """``value`` wrapped in Prefect's ``quote`` when the current flow run's task runner is
+    Prefect's own thread or process pool: the task gets it as it is, and Prefect does not
+    walk the models in it looking for futures (a cost per task). prefect-dask's runner does
+    not unwrap a quote, so for it (and any other runner) the value is passed plainly."""
+    from prefect.context import FlowRunContext
+    from prefect.task_runners import ProcessPoolTaskRunner, ThreadPoolTaskRunner
+    from prefect.utilities.annotations import quote
+
+    context = FlowRunContext.get()
+    runner = context.task_runner if context is not None else None
+    if isinstance(runner, ThreadPoolTaskRunner | ProcessPoolTaskRunner):
+        return quote(value)
+    return value
 
 
 @contextmanager

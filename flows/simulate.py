@@ -19,14 +19,13 @@ import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any, cast
+from typing import Annotated, Any
 
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.futures import as_completed
 from prefect.runtime import flow_run
-from prefect.utilities.annotations import quote
 from pydantic import Field
 
 from bpr.errors import SimulationError
@@ -39,6 +38,7 @@ from bpr.sim.workload import events_per_case, pack, task_count
 from flows.common import (
     WORKERS_ENV,
     LoadedVersion,
+    as_is_for_runner,
     catalog_ids,
     code_version,
     load_catalog_versions,
@@ -347,9 +347,8 @@ def simulate_catalog(procedures: list[str] | None = None,
     logger.info("run %s: %d units (%d already stored) packed into %d tasks, %d versions",
                 run_id, len(todo), len(tasks) - len(todo), len(packed), len(versions))
     with store.hold(run_id), recorded_run(store, run_id):
-        # quote(): Prefect passes the models as they are, without walking them for futures
-        futures = {simulate_units.submit(cast(Any, quote(
-            [(t.version.model, t.scenario, t.replications) for t in group]))): group
+        futures = {simulate_units.submit(as_is_for_runner(
+            [(t.version.model, t.scenario, t.replications) for t in group])): group
             for group in packed}
         for future in as_completed(list(futures)):
             for t, results in zip(futures[future], future.result(), strict=True):
