@@ -7,9 +7,10 @@ seconds of all its processes, and each step's wall time (``validate``, ``catalog
 check and the shell, while the job's Prefect server starts in the background).
 
 Prefect's share is measured, not assumed: the same work as ``run all`` is repeated with
-plain Python (``--plain``, in this file): the same catalog, the same units packed the same
-way, on a ``ProcessPoolExecutor`` of the same number of spawned workers, the same analysis
-of every procedure and the same store writes (the report is its own step). The difference,
+plain Python (``--plain``, in this file): the same catalog, read once, the same units packed
+the same way, on a ``ThreadPoolExecutor`` of the same number of threads (the flow's task
+runner: the compiled kernel releases the GIL), the same analysis of every procedure, packed
+the same way on the same pool, and the same store writes (the report is its own step). The difference,
 ``run all`` − plain, is the time spent in Prefect's machinery (its import, the temporary
 server, flow and task runs, result transfer, artifacts); its share is that difference over
 the main job's wall time. Both are measured in the same run, alternately, and printed
@@ -64,10 +65,10 @@ def plain(report: str, workers: int) -> None:
     import prefect  # noqa: F401
 
     print(f"prefect import {time.perf_counter() - t0:.3f}")
-    from concurrent.futures import ProcessPoolExecutor, as_completed
-    from multiprocessing import get_context
+    from concurrent.futures import ThreadPoolExecutor, as_completed
 
     from bpr.sim import load_scenario
+    from bpr.sim.workload import pack, task_count
     from flows.analyze import _ranking, analyze_procedure
     from flows.common import catalog_ids, code_version, load_catalog_versions, recorded_run
     from flows.simulate import (
@@ -89,8 +90,7 @@ def plain(report: str, workers: int) -> None:
     run_id = store.start_run("simulate", {"plain": True}, seed=base.seed,
                              code_version=code_version(), flow_run_id=None,
                              tasks_expected=len(units))
-    with recorded_run(store, run_id), ProcessPoolExecutor(
-            max_workers=workers, mp_context=get_context("spawn")) as pool:
+    with recorded_run(store, run_id), ThreadPoolExecutor(max_workers=workers) as pool:
         futures = {pool.submit(_simulate_units, [(u.version.model, u.scenario, u.replications)
                                                  for u in group]): group
                    for group in pack_tasks(units, workers)}
@@ -109,10 +109,19 @@ def plain(report: str, workers: int) -> None:
         grouped.setdefault(v.model.id, []).append(v)
     run_id = store.start_run("analyze", {"plain": True}, seed=None, code_version=code_version(),
                              flow_run_id=None, tasks_expected=len(grouped))
-    with recorded_run(store, run_id):
-        for pid, vs in grouped.items():
-            store.put_analysis_result(run_id, "procedure", pid, analyze_procedure.fn(vs),
-                                      procedure_id=pid, version_hashes=[v.content_hash for v in vs])
+    packs = pack(list(grouped), lambda pid: sum(len(v.model.steps) for v in grouped[pid]),
+                 task_count(len(grouped), workers))
+    with recorded_run(store, run_id), ThreadPoolExecutor(max_workers=workers) as pool:
+        done = {pool.submit(lambda pids: [analyze_procedure.fn(grouped[p]) for p in pids], pids): pids
+                for pids in packs}
+        for future in as_completed(done):
+            for pid, result in zip(done[future], future.result(), strict=True):
+                vs = grouped[pid]
+                store.put_analysis_result(run_id, "procedure", pid, result, procedure_id=pid,
+                                          version_hashes=[v.content_hash for v in vs])
+                for v in vs:
+                    store.put_version(v.content_hash, v.model.id, v.model.version, v.model.name,
+                                      v.canonical_json)
         ranking = _ranking(grouped, store)
         store.put_analysis_result(run_id, "ranking", "catalog", {"rows": ranking})
         # the main job writes the report in its own step (`tetsuzuki report --pdf`), not in
@@ -174,6 +183,12 @@ def main() -> None:
             cpus.append(cpu)
             plain_cpu.append(p_cpu)
             prefect.append(steps["run all"] - p_wall)
+            # each repeat as it ends (a repeat takes minutes; the summary follows at the end)
+            print(f"repeat {len(totals)}: main job {wall:.1f} s wall, {cpu:.1f} s CPU; "
+                  + ", ".join(f"{name} {seconds:.1f}" for name, seconds in steps.items())
+                  + f"; run all plain {p_wall:.1f}; Prefect's machinery {prefect[-1]:.1f} s = "
+                  f"{prefect[-1] / wall:.0%} of the main job (load {os.getloadavg()[0]:.1f})",
+                  flush=True)
     shares = [p / t for p, t in zip(prefect, totals, strict=True)]
     print(f"main job (bash scripts/main.sh) on the built-in catalog, {args.workers} workers, "
           f"{args.repeats} repeats (load average {load:.1f} at the start: absolute times need a "

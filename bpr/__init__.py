@@ -14,9 +14,28 @@ writing files and opening the store happen only in the command line and in
 ``bpr.render.publish``. ``tests/test_layers.py`` enforces which subpackage may import which.
 """
 
+from typing import TYPE_CHECKING, Any
+
 from bpr.errors import InvalidModelError, Problem, TetsuzukiError
-from bpr.model.canonical import canonical_json, content_hash
-from bpr.model.load import load_procedure, load_procedure_text
+
+if TYPE_CHECKING:
+    from bpr.model.canonical import canonical_json, content_hash
+    from bpr.model.load import load_procedure, load_procedure_text
+
+_LAZY = {"canonical_json": "bpr.model.canonical", "content_hash": "bpr.model.canonical",
+         "load_procedure": "bpr.model.load", "load_procedure_text": "bpr.model.load"}
+"""Re-exports imported on first use: importing any part of ``bpr`` (the command line
+starting, say) does not load the model reader (networkx) unless it is used."""
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'bpr' has no attribute {name!r}")
 
 __all__ = [
     "InvalidModelError",

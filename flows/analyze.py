@@ -15,6 +15,7 @@ from typing import Any
 
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from prefect.cache_policies import NO_CACHE
 from prefect.futures import as_completed
 from prefect.runtime import flow_run
 
@@ -23,6 +24,7 @@ from bpr.analysis.metrics import measure
 from bpr.analysis.principles import check, stage
 from flows.common import (
     LoadedVersion,
+    as_is_for_runner,
     code_version,
     load_catalog_versions,
     recorded_run,
@@ -61,7 +63,8 @@ def analyze_procedure(versions: list[LoadedVersion]) -> dict[str, Any]:
     return out
 
 
-@task(name="analyze-procedures", retries=2, retry_delay_seconds=1)
+@task(name="analyze-procedures", retries=2, retry_delay_seconds=1,
+      persist_result=False, cache_policy=NO_CACHE)
 def analyze_procedures(groups: list[list[LoadedVersion]]) -> list[dict[str, Any]]:
     """:func:`analyze_procedure` of each group of versions (one procedure each), in order."""
     return [analyze_procedure.fn(versions) for versions in groups]
@@ -114,7 +117,7 @@ def analyze_catalog(procedures: list[str] | None = None, database_url: str | Non
 
         packs = pack(list(grouped), lambda pid: sum(len(v.model.steps) for v in grouped[pid]),
                      task_count(len(grouped), default_workers()))
-        futures = {analyze_procedures.submit([grouped[pid] for pid in pids]): pids
+        futures = {analyze_procedures.submit(as_is_for_runner([grouped[pid] for pid in pids])): pids
                    for pids in packs}
         for future in as_completed(list(futures)):
             for pid, result in zip(futures[future], future.result(), strict=True):

@@ -22,6 +22,7 @@ from models.store.database import RunStatus, Store
 
 __all__ = [
     "LoadedVersion",
+    "as_is_for_runner",
     "catalog_ids",
     "code_version",
     "load_catalog_versions",
@@ -69,10 +70,33 @@ def load_catalog_versions(procedures: list[str] | None = None,
         for label, path in (("as-is", as_is), ("to-be", to_be)):
             if label not in versions or not path.is_file():
                 continue
-            model = load_procedure(path)
-            loaded.append(LoadedVersion(entry, model, path, content_hash(model),
-                                        canonical_json(model)))
+            model, digest, canonical = _load_version(path)
+            loaded.append(LoadedVersion(entry, model, path, digest, canonical))
     return loaded
+
+
+_LOADED: dict[tuple[str, int, int], tuple[ProcedureVersion, str, str]] = {}
+"""Version files already loaded and validated in this process, by path, modification time
+and size: the ``run all`` job's two flows read the catalog once (a changed file is read
+again)."""
+
+
+def _load_version(path: Path) -> tuple[ProcedureVersion, str, str]:
+    """The validated model of a version file, its content hash and canonical JSON.
+
+    Raises:
+        InvalidModelError: the file is invalid.
+    """
+    stat = path.stat()
+    key = (str(path.resolve()), stat.st_mtime_ns, stat.st_size)
+    found = _LOADED.get(key)
+    if found is None:
+        model = load_procedure(path)
+        found = (model, content_hash(model), canonical_json(model))
+        if len(_LOADED) >= 1024:
+            _LOADED.clear()
+        _LOADED[key] = found
+    return found
 
 
 def catalog_ids(catalog_file: str | None = None) -> set[str]:
@@ -174,6 +198,22 @@ def task_runner_from_env(default: str) -> Any:
 
         return DaskTaskRunner(address=address)  # checked when the run starts on the worker
     return make_task_runner(kind, workers=int(workers_text) if workers_text else None)
+
+
+def as_is_for_runner(value: Any) -> Any:
+    """``value`` wrapped in Prefect's ``quote`` when the current flow run's task runner is
+    Prefect's own thread or process pool: the task gets it as it is, and Prefect does not
+    walk the models in it looking for futures (a cost per task). prefect-dask's runner does
+    not unwrap a quote, so for it (and any other runner) the value is passed plainly."""
+    from prefect.context import FlowRunContext
+    from prefect.task_runners import ProcessPoolTaskRunner, ThreadPoolTaskRunner
+    from prefect.utilities.annotations import quote
+
+    context = FlowRunContext.get()
+    runner = context.task_runner if context is not None else None
+    if isinstance(runner, ThreadPoolTaskRunner | ProcessPoolTaskRunner):
+        return quote(value)
+    return value
 
 
 @contextmanager

@@ -41,6 +41,7 @@ from flows.common import (
     recorded_run,
     task_runner_from_env,
 )
+from flows.national_store import NATIONAL_TOTALS_KIND, national_payload
 from flows.resume import scenario_hash
 from flows.simulate import DEFAULT_ONLINE_SHARES, OnlineShare, check_sweep, scenario_variants
 from models.store.database import Store
@@ -60,7 +61,6 @@ __all__ = [
 ]
 
 BUILTIN_NATIONAL = Path(__file__).resolve().parents[1] / "procedures" / "scenarios" / "national.yaml"
-NATIONAL_TOTALS_KIND = "national-totals"
 TARGET_CASES_PER_TASK = 50_000
 """Simulated cases per task the packing aims at."""
 
@@ -182,25 +182,6 @@ def _records(store: Store, run_id: int) -> list[BandRecord]:
         out.append(BandRecord(band=info["band"], procedure=row.procedure_id, version=row.version,
                               online_share=info["online_share"], replications=info["replications"]))
     return out
-
-
-def national_payload(store: Store, run_id: int | None = None) -> tuple[int, NationalSummary] | None:
-    """The stored national totals of a run (the newest completed national run when
-    ``run_id`` is omitted), or ``None`` when there is none.
-
-    Raises:
-        StorageError: no run ``run_id``.
-    """
-    if run_id is None:
-        run_id = store.latest_completed_run("national")
-        if run_id is None:
-            return None
-    else:
-        store.run(run_id)
-    rows = store.analysis_results(run_id, kind=NATIONAL_TOTALS_KIND)
-    if not rows:
-        return None
-    return run_id, NationalSummary.model_validate(rows[0].payload)
 
 
 def _markdown(summary: NationalSummary, run_id: int) -> str:

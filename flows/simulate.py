@@ -23,6 +23,7 @@ from typing import Annotated, Any
 
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from prefect.cache_policies import NO_CACHE
 from prefect.futures import as_completed
 from prefect.runtime import flow_run
 from pydantic import Field
@@ -37,6 +38,7 @@ from bpr.sim.workload import events_per_case, pack, task_count
 from flows.common import (
     WORKERS_ENV,
     LoadedVersion,
+    as_is_for_runner,
     catalog_ids,
     code_version,
     load_catalog_versions,
@@ -181,7 +183,8 @@ def simulate_task(model: ProcedureVersion, scenario: Scenario,
     return [r.model_dump(mode="json") for r in simulate_batch(model, scenario, replications)]
 
 
-@task(name="simulate-units", retries=2, retry_delay_seconds=1)
+@task(name="simulate-units", retries=2, retry_delay_seconds=1,
+      persist_result=False, cache_policy=NO_CACHE)
 def simulate_units(units: list[tuple[ProcedureVersion, Scenario, tuple[int, ...]]]
                    ) -> list[list[dict[str, Any]]]:
     """Simulate packed units, one after another; for each unit its JSON-ready replication
@@ -344,8 +347,9 @@ def simulate_catalog(procedures: list[str] | None = None,
     logger.info("run %s: %d units (%d already stored) packed into %d tasks, %d versions",
                 run_id, len(todo), len(tasks) - len(todo), len(packed), len(versions))
     with store.hold(run_id), recorded_run(store, run_id):
-        futures = {simulate_units.submit([(t.version.model, t.scenario, t.replications)
-                                          for t in group]): group for group in packed}
+        futures = {simulate_units.submit(as_is_for_runner(
+            [(t.version.model, t.scenario, t.replications) for t in group])): group
+            for group in packed}
         for future in as_completed(list(futures)):
             for t, results in zip(futures[future], future.result(), strict=True):
                 v = t.version

@@ -6,19 +6,29 @@
 # then rank the procedures for onlining and print the planner's answer at 60% online.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# One Prefect server for the whole job (unless PREFECT_API_URL names one already), started
+# first: it boots (about 10 s) while the set-up is checked and the catalog validated and
+# printed; `run all` waits until it answers. It is stopped when the job ends, however it
+# ends. When the project is installed and set-up will not reinstall it (its stamp is newer
+# than pyproject.toml), the server starts before the set-up check, else right after it.
+start_server() {
+  if [ -z "${PREFECT_API_URL:-}" ]; then
+    source scripts/env.sh
+    port=$(python -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    setsid prefect server start --host 127.0.0.1 --port "$port" --no-ui --analytics-off \
+      > "$PREFECT_HOME/server.log" 2>&1 &
+    server=$!
+    trap 'kill -TERM -- "-$server" 2>/dev/null || true' EXIT
+    export PREFECT_API_URL="http://127.0.0.1:$port/api"
+  fi
+}
+stamp=.venv/.tetsuzuki-installed
+if [ -x .venv/bin/prefect ] && [ -f "$stamp" ] && [ ! pyproject.toml -nt "$stamp" ]; then
+  start_server
+fi
 bash scripts/setup.sh
 source scripts/env.sh
-# One Prefect server for the whole job (unless PREFECT_API_URL names one already), started
-# first: it boots (10-25 s) while the catalog is validated and printed; `run all` waits
-# until it answers. It is stopped when the job ends, however it ends.
-if [ -z "${PREFECT_API_URL:-}" ]; then
-  port=$(python -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-  setsid prefect server start --host 127.0.0.1 --port "$port" --no-ui --analytics-off \
-    > "$PREFECT_HOME/server.log" 2>&1 &
-  server=$!
-  trap 'kill -TERM -- "-$server" 2>/dev/null || true' EXIT
-  export PREFECT_API_URL="http://127.0.0.1:$port/api"
-fi
+start_server
 report="${TETSUZUKI_REPORT_DIR:-report}"
 # Each step's wall time goes to $TETSUZUKI_STEP_TIMES when set (benchmarks/main_job.py).
 step() {

@@ -1,36 +1,29 @@
-"""``tetsuzuki metrics``, ``tetsuzuki check`` and ``tetsuzuki diff``: measuring and comparing."""
+"""``tetsuzuki metrics``, ``tetsuzuki check`` and ``tetsuzuki diff``: measuring and comparing.
+
+The analysis (numpy, scipy) is imported by the commands that use it, not when the command
+line starts (``tetsuzuki catalog`` does not need it).
+"""
 
 from __future__ import annotations
 
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from bpr.analysis.diff import ChangeSet, diff, require_same_procedure
-from bpr.analysis.ecrs import ECRS_KINDS, ChangeKind
-from bpr.analysis.measures import AppliedMeasure, applied_measures
-from bpr.analysis.metrics import Measures, StepCounts, measure, step_counts
-from bpr.analysis.payloads import (
-    DIFF_COLUMNS,
-    SHORT_NAMES,
-    changeset_payload,
-    hours,
-    metrics_payload,
-    step_rows,
-)
-from bpr.analysis.principles import check as check_principles
-from bpr.analysis.principles import stage
-from bpr.analysis.profile import ecrs_profile
 from bpr.cli.app import app
 from bpr.cli.output import Format, emit, say
 from bpr.errors import DiffError
 from bpr.i18n import N_, localize, localize_all, translator
-from bpr.model.lineage import AS_IS_FILE, TO_BE_FILE, load_pair
-from bpr.model.load import load_procedure
-from models.procedure import ProcedureVersion
+
+if TYPE_CHECKING:
+    from bpr.analysis.diff import ChangeSet
+    from bpr.analysis.ecrs import ChangeKind
+    from bpr.analysis.measures import AppliedMeasure
+    from bpr.analysis.metrics import Measures, StepCounts
+    from models.procedure import ProcedureVersion
 
 __all__ = [
     "check",
@@ -72,6 +65,9 @@ def _gap(fmt: Format) -> None:
 def print_metrics(model: ProcedureVersion, fmt: Format, *, steps: bool = False,
                   lang: str = "en") -> None:
     """Print the measures of ``model`` as ``tetsuzuki metrics`` does (texts in ``lang``)."""
+    from bpr.analysis.metrics import measure, step_counts
+    from bpr.analysis.payloads import metrics_payload, step_rows
+
     _ = translator(lang)
     if fmt is Format.JSON:
         emit([], fmt, payload=metrics_payload(model))
@@ -108,6 +104,8 @@ def metrics(
     Minutes are shown as hours; per year = per case × annual_volume. CSV holds one table:
     the measures, or with --steps the per-step table.
     """
+    from bpr.model.load import load_procedure
+
     print_metrics(load_procedure(file), fmt, steps=steps, lang=lang.value)
 
 
@@ -118,6 +116,10 @@ def check(
     lang: LangOption = Lang.EN,
 ) -> None:
     """Findings against the digital principles and analog rules, and the version's stage."""
+    from bpr.analysis.principles import check as check_principles
+    from bpr.analysis.principles import stage
+    from bpr.model.load import load_procedure
+
     _ = translator(lang.value)
     model = load_procedure(file)
     assessment = stage(model)
@@ -144,6 +146,8 @@ def resolve_pair(first: Path, second: Path | None) -> tuple[Path, Path]:
         DiffError: a path that does not exist, a folder without both files, or a single
             file argument.
     """
+    from bpr.model.lineage import AS_IS_FILE, TO_BE_FILE
+
     for path in (first, second):
         if path is not None and not path.exists():
             raise DiffError(f"no such file or folder: {path}")
@@ -173,6 +177,9 @@ def load_diff_pair(first: Path, second: Path | None, *, allow_any_order: bool = 
         DiffError: a path is missing, the procedures differ, or the order is reversed.
         InvalidModelError: a file or the folder's pair is invalid (every problem, located).
     """
+    from bpr.analysis.diff import require_same_procedure
+    from bpr.model.lineage import load_pair
+
     as_is_file, to_be_file = resolve_pair(first, second)
     old, new = load_pair(as_is_file, to_be_file, check_lineage=second is None)
     require_same_procedure(old, new, (str(as_is_file), str(to_be_file)))
@@ -197,6 +204,10 @@ def step_count_rows(counts: list[tuple[str, StepCounts]]) -> list[dict[str, Any]
 
 def _kind_cells(by_kind: dict[ChangeKind, Measures]) -> dict[str, float]:
     """Resident + staff hours by ECRS kind (the columns ``E_h`` … ``S_h``)."""
+    from bpr.analysis.ecrs import ECRS_KINDS
+    from bpr.analysis.metrics import Measures
+    from bpr.analysis.payloads import hours
+
     return {f"{k.value}_h": round(round(hours(by_kind.get(k, Measures())), 6), 2) + 0.0
             for k in ECRS_KINDS}
 
@@ -204,6 +215,8 @@ def _kind_cells(by_kind: dict[ChangeKind, Measures]) -> dict[str, float]:
 def _savings_cells(savings: Measures) -> dict[str, float]:
     # Rounding to 6 places first removes float noise, so that a sum of changes and a
     # difference of totals that agree to 1e-9 also print the same 2-decimal figure.
+    from bpr.analysis.payloads import DIFF_COLUMNS, SHORT_NAMES
+
     values = savings.as_dict(hours=True)
     return {SHORT_NAMES.get(k, k): round(round(values[k], 6), 2) + 0.0 for k in DIFF_COLUMNS}
 
@@ -225,6 +238,8 @@ def diff_rows(changeset: ChangeSet, *, width: int | None = None, lang: str = "en
         width: shorten rationales to this many characters (``None``: in full).
         lang: language of the warnings (``en`` or ``ja``).
     """
+    from bpr.analysis.ecrs import ChangeKind
+
     _ = translator(lang)
     rows: list[dict[str, Any]] = []
     for change in changeset.changes:
@@ -258,6 +273,9 @@ def diff_cmd(
     checks of `validate` (labels and lineage). CSV holds the change table only (with its
     TOTAL row).
     """
+    from bpr.analysis.diff import diff
+    from bpr.analysis.measures import applied_measures
+
     old, new = load_diff_pair(as_is, to_be, allow_any_order=allow_any_order)
     changeset = diff(old, new)
     print_diff(changeset, fmt, applied=applied_measures(old, new, changeset), lang=lang.value)
@@ -269,6 +287,10 @@ def print_diff(changeset: ChangeSet, fmt: Format,
     the per-year totals of both versions and their difference, the steps per case, the
     ECRS profile, the BPR measures applied (when given), the suggested matches and the
     warnings."""
+    from bpr.analysis.ecrs import ECRS_KINDS
+    from bpr.analysis.payloads import changeset_payload
+    from bpr.analysis.profile import ecrs_profile
+
     _ = translator(lang)
     if fmt is Format.JSON:
         emit([], fmt, payload=localize_all(changeset_payload(changeset, applied), _))

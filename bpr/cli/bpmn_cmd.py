@@ -12,10 +12,8 @@ from typing import Annotated
 
 import typer
 
-from bpr.analysis.soundness import soundness_problems
 from bpr.cli.app import app
 from bpr.errors import InvalidModelError
-from bpr.interop.bpmn import export_bpmn, import_bpmn
 from bpr.model.canonical import content_hash
 from bpr.model.dump import procedure_yaml
 from bpr.model.load import load_procedure
@@ -54,6 +52,9 @@ def bpmn_import(
 
     A process that is not sound (an exclusive branch into a parallel join, parallel branches
     never joined, ...) is refused, located at its BPMN elements; nothing is written."""
+    from bpr.analysis.soundness import soundness_problems
+    from bpr.interop.bpmn import import_bpmn
+
     refuse_inputs([output], [file])
     result = import_bpmn(file, process=tuple(process or ()), version=version,
                          procedure_id=procedure_id)
@@ -81,6 +82,8 @@ def bpmn_export(
     output: Annotated[Path, typer.Option("-o", "--output", help="The BPMN file to write.")],
 ) -> None:
     """Export a procedure model as BPMN 2.0 with a Graphviz-laid-out diagram."""
+    from bpr.interop.bpmn import export_bpmn
+
     refuse_inputs([output], [file])
     model = load_procedure(file)
     write_file(output, export_bpmn(model))

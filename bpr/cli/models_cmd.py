@@ -8,14 +8,12 @@ from typing import Annotated, Any
 
 import typer
 
-from bpr.analysis.soundness import soundness_problems
 from bpr.cli.app import app
 from bpr.cli.output import Format, emit, say
 from bpr.errors import InvalidModelError, Problem, TetsuzukiError
 from bpr.model.canonical import content_hash
 from bpr.model.lineage import AS_IS_FILE, TO_BE_FILE, label_problems, lineage_problems, sort_problems
 from bpr.model.load import Located, iter_model_files, load_located
-from bpr.model.version_rules import version_warnings
 from models.procedure import ProcedureVersion
 
 __all__ = ["PROBLEM_COLUMNS", "show", "validate", "validate_paths"]
@@ -61,6 +59,9 @@ def validate_paths(paths: list[Path]) -> list[dict[str, Any]]:
     file, its problems sorted by position; a file is valid when none of them is an error
     (warnings are reported but accepted)."""
     results: list[dict[str, Any]] = []
+    from bpr.analysis.soundness import soundness_problems  # numpy, scipy: only to validate
+    from bpr.model.version_rules import version_warnings
+
     loaded: dict[Path, tuple[ProcedureVersion, Located]] = {}
     for file in iter_model_files(paths):
         row: dict[str, Any] = {"file": str(file), "procedure": None, "version": None,

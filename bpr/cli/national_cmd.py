@@ -75,7 +75,7 @@ def national_show(
     """The national totals of a national run: per population band and in total, per version
     and online share, per year (means over replications)."""
     from bpr.planning.national import national_table
-    from flows.national import national_payload
+    from flows.national_store import national_payload
     from models.store.database import Store, default_url, sqlite_file, store_exists
 
     url = default_url()

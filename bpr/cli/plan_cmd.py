@@ -4,25 +4,26 @@ For the catalog's procedures, municipal and prefectural apart and together: pape
 application forms and paper notices remaining per year, sheets, seals, re-typings,
 counter and home visits, staff hours and full-time equivalents freed, resident hours —
 as-is against to-be (:mod:`bpr.planning.plan`, the same computation as the report's
-summary page).
+summary page). The planning (numpy, scipy, the simulation) is imported when the command
+runs, not when the command line starts.
 """
 
 from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from bpr.cli.app import app
 from bpr.cli.output import Format, emit, say
 from bpr.model.catalog import CATALOG_FILE, builtin_root, catalog_versions, load_catalog
-from bpr.model.lineage import load_catalog_pair
-from bpr.planning.catalog_plan import Pair, at_online_share, catalog_plan, city_peak
-from bpr.planning.figures import DEFAULT_FTE_HOURS
-from bpr.planning.plan import Plan, build_plan, peak_rows, plan_rows
-from bpr.sim.city import CityScenario, load_city_scenario
+
+if TYPE_CHECKING:
+    from bpr.planning.catalog_plan import Pair
+    from bpr.planning.plan import Plan
+    from bpr.sim.city import CityScenario
 
 __all__ = ["PEAK_COLUMNS", "PLAN_COLUMNS", "load_city", "load_pairs", "load_plan", "plan_payload"]
 
@@ -44,6 +45,8 @@ def load_pairs(catalog_path: Path | None = None) -> list[Pair]:
     Raises:
         InvalidModelError: the catalog or a version is invalid or disagrees with the catalog.
     """
+    from bpr.model.lineage import load_catalog_pair
+
     catalog = load_catalog(catalog_path)
     root = catalog_path.parent if catalog_path is not None else None
     catalog_file = catalog_path if catalog_path is not None else builtin_root() / CATALOG_FILE
@@ -58,13 +61,19 @@ def load_pairs(catalog_path: Path | None = None) -> list[Pair]:
 
 def load_city(city_file: Path | None) -> CityScenario:
     """A city scenario (``None``: the built-in ``scenarios/city.yaml``)."""
+    from bpr.sim.city import load_city_scenario
+
     return load_city_scenario(city_file if city_file is not None
                               else builtin_root() / "scenarios" / "city.yaml")
 
 
-def load_plan(catalog_path: Path | None = None, *, fte_hours: float = DEFAULT_FTE_HOURS) -> Plan:
-    """The plan of a catalog without simulation (see :func:`load_pairs`)."""
-    return build_plan(load_pairs(catalog_path), fte_hours=fte_hours)
+def load_plan(catalog_path: Path | None = None, *, fte_hours: float | None = None) -> Plan:
+    """The plan of a catalog without simulation (see :func:`load_pairs`); ``fte_hours``
+    defaults to :data:`bpr.planning.figures.DEFAULT_FTE_HOURS`."""
+    from bpr.planning.figures import DEFAULT_FTE_HOURS
+    from bpr.planning.plan import build_plan
+
+    return build_plan(load_pairs(catalog_path), fte_hours=fte_hours or DEFAULT_FTE_HOURS)
 
 
 def _rounded(value: object) -> object:
@@ -98,9 +107,10 @@ def plan_payload(plan: Plan) -> dict[str, Any]:
 def plan_command(
     catalog: Annotated[Path | None, typer.Option(
         "--catalog", help="A catalog file (default: the built-in catalog).")] = None,
-    fte_hours: Annotated[float, typer.Option(
+    fte_hours: Annotated[float | None, typer.Option(
         "--fte-hours", min=1, max=8784,
-        help="Working hours of one full-time equivalent per year.")] = DEFAULT_FTE_HOURS,
+        help="Working hours of one full-time equivalent per year.",
+        show_default="1600, bpr.planning.figures.DEFAULT_FTE_HOURS")] = None,
     online_share: Annotated[float | None, typer.Option(
         "--online-share", min=0.0, max=1.0,
         help="Share of applications made online in every to-be with an online channel "
@@ -116,6 +126,12 @@ def plan_command(
     fmt: Annotated[Format, typer.Option("--format", help="table, json, csv or markdown.")] = Format.TABLE,
 ) -> None:
     """The planner's figures for the catalog: paper remaining, staff time freed, peak-month waiting."""
+    from bpr.planning.catalog_plan import at_online_share, catalog_plan, city_peak
+    from bpr.planning.figures import DEFAULT_FTE_HOURS
+    from bpr.planning.plan import peak_rows, plan_rows
+
+    if fte_hours is None:
+        fte_hours = DEFAULT_FTE_HOURS
     pairs = load_pairs(catalog)
     shared, skipped = at_online_share(pairs, online_share)
     if skipped:

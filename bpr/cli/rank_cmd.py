@@ -14,24 +14,20 @@ import json
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from bpr.analysis.onestop import LifeEventGroup, burden, group_by_life_event
 from bpr.cli.app import app
 from bpr.cli.output import Format, render, say
-from bpr.cli.spreadsheet import write_csv, write_xlsx
 from bpr.errors import StorageError, TetsuzukiError
 from bpr.model.catalog import CATALOG_FILE, Catalog, builtin_root, catalog_versions, load_catalog
-from bpr.model.lineage import load_catalog_pair
-from bpr.planning.ranking import Candidate, candidate, rank, sensitivity
-from bpr.planning.ranking_rows import RANK_COLUMNS, rank_rows, round_figure, simulated_waiting
-from bpr.planning.survey import SurveyRanked, filter_survey, parse_survey, rank_survey, read_survey
-from bpr.planning.weights import WEIGHTS_FILE, load_weights
-from bpr.render.input_guard import refuse_inputs
-from bpr.render.output_files import write_file
-from bpr.render.text import json_safe
+
+if TYPE_CHECKING:
+    from bpr.analysis.onestop import LifeEventGroup
+    from bpr.planning.ranking import Candidate
+    from bpr.planning.survey import SurveyRanked
+
 
 __all__ = [
     "ONESTOP_COLUMNS",
@@ -122,6 +118,11 @@ def catalog_candidates(catalog: Catalog, root: Path | None = None, *, store: Any
             ``validate``, or it does not repeat its catalog entry's id and annual volume
             (:func:`bpr.model.lineage.load_catalog_pair`).
     """
+    from bpr.analysis.onestop import burden, group_by_life_event
+    from bpr.model.lineage import load_catalog_pair
+    from bpr.planning.ranking import candidate
+    from bpr.planning.ranking_rows import simulated_waiting
+
     if catalog_file is None:
         catalog_file = (builtin_root() if root is None else root) / CATALOG_FILE
     candidates: list[Candidate] = []
@@ -144,6 +145,8 @@ def catalog_candidates(catalog: Catalog, root: Path | None = None, *, store: Any
 
 def onestop_rows(groups: list[LifeEventGroup]) -> list[dict[str, Any]]:
     """The one-stop table: one row per life event (visits rounded to 2 decimals)."""
+    from bpr.planning.ranking_rows import round_figure
+
     return [{"life_event": g.event, "procedures": ", ".join(g.procedures),
              "applications_as_is": g.applications_as_is, "visits_as_is": round_figure(g.visits_as_is),
              "applications_to_be": g.applications_to_be, "visits_to_be": round_figure(g.visits_to_be),
@@ -176,6 +179,11 @@ def _write(fmt: OutputFormat, output: Path | None,
            payload: Any, inputs: list[Path | None]) -> None:
     """Emit ``tables`` ((title, rows, all columns, table columns), ...) in ``fmt``; an
     ``output`` that is one of the files read (``inputs``) is refused."""
+    from bpr.cli.spreadsheet import write_csv, write_xlsx
+    from bpr.render.input_guard import refuse_inputs
+    from bpr.render.output_files import write_file
+    from bpr.render.text import json_safe
+
     if fmt in (OutputFormat.CSV, OutputFormat.XLSX) and output is None:
         raise typer.BadParameter(f"--format {fmt.value} needs --output FILE", param_hint="--output")
     refuse_inputs([output], inputs)
@@ -213,6 +221,7 @@ WeightsOption = Annotated[Path | None, typer.Option(
 def _rank_inputs(catalog: Catalog, catalog_file: Path | None, weights_file: Path | None,
                  use_store: bool) -> list[Path | None]:
     """The files ``rank`` reads: weights, catalog, every version it names, the store."""
+    from bpr.planning.weights import WEIGHTS_FILE
     from models.store.database import default_url, sqlite_file
 
     root = catalog_file.parent if catalog_file else None
@@ -243,6 +252,10 @@ def rank_command(
         "share to compare (default: the median share simulated).")] = None,
 ) -> None:
     """Rank the catalog's procedures by the benefit of their to-be, explained."""
+    from bpr.planning.ranking import rank, sensitivity
+    from bpr.planning.ranking_rows import RANK_COLUMNS, rank_rows
+    from bpr.planning.weights import load_weights
+
     if online_share is not None and not use_store:
         raise typer.BadParameter("--online-share picks among stored simulation results, which "
                                  "--no-store leaves out: give one or the other",
@@ -284,6 +297,8 @@ def rank_command(
 
 def survey_rows(ranked: list[SurveyRanked]) -> list[dict[str, Any]]:
     """One plain row per ranked survey procedure (keys of :data:`SURVEY_COLUMNS`)."""
+    from bpr.planning.ranking_rows import round_figure
+
     return [{"rank": r.rank, "id": r.procedure.id, "ministry": r.procedure.ministry,
              "name": r.procedure.name, "receiver": r.procedure.receiver,
              "online_status": r.procedure.online_status, "non_online": r.procedure.non_online,
@@ -316,6 +331,10 @@ def survey_rank_command(
     weights_file: WeightsOption = None,
 ) -> None:
     """Rank the survey's procedures by non-online volume × friction."""
+    from bpr.planning.survey import filter_survey, parse_survey, rank_survey, read_survey
+    from bpr.planning.weights import WEIGHTS_FILE, load_weights
+    from bpr.render.input_guard import refuse_inputs
+
     inputs: list[Path | None] = [file, weights_file or builtin_root() / WEIGHTS_FILE]
     refuse_inputs([output], inputs)  # before the survey, which may take a while to read
     weights = load_weights(weights_file)

@@ -3,7 +3,9 @@
 The commands do the file I/O around the pure functions of :mod:`bpr.render.diagram`,
 :mod:`bpr.render.diagram_diff` and :mod:`bpr.render.report`: reading model files and writing diagrams;
 reading and writing the report folder and reading the results store are
-:mod:`bpr.render.publish`'s, shared with the analysis flow.
+:mod:`bpr.render.publish`'s, shared with the analysis flow. The rendering (Jinja, the
+planning and simulation behind the summary page) is imported by the commands, not when the
+command line starts.
 """
 
 from __future__ import annotations
@@ -11,30 +13,25 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from bpr.cli.app import app
 from bpr.cli.output import say
 from bpr.cli.streams import StandardOutputError
-from bpr.model.catalog import builtin_root
 from bpr.model.load import load_procedure
-from bpr.render.diagram import DiagramFormat, diagram, render
-from bpr.render.diagram_diff import diff_diagram
-from bpr.render.input_guard import refuse_inputs
+from bpr.render.dot_run import DiagramFormat
 from bpr.render.output_files import OutputError, write_file
-from bpr.render.pdf import A3_LANDSCAPE, PDF_FILE, fit_page, pdf_facts
-from bpr.render.publish import publish_report, read_folder, report_workers, stored_simulation
-from bpr.render.report import MANIFEST, REPORT_FORMAT, read_sources
-from bpr.render.summary import DEFAULT_CITY_REPLICATIONS, SummaryOptions
-from bpr.render.swap import scan
-from bpr.render.verify import verify_report
+
+if TYPE_CHECKING:
+    from bpr.planning.national import NationalSummary
 
 __all__ = [
     "diagram_command",
     "diagram_format",
     "report",
+    "stored_national",
     "verify",
 ]
 
@@ -87,6 +84,11 @@ def diagram_command(
         "another suffix is an error), else svg.")] = None,
 ) -> None:
     """Draw a swimlane diagram of one version, or the diff diagram of two."""
+    from bpr.render.diagram import diagram, render
+    from bpr.render.diagram_diff import diff_diagram
+    from bpr.render.input_guard import refuse_inputs
+    from bpr.render.pdf import A3_LANDSCAPE, fit_page
+
     if out is not None and str(out) != "-" and out.is_dir():
         raise OutputError(out, "is a folder")
     fmt = diagram_format(out, fmt)
@@ -137,10 +139,10 @@ def report(
         "--online-share", min=0.0, max=1.0,
         help="The summary page's online share in every to-be with an online channel (default: "
         "each model's own, as `tetsuzuki plan`).")] = None,
-    city_replications: Annotated[int, typer.Option(
+    city_replications: Annotated[int | None, typer.Option(
         "--city-replications", min=0, max=1000,
-        help="Paired replications of the summary's city simulation (0: none; 1 is raised to 2).")
-    ] = DEFAULT_CITY_REPLICATIONS,
+        help="Paired replications of the summary's city simulation (0: none; 1 is raised to 2).",
+        show_default="2, bpr.render.summary.DEFAULT_CITY_REPLICATIONS")] = None,
     pdf: Annotated[bool, typer.Option(
         "--pdf", help="Also write the whole report as one PDF, report.pdf (A4 text pages, A3 "
         "landscape diagrams), printed with headless Chromium; listed in manifest.json and "
@@ -150,8 +152,16 @@ def report(
 
     Exit status 1 when a model is invalid (the report is written all the same, with the
     errors on the procedure's page) or the catalog cannot be read."""
+    from bpr.render.pdf import PDF_FILE, pdf_facts
+    from bpr.render.publish import publish_report
+    from bpr.render.summary import DEFAULT_CITY_REPLICATIONS, SummaryOptions
+
+    if city_replications is None:
+        city_replications = DEFAULT_CITY_REPLICATIONS
     options = SummaryOptions(online_share, max(city_replications, 2) if city_replications else 0)
-    done = publish_report(out_dir, procedures, workers, simulation, summary=options, pdf=pdf)
+    national = None if simulation == "none" else stored_national(None)
+    done = publish_report(out_dir, procedures, workers, simulation, summary=options, pdf=pdf,
+                          national=national)
     run_id = done.simulation_run
     say(f"wrote {len(done.files)} files to {out_dir} "
           f"({'with simulation run ' + str(run_id) if run_id else 'without simulation results'}); "
@@ -188,6 +198,13 @@ def verify(
 ) -> None:
     """Re-derive the report from the sources (and the simulation run it names, from the store)
     and compare every byte; exit 1 on any difference."""
+    from bpr.model.catalog import builtin_root
+    from bpr.render.publish import read_folder, report_workers, stored_simulation
+    from bpr.render.report import MANIFEST, REPORT_FORMAT, read_sources
+    from bpr.render.summary import SummaryOptions
+    from bpr.render.swap import scan
+    from bpr.render.verify import verify_report
+
     if not out_dir.exists():
         say(f"error: no such folder: {out_dir}", file=sys.stderr)
         raise typer.Exit(1)
@@ -200,6 +217,7 @@ def verify(
     unsafe = scan(out_dir).unsafe
     present = read_folder(out_dir)
     run_id: int | None = None
+    national = None
     try:
         recorded = json.loads(present.get(MANIFEST, b"{}").decode("utf-8"))
     except (UnicodeDecodeError, ValueError):
@@ -214,6 +232,9 @@ def verify(
                   "again into a new folder)", file=sys.stderr)
             raise typer.Exit(1)
         run_id = recorded.get("simulation_run")
+        shown = recorded.get("national") if isinstance(recorded, dict) else None
+        if isinstance(shown, dict) and isinstance(shown.get("run"), int):
+            national = stored_national(shown["run"])
     options = SummaryOptions.from_manifest(recorded.get("summary") if isinstance(recorded, dict) else None)
     sources = read_sources(procedures or builtin_root())
     rows = None
@@ -222,7 +243,8 @@ def verify(
     else:
         run_id = None
     result = verify_report(present, sources, rows, workers=report_workers(workers, len(sources.procedures)),
-                           simulation_run=run_id, unsafe=unsafe, summary=options)
+                           simulation_run=run_id, unsafe=unsafe, summary=options,
+                           national=national)
     for line in result.lines():
         say(line)
     if not result.ok:
@@ -230,3 +252,19 @@ def verify(
         raise typer.Exit(1)
     say(f"OK: {len(present)} files in {out_dir} match the report derived from the sources"
           + (f" and simulation run {run_id}" if run_id else ""))
+
+
+def stored_national(run_id: int | None) -> tuple[int, NationalSummary] | None:
+    """The national run a report shows (its national page): the newest completed one when
+    ``run_id`` is ``None``, if the store exists and holds one; ``None`` otherwise."""
+    from flows.national_store import national_payload
+    from models.store.database import Store, default_url, store_exists
+
+    url = default_url()
+    if not store_exists(url):
+        return None
+    store = Store(url, create=False)
+    try:
+        return national_payload(store, run_id)
+    finally:
+        store.close()

@@ -108,7 +108,7 @@ def run_all(
 
     with prefect_api():
         sim_run = simulate_catalog.with_options(
-            task_runner=make_task_runner("process", workers=workers))(
+            task_runner=make_task_runner("thread", workers=workers))(
             online_shares=DEFAULT_ONLINE_SHARES, replications=replications, years=years, seed=seed,
             workers=workers)
         say(f"simulation run {sim_run} completed")

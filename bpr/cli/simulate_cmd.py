@@ -9,40 +9,22 @@ import sys
 from collections.abc import Sequence
 from functools import partial
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TaskID,
-    TextColumn,
-    TimeElapsedColumn,
-)
 
-from bpr.analysis.soundness import FindingKind, check_soundness
 from bpr.cli.app import app
 from bpr.cli.output import Format, emit, say
-from bpr.cli.parallel_sim import run_replications, workers_for
 from bpr.errors import SimulationError
-from bpr.model.lineage import load_pair
 from bpr.model.load import iter_model_files, load_procedure
 from bpr.render.text import json_safe
-from bpr.sim import (
-    METRICS,
-    Estimate,
-    ReplicationResult,
-    Scenario,
-    Summary,
-    load_scenario,
-    paired_differences,
-    summarise,
-)
-from bpr.sim.compiled import channel_kind, check_fits, online_share_of
-from bpr.sim.periods import resolve_periods
 from models.procedure import ProcedureVersion
+
+if TYPE_CHECKING:
+    from rich.progress import Progress, TaskID
+
+    from bpr.sim import Estimate, ReplicationResult, Scenario, Summary
+
 
 __all__ = [
     "MAX_UNFINISHED_SHARE",
@@ -67,6 +49,8 @@ _VERSION_ORDER = {"as-is": 0, "to-be": 1}
 
 def default_scenario() -> Scenario:
     """The packaged ``procedures/scenarios/default.yaml``."""
+    from bpr.sim import load_scenario
+
     resource = importlib.resources.files("procedures") / "scenarios" / "default.yaml"
     with importlib.resources.as_file(resource) as path:
         return load_scenario(path)
@@ -121,6 +105,8 @@ def comparison_rows(summaries: list[Summary],
     """One row per metric with each version's mean ± 95% half-width side by side and, for
     two versions, the relative change of the second against the first and, when given,
     the paired difference (second − first) with its own 95% half-width."""
+    from bpr.sim import METRICS
+
     names: list[str] = []
     for s in summaries:
         names += [k for k in s.metrics if k not in names]
@@ -157,6 +143,9 @@ def scenarios_for(scenario: Scenario, models: list[ProcedureVersion]) -> list[Sc
         ScenarioError: the scenario sets an online share and no version can take it
             (names the version).
     """
+    from bpr.sim.compiled import channel_kind, online_share_of
+    from bpr.sim.periods import resolve_periods
+
     # One warm-up and drain for all the versions: they are compared on the same applicants.
     scenario = resolve_periods(scenario, models)
     if scenario.online_share is None:
@@ -185,6 +174,8 @@ def check_scenario(scenario: Scenario, models: list[ProcedureVersion]) -> None:
     Raises:
         ScenarioError: a mistake, located in the scenario file.
     """
+    from bpr.sim.compiled import check_fits
+
     if scenario.burst is not None and scenario.burst.procedures:
         from bpr.model.catalog import load_catalog
 
@@ -296,6 +287,15 @@ def simulate(
     Cases of the observed period still open after the drain period are reported on standard
     error; when more than ``--max-unfinished-share`` of them can never finish (see
     :func:`unfinished_report`) the command exits 1 after showing the results."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from bpr.analysis.soundness import FindingKind, check_soundness
+    from bpr.cli.parallel_sim import run_replications, workers_for
+    from bpr.model.lineage import load_pair
+    from bpr.sim import load_scenario, paired_differences, summarise
+    from bpr.sim.periods import resolve_periods
+
     if city_file is not None:
         _simulate_city(city_file, target, replications, years, seed, fmt)
         return
@@ -390,6 +390,9 @@ def city_models(folder: Path) -> tuple[list[ProcedureVersion], list[ProcedureVer
 
 def _simulate_city(city_file: Path, target: Path | None, replications: int | None,
                    years: float | None, seed: int | None, fmt: Format) -> None:
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
     from bpr.sim.city import (
         CITY_MEASURES,
         city_paired_differences,

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import sys
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from bpr.cli.app import app
 from bpr.cli.output import Format, emit, say
 from bpr.errors import StorageError
-from models.store.database import RunView, Store, default_url, sqlite_file, store_exists
-from models.store.migrate import head_revision
+
+if TYPE_CHECKING:  # the store (SQLAlchemy, Alembic) is imported by the commands that open it
+    from models.store.database import RunView, Store
 
 __all__ = ["db_upgrade", "runs_list", "runs_prune", "runs_show"]
 
@@ -26,6 +27,9 @@ app.add_typer(runs_app, name="runs")
 def db_upgrade() -> None:
     """Apply pending migrations to the store ($TETSUZUKI_DATABASE_URL or .tetsuzuki/); a
     SQLite store that does not exist yet is created."""
+    from models.store.database import Store
+    from models.store.migrate import head_revision
+
     store = Store(upgrade=False)
     try:
         before, applied = store.migrate()
@@ -38,6 +42,8 @@ def db_upgrade() -> None:
 def _open_for_reading() -> Store | None:
     """The store, or ``None`` when its SQLite file does not exist yet (reading creates
     nothing; a note says so on standard error)."""
+    from models.store.database import Store, default_url, sqlite_file, store_exists
+
     url = default_url()
     if not store_exists(url):
         say(f"note: no store at {sqlite_file(url)} yet: no runs recorded", file=sys.stderr)
@@ -92,6 +98,8 @@ def runs_show(
     if fmt is Format.CSV:
         raise typer.BadParameter("runs show prints several tables, which one CSV file cannot "
                                  "hold: use --format json or markdown", param_hint="--format")
+    from models.store.database import Store, default_url, sqlite_file, store_exists
+
     url = default_url()
     if not store_exists(url):
         raise StorageError(f"no run with id {run_id}: no store at {sqlite_file(url)} yet")

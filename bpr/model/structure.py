@@ -12,8 +12,6 @@ import math
 from collections import defaultdict
 from typing import Any
 
-import networkx as nx
-
 from bpr.errors import Problem
 from bpr.model.guards import GuardedGraph, guard_problems, guarded_steps
 from bpr.model.yaml_reader import Located, suggest
@@ -259,6 +257,8 @@ def _reachability(located: Located, succ: dict[str, list[str]], start: str, ends
     if not stuck:
         return problems
     stuck_set = set(stuck)
+    import networkx as nx  # only here: loading a model does not import it otherwise
+
     graph: nx.DiGraph[str] = nx.DiGraph()
     graph.add_nodes_from(stuck)
     graph.add_edges_from((s, t) for s in stuck for t in succ[s] if t in stuck_set)

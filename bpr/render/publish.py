@@ -19,6 +19,7 @@ from typing import Any
 
 from bpr.model.catalog import builtin_root
 from bpr.render.input_guard import refuse_inputs
+from bpr.render.national_page import National
 from bpr.render.pdf import print_report, with_pdf
 from bpr.render.report import (
     MANIFEST,
@@ -273,10 +274,12 @@ class Published:
 
 def publish_report(out_dir: Path, procedures: Path | None = None, workers: int = 0,
                    simulation: str = "latest", database_url: str | None = None,
-                   summary: SummaryOptions | None = None, pdf: bool = False) -> Published:
+                   summary: SummaryOptions | None = None, pdf: bool = False,
+                   national: National | None = None) -> Published:
     """Build the report (with stored simulation results) and write it to ``out_dir``;
     with ``pdf``, also the whole report as one PDF, ``report.pdf``, printed with headless
-    Chromium (:func:`bpr.render.pdf.print_report`) before anything is written.
+    Chromium (:func:`bpr.render.pdf.print_report`) before anything is written;
+    with ``national`` (a national run's id and totals), the national page.
 
     Raises:
         ReportError: see :func:`write_report` and :func:`stored_simulation`.
@@ -288,7 +291,7 @@ def publish_report(out_dir: Path, procedures: Path | None = None, workers: int =
     sources = read_sources(root)
     rows, run_id = stored_simulation(simulation, database_url)
     built = build_site(sources, rows, workers=report_workers(workers, len(sources.procedures)),
-                       simulation_run=run_id, summary=summary)
+                       simulation_run=run_id, summary=summary, national=national)
     files = with_pdf(built.files, print_report(built.files), MANIFEST) if pdf else built.files
     refuse_inputs([out_dir.joinpath(*p.split("/")) for p in files],
                   [root.joinpath(*p.split("/")) for p in sources.files])

@@ -68,6 +68,7 @@ from bpr.render.text import number
 from models.procedure import ProcedureVersion
 
 if TYPE_CHECKING:
+    from bpr.render.national_page import National
     from bpr.render.summary import SummaryOptions
 
 __all__ = [
@@ -454,16 +455,18 @@ class BuiltReport:
 
 def build_report(sources: ReportSources, simulation: SimulationResults | None = None, *,
                  workers: int = 1, simulation_run: int | None = None,
-                 summary: SummaryOptions | None = None) -> dict[str, bytes]:
+                 summary: SummaryOptions | None = None,
+                 national: National | None = None) -> dict[str, bytes]:
     """The files of the report site built from ``sources``: :attr:`BuiltReport.files` of
     :func:`build_site` (see there)."""
     return build_site(sources, simulation, workers=workers, simulation_run=simulation_run,
-                      summary=summary).files
+                      summary=summary, national=national).files
 
 
 def build_site(sources: ReportSources, simulation: SimulationResults | None = None, *,
                workers: int = 1, simulation_run: int | None = None,
-               summary: SummaryOptions | None = None) -> BuiltReport:
+               summary: SummaryOptions | None = None,
+               national: National | None = None) -> BuiltReport:
     """Build the report site from ``sources``.
 
     Args:
@@ -478,6 +481,8 @@ def build_site(sources: ReportSources, simulation: SimulationResults | None = No
             in the manifest so that ``verify`` can read the same results again.
         summary: the summary page's settings (online share, city replications), recorded
             in the manifest; ``None``: the defaults (:class:`bpr.render.summary.SummaryOptions`).
+        national: a national run's id and totals for the national page
+            (:mod:`bpr.render.national_page`), recorded in the manifest; ``None``: no page.
 
     Returns:
         The files (relative path, ``/`` separated -> bytes, sorted by path, including
@@ -510,10 +515,17 @@ def build_site(sources: ReportSources, simulation: SimulationResults | None = No
     errors = {row["id"]: tuple(row["errors"]) for row in summaries if row["errors"]}
     stylesheet = env.loader.get_source(env, "style.css")[0] if env.loader else ""
     files["style.css"] = stylesheet.encode("utf-8")
+    # --- national page (bpr/render/national_page.py), when a national run is given
+    from bpr.render.national_page import build_national_page
+
+    national_page = build_national_page(env, national, generator_versions())
+    files.update(national_page.files)
+    # ---
     index = env.get_template("index.html").render(
         procedures=summaries, catalog_error=sources.catalog_error,
         catalog=sources.catalog.path if sources.catalog else None, summary=summary_html,
-        generator=generator_versions(), sources=sources.files, simulation=simulation is not None, root="")
+        generator=generator_versions(), sources=sources.files, simulation=simulation is not None, root="",
+        national=national_page.note)
     files["index.html"] = index.encode("utf-8")
     _add_print_files(files, sources)
     manifest = {
@@ -522,6 +534,7 @@ def build_site(sources: ReportSources, simulation: SimulationResults | None = No
         "simulation_sha256": simulation_hash(simulation),
         "simulation_run": simulation_run,
         "summary": page.manifest,
+        "national": national_page.manifest,
         "sources": sources.files,
         "files": {path: sha256(data) for path, data in sorted(files.items())},
     }

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from bpr.render.national_page import National
 from bpr.render.pdf import check_pdf
 from bpr.render.report import (
     MANIFEST,
@@ -80,7 +81,8 @@ def verify_report(present: Mapping[str, bytes], sources: ReportSources,
                   simulation: SimulationResults | None = None, *, workers: int = 1,
                   simulation_run: int | None = None,
                   unsafe: Mapping[str, str] | None = None,
-                  summary: SummaryOptions | None = None) -> VerifyResult:
+                  summary: SummaryOptions | None = None,
+                  national: National | None = None) -> VerifyResult:
     """Check a report folder's files against the manifest and against a report re-derived
     from the sources.
 
@@ -94,12 +96,14 @@ def verify_report(present: Mapping[str, bytes], sources: ReportSources,
             it is: a symbolic link, a named pipe, ...); each one fails the check.
         summary: the summary page's settings the manifest records
             (:meth:`bpr.render.summary.SummaryOptions.from_manifest`).
+        national: the national run the manifest names, read again from the store
+            (:mod:`bpr.render.national_page`), if any.
 
     Returns:
         The differences; :attr:`VerifyResult.ok` when there are none.
     """
     rebuilt = build_report(sources, simulation, workers=workers, simulation_run=simulation_run,
-                           summary=summary)
+                           summary=summary, national=national)
     notes: list[str] = []
     recorded: dict[str, Any] = {}
     manifest_ok = False

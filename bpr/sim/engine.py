@@ -98,13 +98,30 @@ _DONE, _CONTINUE = 0, 1
 _CALENDAR_MARGIN_DAYS = 30
 
 
+_CALENDARS: dict[tuple[date, int, Any], OfficeCalendar] = {}
+"""Office calendars already built in this process (a calendar is read only once built)."""
+
+
 def office_calendar(scenario: Scenario, days: int) -> OfficeCalendar:
     """The office calendar of ``scenario`` from its first simulated day (``start`` minus the
     warm-up) for ``days`` days; its closed dates cover the whole months of those days (the
-    arrival rate spreads a month's counter demand over that month's open days)."""
+    arrival rate spreads a month's counter demand over that month's open days).
+
+    Every replication of a sweep uses the same few calendars: they are built once per
+    process (finding the public holidays of each day costs more than a small replication)."""
     origin = scenario.first_day
-    last = origin + timedelta(days=days)
     hours = scenario.calendar
+    key = (origin, days, hours)
+    found = _CALENDARS.get(key)
+    if found is None:
+        if len(_CALENDARS) >= 64:
+            _CALENDARS.clear()
+        found = _CALENDARS[key] = _office_calendar(origin, days, hours)
+    return found
+
+
+def _office_calendar(origin: date, days: int, hours: Any) -> OfficeCalendar:
+    last = origin + timedelta(days=days)
     month_end = last.replace(day=calendar.monthrange(last.year, last.month)[1])
     closed = closed_dates(origin.replace(day=1), month_end, weekdays=hours.weekdays,
                           public_holidays=hours.public_holidays, year_end=hours.year_end,

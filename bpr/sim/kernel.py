@@ -15,6 +15,11 @@ block of arrivals is used up; the caller draws the next block of the stream, gro
 table, takes the values over (:class:`bpr.sim.quantiles.Sample`) or hands over the next
 arrivals, and calls it again (numpy's generators stay in Python, so the numbers are
 numpy's own). Its data, draws, calendar and heap are in :mod:`bpr.sim.kernel_parts`.
+
+The loop releases the GIL (numba's ``nogil``): threads of one process run replications
+side by side, which is how the ``run all`` flow simulates (a thread task runner, no
+worker process to start). numba's disk cache does not tell a function compiled with
+``nogil`` from one compiled without it; a change to this file invalidates it.
 """
 
 from __future__ import annotations

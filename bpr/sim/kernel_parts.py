@@ -90,14 +90,15 @@ State = namedtuple("State", [
 """The loop's state (mutated in place, grown by :mod:`bpr.sim.packing` between calls)."""
 
 _F = TypeVar("_F", bound=Callable[..., Any])
-_OPTIONS: dict[str, Any] = {"cache": True, "_nrt": False}
+_OPTIONS: dict[str, Any] = {"cache": True, "_nrt": False, "nogil": True}
 
 
 def compiled(function: _F) -> _F:
     """``numba.njit`` with the kernel's options: cached on disk, and without reference
     counting (the loop allocates nothing, every array belongs to the caller): the atomic
     increments and decrements of each array taken from the model and state tuples
-    otherwise cost about 90% of its time."""
+    otherwise cost about 90% of its time; and releasing the GIL (``nogil``), so that
+    threads simulate in parallel."""
     return cast(_F, njit(**_OPTIONS)(function))
 
 

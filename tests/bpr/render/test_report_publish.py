@@ -275,7 +275,7 @@ def test_verify_refuses_a_folder_without_manifest_at_once(tmp_path: Path, capsys
     def no_rebuild(*args: object, **kwargs: object) -> None:
         raise AssertionError("verify rebuilt the report of a folder that is no report")
 
-    monkeypatch.setattr("bpr.cli.report_cmd.verify_report", no_rebuild)
+    monkeypatch.setattr("bpr.render.verify.verify_report", no_rebuild)  # imported by the command
     (tmp_path / "notrep").mkdir()
     (tmp_path / "notrep" / "a.txt").write_text("a", encoding="utf-8")
     (tmp_path / "empty").mkdir()
