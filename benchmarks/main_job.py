@@ -50,14 +50,6 @@ def _timed(argv: list[str], env: dict[str, str]) -> tuple[float, float, str]:
     return wall, cpu, out.stdout
 
 
-def _simulate_units(units: list[tuple[Any, Any, tuple[int, ...]]]) -> list[list[dict[str, Any]]]:
-    """What the flow's ``simulate-units`` task does, as a plain function."""
-    from bpr.sim import simulate_batch
-
-    return [[r.model_dump(mode="json") for r in simulate_batch(model, scenario, replications)]
-            for model, scenario, replications in units]
-
-
 def plain(report: str, workers: int) -> None:
     """``run all`` without Prefect: the same work in plain Python. Prints the time
     its import of Prefect took (the flows' modules import it), which counts as Prefect's."""
@@ -78,6 +70,8 @@ def plain(report: str, workers: int) -> None:
         check_sweep,
         pack_tasks,
         plan_tasks,
+        simulate_units,
+        store_task_results,
         summarise_run,
     )
     from models.store.database import Store
@@ -91,18 +85,13 @@ def plain(report: str, workers: int) -> None:
                              code_version=code_version(), flow_run_id=None,
                              tasks_expected=len(units))
     with recorded_run(store, run_id), ThreadPoolExecutor(max_workers=workers) as pool:
-        futures = {pool.submit(_simulate_units, [(u.version.model, u.scenario, u.replications)
-                                                 for u in group]): group
+        # the flow's task function without Prefect's task machinery (``.fn``)
+        futures = {pool.submit(simulate_units.fn, [(u.version.model, u.scenario, u.replications)
+                                                   for u in group]): group
                    for group in pack_tasks(units, workers)}
         for future in as_completed(futures):
             for u, results in zip(futures[future], future.result(), strict=True):
-                v = u.version
-                store.put_simulation_result(
-                    run_id, version_hash=v.content_hash, procedure_id=v.model.id,
-                    version=v.model.version, name=v.model.name, canonical_json=v.canonical_json,
-                    scenario_key=u.scenario.name, batch=u.batch, replications=u.replications,
-                    results={"scenario": u.scenario.model_dump(mode="json"),
-                             "replications": results})
+                store_task_results(store, run_id, u, results)
     summarise_run(store, run_id)
     grouped: dict[str, list[Any]] = {}
     for v in versions:

@@ -61,6 +61,7 @@ __all__ = [
     "simulate_catalog",
     "simulate_task",
     "simulate_units",
+    "store_task_results",
     "summarise_run",
 ]
 
@@ -202,6 +203,18 @@ def _strict_json(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
         raise SimulationError(f"internal error: a simulation result is not a finite number "
                               f"({exc}); nothing of this task was stored") from None
     return results
+
+
+def store_task_results(store: Store, run_id: int, task: SimTask, results: list[dict[str, Any]]) -> None:
+    """One unit's replication results (checked finite: :func:`_strict_json`) stored as a
+    row of run ``run_id``, keyed by its version, scenario and batch."""
+    v = task.version
+    store.put_simulation_result(
+        run_id, version_hash=v.content_hash, procedure_id=v.model.id,
+        version=v.model.version, name=v.model.name, canonical_json=v.canonical_json,
+        scenario_key=task.scenario.name, batch=task.batch, replications=task.replications,
+        results={"scenario": task.scenario.model_dump(mode="json"),
+                 "replications": _strict_json(results)})
 
 
 def summarise_run(store: Store, run_id: int) -> list[dict[str, Any]]:
@@ -352,13 +365,7 @@ def simulate_catalog(procedures: list[str] | None = None,
             for group in packed}
         for future in as_completed(list(futures)):
             for t, results in zip(futures[future], future.result(), strict=True):
-                v = t.version
-                store.put_simulation_result(
-                    run_id, version_hash=v.content_hash, procedure_id=v.model.id,
-                    version=v.model.version, name=v.model.name, canonical_json=v.canonical_json,
-                    scenario_key=t.scenario.name, batch=t.batch, replications=t.replications,
-                    results={"scenario": t.scenario.model_dump(mode="json"),
-                             "replications": _strict_json(results)})
+                store_task_results(store, run_id, t, results)
     rows = summarise_run(store, run_id)
     store.close()
     create_table_artifact(key="simulation-sweep", table=rows,
