@@ -30,9 +30,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from bpr.errors import InvalidModelError, Problem
 from bpr.model.files import read_text_limited
-from bpr.model.yaml_reader import MAX_FILE_BYTES, Located, read_yaml
+from bpr.model.yaml_reader import MAX_FILE_BYTES, Located
 from bpr.sim.engine import simulate_batch
-from bpr.sim.scenario import Scenario, ScenarioError
+from bpr.sim.scenario import Scenario, ScenarioError, read_scenario_mapping
 from models.procedure import MAX_ANNUAL_VOLUME, ActorKind, ProcedureVersion
 
 __all__ = [
@@ -158,11 +158,7 @@ def load_national_text(text: str, file: str = "<string>") -> NationalScenario:
         ScenarioError: every problem found, located at the line of the field when it can
             be found (an :class:`~bpr.errors.InvalidModelError`).
     """
-    if len(text.encode("utf-8", errors="replace")) > MAX_FILE_BYTES:
-        raise ScenarioError([Problem(file, 0, 0, f"file is larger than the limit of {MAX_FILE_BYTES} bytes")])
-    located = read_yaml(text, file)
-    if not isinstance(located.data, dict):
-        raise ScenarioError([Problem(file, 1, 1, "a national scenario file must be a YAML mapping")])
+    located = read_scenario_mapping(text, file, "a national scenario")
     try:
         national = NationalScenario.model_validate(located.data)
     except ValidationError as error:

@@ -47,6 +47,7 @@ __all__ = [
     "ScenarioError",
     "load_scenario",
     "load_scenario_text",
+    "read_scenario_mapping",
 ]
 
 # Counter arrivals by hour of day (weights; only the open part of each hour counts).
@@ -406,6 +407,22 @@ def _problems(located: Located | None, error: ValidationError, *, name: str = ""
     return problems
 
 
+def read_scenario_mapping(text: str, file: str, what: str) -> Located:
+    """YAML text of a scenario file (``what``: "a scenario", "a national scenario"), read
+    within the file size limit and checked to be a mapping.
+
+    Raises:
+        ScenarioError: the text is too large, is not YAML, or is not a mapping.
+    """
+    if len(text.encode("utf-8", errors="replace")) > MAX_FILE_BYTES:
+        raise ScenarioError([Problem(file, 0, 0, "file is larger than the limit of "
+                                     f"{MAX_FILE_BYTES} bytes")])
+    located = read_yaml(text, file)
+    if not isinstance(located.data, dict):
+        raise ScenarioError([Problem(file, 1, 1, f"{what} file must be a YAML mapping")])
+    return located
+
+
 def load_scenario_text(text: str, file: str = "<string>") -> Scenario:
     """Validate a scenario from YAML text.
 
@@ -419,12 +436,7 @@ def load_scenario_text(text: str, file: str = "<string>") -> Scenario:
     Raises:
         ScenarioError: every problem found, each located (an :class:`InvalidModelError`).
     """
-    if len(text.encode("utf-8", errors="replace")) > MAX_FILE_BYTES:
-        raise ScenarioError([Problem(file, 0, 0, "file is larger than the limit of "
-                                     f"{MAX_FILE_BYTES} bytes")])
-    located = read_yaml(text, file)
-    if not isinstance(located.data, dict):
-        raise ScenarioError([Problem(file, 1, 1, "a scenario file must be a YAML mapping")])
+    located = read_scenario_mapping(text, file, "a scenario")
     try:
         scenario = Scenario.model_validate(located.data)
     except ValidationError as error:
