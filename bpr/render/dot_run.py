@@ -1,7 +1,8 @@
 """Running Graphviz: DOT text to SVG, PNG or PDF bytes, deterministic to the byte.
 
 ``dot`` lays a diagram out; when its lanes are not in the order they were written in,
-:mod:`bpr.render.lane_layout` moves them and ``neato -n2`` draws the moved layout. PDF
+:mod:`bpr.render.lane_layout` moves them (routing the edges between lanes again with
+:mod:`bpr.render.edge_route`) and ``neato -n2`` draws the moved layout as given. PDF
 files carry a creation date, which :func:`render_source` replaces with a fixed one of the
 same length. Split from :mod:`bpr.render.diagram`, which re-exports these names.
 """
@@ -50,7 +51,7 @@ def _with_graph_attribute(source: str, attribute: str) -> str:
 def _pipe(source: str, fmt: DiagramFormat | str, *, placed: bool = False) -> bytes:
     fmt_name = fmt.value if isinstance(fmt, DiagramFormat) else fmt
     try:
-        if placed:  # positions given: neato -n2 draws them and routes the edges without one
+        if placed:  # every position and route given: neato -n2 only draws them
             data: bytes = graphviz.Source(source).pipe(format=fmt_name, engine="neato", neato_no_op=2,
                                                        quiet=True)
         else:

@@ -1,10 +1,8 @@
 """The report's diagrams drawn while the rest of the report is built.
 
-Almost all of a report's time is Graphviz's: ``dot`` lays every diagram out and, when the
-lanes must move, ``neato -n2`` routes the edges again around the nodes (its visibility
-graph, cubic in the corners of the nodes, takes up to seconds for the diff diagrams). The
-Python side (loading and analysing the models, the charts, the summary page, the pages)
-is a fraction of that. :class:`Drawings` therefore runs the Graphviz processes in a few
+``dot`` lays every diagram out and, when the lanes must move, ``neato -n2`` draws the
+moved layout (with the edges between lanes routed by :mod:`bpr.render.edge_route`): about
+a third of a report's CPU. :class:`Drawings` runs the Graphviz processes in a few
 threads of the building process, each thread waiting for its subprocess (the interpreter
 lock is free meanwhile), while the building thread goes on with the rest, longest first;
 the SVG is fetched when its page is written. Each diagram is drawn exactly as
@@ -51,9 +49,8 @@ class Drawing:
 class Drawings:
     """Graphviz runs for one report, ``threads`` at a time (a context manager).
 
-    The diagrams waiting for a thread are drawn longest DOT text first (the cost of
-    ``neato``'s routing grows with the cube of the nodes' corners), so that the last one
-    to finish is a small one and neither CPU waits at the end for a big diff diagram.
+    The diagrams waiting for a thread are drawn longest DOT text first, so that the last
+    one to finish is a small one and neither CPU waits at the end for a big diff diagram.
 
     Args:
         threads: Graphviz processes run at once; ``<= 1``: each diagram is drawn when asked

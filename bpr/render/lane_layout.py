@@ -24,6 +24,8 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from bpr.render.edge_route import ARROW_LENGTH, Outline, edge_pos
+
 __all__ = ["GROUP_GAP", "LANE_GAP", "parse_layout", "placed_source"]
 
 LANE_GAP = 8.0
@@ -158,11 +160,16 @@ def placed_source(source: str, layout: Mapping[str, Any], lanes: Sequence[str]) 
                     lx += (box[0] + box[2]) / 2 - (old[0] + old[2]) / 2
                     extra += f' lp="{lx:.2f},{ly:.2f}"'
                 lines.append("\t\t" + extra)
+    outlines: dict[int, Outline] = {}
     for gvid, (px, py) in sorted(positions.items()):
         if objects[gvid].get("_gvid") != gvid:
             return None
         name = str(objects[gvid]["name"])
         statements.append(f'\t{_quote(name)} [pos="{px + node_shift[gvid]:.2f},{py:.2f}"]')
+        outline = _outline(objects[gvid], round(px + node_shift[gvid], 2), py)
+        if outline is not None:
+            outlines[gvid] = outline
+    straight = "splines=line" in source.rsplit("}", 2)[-2]
     # visible edges: the source's in order, matched with the layout's by (tail, head)
     laid: dict[tuple[str, str], list[dict[str, Any]]] = {}
     for edge in sorted(layout.get("edges", []), key=lambda e: int(e["_gvid"])):
@@ -186,10 +193,36 @@ def placed_source(source: str, layout: Mapping[str, Any], lanes: Sequence[str]) 
             extra = f' pos="{_shift_points(str(edge["pos"]), t_shift)}"'
             if "lp" in edge:
                 extra += f' lp="{_shift_point(str(edge["lp"]), t_shift)}"'
+        else:
+            tail_id, head_id = int(edge["tail"]), int(edge["head"])
+            if tail_id not in outlines or head_id not in outlines or "lp" in edge:
+                return None  # an edge label or an invisible end: not a layout this module draws
+            others = [o for gvid, o in outlines.items() if gvid not in (tail_id, head_id)]
+            head_arrow, tail_arrow = _arrows(edge)
+            route = edge_pos(outlines[tail_id], outlines[head_id], others, arrow=head_arrow,
+                             tail_arrow=tail_arrow, straight=straight)
+            extra = f' pos="{route}"'
         statements.append(f"\t{match['tail']} -> {match['head']} [{attrs}{extra}]".replace("[ ", "["))
     lines.append(f'\tbb="{graph_x0:.2f},{graph_y0:.2f},{graph_x1:.2f},{graph_y1:.2f}"')
     lines.append("\tsplines=true")
     return "\n".join([*lines, *statements]) + "\n}\n"
+
+
+def _outline(obj: Mapping[str, Any], x: float, y: float) -> Outline | None:
+    """A visible node's outline at ``x, y`` (``None`` for an invisible node)."""
+    if "invis" in str(obj.get("style", "")):
+        return None
+    width, height = float(obj.get("width", 0)) * 72, float(obj.get("height", 0)) * 72
+    return Outline.of_shape(x, y, width, height, str(obj.get("shape", "ellipse")))
+
+
+def _arrows(edge: Mapping[str, Any]) -> tuple[float | None, float | None]:
+    """The lengths of an edge's arrows at its head and at its tail (``None``: none)."""
+    size = float(edge.get("arrowsize", 1.0)) * ARROW_LENGTH
+    direction = str(edge.get("dir", "forward"))
+    head = size if direction in ("forward", "both") and edge.get("arrowhead", "normal") != "none" else None
+    tail = size if direction in ("back", "both") and edge.get("arrowtail", "normal") != "none" else None
+    return head, tail
 
 
 def parse_layout(data: bytes) -> dict[str, Any]:
