@@ -96,7 +96,18 @@ def test_print_document_holds_every_page_in_order_with_links_inside(
     files = doc.xpath("//a/@data-file")  # files of the report: their path, relative to it
     assert "diagrams/child-allowance-claim.as-is.svg" in files
     assert not doc.xpath("//script")
-    assert text.count("<svg") == 2 * 4  # two modelled pairs: as-is, to-be, change map, diff
+    # two modelled pairs: as-is, to-be, change map, diff; each an image of its file in the
+    # report (the same bytes as the drawing inline on the procedure's page)
+    drawings = doc.xpath("//figure[contains(@class, 'diagram')]//img[@class='drawing']")
+    assert len(drawings) == 2 * 4 and "<svg" not in text
+    for img in drawings:
+        src = img.get("src")
+        assert img.getparent().get("data-file") == src and src in site
+        pages = "".join(site[p].decode("utf-8") for p in site if p.startswith("procedures/"))
+        inline = re.search(rf'<a class="fit" href="../{re.escape(src)}">(<svg.*?</svg>)', pages, re.S)
+        assert inline is not None
+        file_texts = re.findall(r"<text\b.*?</text>", site[src].decode("utf-8"), re.S)
+        assert len(file_texts) > 10 and file_texts == re.findall(r"<text\b.*?</text>", inline.group(1), re.S)
 
 
 def test_ids_and_names_from_a_folder_stay_text(tmp_path: Path) -> None:

@@ -166,6 +166,16 @@ def test_pdf_pages_of_a_procedure_name_it_its_versions_and_hashes(printed_site: 
     assert all(as_is in t or to_be in t for t in mine)
     assert any(as_is in t and to_be in t for t in mine)
     assert all("手続BPR監査報告" in pages[0] for _ in (0,))  # the index comes first
+    # the diagram pages are drawings with their text, not pictures: every step's name (its
+    # first line, as Graphviz breaks it) can be found in the PDF's A3 pages
+    from bpr.model.load import load_procedure
+
+    a3 = "".join(t for t, p in zip(pages, reader.pages, strict=True)
+                 if float(p.mediabox.width) > float(p.mediabox.height) and "ID:child-allowance-claim" in t)
+    folder = printed_site.parent / "procedures" / "childcare" / "child-allowance-claim"
+    model = load_procedure(folder / "as-is.yaml")
+    assert "凡例" in a3
+    assert all(re.sub(r"\s+", "", step.name)[:6] in a3 for step in model.steps), a3[:300]
 
 
 def test_pdf_is_reproducible_and_names_its_print_document(printed_site: Path) -> None:
