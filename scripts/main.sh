@@ -2,8 +2,9 @@
 # The main job on the built-in catalog with the embedded defaults (SQLite store in
 # .tetsuzuki/, one local Prefect server for the job): set up, validate the catalog, simulate it and analyse
 # it with the two Prefect flows, write the auditors' report to report/ with the whole report
-# as one PDF (report.pdf, printed by headless Chromium) and verify both,
-# then rank the procedures for onlining and print the planner's answer at 60% online.
+# as one PDF (report.pdf, printed by headless Chromium) and verify both; meanwhile list the
+# last runs, rank the procedures for onlining and work out the planner's answer at 60%
+# online, printed after the report.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # One Prefect server for the whole job (unless PREFECT_API_URL names one already), started
@@ -32,17 +33,28 @@ start_server
 report="${TETSUZUKI_REPORT_DIR:-report}"
 # Each step's wall time goes to $TETSUZUKI_STEP_TIMES when set (benchmarks/main_job.py).
 step() {
-  local t0=$EPOCHREALTIME
-  "$@"
+  local t0=$EPOCHREALTIME rc=0
+  "$@" || rc=$?
   [ -z "${TETSUZUKI_STEP_TIMES:-}" ] || echo "$EPOCHREALTIME $t0 $*" >> "$TETSUZUKI_STEP_TIMES"
+  return "$rc"
 }
 step tetsuzuki validate procedures/
 step tetsuzuki catalog
 step tetsuzuki run all
+# The planner's answers read the store only, so they run beside the report (whose PDF print
+# leaves one CPU idle); their output is printed after the report's, in this order. A failure
+# of either side fails the job.
+planner_out=$(mktemp)
+trap 'rm -f "$planner_out"; [ -z "${server:-}" ] || kill -TERM -- "-$server" 2>/dev/null || true' EXIT
+( step tetsuzuki runs --limit 5 && step tetsuzuki rank && step tetsuzuki plan --online-share 0.6 ) \
+  > "$planner_out" 2>&1 &
+planner=$!
 # The report of the runs just stored (the newest completed simulation run), with report.pdf.
-step tetsuzuki report "$report" --pdf
-step tetsuzuki verify "$report"
-step tetsuzuki runs --limit 5
-step tetsuzuki rank
-step tetsuzuki plan --online-share 0.6
+failed() { local rc=$1; wait "$planner" || true; cat "$planner_out"; exit "$rc"; }
+step tetsuzuki report "$report" --pdf || failed $?
+step tetsuzuki verify "$report" || failed $?
+planned=0
+wait "$planner" || planned=$?
+cat "$planner_out"
+[ "$planned" -eq 0 ] || { echo "main job: the planner's steps failed (exit $planned)" >&2; exit "$planned"; }
 echo "main job done: open $report/index.html; results are in .tetsuzuki/tetsuzuki.db (tetsuzuki runs)"

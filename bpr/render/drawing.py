@@ -9,17 +9,25 @@ the SVG is fetched when its page is written. Each diagram is drawn exactly as
 :func:`bpr.render.diagram.render` draws it, so the output does not depend on the number of
 threads; with one thread (``threads <= 1``) every diagram is drawn at once, in the calling
 thread (the serial path).
+
+The procedures' charts (matplotlib: Python that holds the interpreter lock, about 0.2 s
+each) are drawn by one spawned process meanwhile (:meth:`Drawings.chart`), which imports
+only the chart module; the building thread keeps the other CPU busy with the models and
+pages. A chart depends only on its numbers, so it is the same bytes in either process.
 """
 
 from __future__ import annotations
 
 import itertools
 import math
+import multiprocessing
 import queue
 import threading
 from collections.abc import Callable
-from concurrent.futures import Future
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from types import TracebackType
+from typing import Any
 
 import graphviz
 
@@ -62,6 +70,10 @@ class Drawings:
 
     def __init__(self, threads: int = 1, render: Callable[[str, str], bytes] | None = None) -> None:
         self._render = render if render is not None else dot_run.render_source
+        self._charts: ProcessPoolExecutor | None = None
+        if threads > 1:  # started now: the process boots while the first models are read
+            self._charts = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
+            self._charts.submit(int)  # a pool starts its process on the first task
         self._order = itertools.count()
         self._queue: queue.PriorityQueue[tuple[float, int, str, Future[bytes] | None]] | None = None
         self._threads: list[threading.Thread] = []
@@ -97,8 +109,31 @@ class Drawings:
         self._queue.put((-len(source), next(self._order), source, future))
         return Drawing(future)
 
+    def chart(self, draw: Callable[..., bytes], *args: Any, **kwargs: Any) -> Callable[[], bytes]:
+        """Start ``draw(*args, **kwargs)`` (a module-level function, its arguments plain
+        data) in the chart process; the returned function waits for the bytes. Without a
+        chart process, or if it died, the chart is drawn in the calling thread."""
+        if self._charts is not None:
+            try:
+                future = self._charts.submit(draw, *args, **kwargs)
+            except (BrokenProcessPool, RuntimeError):
+                pass
+            else:
+                def result() -> bytes:
+                    try:
+                        return future.result()
+                    except BrokenProcessPool:  # the process died (killed, out of memory)
+                        return draw(*args, **kwargs)
+                return result
+        data = draw(*args, **kwargs)
+        return lambda: data
+
     def close(self) -> None:
-        """Drop the diagrams not started, wait for the Graphviz processes running."""
+        """Drop the diagrams not started, wait for the Graphviz processes running and end
+        the chart process."""
+        if self._charts is not None:
+            self._charts.shutdown(wait=True, cancel_futures=True)
+            self._charts = None
         if self._queue is None:
             return
         while True:

@@ -591,6 +591,7 @@ def _procedure_page(env: Environment, proc: ProcedureSources, sim: list[dict[str
     diff_drawing: Drawing | None = None
     map_drawing: Drawing | None = None  # diagrams (wt-diagrams): the change map
     chart: str | None = None
+    chart_bytes: Callable[[], bytes] | None = None
     savings: dict[str, str] = {}
     if as_is and to_be and as_is.model and to_be.model:
         try:
@@ -621,10 +622,12 @@ def _procedure_page(env: Environment, proc: ProcedureSources, sim: list[dict[str
             map_drawing = drawings.draw(change_map(as_is.model, to_be.model, changeset))
             # --- end diagrams
             # --- summary page: the procedure's own before/after chart (bpr/render/summary.py)
-            from bpr.render.summary import procedure_chart
+            from bpr.render import charts
+            from bpr.render.summary import procedure_chart_data
 
             chart = f"charts/procedures/{proc.id}.svg"
-            files[chart] = procedure_chart(before, after)
+            args, kwargs = procedure_chart_data(before, after)
+            chart_bytes = drawings.chart(charts.procedure_chart, *args, **kwargs)
     model = next((v.model for v in (to_be, as_is) if v and v.model), None)
     from bpr.render.summary import chart_caption, checked_pair  # the summary page (summary.py)
 
@@ -639,6 +642,8 @@ def _procedure_page(env: Environment, proc: ProcedureSources, sim: list[dict[str
     warning_count = sum(len(c["warnings"]) for c in changes) + len(set_warnings)
 
     def finish() -> dict[str, Any]:
+        if chart is not None and chart_bytes is not None:
+            files[chart] = chart_bytes()
         return _finish_page(env, proc, files, versions, errors, context, {
             "category": _(_CATEGORY.get(category, category)), "savings": savings,
             "warnings": warning_count, "changes": sum(c["kind_key"] != "U" for c in changes),

@@ -301,15 +301,24 @@ def _charts(plan: Plan, pairs: list[Pair], sim: CitySimulation | None,
     return files, shown
 
 
+def procedure_chart_data(as_is: FigureSet, to_be: FigureSet) -> tuple[tuple[Any, ...], dict[str, Any]]:
+    """The arguments of :func:`bpr.render.charts.procedure_chart` for one procedure's
+    before/after chart (its page's), from its versions' figures: plain data, so that the
+    chart can be drawn in another process."""
+    _ = page_translator()
+    return (([_(FIGURE_LABELS[n]) for n in PROCEDURE_FIGURES], [as_is[n] for n in PROCEDURE_FIGURES],
+             [to_be[n] for n in PROCEDURE_FIGURES]),
+            {"title": _("Per year: to-be against as-is"),
+             "axis": _("To-be as a percentage of the as-is (as-is = 100)"),
+             "legend": (_("As-is"), _("To-be"))})
+
+
 def procedure_chart(as_is: FigureSet, to_be: FigureSet) -> bytes:
     """One procedure's before/after chart (its page's), from its versions' figures."""
     from bpr.render import charts
 
-    _ = page_translator()
-    return charts.procedure_chart(
-        [_(FIGURE_LABELS[n]) for n in PROCEDURE_FIGURES], [as_is[n] for n in PROCEDURE_FIGURES],
-        [to_be[n] for n in PROCEDURE_FIGURES], title=_("Per year: to-be against as-is"),
-        axis=_("To-be as a percentage of the as-is (as-is = 100)"), legend=(_("As-is"), _("To-be")))
+    args, kwargs = procedure_chart_data(as_is, to_be)
+    return charts.procedure_chart(*args, **kwargs)
 
 
 def chart_caption() -> str:

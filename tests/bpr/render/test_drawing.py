@@ -102,3 +102,35 @@ def test_the_default_drawing_is_render_source_as_it_is_when_the_drawings_start(
     with Drawings(1) as drawings:
         assert drawings.draw(graph).svg().startswith("<svg")
     assert asked == [graph.source]
+
+
+def _chart() -> bytes:
+    from bpr.render import charts
+
+    return charts.procedure_chart(["紙の申請書（件）", "来庁（回）"], [100.0, 40.0], [20.0, 0.0],
+                                  title="年間", axis="割合", legend=("現行", "見直し後"))
+
+
+def test_a_chart_from_the_chart_process_is_the_chart_drawn_here() -> None:
+    import os
+
+    from bpr.render import charts
+
+    args = (["紙の申請書（件）", "来庁（回）"], [100.0, 40.0], [20.0, 0.0])
+    kwargs = {"title": "年間", "axis": "割合", "legend": ("現行", "見直し後")}
+    with Drawings(2) as drawings:
+        assert drawings.chart(os.getpid)() != os.getpid()  # drawn in another process
+        got = drawings.chart(charts.procedure_chart, *args, **kwargs)()
+    assert got == _chart() and got.startswith(b"<svg")
+    with Drawings(1) as drawings:
+        assert drawings.chart(os.getpid)() == os.getpid()  # serial: drawn here
+
+
+def test_a_chart_is_still_drawn_when_the_chart_process_dies() -> None:
+    import os
+    import signal
+
+    with Drawings(2) as drawings:
+        pid = drawings.chart(os.getpid)()
+        os.kill(pid, signal.SIGKILL)
+        assert drawings.chart(_chart)() == _chart()  # drawn here instead
