@@ -3,7 +3,8 @@
 Runs ``bash scripts/main.sh`` itself on a throw-away store and report folder
 (``$TETSUZUKI_DATABASE_URL``, ``$TETSUZUKI_REPORT_DIR``) and prints its wall time, the CPU
 seconds of all its processes, and each step's wall time (``validate``, ``catalog``,
-``run all``, ``report --pdf``, ``verify``, and ``runs``, ``rank``, ``plan``, which run beside
+``run all``, ``report --pdf --verify`` (the report, its PDF and its verification, whose
+derivation runs while Chromium prints), and ``runs``, ``rank``, ``plan``, which run beside
 the report; the rest of the wall time, outside every step, is the set-up check and the
 shell, while the job's Prefect server starts in the background).
 
@@ -120,7 +121,7 @@ def plain(report: str, workers: int) -> None:
 
 
 BESIDE_REPORT = ("runs", "rank", "plan")
-"""Steps ``scripts/main.sh`` runs beside ``report`` and ``verify`` (they only read the store)."""
+"""Steps ``scripts/main.sh`` runs beside ``report`` (they only read the store)."""
 
 
 def _stats(values: list[float]) -> str:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -26,6 +27,9 @@ from bpr.render.output_files import OutputError, write_file
 
 if TYPE_CHECKING:
     from bpr.planning.national import NationalSummary
+    from bpr.render.national_page import National
+    from bpr.render.report import ReportSources, SimulationResults
+    from bpr.render.summary import SummaryOptions
 
 __all__ = [
     "diagram_command",
@@ -147,11 +151,16 @@ def report(
         "--pdf", help="Also write the whole report as one PDF, report.pdf (A4 text pages, A3 "
         "landscape diagrams), printed with headless Chromium; listed in manifest.json and "
         "checked by `tetsuzuki verify`.")] = False,
+    check: Annotated[bool, typer.Option(
+        "--verify", help="Then verify the folder as `tetsuzuki verify` does (the report "
+        "derived again from the sources and the stored run, every byte compared), the "
+        "derivation running while Chromium prints; exit 1 on any difference.")] = False,
 ) -> None:
     """Write the auditors' HTML report for the whole catalog, with manifest.json.
 
     Exit status 1 when a model is invalid (the report is written all the same, with the
-    errors on the procedure's page) or the catalog cannot be read."""
+    errors on the procedure's page) or the catalog cannot be read, or, with --verify, when
+    the folder written does not match the report derived again."""
     from bpr.render.pdf import PDF_FILE, pdf_facts
     from bpr.render.publish import publish_report
     from bpr.render.summary import DEFAULT_CITY_REPLICATIONS, SummaryOptions
@@ -160,8 +169,12 @@ def report(
         city_replications = DEFAULT_CITY_REPLICATIONS
     options = SummaryOptions(online_share, max(city_replications, 2) if city_replications else 0)
     national = None if simulation == "none" else stored_national(None)
-    done = publish_report(out_dir, procedures, workers, simulation, summary=options, pdf=pdf,
-                          national=national)
+
+    def derive(shown_run: int | None) -> Derived:  # the verification's own reading and build
+        return _derive(procedures, workers, shown_run, options, national[0] if national else None)
+
+    done, derived = publish_report(out_dir, procedures, workers, simulation, summary=options, pdf=pdf,
+                                   national=national, meanwhile=derive if check else None)
     run_id = done.simulation_run
     say(f"wrote {len(done.files)} files to {out_dir} "
           f"({'with simulation run ' + str(run_id) if run_id else 'without simulation results'}); "
@@ -182,11 +195,14 @@ def report(
                   file=sys.stderr)
         if len(errors) > _SHOWN_ERRORS:
             say(f"  ... and {len(errors) - _SHOWN_ERRORS} more", file=sys.stderr)
+    verified = _compare(out_dir, derived) if derived is not None else True
     if done.errors or done.catalog_error:
         count = len(done.errors)
         say(f"FAILED: {count} procedure{'s' if count != 1 else ''} with invalid models"
               + (" and an unreadable catalog" if done.catalog_error else "")
               + "; the report shows the errors", file=sys.stderr)
+        raise typer.Exit(1)
+    if not verified:
         raise typer.Exit(1)
 
 
@@ -198,12 +214,8 @@ def verify(
 ) -> None:
     """Re-derive the report from the sources (and the simulation run it names, from the store)
     and compare every byte; exit 1 on any difference."""
-    from bpr.model.catalog import builtin_root
-    from bpr.render.publish import read_folder, report_workers, stored_simulation
-    from bpr.render.report import MANIFEST, REPORT_FORMAT, read_sources
+    from bpr.render.report import MANIFEST, REPORT_FORMAT
     from bpr.render.summary import SummaryOptions
-    from bpr.render.swap import scan
-    from bpr.render.verify import verify_report
 
     if not out_dir.exists():
         say(f"error: no such folder: {out_dir}", file=sys.stderr)
@@ -214,12 +226,10 @@ def verify(
     if not (out_dir / MANIFEST).is_file():
         say(f"error: {out_dir} has no {MANIFEST}: not a tetsuzuki report", file=sys.stderr)
         raise typer.Exit(1)
-    unsafe = scan(out_dir).unsafe
-    present = read_folder(out_dir)
     run_id: int | None = None
-    national = None
+    national_run: int | None = None
     try:
-        recorded = json.loads(present.get(MANIFEST, b"{}").decode("utf-8"))
+        recorded = json.loads((out_dir / MANIFEST).read_bytes().decode("utf-8"))
     except (UnicodeDecodeError, ValueError):
         recorded = None  # edited into invalid JSON: verify names it as changed
     if recorded is not None:
@@ -231,27 +241,66 @@ def verify(
                   f"written before the format tag, {REPORT_FORMAT!r}, cannot be verified: write it "
                   "again into a new folder)", file=sys.stderr)
             raise typer.Exit(1)
-        run_id = recorded.get("simulation_run")
+        shown_run = recorded.get("simulation_run")
+        run_id = shown_run if isinstance(shown_run, int) else None
         shown = recorded.get("national") if isinstance(recorded, dict) else None
         if isinstance(shown, dict) and isinstance(shown.get("run"), int):
-            national = stored_national(shown["run"])
+            national_run = shown["run"]
     options = SummaryOptions.from_manifest(recorded.get("summary") if isinstance(recorded, dict) else None)
+    if not _compare(out_dir, _derive(procedures, workers, run_id, options, national_run)):
+        raise typer.Exit(1)
+
+
+@dataclass(frozen=True)
+class Derived:
+    """The report derived again for a verification, with what it was derived from."""
+
+    sources: ReportSources
+    rows: SimulationResults | None
+    run_id: int | None
+    options: SummaryOptions
+    national: National | None
+    files: dict[str, bytes]
+
+
+def _derive(procedures: Path | None, workers: int, run_id: int | None, options: SummaryOptions,
+            national_run: int | None) -> Derived:
+    """Read the sources, the simulation run ``run_id`` and the national run from the store
+    again and build the report from them: the reference ``verify`` compares a folder with."""
+    from bpr.model.catalog import builtin_root
+    from bpr.render.publish import report_workers, stored_simulation
+    from bpr.render.report import build_report, read_sources
+
     sources = read_sources(procedures or builtin_root())
     rows = None
-    if isinstance(run_id, int):
+    if run_id is not None:
         rows, run_id = stored_simulation(str(run_id))
-    else:
-        run_id = None
-    result = verify_report(present, sources, rows, workers=report_workers(workers, len(sources.procedures)),
-                           simulation_run=run_id, unsafe=unsafe, summary=options,
-                           national=national)
+    national = stored_national(national_run) if national_run is not None else None
+    files = build_report(sources, rows, workers=report_workers(workers, len(sources.procedures)),
+                         simulation_run=run_id, summary=options, national=national)
+    return Derived(sources, rows, run_id, options, national, files)
+
+
+def _compare(out_dir: Path, derived: Derived) -> bool:
+    """Compare the folder with the derived report and say what differs (``tetsuzuki
+    verify``'s output); whether it matches."""
+    from bpr.render.publish import read_folder
+    from bpr.render.swap import scan
+    from bpr.render.verify import verify_report
+
+    unsafe = scan(out_dir).unsafe
+    present = read_folder(out_dir)
+    result = verify_report(present, derived.sources, derived.rows, simulation_run=derived.run_id,
+                           unsafe=unsafe, summary=derived.options, national=derived.national,
+                           rebuilt=derived.files)
     for line in result.lines():
         say(line)
     if not result.ok:
         say(f"FAILED: {out_dir} does not match the report derived from the sources", file=sys.stderr)
-        raise typer.Exit(1)
+        return False
     say(f"OK: {len(present)} files in {out_dir} match the report derived from the sources"
-          + (f" and simulation run {run_id}" if run_id else ""))
+        + (f" and simulation run {derived.run_id}" if derived.run_id else ""))
+    return True
 
 
 def stored_national(run_id: int | None) -> tuple[int, NationalSummary] | None:

@@ -13,9 +13,11 @@ from __future__ import annotations
 import json
 import os
 import re
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import Any, TypeVar
 
 from bpr.model.catalog import builtin_root
 from bpr.render.input_guard import refuse_inputs
@@ -31,6 +33,8 @@ from bpr.render.report import (
 )
 from bpr.render.summary import SummaryOptions
 from bpr.render.swap import Scan, publish_folder, scan
+
+T = TypeVar("T")
 
 __all__ = [
     "LeftFile",
@@ -275,11 +279,18 @@ class Published:
 def publish_report(out_dir: Path, procedures: Path | None = None, workers: int = 0,
                    simulation: str = "latest", database_url: str | None = None,
                    summary: SummaryOptions | None = None, pdf: bool = False,
-                   national: National | None = None) -> Published:
+                   national: National | None = None,
+                   meanwhile: Callable[[int | None], T] | None = None) -> tuple[Published, T | None]:
     """Build the report (with stored simulation results) and write it to ``out_dir``;
     with ``pdf``, also the whole report as one PDF, ``report.pdf``, printed with headless
     Chromium (:func:`bpr.render.pdf.print_report`) before anything is written;
     with ``national`` (a national run's id and totals), the national page.
+
+    ``meanwhile`` (given the simulation run shown) is called in this thread once the
+    report is built, while Chromium prints in another (``tetsuzuki report --verify``
+    re-derives the report then, for a check once it is written); its result is returned
+    beside what was published (``None`` without it). Its exception ends the print and
+    nothing is written.
 
     Raises:
         ReportError: see :func:`write_report` and :func:`stored_simulation`.
@@ -292,8 +303,20 @@ def publish_report(out_dir: Path, procedures: Path | None = None, workers: int =
     rows, run_id = stored_simulation(simulation, database_url)
     built = build_site(sources, rows, workers=report_workers(workers, len(sources.procedures)),
                        simulation_run=run_id, summary=summary, national=national)
-    files = with_pdf(built.files, print_report(built.files), MANIFEST) if pdf else built.files
+    files = built.files
+    extra: T | None = None
+    if pdf:
+        with ThreadPoolExecutor(1, thread_name_prefix="chromium") as pool:
+            printing = pool.submit(print_report, built.files)  # waits for Chromium: the GIL is free
+            try:
+                extra = meanwhile(run_id) if meanwhile is not None else None
+            except BaseException:
+                printing.cancel()
+                raise
+            files = with_pdf(built.files, printing.result(), MANIFEST)
+    elif meanwhile is not None:
+        extra = meanwhile(run_id)
     refuse_inputs([out_dir.joinpath(*p.split("/")) for p in files],
                   [root.joinpath(*p.split("/")) for p in sources.files])
     left = write_report(out_dir, files)
-    return Published(files, left, run_id, built.errors, built.catalog_error, root)
+    return Published(files, left, run_id, built.errors, built.catalog_error, root), extra

@@ -82,7 +82,8 @@ def verify_report(present: Mapping[str, bytes], sources: ReportSources,
                   simulation_run: int | None = None,
                   unsafe: Mapping[str, str] | None = None,
                   summary: SummaryOptions | None = None,
-                  national: National | None = None) -> VerifyResult:
+                  national: National | None = None,
+                  rebuilt: Mapping[str, bytes] | None = None) -> VerifyResult:
     """Check a report folder's files against the manifest and against a report re-derived
     from the sources.
 
@@ -98,12 +99,17 @@ def verify_report(present: Mapping[str, bytes], sources: ReportSources,
             (:meth:`bpr.render.summary.SummaryOptions.from_manifest`).
         national: the national run the manifest names, read again from the store
             (:mod:`bpr.render.national_page`), if any.
+        rebuilt: the report already derived from these same sources, simulation results,
+            settings and national run (:func:`bpr.render.report.build_report`), when the
+            caller derived it beforehand (``tetsuzuki report --verify`` does, while the PDF
+            is printed); ``None``: derived here.
 
     Returns:
         The differences; :attr:`VerifyResult.ok` when there are none.
     """
-    rebuilt = build_report(sources, simulation, workers=workers, simulation_run=simulation_run,
-                           summary=summary, national=national)
+    if rebuilt is None:
+        rebuilt = build_report(sources, simulation, workers=workers, simulation_run=simulation_run,
+                               summary=summary, national=national)
     notes: list[str] = []
     recorded: dict[str, Any] = {}
     manifest_ok = False

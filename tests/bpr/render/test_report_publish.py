@@ -394,3 +394,85 @@ def test_verify_fails_on_every_entry_that_is_not_a_file(
     code, out_text, _ = run(["verify", str(written), "--procedures", str(procedures),
                              "--workers", "1"], capsys, monkeypatch)
     assert code == 1 and f"not a file (never followed or opened): {path}" in out_text
+
+
+# --------------------------------------------------------------------------- report --verify
+
+
+def test_report_verify_checks_the_folder_written_as_verify_does(
+        tmp_path: Path, procedures: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    out = tmp_path / "rep"
+    args = ["--procedures", str(procedures), "--workers", "1"]
+    code, said, err = run(["report", str(out), *args, "--simulation", "none", "--verify"],
+                          capsys, monkeypatch)
+    assert code == 0, err
+    files = len(read_folder(out))
+    assert f"OK: {files} files in {out} match the report derived from the sources\n" in said
+    code, alone, err = run(["verify", str(out), *args], capsys, monkeypatch)
+    assert code == 0 and alone.splitlines()[-1] == said.splitlines()[-1]  # the same check, the same words
+
+
+def test_report_verify_fails_when_the_folder_is_not_the_report_derived_again(
+        tmp_path: Path, procedures: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import bpr.cli.report_cmd as report_cmd
+
+    real = report_cmd._derive
+
+    def other(*args: object, **kwargs: object) -> report_cmd.Derived:  # e.g. a non-deterministic build
+        derived = real(*args, **kwargs)  # type: ignore[arg-type]
+        derived.files["index.html"] = derived.files["index.html"].replace(b"</body>", b"<p>x</p></body>")
+        return derived
+
+    monkeypatch.setattr(report_cmd, "_derive", other)
+    out = tmp_path / "rep"
+    code, said, err = run(["report", str(out), "--procedures", str(procedures), "--workers", "1",
+                           "--simulation", "none", "--verify"], capsys, monkeypatch)
+    assert code == 1 and "changed: index.html" in said
+    assert f"FAILED: {out} does not match the report derived from the sources" in err
+    assert (out / "index.html").is_file()  # written, then found wrong: said so, not hidden
+
+
+def test_report_verify_derives_while_the_pdf_is_printed(
+        tmp_path: Path, procedures: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The derivation starts before the print ends: the print (faked here: no Chromium
+    needed) waits for it to start, and would fail the command if it never did."""
+    import threading
+
+    import bpr.cli.report_cmd as report_cmd
+    import bpr.render.publish as publish
+    from bpr.render.pdf import PDF_FILE
+
+    deriving = threading.Event()
+    real = report_cmd._derive
+
+    def derive(*args: object, **kwargs: object) -> report_cmd.Derived:
+        deriving.set()
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    def printing(files: dict[str, bytes]) -> bytes:
+        assert deriving.wait(60), "the report was not derived while printing"
+        import hashlib
+        import io
+
+        from pypdf import PdfWriter
+
+        from bpr.render.pdf import normalise
+        from bpr.render.print_doc import PRINT_DOCUMENT
+
+        blank = io.BytesIO()
+        writer = PdfWriter()
+        writer.add_blank_page(595, 842)
+        writer.write(blank)  # a one-page PDF "printed from" this print document
+        return normalise(blank.getvalue(), hashlib.sha256(files[PRINT_DOCUMENT]).hexdigest(), "fake")
+
+    monkeypatch.setattr(report_cmd, "_derive", derive)
+    monkeypatch.setattr(publish, "print_report", printing)
+    out = tmp_path / "rep"
+    code, said, err = run(["report", str(out), "--procedures", str(procedures), "--workers", "1",
+                           "--simulation", "none", "--pdf", "--verify"], capsys, monkeypatch)
+    assert code == 0, said + err
+    assert deriving.is_set() and f"wrote {out / PDF_FILE} (1 pages" in said
+    assert f"OK: {len(read_folder(out))} files in {out} match" in said  # the PDF among them
