@@ -22,9 +22,10 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from bpr.render.edge_route import ARROW_LENGTH, Outline, edge_pos
+if TYPE_CHECKING:  # the router (numpy) loads when a layout is moved, not with the command line
+    from bpr.render.edge_route import Outline
 
 __all__ = ["GROUP_GAP", "LANE_GAP", "parse_layout", "placed_source"]
 
@@ -160,6 +161,8 @@ def placed_source(source: str, layout: Mapping[str, Any], lanes: Sequence[str]) 
                     lx += (box[0] + box[2]) / 2 - (old[0] + old[2]) / 2
                     extra += f' lp="{lx:.2f},{ly:.2f}"'
                 lines.append("\t\t" + extra)
+    from bpr.render.edge_route import edge_pos
+
     outlines: dict[int, Outline] = {}
     for gvid, (px, py) in sorted(positions.items()):
         if objects[gvid].get("_gvid") != gvid:
@@ -210,6 +213,8 @@ def placed_source(source: str, layout: Mapping[str, Any], lanes: Sequence[str]) 
 
 def _outline(obj: Mapping[str, Any], x: float, y: float) -> Outline | None:
     """A visible node's outline at ``x, y`` (``None`` for an invisible node)."""
+    from bpr.render.edge_route import Outline
+
     if "invis" in str(obj.get("style", "")):
         return None
     width, height = float(obj.get("width", 0)) * 72, float(obj.get("height", 0)) * 72
@@ -218,6 +223,8 @@ def _outline(obj: Mapping[str, Any], x: float, y: float) -> Outline | None:
 
 def _arrows(edge: Mapping[str, Any]) -> tuple[float | None, float | None]:
     """The lengths of an edge's arrows at its head and at its tail (``None``: none)."""
+    from bpr.render.edge_route import ARROW_LENGTH
+
     size = float(edge.get("arrowsize", 1.0)) * ARROW_LENGTH
     direction = str(edge.get("dir", "forward"))
     head = size if direction in ("forward", "both") and edge.get("arrowhead", "normal") != "none" else None
