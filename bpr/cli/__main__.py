@@ -2,4 +2,5 @@
 
 from bpr.cli import main
 
-main()
+if __name__ == "__main__":  # not when a spawned process (the report's chart process) imports it
+    main()
