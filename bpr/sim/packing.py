@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from array import array
 from collections.abc import Iterator, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -174,8 +175,7 @@ def _streams(streams: Sequence[Sequence[Draws | None]]
              ) -> tuple[list[np.ndarray], list[Drawer], np.ndarray, np.ndarray]:
     """Stream ids per step for each kind of stream (-1: none), the drawn streams first;
     their drawers; each id's constant and whether it is one."""
-    drawers: list[Drawer] = [d for per_step in streams for d in per_step
-                             if d is not None and not isinstance(d, float)]
+    drawers = _drawers(streams)
     constants = [d for per_step in streams for d in per_step if isinstance(d, float)]
     drawn_id = {id(d): k for k, d in enumerate(drawers)}
     ids: list[np.ndarray] = []
@@ -196,21 +196,22 @@ def _streams(streams: Sequence[Sequence[Draws | None]]
     return ids, drawers, value, is_constant
 
 
+def _drawers(streams: Sequence[Sequence[Draws | None]]) -> list[Drawer]:
+    """The drawn streams, in the order of their ids (:func:`_streams`)."""
+    return [d for per_step in streams for d in per_step if d is not None and not isinstance(d, float)]
+
+
 def _elapsed(t: float) -> float:
     return t
 
 
-def _model(cm: CompiledModel, streams: Sequence[Sequence[Draws | None]], office: OfficeCalendar,
-           feeder: _Feeder, n_sources: int, ws: float, we: float, stop: float, keep_cases: bool,
-           month_bounds: list[float] | None) -> tuple[parts.Model, list[Drawer], bool]:
-    """The packed model with the first block of arrivals (and whether more may come)."""
-    first = feeder.block()
-    times, start, online, compact = first if first is not None else (
-        np.zeros(0), np.zeros(0, _I64), np.zeros(0, _I64), np.zeros(0, _I64))
-    feeder.new_keys = False
-    guard_row, guard_start, guard_cum, guard_pos = _guards(cm, np.asarray(feeder.keys, _I64),
-                                                           n_sources)
-    (s_duration, s_delay, s_draw, s_trip), drawers, constant, is_constant = _streams(streams)
+def _layout(cm: CompiledModel, streams: Sequence[Sequence[Draws | None]], office: OfficeCalendar,
+            ws: float, we: float, stop: float, keep_cases: bool,
+            month_bounds: list[float] | None) -> parts.Model:
+    """The packed model without its arrivals and guard tables: the same for every
+    replication of a unit (which streams are drawn or constant does not depend on the
+    seeds)."""
+    (s_duration, s_delay, s_draw, s_trip), _, constant, is_constant = _streams(streams)
     n = len(cm.step_ids)
     joins = [s for s in range(n) if cm.kind[s] == Kind.JOIN]
     join_slot = np.full(n, -1, dtype=_I64)
@@ -230,7 +231,8 @@ def _model(cm: CompiledModel, streams: Sequence[Sequence[Draws | None]], office:
     open_tables, length, cum_start, cum_end, total = office.tables()
     worked = [office.worked if p.office_hours else _elapsed for p in cm.pools]
     bounds = month_bounds or []
-    model = parts.Model(
+    no_guards = np.zeros(0, dtype=_I64)
+    return parts.Model(
         kind=np.asarray(cm.kind, _I64), pool=np.asarray(cm.pool, _I64), route=np.asarray(cm.route, _I64),
         resident=np.asarray(cm.resident, _I64), presence=np.asarray(cm.presence, _I64),
         office_free=np.asarray(cm.office_free, np.bool_), joins_needed=np.asarray(cm.joins_needed, _I64),
@@ -238,8 +240,8 @@ def _model(cm: CompiledModel, streams: Sequence[Sequence[Draws | None]], office:
         succ=np.asarray([j for x in cm.successors for j in x] + [0], _I64),
         cum=np.asarray([c for x in cm.cumulative for c in x] + [1.0]),
         ch_online=ch_online, ch_ptr=ch_ptr, ch_pos=np.asarray([*ch_pos, 0], _I64),
-        ch_cum=np.asarray([*ch_cum, 1.0]), guard_row=guard_row, guard_start=guard_start,
-        guard_cum=guard_cum, guard_pos=guard_pos, s_duration=s_duration, s_delay=s_delay,
+        ch_cum=np.asarray([*ch_cum, 1.0]), guard_row=no_guards, guard_start=no_guards.reshape(0, 0),
+        guard_cum=np.zeros(0), guard_pos=no_guards, s_duration=s_duration, s_delay=s_delay,
         s_draw=s_draw, s_trip=s_trip, constant=constant, is_constant=is_constant,
         office_pool=np.asarray([p.office_hours for p in cm.pools] + [False], np.bool_),
         worked_ws=np.asarray([w(ws) for w in worked] + [0.0]),
@@ -249,8 +251,23 @@ def _model(cm: CompiledModel, streams: Sequence[Sequence[Draws | None]], office:
         months=bool(bounds), cal_open=np.asarray(open_tables), cal_length=np.asarray(length),
         cal_cum_start=np.asarray(cum_start), cal_cum_end=np.asarray(cum_end),
         cal_days=office.days, cal_total=float(total), ws=float(ws), we=float(we), stop=float(stop),
-        keep_cases=keep_cases, arr_time=times, arr_start=start, arr_online=online, arr_combo=compact)
-    return model, drawers, first is not None
+        keep_cases=keep_cases, arr_time=np.zeros(0), arr_start=no_guards, arr_online=no_guards,
+        arr_combo=no_guards)
+
+
+def _model(cm: CompiledModel, layout: parts.Model, feeder: _Feeder, n_sources: int
+           ) -> tuple[parts.Model, bool]:
+    """The packed model with the first block of arrivals (and whether more may come)."""
+    first = feeder.block()
+    times, start, online, compact = first if first is not None else (
+        np.zeros(0), np.zeros(0, _I64), np.zeros(0, _I64), np.zeros(0, _I64))
+    feeder.new_keys = False
+    guard_row, guard_start, guard_cum, guard_pos = _guards(cm, np.asarray(feeder.keys, _I64),
+                                                           n_sources)
+    model = layout._replace(guard_row=guard_row, guard_start=guard_start, guard_cum=guard_cum,
+                            guard_pos=guard_pos, arr_time=times, arr_start=start, arr_online=online,
+                            arr_combo=compact)
+    return model, first is not None
 
 
 def _state(model: parts.Model, drawers: list[Drawer], n_pools: int, n_steps: int, n_joins: int,
@@ -357,7 +374,8 @@ def _doubles(values: np.ndarray) -> array[float]:
 def run_kernel(cm: CompiledModel, streams: Sequence[Sequence[Draws | None]], office: OfficeCalendar,
                arrivals: Sequence[Iterator[ArrivalArrays]], starts: Sequence[int], ws: float,
                we: float, stop: float, keep_cases: bool,
-               month_bounds: list[float] | None = None) -> Raw:
+               month_bounds: list[float] | None = None,
+               layouts: dict[bool, Any] | None = None) -> Raw:
     """The compiled event loop: what :func:`bpr.sim.engine._run` returns, computed by
     :func:`bpr.sim.kernel.run`.
 
@@ -374,6 +392,9 @@ def run_kernel(cm: CompiledModel, streams: Sequence[Sequence[Draws | None]], off
         keep_cases: also collect the per-case columns.
         month_bounds: clock minutes of month starts (and the end), for busy minutes and
             counter waits per month (a city).
+        layouts: where the packed model (without arrivals) is kept between the calls of
+            one unit, by ``keep_cases`` (:attr:`bpr.sim.unit.Unit.layouts`): the
+            replications of a unit share it.
 
     Returns:
         The raw counters, equal to the reference loop's for the same streams.
@@ -385,8 +406,13 @@ def run_kernel(cm: CompiledModel, streams: Sequence[Sequence[Draws | None]], off
     """
     n_sources = len(arrivals)
     feeder = _Feeder(arrivals, starts)
-    model, drawers, more = _model(cm, streams, office, feeder, n_sources, ws, we, stop, keep_cases,
-                                  month_bounds)
+    layout = layouts.get(keep_cases) if layouts is not None else None
+    if layout is None:
+        layout = _layout(cm, streams, office, ws, we, stop, keep_cases, month_bounds)
+        if layouts is not None:
+            layouts[keep_cases] = layout
+    drawers = _drawers(streams)
+    model, more = _model(cm, layout, feeder, n_sources)
     n_steps, n_pools = len(cm.step_ids), len(cm.pools)
     days, stop_days = int(we // MINUTES_PER_DAY) + 1, int(stop // MINUTES_PER_DAY)
     n_months = max(len(month_bounds or []) - 1, 0)
