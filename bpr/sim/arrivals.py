@@ -423,6 +423,11 @@ class ArrivalSchedule:
             self._runs.append((start, end))
             start = end
 
+    def purposes(self) -> list[str]:
+        """The names of the streams :meth:`chunks` draws from (see :class:`ArrivalStreams`)."""
+        return ["arrivals", f"attribute:{CHANNEL}", "arrival-time", "arrival-keep",
+                *(f"attribute:{name}" for name in self.plan.attributes if name != CHANNEL)]
+
     def chunks(self, streams: ArrivalStreams) -> Iterator[ArrivalChunk]:
         """A replication's arrivals drawn from ``streams``, a calendar month or a run of
         months at a time (one month at a time when every purpose shares one generator,

@@ -82,7 +82,7 @@ from bpr.sim.quantiles import method
 from bpr.sim.raw import COLUMNS, Raw, month_days
 from bpr.sim.results import ActorResult, ReplicationResult
 from bpr.sim.scenario import Scenario
-from bpr.sim.seeds import replication_seed, stream
+from bpr.sim.seeds import replication_seed, stream, streams
 from bpr.sim.unit import StreamNames, Unit, arrival_plan, office_calendar, prepare_unit, stream_names
 from models.procedure import ProcedureVersion
 
@@ -156,15 +156,20 @@ def _replicate(unit: Unit, replication: int, keep_cases: bool, choice: str) -> R
     scenario, cm, office = unit.scenario, unit.compiled, unit.office
     root = replication_seed(scenario.seed, unit.model.id, scenario.seed_name, replication)
     ws, we, stop = unit.window_start, unit.window_end, unit.stop
-    streams = step_streams(cm, root, unit.stream_names)
+    schedule = unit.schedule
+    # Every stream of the replication, seeded at once.
+    names = unit.seeded_names
+    generators = dict(zip(names, streams(root, names), strict=True))
+    step = step_streams(cm, root, unit.stream_names, generators)
     if choice == "python":
-        incoming = case_arrivals(unit.model, cm, scenario, root, office, cm.start, 0, unit.schedule)
-        raw = _run(cm, streams, office, incoming, ws, we, stop, keep_cases)
+        incoming = case_arrivals(unit.model, cm, scenario, root, office, cm.start, 0, schedule,
+                                 generators)
+        raw = _run(cm, step, office, incoming, ws, we, stop, keep_cases)
     else:
-        arrivals = arrival_blocks(unit.model, cm, scenario, root, office, unit.schedule)
+        arrivals = arrival_blocks(unit.model, cm, scenario, root, office, schedule, generators)
         from bpr.sim.packing import run_kernel  # numba loads only when simulating
 
-        raw = run_kernel(cm, stream_lists(streams), office, [arrivals], [cm.start],
+        raw = run_kernel(cm, stream_lists(step), office, [arrivals], [cm.start],
                          ws, we, stop, keep_cases, layouts=unit.layouts)
     return _result(cm, scenario, replication, root, office, raw)
 
@@ -203,15 +208,23 @@ Arrival = tuple[float, int, bool, int, int]
 
 def _arrival_chunks(model: ProcedureVersion, cm: CompiledModel, scenario: Scenario,
                     root: np.random.SeedSequence, office: OfficeCalendar,
-                    schedule: ArrivalSchedule | None) -> Iterator[ArrivalChunk]:
+                    schedule: ArrivalSchedule | None,
+                    generators: dict[str, np.random.Generator] | None) -> Iterator[ArrivalChunk]:
     if schedule is None:
         schedule = ArrivalSchedule(arrival_plan(model, cm, scenario, office), office)
-    yield from schedule.chunks(ArrivalStreams(partial(stream, root)))
+    made = generators or {}
+
+    def generator(purpose: str) -> np.random.Generator:
+        found = made.get(purpose)
+        return found if found is not None else stream(root, purpose)
+
+    yield from schedule.chunks(ArrivalStreams(generator))
 
 
 def case_arrivals(model: ProcedureVersion, cm: CompiledModel, scenario: Scenario,
                   root: np.random.SeedSequence, office: OfficeCalendar, start: int,
-                  source: int = 0, schedule: ArrivalSchedule | None = None) -> Iterator[Arrival]:
+                  source: int = 0, schedule: ArrivalSchedule | None = None,
+                  generators: dict[str, np.random.Generator] | None = None) -> Iterator[Arrival]:
     """The cases of ``model`` arriving in one replication, in time order.
 
     Args:
@@ -224,6 +237,8 @@ def case_arrivals(model: ProcedureVersion, cm: CompiledModel, scenario: Scenario
         source: a number the event loop keeps with each case (the procedure in a city).
         schedule: the arrival intensities of ``model`` under ``scenario``, if already at
             hand (:attr:`bpr.sim.unit.Unit.schedule`).
+        generators: the arrival streams' generators by name, if already seeded
+            (:func:`bpr.sim.seeds.streams`); the others are made as needed.
 
     Returns:
         An iterator of :data:`Arrival` tuples.
@@ -231,17 +246,19 @@ def case_arrivals(model: ProcedureVersion, cm: CompiledModel, scenario: Scenario
     Raises:
         SimulationError: see :func:`bpr.sim.arrivals.iter_arrivals` (on first use).
     """
-    return _cases(_arrival_chunks(model, cm, scenario, root, office, schedule), cm, start, source)
+    return _cases(_arrival_chunks(model, cm, scenario, root, office, schedule, generators), cm,
+                  start, source)
 
 
 def arrival_blocks(model: ProcedureVersion, cm: CompiledModel, scenario: Scenario,
                    root: np.random.SeedSequence, office: OfficeCalendar,
-                   schedule: ArrivalSchedule | None = None
+                   schedule: ArrivalSchedule | None = None,
+                   generators: dict[str, np.random.Generator] | None = None
                    ) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
     """The cases of :func:`case_arrivals` as arrays, a calendar month (or a run of months,
     up to about :data:`~bpr.sim.arrivals.CHUNK_APPLICANTS` applicants) at a time, drawn
     when asked for (the compiled kernel's arrivals: memory for a month or a few, not the
-    run); ``schedule`` as for :func:`case_arrivals`.
+    run); ``schedule`` and ``generators`` as for :func:`case_arrivals`.
 
     Yields:
         ``(times, online, combination)``: clock minutes (increasing, and after those of
@@ -250,7 +267,7 @@ def arrival_blocks(model: ProcedureVersion, cm: CompiledModel, scenario: Scenari
     Raises:
         SimulationError: see :func:`bpr.sim.arrivals.iter_arrivals` (on first use).
     """
-    for chunk in _arrival_chunks(model, cm, scenario, root, office, schedule):
+    for chunk in _arrival_chunks(model, cm, scenario, root, office, schedule, generators):
         arrays = chunk.times, chunk.online, _combination(chunk, cm)
         del chunk  # its attribute uniforms are not needed any more
         yield arrays
@@ -296,19 +313,24 @@ class StepStreams:
 
 
 def step_streams(cm: CompiledModel, root: np.random.SeedSequence,
-                 names: StreamNames | None = None) -> StepStreams:
+                 names: StreamNames | None = None,
+                 generators: dict[str, np.random.Generator] | None = None) -> StepStreams:
     """The step streams of ``cm``, keyed by step id (identical steps of two versions draw
     identical numbers); ``names`` are their names if already at hand
-    (:attr:`bpr.sim.unit.Unit.stream_names`)."""
+    (:attr:`bpr.sim.unit.Unit.stream_names`), ``generators`` their generators by name
+    (:func:`bpr.sim.seeds.streams`)."""
     if names is None:
         names = stream_names(cm)
+    if generators is None:
+        wanted = [name for per_step in names for name in per_step if name is not None]
+        generators = dict(zip(wanted, streams(root, wanted), strict=True))
     durations, delays, draws, trips = names
     return StepStreams(
-        durations=[drawer(d, stream(root, name)) for name, d in zip(durations, cm.durations, strict=True)],
-        delays=[drawer(d, stream(root, name), MINUTES_PER_DAY) if d is not None and name else None
+        durations=[drawer(d, generators[name]) for name, d in zip(durations, cm.durations, strict=True)],
+        delays=[drawer(d, generators[name], MINUTES_PER_DAY) if d is not None and name else None
                 for name, d in zip(delays, cm.delays, strict=True)],
-        draws=[uniform_drawer(stream(root, name)) if name else None for name in draws],
-        home_travel=[drawer(d, stream(root, name)) if d is not None and name else None
+        draws=[uniform_drawer(generators[name]) if name else None for name in draws],
+        home_travel=[drawer(d, generators[name]) if d is not None and name else None
                      for name, d in zip(trips, cm.home_travel, strict=True)])
 
 

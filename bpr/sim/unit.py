@@ -104,6 +104,7 @@ class Unit:
     stream_names: StreamNames
     layouts: dict[bool, Any] = field(default_factory=dict)
     _schedule: ArrivalSchedule | None = None
+    _seeded: list[str] | None = None
 
     @property
     def schedule(self) -> ArrivalSchedule:
@@ -116,6 +117,15 @@ class Unit:
             self._schedule = ArrivalSchedule(
                 arrival_plan(self.model, self.compiled, self.scenario, self.office), self.office)
         return self._schedule
+
+    @property
+    def seeded_names(self) -> list[str]:
+        """The names of every stream a replication draws from: the steps' and the
+        arrivals' (:meth:`bpr.sim.arrivals.ArrivalSchedule.purposes`)."""
+        if self._seeded is None:
+            self._seeded = [*(name for per_step in self.stream_names for name in per_step
+                              if name is not None), *self.schedule.purposes()]
+        return self._seeded
 
 
 def prepare_unit(model: ProcedureVersion, scenario: Scenario,
