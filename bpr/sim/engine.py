@@ -631,6 +631,8 @@ def _result(cm: CompiledModel, scenario: Scenario, replication: int, root: np.ra
     finished = raw.lead.count
     work, wait, travel, visits, home_visits, appointment_visits = raw.totals
 
+    lead_p50, lead_p90 = raw.lead.percentiles(50, 90)
+
     def per_case(total: float) -> float | None:
         return total / finished if finished else None
 
@@ -650,8 +652,8 @@ def _result(cm: CompiledModel, scenario: Scenario, replication: int, root: np.ra
         "unfinished": float(raw.arrived - finished),
         "stuck": float(raw.stuck),
         "lead_time_days_mean": raw.lead.mean(),
-        "lead_time_days_p50": raw.lead.percentile(50),
-        "lead_time_days_p90": raw.lead.percentile(90),
+        "lead_time_days_p50": lead_p50,
+        "lead_time_days_p90": lead_p90,
         "resident_minutes_mean": per_case(work + wait + travel),
         "resident_working_minutes_mean": per_case(work),
         "resident_waiting_minutes_mean": per_case(wait),
