@@ -14,6 +14,7 @@ a combination to which no flow is open fails the run with the reference engine's
 from __future__ import annotations
 
 from array import array
+from dataclasses import dataclass
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -272,20 +273,39 @@ def _model(cm: CompiledModel, layout: parts.Model, feeder: _Feeder, n_sources: i
     return model, first is not None
 
 
+@dataclass
+class _Packed:
+    """What the replications of a unit share in the compiled kernel: the packed model
+    without arrivals, and how many numbers each stream's last replication read."""
+
+    layout: parts.Model
+    n_joins: int
+    usage: np.ndarray | None = None
+
+    def first_fill(self, n_drawers: int) -> np.ndarray:
+        """Numbers to draw first for each stream: :data:`_FIRST` for the first replication;
+        then what the last one read, an eighth more and the reserve (at most the ring),
+        so that most replications refill no stream: each refill is a pause of the
+        kernel, which costs as much as drawing a few thousand numbers."""
+        if self.usage is None or self.usage.size != n_drawers:
+            return np.full(n_drawers, _FIRST, _I64)
+        return np.clip(self.usage + self.usage // 8 + parts.RESERVE + 1, _FIRST, 2 * BLOCK)
+
+
 def _state(model: parts.Model, drawers: list[Drawer], n_pools: int, n_steps: int, n_joins: int,
-           n_months: int, days: int, stop_days: int, more: bool) -> parts.State:
+           n_months: int, days: int, stop_days: int, more: bool, first: np.ndarray) -> parts.State:
     capacity = 2 * parts.MARGIN
     ints = np.zeros(parts.N_INTS, dtype=_I64)
     ints[parts.I_FREE_NODE] = -1
     ints[parts.I_MORE] = more
     buffer = np.zeros((len(drawers), 2 * BLOCK))
-    for k, draw in enumerate(drawers):
-        buffer[k, :_FIRST] = draw(_FIRST)
+    for k, (draw, size) in enumerate(zip(drawers, first.tolist(), strict=True)):
+        buffer[k, :size] = draw(size)
     floats = np.zeros(2)
     floats[parts.F_WIP_LAST] = model.ws
     return parts.State(
         ints=ints, floats=floats, buffer=buffer, read=np.zeros(len(drawers), _I64),
-        filled=np.full(len(drawers), _FIRST, _I64), flagged=np.zeros(len(drawers), np.bool_),
+        filled=first.astype(_I64), flagged=np.zeros(len(drawers), np.bool_),
         pending=np.zeros(len(drawers) + 1, _I64),
         heap_time=np.zeros(capacity), heap_seq=np.zeros(capacity, _I64),
         heap_code=np.zeros(capacity, _I64), heap_case=np.zeros(capacity, _I64),
@@ -396,9 +416,9 @@ def run_kernel(cm: CompiledModel, streams: Sequence[Sequence[Draws | None]], off
         keep_cases: also collect the per-case columns.
         month_bounds: clock minutes of month starts (and the end), for busy minutes and
             counter waits per month (a city).
-        layouts: where the packed model (without arrivals) is kept between the calls of
-            one unit, by ``keep_cases`` (:attr:`bpr.sim.unit.Unit.layouts`): the
-            replications of a unit share it.
+        layouts: where the packed model (without arrivals) and the streams' last usage
+            are kept between the calls of one unit, by ``keep_cases``
+            (:attr:`bpr.sim.unit.Unit.layouts`): the replications of a unit share them.
 
     Returns:
         The raw counters, equal to the reference loop's for the same streams.
@@ -410,18 +430,19 @@ def run_kernel(cm: CompiledModel, streams: Sequence[Sequence[Draws | None]], off
     """
     n_sources = len(arrivals)
     feeder = _Feeder(arrivals, starts)
-    layout = layouts.get(keep_cases) if layouts is not None else None
-    if layout is None:
-        layout = _layout(cm, streams, office, ws, we, stop, keep_cases, month_bounds)
+    packed = layouts.get(keep_cases) if layouts is not None else None
+    if packed is None:
+        packed = _Packed(_layout(cm, streams, office, ws, we, stop, keep_cases, month_bounds),
+                         sum(k == Kind.JOIN for k in cm.kind))
         if layouts is not None:
-            layouts[keep_cases] = layout
+            layouts[keep_cases] = packed
     drawers = _drawers(streams)
-    model, more = _model(cm, layout, feeder, n_sources)
+    model, more = _model(cm, packed.layout, feeder, n_sources)
     n_steps, n_pools = len(cm.step_ids), len(cm.pools)
     days, stop_days = int(we // MINUTES_PER_DAY) + 1, int(stop // MINUTES_PER_DAY)
     n_months = max(len(month_bounds or []) - 1, 0)
-    st = _state(model, drawers, n_pools, n_steps, sum(k == Kind.JOIN for k in cm.kind), n_months,
-                days, stop_days, more)
+    st = _state(model, drawers, n_pools, n_steps, packed.n_joins, n_months, days, stop_days, more,
+                packed.first_fill(len(drawers)))
     st.free[:n_pools] = [p.headcount for p in cm.pools]
     raw = Raw(n_steps, n_pools, days, stop_days, keep_cases, month_days(month_bounds))
     while (status := kernel.run(model, st)) == parts.PAUSED:
@@ -436,6 +457,7 @@ def run_kernel(cm: CompiledModel, streams: Sequence[Sequence[Draws | None]], off
                               f"{parts.ERRORS.get(code, code)} (a loop of steps that take no time, "
                               "taken that often? give one of its steps a duration)")
     _take(st, raw)
+    packed.usage = st.read.copy()
     raw.executions = st.executions.tolist()
     raw.busy = st.busy[:n_pools].tolist()
     raw.totals = st.totals.tolist()
