@@ -133,10 +133,7 @@ class _Feeder:
         n = len(self._sources)
         source = source.astype(_I64)
         key = combination.astype(_I64) * n + source
-        if key.min() == key.max():  # one combination (no attributes): no sort
-            unique, inverse = key[:1], np.zeros(key.size, dtype=_I64)
-        else:
-            unique, inverse = np.unique(key, return_inverse=True)
+        unique, inverse = _unique(key)
         compact = np.empty(unique.size, dtype=_I64)
         for u, k in enumerate(unique.tolist()):
             if k not in self._index:
@@ -146,6 +143,20 @@ class _Feeder:
             compact[u] = self._index[k]
         start = np.asarray(self._starts, dtype=_I64)[source]
         return times, start, online.astype(_I64), compact[inverse.reshape(-1)]
+
+
+def _unique(key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(key, return_inverse=True)`` of a non-empty array; by a table of the
+    values' range when it is small (a few combinations: no sort)."""
+    low, high = int(key.min()), int(key.max())
+    if low == high:  # one combination (no attributes)
+        return key[:1], np.zeros(key.size, dtype=_I64)
+    if high - low > 4 * key.size + 4096:
+        return np.unique(key, return_inverse=True)
+    present = np.zeros(high - low + 1, dtype=np.bool_)
+    present[key - low] = True
+    rank = np.cumsum(present, dtype=_I64) - 1
+    return np.flatnonzero(present) + low, rank[key - low]
 
 
 def _guards(cm: CompiledModel, keys: np.ndarray, n_sources: int
