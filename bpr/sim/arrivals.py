@@ -281,7 +281,8 @@ class _Cells:
         frac = np.where(mass > 0, (x - below) / np.where(mass > 0, mass, 1.0), 0.0)
         hour = local % 24
         day = local // 24 + first_day[segment]
-        result: np.ndarray = day * MINUTES_PER_DAY + self.lo[hour] + np.clip(frac, 0.0, 1.0) * self.width[hour]
+        result: np.ndarray = (day * MINUTES_PER_DAY + self.lo[hour]
+                              + np.clip(frac, 0.0, 1.0) * self.width[hour])
         return result
 
 

@@ -14,8 +14,8 @@ a combination to which no flow is open fails the run with the reference engine's
 from __future__ import annotations
 
 from array import array
-from dataclasses import dataclass
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np

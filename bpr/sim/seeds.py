@@ -169,5 +169,6 @@ def streams(root: np.random.SeedSequence, names: Sequence[str]) -> list[np.rando
         pools[:, target] ^= pools[:, target] >> _U32(16)
     states = np.ascontiguousarray(_generate_state(pools, 2 * _POOL).astype("<u4")).view("<u8")
     states = states.astype(np.uint64)
-    return [np.random.Generator(np.random.PCG64(_Seed(pool, state)))
+    # numpy's stubs name SeedSequence, its bit generators take any ISeedSequence.
+    return [np.random.Generator(np.random.PCG64(_Seed(pool, state)))  # type: ignore[arg-type]
             for pool, state in zip(pools, states, strict=True)]
