@@ -16,9 +16,12 @@ share bounds what threads can gain (Amdahl).
 Prints, as min / median over ``--repeat`` sweeps (after one untimed sweep that loads the
 compiled kernel): the sweep's CPU and wall seconds, simulated cases per CPU second, the
 kernel's CPU and wall seconds, the sweep / kernel ratio and the Python overhead share
-(1 − kernel / sweep, CPU). ``--json`` writes every run's figures. Usage::
+(1 − kernel / sweep, CPU); with ``--threads N`` also the wall seconds of the same sweep
+on N threads (``run all``'s task runner, without Prefect). ``--json`` writes every run's
+figures. Usage::
 
-    .venv/bin/python benchmarks/catalog_sweep.py [--repeat 5] [--replications 10] [--json FILE]
+    .venv/bin/python benchmarks/catalog_sweep.py [--repeat 3] [--replications 10] [--threads 2]
+        [--json FILE]
 
 To measure another checkout's engine with this script (e.g. before a change), put that
 checkout first on the path: ``PYTHONPATH=/path/to/checkout .venv/bin/python
@@ -109,11 +112,26 @@ def sweep(tasks: list[list[Any]]) -> dict[str, float]:
             "kernel_calls": clock.calls, "cases": cases, "replications": replications}
 
 
+def threaded(tasks: list[list[Any]], threads: int) -> float:
+    """Wall seconds of the sweep on ``threads`` threads, the costliest task first (as
+    ``run all``'s thread task runner takes them)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from flows.simulate import simulate_units
+
+    wall = time.perf_counter()
+    with ThreadPoolExecutor(threads) as pool:
+        list(pool.map(simulate_units.fn, tasks))
+    return time.perf_counter() - wall
+
+
 def main() -> None:
     """Run the benchmark and print the figures."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3, help="timed sweeps (min / median)")
     parser.add_argument("--replications", type=int, default=10, help="per unit, as run all")
+    parser.add_argument("--threads", type=int, default=0,
+                        help="also time the sweep on N threads (wall), as run all does")
     parser.add_argument("--json", type=Path, help="write every run's figures here")
     args = parser.parse_args()
 
@@ -123,6 +141,7 @@ def main() -> None:
     units = sum(len(task) for task in tasks)
     sweep(tasks)  # loads the compiled kernel, builds the office calendars
     runs = [sweep(tasks) for _ in range(args.repeat)]
+    walls = [threaded(tasks, args.threads) for _ in range(args.repeat)] if args.threads else []
 
     def stat(key: str) -> tuple[float, float]:
         values = [r[key] for r in runs]
@@ -145,8 +164,13 @@ def main() -> None:
     print(f"{'sweep / kernel (CPU)':28} {ratios[0]:8.2f} {statistics.median(ratios):8.2f}")
     print(f"{'Python overhead share (CPU)':28} {shares[0]:8.0%} {statistics.median(shares):8.0%}")
     print(f"kernel calls per sweep (pauses + 1 per replication): {first['kernel_calls']:,}")
+    if walls:
+        serial = statistics.median(r["wall"] for r in runs)
+        print(f"{f'wall s on {args.threads} threads':28} {min(walls):8.2f} {statistics.median(walls):8.2f}"
+              f"  ({serial / statistics.median(walls):.2f}x the serial wall, medians)")
     if args.json:
-        args.json.write_text(json.dumps({"units": units, "load": load, "runs": runs}, indent=2))
+        args.json.write_text(json.dumps({"units": units, "load": load, "runs": runs,
+                                         "threads": args.threads, "thread_walls": walls}, indent=2))
 
 
 if __name__ == "__main__":
