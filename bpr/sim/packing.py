@@ -49,6 +49,8 @@ a few hundred times a year); each refill then draws as many as the stream has dr
 far, up to :data:`~bpr.sim.compiled.BLOCK` (a stream drawn a thousand times draws 2,048
 numbers, not 4,608: a third of the catalog's draws went unused with full blocks)."""
 _I64 = np.int64
+_LOW = 4 * parts.RESERVE
+"""A stream with at most this many numbers left is refilled at a pause for another's refill."""
 
 
 class _Feeder:
@@ -376,7 +378,10 @@ def _serve(st: parts.State, model: parts.Model, drawers: list[Drawer], raw: Raw,
                 row, first, cum, positions = _guards(cm, np.asarray(feeder.keys, _I64), n_sources)
                 model = model._replace(guard_row=row, guard_start=first, guard_cum=cum,
                                        guard_pos=positions)
-    for k in st.pending[:ints[parts.I_PENDING]].tolist():
+    # Each pause costs as much as drawing a few thousand numbers: when a stream runs low,
+    # the others that soon would are refilled too (every flagged one is among them).
+    low = np.flatnonzero(st.filled - st.read <= _LOW) if ints[parts.I_PENDING] else ()
+    for k in low:
         filled = int(st.filled[k])
         size = min(BLOCK, filled)
         at = filled % st.buffer.shape[1]
