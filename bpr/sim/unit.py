@@ -90,8 +90,8 @@ class Unit:
             end and ``stop`` the end of the run.
         stream_names: the names of each step's streams (durations, delays, choices,
             home travel; ``None`` where a step has none), as :mod:`bpr.sim.seeds` keys them.
-        layouts: the compiled kernel's packed model per ``keep_cases`` (filled by
-            :mod:`bpr.sim.packing` on first use).
+        layouts: per ``keep_cases``, the compiled kernel's packed model and how many
+            numbers each stream's last replication read (kept by :mod:`bpr.sim.packing`).
     """
 
     model: ProcedureVersion
