@@ -381,15 +381,15 @@ def _serve(st: parts.State, model: parts.Model, drawers: list[Drawer], raw: Raw,
                                        guard_pos=positions)
     # Each pause costs as much as drawing a few thousand numbers: when a stream runs low,
     # the others that soon would are refilled too (every flagged one is among them).
-    low = np.flatnonzero(st.filled - st.read <= _LOW) if ints[parts.I_PENDING] else ()
+    low: list[int] = np.flatnonzero(st.filled - st.read <= _LOW).tolist() if ints[parts.I_PENDING] else []
     for k in low:
         filled = int(st.filled[k])
         size = min(BLOCK, filled)
         at = filled % st.buffer.shape[1]
-        block = drawers[k](size)
+        numbers = drawers[k](size)
         head = min(size, st.buffer.shape[1] - at)  # the ring wraps around
-        st.buffer[k, at:at + head] = block[:head]
-        st.buffer[k, :size - head] = block[head:]
+        st.buffer[k, at:at + head] = numbers[:head]
+        st.buffer[k, :size - head] = numbers[head:]
         st.filled[k] = filled + size
         st.flagged[k] = False
     ints[parts.I_PENDING] = 0
