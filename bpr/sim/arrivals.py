@@ -58,8 +58,8 @@ from bpr.errors import SimulationError
 from bpr.sim.calendar import MINUTES_PER_DAY, OfficeCalendar
 from bpr.sim.scenario import Burst
 
-__all__ = ["CHANNEL", "ArrivalChunk", "ArrivalPlan", "ArrivalStreams", "daily_intensity",
-           "generate_arrivals", "iter_arrivals"]
+__all__ = ["CHANNEL", "CHUNK_APPLICANTS", "ArrivalChunk", "ArrivalPlan", "ArrivalSchedule",
+           "ArrivalStreams", "daily_intensity", "generate_arrivals", "iter_arrivals"]
 
 CHANNEL = "channel"
 """The case attribute whose value ``online`` makes an application arrive at any hour."""
@@ -457,7 +457,8 @@ class ArrivalSchedule:
 
 def iter_arrivals(rng: np.random.Generator | ArrivalStreams, plan: ArrivalPlan,
                   office: OfficeCalendar) -> Iterator[ArrivalChunk]:
-    """Sample the arrivals of a replication, one calendar month at a time.
+    """Sample the arrivals of a replication, a calendar month (or a run of months) at a time
+    (:meth:`ArrivalSchedule.chunks`; build the schedule once to sample many replications).
 
     Args:
         rng: the arrival streams (:class:`ArrivalStreams`, for common random numbers
@@ -466,8 +467,10 @@ def iter_arrivals(rng: np.random.Generator | ArrivalStreams, plan: ArrivalPlan,
         office: the office calendar (counter arrivals only when it is open).
 
     Yields:
-        One :class:`ArrivalChunk` per calendar month of simulated days (chunks follow each
-        other in time), the burst's applicants merged into their months.
+        One :class:`ArrivalChunk` per calendar month of simulated days, or per run of whole
+        months up to about :data:`CHUNK_APPLICANTS` expected applicants when each purpose
+        has its own stream (chunks follow each other in time), the burst's applicants
+        merged into their months.
 
     Raises:
         SimulationError: the online share is outside [0, 1]; counter applications are
