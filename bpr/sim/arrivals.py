@@ -58,8 +58,8 @@ from bpr.errors import SimulationError
 from bpr.sim.calendar import MINUTES_PER_DAY, OfficeCalendar
 from bpr.sim.scenario import Burst
 
-__all__ = ["CHANNEL", "ArrivalChunk", "ArrivalPlan", "ArrivalStreams", "daily_intensity",
-           "generate_arrivals", "iter_arrivals"]
+__all__ = ["CHANNEL", "CHUNK_APPLICANTS", "ArrivalChunk", "ArrivalPlan", "ArrivalSchedule",
+           "ArrivalStreams", "daily_intensity", "generate_arrivals", "iter_arrivals"]
 
 CHANNEL = "channel"
 """The case attribute whose value ``online`` makes an application arrive at any hour."""
@@ -104,14 +104,16 @@ class ArrivalStreams:
             made once.
     """
 
-    def __init__(self, factory: Callable[[str], np.random.Generator]) -> None:
+    def __init__(self, factory: Callable[[str], np.random.Generator], *, shared: bool = False) -> None:
         self._factory = factory
         self._made: dict[str, np.random.Generator] = {}
+        self.shared = shared
+        """Whether the purposes may share a generator (their draws then interleave)."""
 
     @classmethod
     def single(cls, rng: np.random.Generator) -> ArrivalStreams:
         """Every purpose drawing from the one generator ``rng`` (no common random numbers)."""
-        return cls(lambda _name: rng)
+        return cls(lambda _name: rng, shared=True)
 
     def __call__(self, purpose: str) -> np.random.Generator:
         """The generator of ``purpose``."""
@@ -246,72 +248,217 @@ def generate_arrivals(rng: np.random.Generator | ArrivalStreams, plan: ArrivalPl
     return np.concatenate([c.times for c in chunks]), np.concatenate([c.online for c in chunks])
 
 
-class _Segment:
-    """Days sharing one draw of applicants: the cells (day, hour) of both channels."""
+class _Cells:
+    """One channel's intensity over the (day, hour) cells of consecutive segments: each
+    segment's cumulative intensity (restarting at 0), laid end to end."""
 
-    def __init__(self, first_day: int, counter: np.ndarray, online: np.ndarray,
-                 counter_hours: tuple[np.ndarray, np.ndarray, np.ndarray],
-                 online_hours: tuple[np.ndarray, np.ndarray, np.ndarray]) -> None:
-        self.first_day = first_day
-        self.counter = self._cells(counter, counter_hours)
-        self.online = self._cells(online, online_hours)
-
-    @staticmethod
-    def _cells(daily: np.ndarray, hours: tuple[np.ndarray, np.ndarray, np.ndarray]
-               ) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+    def __init__(self, dailies: Sequence[np.ndarray],
+                 hours: tuple[np.ndarray, np.ndarray, np.ndarray]) -> None:
         weights, lo, hi = hours
-        cells = np.outer(daily, weights).ravel()
-        cumulative = np.cumsum(cells)
-        total = float(cumulative[-1]) if cells.size else 0.0
-        return cumulative, np.tile(lo, daily.size), np.tile(hi - lo, daily.size), total
+        cumulative = [np.cumsum(np.outer(daily, weights).ravel()) for daily in dailies]
+        sizes = [c.size for c in cumulative]
+        self.cumulative = np.concatenate(cumulative) if cumulative else np.zeros(0)
+        self.size = np.asarray(sizes, dtype=np.int64)
+        self.offset = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
+        self.total = np.asarray([float(c[-1]) if c.size else 0.0 for c in cumulative])
+        self.lo = lo
+        self.width = hi - lo
 
-    def place(self, cells: tuple[np.ndarray, np.ndarray, np.ndarray, float],
-              u: np.ndarray) -> np.ndarray:
-        """Clock minutes of applicants with time uniforms ``u`` (inverse distribution
-        function of the piecewise-constant intensity)."""
-        cumulative, lo, width, total = cells
-        x = u * total
-        cell = np.minimum(np.searchsorted(cumulative, x, side="right"), cumulative.size - 1)
-        below = np.where(cell > 0, cumulative[cell - 1], 0.0)
-        mass = cumulative[cell] - below
+    def place(self, segment: np.ndarray, first_day: np.ndarray, u: np.ndarray) -> np.ndarray:
+        """Clock minutes of applicants of ``segment`` (non-decreasing) with time uniforms
+        ``u``: the inverse distribution function of the piecewise-constant intensity of
+        each one's segment, operation for operation as if each segment were placed alone."""
+        x = u * self.total[segment]
+        local = np.empty(u.size, dtype=np.int64)
+        bounds = np.searchsorted(segment, np.arange(self.total.size + 1), side="left")
+        for s in np.flatnonzero(np.diff(bounds)).tolist():
+            lo, hi, at = bounds[s], bounds[s + 1], self.offset[s]
+            local[lo:hi] = np.searchsorted(self.cumulative[at:at + self.size[s]], x[lo:hi], side="right")
+        local = np.minimum(local, self.size[segment] - 1)
+        cell = self.offset[segment] + local
+        below = np.where(local > 0, self.cumulative[cell - 1], 0.0)
+        mass = self.cumulative[cell] - below
         frac = np.where(mass > 0, (x - below) / np.where(mass > 0, mass, 1.0), 0.0)
-        day = cell // 24 + self.first_day
-        result: np.ndarray = day * MINUTES_PER_DAY + lo[cell] + np.clip(frac, 0.0, 1.0) * width[cell]
+        hour = local % 24
+        day = local // 24 + first_day[segment]
+        result: np.ndarray = (day * MINUTES_PER_DAY + self.lo[hour]
+                              + np.clip(frac, 0.0, 1.0) * self.width[hour])
         return result
 
-    def sample(self, streams: ArrivalStreams, share: float,
-               attributes: Sequence[str]) -> ArrivalChunk:
-        """The segment's applicants (unsorted)."""
-        on_total, c_total = self.online[3], self.counter[3]
-        most = max(on_total, c_total)
-        n = int(streams("arrivals").poisson(most)) if most > 0 else 0
+
+@dataclass
+class _Applicants:
+    """Applicants kept from some segments, in the order drawn (not sorted by time), with
+    the segment each came from."""
+
+    times: np.ndarray
+    online: np.ndarray
+    segment: np.ndarray
+    uniforms: dict[str, np.ndarray]
+
+    def take(self, index: np.ndarray) -> _Applicants:
+        """The applicants at ``index`` (a mask or positions), in that order."""
+        return _Applicants(self.times[index], self.online[index], self.segment[index],
+                           {k: v[index] for k, v in self.uniforms.items()})
+
+    def joined(self, other: _Applicants) -> _Applicants:
+        """These applicants followed by ``other``."""
+        return _Applicants(np.concatenate([self.times, other.times]),
+                           np.concatenate([self.online, other.online]),
+                           np.concatenate([self.segment, other.segment]),
+                           {k: np.concatenate([v, other.uniforms[k]]) for k, v in self.uniforms.items()})
+
+    def chunk(self, order: np.ndarray) -> ArrivalChunk:
+        """The applicants in ``order`` as a chunk."""
+        return ArrivalChunk(self.times[order], self.online[order],
+                            {k: v[order] for k, v in self.uniforms.items()})
+
+
+class _Segments:
+    """Consecutive runs of days, each sharing one draw of applicants: the cells (day,
+    hour) of both channels (see the module docstring, "Sampling")."""
+
+    def __init__(self, firsts: Sequence[int], counter: Sequence[np.ndarray],
+                 online: Sequence[np.ndarray],
+                 counter_hours: tuple[np.ndarray, np.ndarray, np.ndarray],
+                 online_hours: tuple[np.ndarray, np.ndarray, np.ndarray]) -> None:
+        self.first_day = np.asarray(firsts, dtype=np.int64)
+        self.counter = _Cells(counter, counter_hours)
+        self.online = _Cells(online, online_hours)
+        self.most = np.maximum(self.online.total, self.counter.total)
+
+    def sample(self, streams: ArrivalStreams, share: float, attributes: Sequence[str],
+               first: int, last: int) -> _Applicants:
+        """The applicants of segments ``first .. last - 1``. Each stream is read in the
+        order of the segments, as if each segment were drawn alone in turn (numpy's
+        generators fill an array one element after the other)."""
+        most = self.most[first:last]
+        counts = np.zeros(most.size, dtype=np.int64)
+        drawn = most > 0
+        if drawn.any():
+            counts[drawn] = streams("arrivals").poisson(most[drawn])
+        n = int(counts.sum())
+        segment = np.repeat(np.arange(first, last), counts)
         channel = streams(f"attribute:{CHANNEL}").random(n)
         when = streams("arrival-time").random(n)
         keep_u = streams("arrival-keep").random(n)
         uniforms = {name: streams(f"attribute:{name}").random(n) for name in attributes
                     if name != CHANNEL}
         online = channel < share
-        keep = keep_u * most < np.where(online, on_total, c_total)
+        keep = keep_u * self.most[segment] < np.where(online, self.online.total[segment],
+                                                      self.counter.total[segment])
         times = np.empty(n)
         if online.any():
-            times[online] = self.place(self.online, when[online])
+            times[online] = self.online.place(segment[online], self.first_day, when[online])
         if (~online).any():
-            times[~online] = self.place(self.counter, when[~online])
+            times[~online] = self.counter.place(segment[~online], self.first_day, when[~online])
         uniforms[CHANNEL] = channel
-        return ArrivalChunk(times[keep], online[keep], {k: v[keep] for k, v in uniforms.items()})
+        return _Applicants(times[keep], online[keep], segment[keep],
+                           {k: v[keep] for k, v in uniforms.items()})
 
 
-def _merge(parts: list[ArrivalChunk]) -> ArrivalChunk:
-    times = np.concatenate([p.times for p in parts])
-    order = np.argsort(times, kind="stable")
-    names = parts[0].uniforms.keys()
-    return ArrivalChunk(times[order], np.concatenate([p.online for p in parts])[order],
-                        {k: np.concatenate([p.uniforms[k] for p in parts])[order] for k in names})
+CHUNK_APPLICANTS = 1 << 16
+"""About the most applicants drawn at a time (whole calendar months are drawn together
+up to it): the memory of a month or a few, not of the run."""
+
+
+class ArrivalSchedule:
+    """What the arrivals of every replication of a plan share: the intensities, the hour
+    bins and the cells of each calendar month and of the burst, computed once
+    (:meth:`chunks` then draws a replication's applicants).
+
+    Args:
+        plan: what shapes the rate.
+        office: the office calendar (counter arrivals only when it is open).
+
+    Raises:
+        SimulationError: see :func:`iter_arrivals`.
+    """
+
+    def __init__(self, plan: ArrivalPlan, office: OfficeCalendar) -> None:
+        share = plan.online_share
+        if not 0.0 <= share <= 1.0:
+            raise SimulationError(f"the online share must be between 0 and 1, got {share}")
+        self.plan = plan
+        days = plan.window_end_day
+        counter_daily, online_daily = _intensities(plan, office, strict=share < 1.0)
+        counter_hours = _hour_bins(plan.counter_profile, office.open_minute, office.close_minute)
+        online_hours = _hour_bins(plan.online_profile, 0.0, MINUTES_PER_DAY)
+        if share < 1 and counter_daily.sum() > 0 and counter_hours[0].sum() == 0:
+            raise SimulationError("the counter arrival profile has no weight inside opening hours "
+                                  f"({office.open_minute / 60:g}h-{office.close_minute / 60:g}h)")
+        self._burst: _Segments | None = None
+        if plan.burst is not None and plan.burst.applications > 0:
+            spread = _burst_days(plan.burst, plan.origin, days)
+            counter_spread = spread * np.asarray(office.open_days[:days], dtype=float)
+            if counter_spread.sum() > 0:
+                counter_spread = counter_spread / counter_spread.sum()
+            elif share < 1:
+                raise SimulationError(f"the office is closed on every day of the burst from "
+                                      f"{plan.burst.start} ({plan.burst.days} days), so its counter "
+                                      "applications cannot arrive; lengthen the burst or open the "
+                                      "office on one of its days (calendar.open_dates)")
+            self._burst = _Segments([0], [counter_spread * plan.burst.applications],
+                                    [spread * plan.burst.applications], counter_hours, online_hours)
+        firsts: list[int] = []
+        first = 0
+        while first < days:
+            d = plan.origin + timedelta(days=first)
+            firsts.append(first)
+            first = min((d.replace(day=calendar.monthrange(d.year, d.month)[1]) - plan.origin).days + 1,
+                        days)
+        ends = [*firsts[1:], days]
+        self._months = _Segments(firsts, [counter_daily[a:b] for a, b in zip(firsts, ends, strict=True)],
+                                 [online_daily[a:b] for a, b in zip(firsts, ends, strict=True)],
+                                 counter_hours, online_hours)
+        self._bounds = np.asarray([*firsts, days], dtype=float) * MINUTES_PER_DAY
+        # Runs of whole months drawn together (each is a chunk).
+        self._runs: list[tuple[int, int]] = []
+        expected = self._months.most.tolist()
+        start = 0
+        while start < len(firsts):
+            end, total = start + 1, expected[start]
+            while end < len(firsts) and total + expected[end] <= CHUNK_APPLICANTS:
+                total += expected[end]
+                end += 1
+            self._runs.append((start, end))
+            start = end
+
+    def purposes(self) -> list[str]:
+        """The names of the streams :meth:`chunks` draws from (see :class:`ArrivalStreams`)."""
+        return ["arrivals", f"attribute:{CHANNEL}", "arrival-time", "arrival-keep",
+                *(f"attribute:{name}" for name in self.plan.attributes if name != CHANNEL)]
+
+    def chunks(self, streams: ArrivalStreams) -> Iterator[ArrivalChunk]:
+        """A replication's arrivals drawn from ``streams``, a calendar month or a run of
+        months at a time (one month at a time when every purpose shares one generator,
+        whose draws then interleave), each chunk in increasing time order and after the
+        previous one; the burst's applicants merged into their months."""
+        plan = self.plan
+        share, attributes = plan.online_share, plan.attributes
+        burst: _Applicants | None = None
+        if self._burst is not None:
+            drawn = self._burst.sample(streams, share, attributes, 0, 1)
+            burst = drawn.take(np.argsort(drawn.times, kind="stable"))
+            # Each burst applicant joins the month it arrives in (none past the last one).
+            burst.segment = np.searchsorted(self._bounds, burst.times, side="right") - 1
+        months = self._months.first_day.size
+        runs = [(m, m + 1) for m in range(months)] if streams.shared else self._runs
+        for first, last in runs:
+            applicants = self._months.sample(streams, share, attributes, first, last)
+            if burst is not None:
+                inside = (burst.segment >= first) & (burst.segment < last)
+                if inside.any():
+                    applicants = applicants.joined(burst.take(inside))
+            # Within a month the order of one stable sort by time of the month's applicants
+            # followed by its burst applicants.
+            yield applicants.chunk(np.lexsort((applicants.times, applicants.segment)))
 
 
 def iter_arrivals(rng: np.random.Generator | ArrivalStreams, plan: ArrivalPlan,
                   office: OfficeCalendar) -> Iterator[ArrivalChunk]:
-    """Sample the arrivals of a replication, one calendar month at a time.
+    """Sample the arrivals of a replication, a calendar month (or a run of months) at a time
+    (:meth:`ArrivalSchedule.chunks`; build the schedule once to sample many replications).
 
     Args:
         rng: the arrival streams (:class:`ArrivalStreams`, for common random numbers
@@ -320,8 +467,10 @@ def iter_arrivals(rng: np.random.Generator | ArrivalStreams, plan: ArrivalPlan,
         office: the office calendar (counter arrivals only when it is open).
 
     Yields:
-        One :class:`ArrivalChunk` per calendar month of simulated days (chunks follow each
-        other in time), the burst's applicants merged into their months.
+        One :class:`ArrivalChunk` per calendar month of simulated days, or per run of whole
+        months up to about :data:`CHUNK_APPLICANTS` expected applicants when each purpose
+        has its own stream (chunks follow each other in time), the burst's applicants
+        merged into their months.
 
     Raises:
         SimulationError: the online share is outside [0, 1]; counter applications are
@@ -330,42 +479,4 @@ def iter_arrivals(rng: np.random.Generator | ArrivalStreams, plan: ArrivalPlan,
             has no weight inside opening hours.
     """
     streams = rng if isinstance(rng, ArrivalStreams) else ArrivalStreams.single(rng)
-    share = plan.online_share
-    if not 0.0 <= share <= 1.0:
-        raise SimulationError(f"the online share must be between 0 and 1, got {share}")
-    days = plan.window_end_day
-    counter_daily, online_daily = _intensities(plan, office, strict=share < 1.0)
-    counter_hours = _hour_bins(plan.counter_profile, office.open_minute, office.close_minute)
-    online_hours = _hour_bins(plan.online_profile, 0.0, MINUTES_PER_DAY)
-    if share < 1 and counter_daily.sum() > 0 and counter_hours[0].sum() == 0:
-        raise SimulationError("the counter arrival profile has no weight inside opening hours "
-                              f"({office.open_minute / 60:g}h-{office.close_minute / 60:g}h)")
-    burst: ArrivalChunk | None = None
-    if plan.burst is not None and plan.burst.applications > 0:
-        spread = _burst_days(plan.burst, plan.origin, days)
-        counter_spread = spread * np.asarray(office.open_days[:days], dtype=float)
-        if counter_spread.sum() > 0:
-            counter_spread = counter_spread / counter_spread.sum()
-        elif share < 1:
-            raise SimulationError(f"the office is closed on every day of the burst from "
-                                  f"{plan.burst.start} ({plan.burst.days} days), so its counter "
-                                  "applications cannot arrive; lengthen the burst or open the office "
-                                  "on one of its days (calendar.open_dates)")
-        burst = _Segment(0, counter_spread * plan.burst.applications,
-                         spread * plan.burst.applications, counter_hours, online_hours
-                         ).sample(streams, share, plan.attributes)
-        burst = _merge([burst])
-    first = 0
-    while first < days:
-        d = plan.origin + timedelta(days=first)
-        month_end = (d.replace(day=calendar.monthrange(d.year, d.month)[1]) - plan.origin).days + 1
-        last = min(month_end, days)
-        parts = [_Segment(first, counter_daily[first:last], online_daily[first:last], counter_hours,
-                          online_hours).sample(streams, share, plan.attributes)]
-        if burst is not None:
-            inside = (burst.times >= first * MINUTES_PER_DAY) & (burst.times < last * MINUTES_PER_DAY)
-            if inside.any():
-                parts.append(ArrivalChunk(burst.times[inside], burst.online[inside],
-                                          {k: v[inside] for k, v in burst.uniforms.items()}))
-        yield _merge(parts)
-        first = last
+    yield from ArrivalSchedule(plan, office).chunks(streams)

@@ -124,7 +124,7 @@ class OfficeCalendar(WorkCalendar):
         closed: dates on which the office does not open. It may reach beyond the covered
             days: :meth:`is_open_day` answers for any date from it, and the arrival rate
             counts the open days of whole calendar months, so give the closed dates of every
-            month the covered days touch (as :func:`bpr.sim.engine.office_calendar` does).
+            month the covered days touch (as :func:`bpr.sim.unit.office_calendar` does).
     """
 
     def __init__(self, origin: date, days: int, open_minute: float, close_minute: float,

@@ -41,13 +41,11 @@ from bpr.model.yaml_reader import MAX_FILE_BYTES, read_yaml
 from bpr.sim.calendar import MINUTES_PER_DAY
 from bpr.sim.compiled import CompiledModel, Pool, compile_model, online_share_of
 from bpr.sim.engine import (
-    _CALENDAR_MARGIN_DAYS,
     StepStreams,
     _run,
     arrival_blocks,
     case_arrivals,
     kernel_choice,
-    office_calendar,
     step_streams,
     stream_lists,
 )
@@ -56,6 +54,7 @@ from bpr.sim.quantiles import method
 from bpr.sim.results import Estimate, estimate
 from bpr.sim.scenario import Scenario, ScenarioError
 from bpr.sim.seeds import replication_seed
+from bpr.sim.unit import CALENDAR_MARGIN_DAYS, office_calendar
 from models.procedure import Category, ProcedureVersion
 
 __all__ = [
@@ -306,7 +305,7 @@ def simulate_city_replication(models: Sequence[ProcedureVersion], city: CityScen
     merged, starts = _merge(city, models, compiled)
     ws, we = base.warmup, base.warmup + base.horizon_days
     stop_day = we + base.drain
-    office = office_calendar(base, stop_day + _CALENDAR_MARGIN_DAYS)
+    office = office_calendar(base, stop_day + CALENDAR_MARGIN_DAYS)
     choice = kernel_choice(kernel)
     streams = StepStreams([], [], [], [])
     roots = [replication_seed(base.seed, model.id, base.seed_name, replication) for model in models]

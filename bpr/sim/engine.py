@@ -52,7 +52,6 @@ Semantics (also in the README):
 from __future__ import annotations
 
 import bisect
-import calendar
 import heapq
 import itertools
 import math
@@ -61,31 +60,29 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
-from functools import partial
 from typing import Any
 
 import numpy as np
 
 from bpr.errors import SimulationError
-from bpr.sim.arrivals import ArrivalChunk, ArrivalPlan, ArrivalStreams, iter_arrivals
-from bpr.sim.calendar import MINUTES_PER_DAY, AlwaysCalendar, OfficeCalendar, WorkCalendar, closed_dates
+from bpr.sim.arrivals import ArrivalChunk, ArrivalSchedule, ArrivalStreams
+from bpr.sim.calendar import MINUTES_PER_DAY, AlwaysCalendar, OfficeCalendar, WorkCalendar
 from bpr.sim.compiled import (
     CompiledModel,
     Draws,
     Kind,
     Presence,
     Route,
-    compile_model,
     drawer,
     iterate,
     uniform_drawer,
 )
-from bpr.sim.periods import resolve_periods
 from bpr.sim.quantiles import method
 from bpr.sim.raw import COLUMNS, Raw, month_days
 from bpr.sim.results import ActorResult, ReplicationResult
 from bpr.sim.scenario import Scenario
-from bpr.sim.seeds import replication_seed, stream
+from bpr.sim.seeds import replication_seed, stream, streams
+from bpr.sim.unit import StreamNames, Unit, arrival_plan, office_calendar, prepare_unit, stream_names
 from models.procedure import ProcedureVersion
 
 __all__ = ["KERNELS", "Arrival", "StepStreams", "arrival_blocks", "case_arrivals", "kernel_choice",
@@ -95,38 +92,6 @@ _DONE, _CONTINUE = 0, 1
 # Fields of a case record (a list, for speed).
 (_ARRIVAL, _WORK, _WAIT, _TRAVEL, _VISITS, _TOKENS, _COHORT, _ONLINE, _JOINS, _PRESENT, _COMBINATION,
  _HOME, _APPOINTMENTS, _SOURCE) = range(14)
-_CALENDAR_MARGIN_DAYS = 30
-
-
-_CALENDARS: dict[tuple[date, int, Any], OfficeCalendar] = {}
-"""Office calendars already built in this process (a calendar is read only once built)."""
-
-
-def office_calendar(scenario: Scenario, days: int) -> OfficeCalendar:
-    """The office calendar of ``scenario`` from its first simulated day (``start`` minus the
-    warm-up) for ``days`` days; its closed dates cover the whole months of those days (the
-    arrival rate spreads a month's counter demand over that month's open days).
-
-    Every replication of a sweep uses the same few calendars: they are built once per
-    process (finding the public holidays of each day costs more than a small replication)."""
-    origin = scenario.first_day
-    hours = scenario.calendar
-    key = (origin, days, hours)
-    found = _CALENDARS.get(key)
-    if found is None:
-        if len(_CALENDARS) >= 64:
-            _CALENDARS.clear()
-        found = _CALENDARS[key] = _office_calendar(origin, days, hours)
-    return found
-
-
-def _office_calendar(origin: date, days: int, hours: Any) -> OfficeCalendar:
-    last = origin + timedelta(days=days)
-    month_end = last.replace(day=calendar.monthrange(last.year, last.month)[1])
-    closed = closed_dates(origin.replace(day=1), month_end, weekdays=hours.weekdays,
-                          public_holidays=hours.public_holidays, year_end=hours.year_end,
-                          extra_closed=hours.closed_dates, extra_open=hours.open_dates)
-    return OfficeCalendar(origin, days, hours.open_minute, hours.close_minute, closed)
 
 
 KERNELS = ("compiled", "python")
@@ -182,24 +147,29 @@ def simulate_replication(model: ProcedureVersion, scenario: Scenario, replicatio
             with an office that never opens, ...), or an unknown kernel.
     """
     choice = kernel_choice(kernel)
-    scenario = resolve_periods(scenario, [model])
-    cm = compiled if compiled is not None else compile_model(model, scenario)
-    root = replication_seed(scenario.seed, model.id, scenario.seed_name, replication)
-    window_start = scenario.warmup
-    window_end = window_start + scenario.horizon_days
-    stop_day = window_end + scenario.drain
-    office = office_calendar(scenario, stop_day + _CALENDAR_MARGIN_DAYS)
-    ws, we, stop = (window_start * MINUTES_PER_DAY, window_end * MINUTES_PER_DAY,
-                    stop_day * MINUTES_PER_DAY)
+    return _replicate(prepare_unit(model, scenario, compiled), replication, keep_cases, choice)
+
+
+def _replicate(unit: Unit, replication: int, keep_cases: bool, choice: str) -> ReplicationResult:
+    """One replication of a prepared unit with the kernel ``choice``."""
+    scenario, cm, office = unit.scenario, unit.compiled, unit.office
+    root = replication_seed(scenario.seed, unit.model.id, scenario.seed_name, replication)
+    ws, we, stop = unit.window_start, unit.window_end, unit.stop
+    schedule = unit.schedule
+    # Every stream of the replication, seeded at once.
+    names = unit.seeded_names
+    generators = dict(zip(names, streams(root, names), strict=True))
+    step = step_streams(cm, root, unit.stream_names, generators)
     if choice == "python":
-        incoming = case_arrivals(model, cm, scenario, root, office, cm.start)
-        raw = _run(cm, step_streams(cm, root), office, incoming, ws, we, stop, keep_cases)
+        incoming = case_arrivals(unit.model, cm, scenario, root, office, cm.start, 0, schedule,
+                                 generators)
+        raw = _run(cm, step, office, incoming, ws, we, stop, keep_cases)
     else:
-        arrivals = arrival_blocks(model, cm, scenario, root, office)
+        arrivals = arrival_blocks(unit.model, cm, scenario, root, office, schedule, generators)
         from bpr.sim.packing import run_kernel  # numba loads only when simulating
 
-        raw = run_kernel(cm, stream_lists(step_streams(cm, root)), office, [arrivals], [cm.start],
-                         ws, we, stop, keep_cases)
+        raw = run_kernel(cm, stream_lists(step), office, [arrivals], [cm.start],
+                         ws, we, stop, keep_cases, layouts=unit.layouts)
     return _result(cm, scenario, replication, root, office, raw)
 
 
@@ -222,12 +192,10 @@ def simulate_batch(model: ProcedureVersion, scenario: Scenario, replications: It
     Raises:
         SimulationError: the scenario does not fit the model, or an unknown kernel.
     """
-    scenario = resolve_periods(scenario, [model])
-    compiled = compile_model(model, scenario)
+    unit = prepare_unit(model, scenario)
     results = []
     for r in replications:
-        results.append(simulate_replication(model, scenario, r, keep_cases=keep_cases,
-                                            compiled=compiled, kernel=kernel))
+        results.append(_replicate(unit, r, keep_cases, kernel_choice(kernel)))
         if progress is not None:
             progress(r)
     return results
@@ -238,23 +206,24 @@ Arrival = tuple[float, int, bool, int, int]
 
 
 def _arrival_chunks(model: ProcedureVersion, cm: CompiledModel, scenario: Scenario,
-                    root: np.random.SeedSequence, office: OfficeCalendar) -> Iterator[ArrivalChunk]:
-    burst = scenario.burst
-    if burst is not None and burst.procedures and model.id not in burst.procedures:
-        burst = None
-    plan = ArrivalPlan(
-        origin=office.origin, window_start_day=scenario.warmup,
-        window_end_day=scenario.warmup + scenario.horizon_days,
-        annual_volume=model.annual_volume, seasonality=model.seasonality,
-        online_share=cm.online_share, counter_profile=scenario.counter_profile,
-        online_profile=scenario.online_profile, burst=burst,
-        attributes=tuple(a.name for a in cm.attributes))
-    return iter_arrivals(ArrivalStreams(partial(stream, root)), plan, office)
+                    root: np.random.SeedSequence, office: OfficeCalendar,
+                    schedule: ArrivalSchedule | None,
+                    generators: dict[str, np.random.Generator] | None) -> Iterator[ArrivalChunk]:
+    if schedule is None:
+        schedule = ArrivalSchedule(arrival_plan(model, cm, scenario, office), office)
+    made = generators or {}
+
+    def generator(purpose: str) -> np.random.Generator:
+        found = made.get(purpose)
+        return found if found is not None else stream(root, purpose)
+
+    yield from schedule.chunks(ArrivalStreams(generator))
 
 
 def case_arrivals(model: ProcedureVersion, cm: CompiledModel, scenario: Scenario,
                   root: np.random.SeedSequence, office: OfficeCalendar, start: int,
-                  source: int = 0) -> Iterator[Arrival]:
+                  source: int = 0, schedule: ArrivalSchedule | None = None,
+                  generators: dict[str, np.random.Generator] | None = None) -> Iterator[Arrival]:
     """The cases of ``model`` arriving in one replication, in time order.
 
     Args:
@@ -265,6 +234,10 @@ def case_arrivals(model: ProcedureVersion, cm: CompiledModel, scenario: Scenario
         office: the office calendar.
         start: the step cases enter first (an index into the event loop's step lists).
         source: a number the event loop keeps with each case (the procedure in a city).
+        schedule: the arrival intensities of ``model`` under ``scenario``, if already at
+            hand (:attr:`bpr.sim.unit.Unit.schedule`).
+        generators: the arrival streams' generators by name, if already seeded
+            (:func:`bpr.sim.seeds.streams`); the others are made as needed.
 
     Returns:
         An iterator of :data:`Arrival` tuples.
@@ -272,14 +245,19 @@ def case_arrivals(model: ProcedureVersion, cm: CompiledModel, scenario: Scenario
     Raises:
         SimulationError: see :func:`bpr.sim.arrivals.iter_arrivals` (on first use).
     """
-    return _cases(_arrival_chunks(model, cm, scenario, root, office), cm, start, source)
+    return _cases(_arrival_chunks(model, cm, scenario, root, office, schedule, generators), cm,
+                  start, source)
 
 
 def arrival_blocks(model: ProcedureVersion, cm: CompiledModel, scenario: Scenario,
-                   root: np.random.SeedSequence, office: OfficeCalendar
+                   root: np.random.SeedSequence, office: OfficeCalendar,
+                   schedule: ArrivalSchedule | None = None,
+                   generators: dict[str, np.random.Generator] | None = None
                    ) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
-    """The cases of :func:`case_arrivals` as arrays, one calendar month at a time, drawn
-    when asked for (the compiled kernel's arrivals: memory for a month, not the run).
+    """The cases of :func:`case_arrivals` as arrays, a calendar month (or a run of months,
+    up to about :data:`~bpr.sim.arrivals.CHUNK_APPLICANTS` applicants) at a time, drawn
+    when asked for (the compiled kernel's arrivals: memory for a month or a few, not the
+    run); ``schedule`` and ``generators`` as for :func:`case_arrivals`.
 
     Yields:
         ``(times, online, combination)``: clock minutes (increasing, and after those of
@@ -288,7 +266,7 @@ def arrival_blocks(model: ProcedureVersion, cm: CompiledModel, scenario: Scenari
     Raises:
         SimulationError: see :func:`bpr.sim.arrivals.iter_arrivals` (on first use).
     """
-    for chunk in _arrival_chunks(model, cm, scenario, root, office):
+    for chunk in _arrival_chunks(model, cm, scenario, root, office, schedule, generators):
         arrays = chunk.times, chunk.online, _combination(chunk, cm)
         del chunk  # its attribute uniforms are not needed any more
         yield arrays
@@ -333,19 +311,26 @@ class StepStreams:
         self.home_travel += other.home_travel
 
 
-def step_streams(cm: CompiledModel, root: np.random.SeedSequence) -> StepStreams:
+def step_streams(cm: CompiledModel, root: np.random.SeedSequence,
+                 names: StreamNames | None = None,
+                 generators: dict[str, np.random.Generator] | None = None) -> StepStreams:
     """The step streams of ``cm``, keyed by step id (identical steps of two versions draw
-    identical numbers)."""
+    identical numbers); ``names`` are their names if already at hand
+    (:attr:`bpr.sim.unit.Unit.stream_names`), ``generators`` their generators by name
+    (:func:`bpr.sim.seeds.streams`)."""
+    if names is None:
+        names = stream_names(cm)
+    if generators is None:
+        wanted = [name for per_step in names for name in per_step if name is not None]
+        generators = dict(zip(wanted, streams(root, wanted), strict=True))
+    durations, delays, draws, trips = names
     return StepStreams(
-        durations=[drawer(d, stream(root, f"duration:{sid}"))
-                   for sid, d in zip(cm.step_ids, cm.durations, strict=True)],
-        delays=[drawer(d, stream(root, f"delay:{sid}"), MINUTES_PER_DAY) if d is not None else None
-                for sid, d in zip(cm.step_ids, cm.delays, strict=True)],
-        draws=[uniform_drawer(stream(root, f"choice:{sid}"))
-               if r in (Route.CHOICE, Route.CHANNEL, Route.GUARDED) else None
-               for sid, r in zip(cm.step_ids, cm.route, strict=True)],
-        home_travel=[drawer(d, stream(root, f"home-travel:{sid}")) if d is not None else None
-                     for sid, d in zip(cm.step_ids, cm.home_travel, strict=True)])
+        durations=[drawer(d, generators[name]) for name, d in zip(durations, cm.durations, strict=True)],
+        delays=[drawer(d, generators[name], MINUTES_PER_DAY) if d is not None and name else None
+                for name, d in zip(delays, cm.delays, strict=True)],
+        draws=[uniform_drawer(generators[name]) if name else None for name in draws],
+        home_travel=[drawer(d, generators[name]) if d is not None and name else None
+                     for name, d in zip(trips, cm.home_travel, strict=True)])
 
 
 def _finished(case: list[Any], s: int, t: float) -> None:
@@ -645,6 +630,8 @@ def _result(cm: CompiledModel, scenario: Scenario, replication: int, root: np.ra
     finished = raw.lead.count
     work, wait, travel, visits, home_visits, appointment_visits = raw.totals
 
+    lead_p50, lead_p90 = raw.lead.percentiles(50, 90)
+
     def per_case(total: float) -> float | None:
         return total / finished if finished else None
 
@@ -664,8 +651,8 @@ def _result(cm: CompiledModel, scenario: Scenario, replication: int, root: np.ra
         "unfinished": float(raw.arrived - finished),
         "stuck": float(raw.stuck),
         "lead_time_days_mean": raw.lead.mean(),
-        "lead_time_days_p50": raw.lead.percentile(50),
-        "lead_time_days_p90": raw.lead.percentile(90),
+        "lead_time_days_p50": lead_p50,
+        "lead_time_days_p90": lead_p90,
         "resident_minutes_mean": per_case(work + wait + travel),
         "resident_working_minutes_mean": per_case(work),
         "resident_waiting_minutes_mean": per_case(wait),

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 from array import array
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -43,8 +45,13 @@ before the caller takes them over (:class:`bpr.sim.quantiles.Sample`)."""
 _STACK = 4096
 _FIRST = 512
 """Numbers drawn first for each stream (a city has hundreds of streams, most of them used
-a few hundred times a year); later refills draw :data:`~bpr.sim.compiled.BLOCK`."""
+a few hundred times a year); each refill then draws as many as the stream has drawn so
+far, up to :data:`~bpr.sim.compiled.BLOCK`: a little-used stream draws a few times what it
+uses, not thousands more (with full blocks, the catalog sweep drew 92 million numbers and
+used 27 million)."""
 _I64 = np.int64
+_LOW = 4 * parts.RESERVE
+"""A stream with at most this many numbers left is refilled at a pause for another's refill."""
 
 
 class _Feeder:
@@ -129,10 +136,7 @@ class _Feeder:
         n = len(self._sources)
         source = source.astype(_I64)
         key = combination.astype(_I64) * n + source
-        if key.min() == key.max():  # one combination (no attributes): no sort
-            unique, inverse = key[:1], np.zeros(key.size, dtype=_I64)
-        else:
-            unique, inverse = np.unique(key, return_inverse=True)
+        unique, inverse = _unique(key)
         compact = np.empty(unique.size, dtype=_I64)
         for u, k in enumerate(unique.tolist()):
             if k not in self._index:
@@ -142,6 +146,20 @@ class _Feeder:
             compact[u] = self._index[k]
         start = np.asarray(self._starts, dtype=_I64)[source]
         return times, start, online.astype(_I64), compact[inverse.reshape(-1)]
+
+
+def _unique(key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(key, return_inverse=True)`` of a non-empty array; by a table of the
+    values' range when it is small (a few combinations: no sort)."""
+    low, high = int(key.min()), int(key.max())
+    if low == high:  # one combination (no attributes)
+        return key[:1], np.zeros(key.size, dtype=_I64)
+    if high - low > 4 * key.size + 4096:
+        return np.unique(key, return_inverse=True)
+    present = np.zeros(high - low + 1, dtype=np.bool_)
+    present[key - low] = True
+    rank = np.cumsum(present, dtype=_I64) - 1
+    return np.flatnonzero(present) + low, rank[key - low]
 
 
 def _guards(cm: CompiledModel, keys: np.ndarray, n_sources: int
@@ -174,8 +192,7 @@ def _streams(streams: Sequence[Sequence[Draws | None]]
              ) -> tuple[list[np.ndarray], list[Drawer], np.ndarray, np.ndarray]:
     """Stream ids per step for each kind of stream (-1: none), the drawn streams first;
     their drawers; each id's constant and whether it is one."""
-    drawers: list[Drawer] = [d for per_step in streams for d in per_step
-                             if d is not None and not isinstance(d, float)]
+    drawers = _drawers(streams)
     constants = [d for per_step in streams for d in per_step if isinstance(d, float)]
     drawn_id = {id(d): k for k, d in enumerate(drawers)}
     ids: list[np.ndarray] = []
@@ -196,21 +213,22 @@ def _streams(streams: Sequence[Sequence[Draws | None]]
     return ids, drawers, value, is_constant
 
 
+def _drawers(streams: Sequence[Sequence[Draws | None]]) -> list[Drawer]:
+    """The drawn streams, in the order of their ids (:func:`_streams`)."""
+    return [d for per_step in streams for d in per_step if d is not None and not isinstance(d, float)]
+
+
 def _elapsed(t: float) -> float:
     return t
 
 
-def _model(cm: CompiledModel, streams: Sequence[Sequence[Draws | None]], office: OfficeCalendar,
-           feeder: _Feeder, n_sources: int, ws: float, we: float, stop: float, keep_cases: bool,
-           month_bounds: list[float] | None) -> tuple[parts.Model, list[Drawer], bool]:
-    """The packed model with the first block of arrivals (and whether more may come)."""
-    first = feeder.block()
-    times, start, online, compact = first if first is not None else (
-        np.zeros(0), np.zeros(0, _I64), np.zeros(0, _I64), np.zeros(0, _I64))
-    feeder.new_keys = False
-    guard_row, guard_start, guard_cum, guard_pos = _guards(cm, np.asarray(feeder.keys, _I64),
-                                                           n_sources)
-    (s_duration, s_delay, s_draw, s_trip), drawers, constant, is_constant = _streams(streams)
+def _layout(cm: CompiledModel, streams: Sequence[Sequence[Draws | None]], office: OfficeCalendar,
+            ws: float, we: float, stop: float, keep_cases: bool,
+            month_bounds: list[float] | None) -> parts.Model:
+    """The packed model without its arrivals and guard tables: the same for every
+    replication of a unit (which streams are drawn or constant does not depend on the
+    seeds)."""
+    (s_duration, s_delay, s_draw, s_trip), _, constant, is_constant = _streams(streams)
     n = len(cm.step_ids)
     joins = [s for s in range(n) if cm.kind[s] == Kind.JOIN]
     join_slot = np.full(n, -1, dtype=_I64)
@@ -230,7 +248,8 @@ def _model(cm: CompiledModel, streams: Sequence[Sequence[Draws | None]], office:
     open_tables, length, cum_start, cum_end, total = office.tables()
     worked = [office.worked if p.office_hours else _elapsed for p in cm.pools]
     bounds = month_bounds or []
-    model = parts.Model(
+    no_guards = np.zeros(0, dtype=_I64)
+    return parts.Model(
         kind=np.asarray(cm.kind, _I64), pool=np.asarray(cm.pool, _I64), route=np.asarray(cm.route, _I64),
         resident=np.asarray(cm.resident, _I64), presence=np.asarray(cm.presence, _I64),
         office_free=np.asarray(cm.office_free, np.bool_), joins_needed=np.asarray(cm.joins_needed, _I64),
@@ -238,8 +257,8 @@ def _model(cm: CompiledModel, streams: Sequence[Sequence[Draws | None]], office:
         succ=np.asarray([j for x in cm.successors for j in x] + [0], _I64),
         cum=np.asarray([c for x in cm.cumulative for c in x] + [1.0]),
         ch_online=ch_online, ch_ptr=ch_ptr, ch_pos=np.asarray([*ch_pos, 0], _I64),
-        ch_cum=np.asarray([*ch_cum, 1.0]), guard_row=guard_row, guard_start=guard_start,
-        guard_cum=guard_cum, guard_pos=guard_pos, s_duration=s_duration, s_delay=s_delay,
+        ch_cum=np.asarray([*ch_cum, 1.0]), guard_row=no_guards, guard_start=no_guards.reshape(0, 0),
+        guard_cum=np.zeros(0), guard_pos=no_guards, s_duration=s_duration, s_delay=s_delay,
         s_draw=s_draw, s_trip=s_trip, constant=constant, is_constant=is_constant,
         office_pool=np.asarray([p.office_hours for p in cm.pools] + [False], np.bool_),
         worked_ws=np.asarray([w(ws) for w in worked] + [0.0]),
@@ -249,24 +268,58 @@ def _model(cm: CompiledModel, streams: Sequence[Sequence[Draws | None]], office:
         months=bool(bounds), cal_open=np.asarray(open_tables), cal_length=np.asarray(length),
         cal_cum_start=np.asarray(cum_start), cal_cum_end=np.asarray(cum_end),
         cal_days=office.days, cal_total=float(total), ws=float(ws), we=float(we), stop=float(stop),
-        keep_cases=keep_cases, arr_time=times, arr_start=start, arr_online=online, arr_combo=compact)
-    return model, drawers, first is not None
+        keep_cases=keep_cases, arr_time=np.zeros(0), arr_start=no_guards, arr_online=no_guards,
+        arr_combo=no_guards)
+
+
+def _model(cm: CompiledModel, layout: parts.Model, feeder: _Feeder, n_sources: int
+           ) -> tuple[parts.Model, bool]:
+    """The packed model with the first block of arrivals (and whether more may come)."""
+    first = feeder.block()
+    times, start, online, compact = first if first is not None else (
+        np.zeros(0), np.zeros(0, _I64), np.zeros(0, _I64), np.zeros(0, _I64))
+    feeder.new_keys = False
+    guard_row, guard_start, guard_cum, guard_pos = _guards(cm, np.asarray(feeder.keys, _I64),
+                                                           n_sources)
+    model = layout._replace(guard_row=guard_row, guard_start=guard_start, guard_cum=guard_cum,
+                            guard_pos=guard_pos, arr_time=times, arr_start=start, arr_online=online,
+                            arr_combo=compact)
+    return model, first is not None
+
+
+@dataclass
+class _Packed:
+    """What the replications of a unit share in the compiled kernel: the packed model
+    without arrivals, and how many numbers each stream's last replication read."""
+
+    layout: parts.Model
+    n_joins: int
+    usage: np.ndarray | None = None
+
+    def first_fill(self, n_drawers: int) -> np.ndarray:
+        """Numbers to draw first for each stream: :data:`_FIRST` for the first replication;
+        then what the last one read, an eighth more and the reserve (at most the ring),
+        so that most replications refill no stream: each refill is a pause of the
+        kernel, which costs as much as drawing a few thousand numbers."""
+        if self.usage is None or self.usage.size != n_drawers:
+            return np.full(n_drawers, _FIRST, _I64)
+        return np.clip(self.usage + self.usage // 8 + parts.RESERVE + 1, _FIRST, 2 * BLOCK)
 
 
 def _state(model: parts.Model, drawers: list[Drawer], n_pools: int, n_steps: int, n_joins: int,
-           n_months: int, days: int, stop_days: int, more: bool) -> parts.State:
+           n_months: int, days: int, stop_days: int, more: bool, first: np.ndarray) -> parts.State:
     capacity = 2 * parts.MARGIN
     ints = np.zeros(parts.N_INTS, dtype=_I64)
     ints[parts.I_FREE_NODE] = -1
     ints[parts.I_MORE] = more
     buffer = np.zeros((len(drawers), 2 * BLOCK))
-    for k, draw in enumerate(drawers):
-        buffer[k, :_FIRST] = draw(_FIRST)
+    for k, (draw, size) in enumerate(zip(drawers, first.tolist(), strict=True)):
+        buffer[k, :size] = draw(size)
     floats = np.zeros(2)
     floats[parts.F_WIP_LAST] = model.ws
     return parts.State(
         ints=ints, floats=floats, buffer=buffer, read=np.zeros(len(drawers), _I64),
-        filled=np.full(len(drawers), _FIRST, _I64), flagged=np.zeros(len(drawers), np.bool_),
+        filled=first.astype(_I64), flagged=np.zeros(len(drawers), np.bool_),
         pending=np.zeros(len(drawers) + 1, _I64),
         heap_time=np.zeros(capacity), heap_seq=np.zeros(capacity, _I64),
         heap_code=np.zeros(capacity, _I64), heap_case=np.zeros(capacity, _I64),
@@ -326,13 +379,18 @@ def _serve(st: parts.State, model: parts.Model, drawers: list[Drawer], raw: Raw,
                 row, first, cum, positions = _guards(cm, np.asarray(feeder.keys, _I64), n_sources)
                 model = model._replace(guard_row=row, guard_start=first, guard_cum=cum,
                                        guard_pos=positions)
-    for k in st.pending[:ints[parts.I_PENDING]].tolist():
-        at = st.filled[k] % st.buffer.shape[1]
-        block = drawers[k](BLOCK)
-        head = min(BLOCK, st.buffer.shape[1] - at)  # the ring wraps around
-        st.buffer[k, at:at + head] = block[:head]
-        st.buffer[k, :BLOCK - head] = block[head:]
-        st.filled[k] += BLOCK
+    # Each pause costs as much as drawing a few thousand numbers: when a stream runs low,
+    # the others that soon would are refilled too (every flagged one is among them).
+    low: list[int] = np.flatnonzero(st.filled - st.read <= _LOW).tolist() if ints[parts.I_PENDING] else []
+    for k in low:
+        filled = int(st.filled[k])
+        size = min(BLOCK, filled)
+        at = filled % st.buffer.shape[1]
+        numbers = drawers[k](size)
+        head = min(size, st.buffer.shape[1] - at)  # the ring wraps around
+        st.buffer[k, at:at + head] = numbers[:head]
+        st.buffer[k, :size - head] = numbers[head:]
+        st.filled[k] = filled + size
         st.flagged[k] = False
     ints[parts.I_PENDING] = 0
     margin = parts.MARGIN
@@ -357,7 +415,8 @@ def _doubles(values: np.ndarray) -> array[float]:
 def run_kernel(cm: CompiledModel, streams: Sequence[Sequence[Draws | None]], office: OfficeCalendar,
                arrivals: Sequence[Iterator[ArrivalArrays]], starts: Sequence[int], ws: float,
                we: float, stop: float, keep_cases: bool,
-               month_bounds: list[float] | None = None) -> Raw:
+               month_bounds: list[float] | None = None,
+               layouts: dict[bool, Any] | None = None) -> Raw:
     """The compiled event loop: what :func:`bpr.sim.engine._run` returns, computed by
     :func:`bpr.sim.kernel.run`.
 
@@ -374,6 +433,9 @@ def run_kernel(cm: CompiledModel, streams: Sequence[Sequence[Draws | None]], off
         keep_cases: also collect the per-case columns.
         month_bounds: clock minutes of month starts (and the end), for busy minutes and
             counter waits per month (a city).
+        layouts: where the packed model (without arrivals) and the streams' last usage
+            are kept between the calls of one unit, by ``keep_cases``
+            (:attr:`bpr.sim.unit.Unit.layouts`): the replications of a unit share them.
 
     Returns:
         The raw counters, equal to the reference loop's for the same streams.
@@ -385,13 +447,19 @@ def run_kernel(cm: CompiledModel, streams: Sequence[Sequence[Draws | None]], off
     """
     n_sources = len(arrivals)
     feeder = _Feeder(arrivals, starts)
-    model, drawers, more = _model(cm, streams, office, feeder, n_sources, ws, we, stop, keep_cases,
-                                  month_bounds)
+    packed = layouts.get(keep_cases) if layouts is not None else None
+    if packed is None:
+        packed = _Packed(_layout(cm, streams, office, ws, we, stop, keep_cases, month_bounds),
+                         sum(k == Kind.JOIN for k in cm.kind))
+        if layouts is not None:
+            layouts[keep_cases] = packed
+    drawers = _drawers(streams)
+    model, more = _model(cm, packed.layout, feeder, n_sources)
     n_steps, n_pools = len(cm.step_ids), len(cm.pools)
     days, stop_days = int(we // MINUTES_PER_DAY) + 1, int(stop // MINUTES_PER_DAY)
     n_months = max(len(month_bounds or []) - 1, 0)
-    st = _state(model, drawers, n_pools, n_steps, sum(k == Kind.JOIN for k in cm.kind), n_months,
-                days, stop_days, more)
+    st = _state(model, drawers, n_pools, n_steps, packed.n_joins, n_months, days, stop_days, more,
+                packed.first_fill(len(drawers)))
     st.free[:n_pools] = [p.headcount for p in cm.pools]
     raw = Raw(n_steps, n_pools, days, stop_days, keep_cases, month_days(month_bounds))
     while (status := kernel.run(model, st)) == parts.PAUSED:
@@ -406,6 +474,7 @@ def run_kernel(cm: CompiledModel, streams: Sequence[Sequence[Draws | None]], off
                               f"{parts.ERRORS.get(code, code)} (a loop of steps that take no time, "
                               "taken that often? give one of its steps a duration)")
     _take(st, raw)
+    packed.usage = st.read.copy()
     raw.executions = st.executions.tolist()
     raw.busy = st.busy[:n_pools].tolist()
     raw.totals = st.totals.tolist()

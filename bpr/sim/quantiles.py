@@ -132,6 +132,20 @@ class Sample:
         i = int(np.searchsorted(np.cumsum(bins), rank, side="right"))
         return _value(i)
 
+    def percentiles(self, *qs: float) -> list[float | None]:
+        """:meth:`percentile` of each of ``qs``, the values partitioned (or binned) once:
+        numpy interpolates each percentile between the same order statistics whether it
+        is asked for alone or with others, so each equals :meth:`percentile`'s."""
+        if not self.count:
+            return [None] * len(qs)
+        buffer = np.frombuffer(self._buffer, dtype=float)
+        if self._bins is None:
+            return [float(v) for v in np.percentile(buffer, qs)]
+        cumulative = np.cumsum(self._bins + _counts(buffer))
+        return [_value(int(np.searchsorted(cumulative, math.floor(q / 100 * (self.count - 1)),
+                                           side="right")))
+                for q in qs]
+
 
 def _counts(values: np.ndarray) -> np.ndarray:
     """How many of ``values`` fall in each bin (binned a slice at a time, so that the

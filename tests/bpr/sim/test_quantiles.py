@@ -49,3 +49,16 @@ def test_a_sample_counts_and_averages_exactly_and_bounds_its_percentile_error(
 def test_an_empty_sample_has_no_mean_nor_percentile() -> None:
     sample = Sample(4)
     assert sample.mean() is None and sample.percentile(90) is None and sample.exact
+
+
+@settings(max_examples=200, deadline=None)
+@given(values=st.lists(st.floats(0.0, 1e6, allow_nan=False), max_size=300), cap=st.integers(1, 400),
+       qs=st.lists(st.floats(0.0, 100.0), min_size=1, max_size=4))
+def test_percentiles_asked_together_equal_each_asked_alone(values: list[float], cap: int,
+                                                           qs: list[float]) -> None:
+    """A result's p50 and p90 are computed in one pass: the same numbers, exact or not."""
+    sample = Sample(cap)
+    sample.extend(np.asarray(values, dtype=float))
+    assert sample.percentiles(*qs) == [sample.percentile(q) for q in qs]
+    if sample.exact and values:
+        assert sample.percentiles(*qs) == [float(np.percentile(np.asarray(values), q)) for q in qs]

@@ -177,3 +177,15 @@ def test_the_simulate_command_says_when_percentiles_come_from_the_histogram(
     assert json.loads(sketched.stdout)["summaries"][0]["percentiles"] == method(False)
     title = " ".join(runner.invoke(app, args).stdout.split())  # the table wraps its title
     assert "percentiles from a histogram (DDSketch, relative error 0.1%)" in title
+
+
+@given(keys=st.lists(st.integers(0, 2**40), min_size=1, max_size=200)
+       | st.lists(st.integers(0, 50), min_size=1, max_size=200))
+def test_the_feeders_combination_index_is_numpys_unique(keys: list[int]) -> None:
+    """Blocks index their (combination, procedure) keys by a table of their range when it
+    is small: the same sorted keys and positions as ``np.unique``."""
+    key = np.asarray(keys, dtype=np.int64)
+    unique, inverse = packing._unique(key)
+    expected, expected_inverse = np.unique(key, return_inverse=True)
+    assert unique.tolist() == expected.tolist()
+    assert inverse.tolist() == expected_inverse.tolist()
