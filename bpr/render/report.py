@@ -507,11 +507,12 @@ def build_site(sources: ReportSources, simulation: SimulationResults | None = No
         pairs = [s.pair for s in started if s.pair is not None]
         excluded = {s.id: s.excluded for s in started if s.excluded}
         # --- summary page (bpr/render/summary.py): totals, ranking, city year, charts
-        page = build_summary(sources.settings, pairs, excluded, options, simulation_run=simulation_run)
-        files.update(page.files)
+        page = build_summary(sources.settings, pairs, excluded, options, simulation_run=simulation_run,
+                             draw=drawings.chart)
         summary_html = render_summary(env, page)
         # ---
         summaries = [s.finish() for s in started]
+        files.update(page.chart_files())  # drawn in the chart process meanwhile
     errors = {row["id"]: tuple(row["errors"]) for row in summaries if row["errors"]}
     stylesheet = env.loader.get_source(env, "style.css")[0] if env.loader else ""
     files["style.css"] = stylesheet.encode("utf-8")

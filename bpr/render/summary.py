@@ -139,6 +139,23 @@ class Summary:
     plan: Plan
     pairs: tuple[Pair, ...] = ()
     excluded: dict[str, str] = field(default_factory=dict)
+    pending: dict[str, Callable[[], bytes]] = field(default_factory=dict)
+    """Charts still being drawn elsewhere (``build_summary(draw=...)``): path -> a call
+    that waits for the bytes; :meth:`chart_files` gives them with :attr:`files`."""
+
+    def chart_files(self) -> dict[str, bytes]:
+        """Every chart file of the page, waiting for those drawn elsewhere."""
+        return {**self.files, **{path: wait() for path, wait in self.pending.items()}}
+
+
+ChartDraw = Callable[..., Callable[[], bytes]]
+"""``draw(chart_function, *args, **kwargs)`` -> a call that gives the chart's bytes
+(:meth:`bpr.render.drawing.Drawings.chart`: drawn in the chart process)."""
+
+
+def _draw_here(chart: Callable[..., bytes], *args: Any, **kwargs: Any) -> Callable[[], bytes]:
+    data = chart(*args, **kwargs)
+    return lambda: data
 
 
 def page_translator() -> Callable[[str], str]:
@@ -245,16 +262,17 @@ def _city(settings: Sequence[SourceLike], pairs: list[Pair], options: SummaryOpt
 
 
 def _charts(plan: Plan, pairs: list[Pair], sim: CitySimulation | None,
-            options: SummaryOptions) -> tuple[dict[str, bytes], list[dict[str, str]]]:
+            options: SummaryOptions, draw: ChartDraw = _draw_here
+            ) -> tuple[dict[str, Callable[[], bytes]], list[dict[str, str]]]:
     from bpr.render import charts  # matplotlib: imported when a report is built
 
     _ = page_translator()
-    files: dict[str, bytes] = {}
+    files: dict[str, Callable[[], bytes]] = {}
     shown: list[dict[str, str]] = []
     legend = (_("As-is"), _("To-be"))
     procedures = sorted(plan.procedures, key=lambda p: (-p.as_is["staff_hours"], p.procedure))
     if procedures:
-        files["charts/staff-hours.svg"] = charts.bars_chart(
+        files["charts/staff-hours.svg"] = draw(charts.bars_chart,
             [p.name for p in procedures], [p.as_is["staff_hours"] for p in procedures],
             [p.to_be["staff_hours"] for p in procedures], title=_("Staff hours per year by procedure"),
             axis=_("Staff hours per year"), legend=legend)
@@ -266,7 +284,7 @@ def _charts(plan: Plan, pairs: list[Pair], sim: CitySimulation | None,
         def paper(figures: FigureSet) -> float:
             return figures["paper_applications"] + figures["paper_notices"]
 
-        files["charts/paper-by-share.svg"] = charts.share_chart(
+        files["charts/paper-by-share.svg"] = draw(charts.share_chart,
             SHARES, [(_("To-be: ") + _(GROUP_LABELS[g]), [paper(p.groups[g][1]) for p in curve])
                      for g in groups],
             [(_("As-is: ") + _(GROUP_LABELS[g]), paper(curve[0].groups[g][0])) for g in groups],
@@ -279,7 +297,7 @@ def _charts(plan: Plan, pairs: list[Pair], sim: CitySimulation | None,
             "against the as-is (dashed).")})
         saved = sorted(plan.procedures, key=lambda p: (-(p.as_is["staff_hours"] - p.to_be["staff_hours"]),
                                                        p.procedure))
-        files["charts/pareto-staff-hours.svg"] = charts.pareto_chart(
+        files["charts/pareto-staff-hours.svg"] = draw(charts.pareto_chart,
             [p.name for p in saved], [p.as_is["staff_hours"] - p.to_be["staff_hours"] for p in saved],
             title=_("Staff hours saved per year: Pareto"), axis=_("Staff hours saved per year"),
             cumulative_axis=_("Cumulative share of the hours saved (%)"))
@@ -288,7 +306,7 @@ def _charts(plan: Plan, pairs: list[Pair], sim: CitySimulation | None,
             "the total saved (dotted line: 80%).")})
     if sim is not None:
         series = monthly_series(sim)
-        files["charts/city-months.svg"] = charts.monthly_chart(
+        files["charts/city-months.svg"] = draw(charts.monthly_chart,
             series.months, (series.as_is["arrivals"], series.to_be["arrivals"]),
             (series.as_is["counter_wait_mean"], series.to_be["counter_wait_mean"]),
             title=_("The city's year: applications and counter waiting by month"),
@@ -329,7 +347,8 @@ def chart_caption() -> str:
 
 
 def build_summary(settings: Sequence[SourceLike], pairs: list[Pair], excluded: Mapping[str, str],
-                  options: SummaryOptions, *, simulation_run: int | None = None) -> Summary:
+                  options: SummaryOptions, *, simulation_run: int | None = None,
+                  draw: ChartDraw | None = None) -> Summary:
     """The summary page of a report.
 
     Args:
@@ -339,6 +358,8 @@ def build_summary(settings: Sequence[SourceLike], pairs: list[Pair], excluded: M
         excluded: procedure id -> why it is left out.
         options: online share, city replications, FTE hours.
         simulation_run: the results store's run shown on the procedure pages, if any.
+        draw: draws the charts elsewhere (the report's chart process); they are then in
+            :attr:`Summary.pending`, not yet in :attr:`Summary.files`. ``None``: drawn here.
     """
     _ = page_translator()
     excluded = dict(excluded)
@@ -347,7 +368,8 @@ def build_summary(settings: Sequence[SourceLike], pairs: list[Pair], excluded: M
     peak = peak_month(sim.city, sim.seed, sim.as_is, sim.to_be) if sim is not None else None
     plan = catalog_plan(pairs, online_share=options.online_share, fte_hours=options.fte_hours, peak=peak)
     weights, weights_file = _weights(settings)
-    files, shown = _charts(plan, pairs, sim, options)
+    pending, shown = _charts(plan, pairs, sim, options, draw or _draw_here)
+    files = {} if draw is not None else {path: wait() for path, wait in pending.items()}
     hashes = [{"procedure": pid, "name": name, "as_is": content_hash(a), "to_be": content_hash(b)}
               for pid, name, _level, a, b in pairs]
     peak_table = [] if plan.peak is None else [
@@ -373,7 +395,8 @@ def build_summary(settings: Sequence[SourceLike], pairs: list[Pair], excluded: M
     }
     manifest = {"options": options.manifest(), "city": city_record, "weights": weights_file,
                 "procedures": [p[0] for p in pairs], "excluded": sorted(excluded)}
-    return Summary(context, files, manifest, plan, tuple(pairs), excluded)
+    return Summary(context, files, manifest, plan, tuple(pairs), excluded,
+                   pending if draw is not None else {})
 
 
 def render_summary(env: Environment, summary: Summary) -> Markup:
