@@ -9,7 +9,9 @@ same length. Split from :mod:`bpr.render.diagram`, which re-exports these names.
 
 from __future__ import annotations
 
+import json
 import re
+import subprocess
 from enum import StrEnum
 from typing import Any
 
@@ -67,16 +69,38 @@ def _pipe(source: str, fmt: DiagramFormat | str, *, placed: bool = False) -> byt
 _LANE_CLUSTER = re.compile(r"^\s*subgraph (cluster_[a-z_]*lane\d+) \{$", re.MULTILINE)
 
 
+def _layout_and_picture(source: str, fmt: DiagramFormat | str) -> tuple[bytes, bytes]:
+    """One ``dot`` run writing the layout (``-Tjson``) and the picture in ``fmt``: dot
+    writes the two one after the other on its standard output; the JSON ends where its
+    object does."""
+    fmt_name = fmt.value if isinstance(fmt, DiagramFormat) else fmt
+    try:
+        done = subprocess.run(["dot", "-Tjson", f"-T{fmt_name}"], input=source.encode("utf-8"),
+                              capture_output=True, check=False)
+    except FileNotFoundError as exc:
+        raise RenderError("Graphviz `dot` is not installed (Debian: apt-get install graphviz)") from exc
+    if done.returncode != 0:
+        raise RenderError(f"Graphviz failed: {done.stderr.decode('utf-8', 'replace').strip()}")
+    text = done.stdout.decode("utf-8", "surrogateescape")
+    _layout, end = json.JSONDecoder().raw_decode(text)
+    cut = len(text[:end].encode("utf-8", "surrogateescape"))
+    cut += len(done.stdout[cut:]) - len(done.stdout[cut:].lstrip())  # its final newline
+    return done.stdout[:cut], done.stdout[cut:]
+
+
 def _laid_out(source: str, fmt: DiagramFormat | str) -> bytes:
     """``dot``'s picture, with the lanes moved into the order they are written in
-    (:mod:`bpr.render.lane_layout`) when ``dot`` chose another."""
+    (:mod:`bpr.render.lane_layout`) when ``dot`` chose another. One ``dot`` run gives both
+    the layout and ``dot``'s own picture, which is kept when the order is right."""
     lanes = _LANE_CLUSTER.findall(source)
     if len(lanes) > 1:
-        placed = placed_source(source, parse_layout(_pipe(source, "json")), lanes)
-        if placed is not None:
-            if "splines=line" in source.rsplit("}", 2)[-2]:
-                placed = _with_graph_attribute(placed, "splines=line")
-            return _pipe(placed, fmt, placed=True)
+        layout, picture = _layout_and_picture(source, fmt)
+        placed = placed_source(source, parse_layout(layout), lanes)
+        if placed is None:
+            return picture
+        if "splines=line" in source.rsplit("}", 2)[-2]:
+            placed = _with_graph_attribute(placed, "splines=line")
+        return _pipe(placed, fmt, placed=True)
     return _pipe(source, fmt)
 
 

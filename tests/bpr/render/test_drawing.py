@@ -134,3 +134,20 @@ def test_a_chart_is_still_drawn_when_the_chart_process_dies() -> None:
         pid = drawings.chart(os.getpid)()
         os.kill(pid, signal.SIGKILL)
         assert drawings.chart(_chart)() == _chart()  # drawn here instead
+
+
+@pytest.mark.parametrize("fmt", ["svg", "png", "json"])
+def test_one_dot_run_gives_the_layout_and_the_picture_of_two_runs(fmt: str) -> None:
+    from bpr.render.dot_run import _layout_and_picture, _pipe
+
+    source = _graphs()[2].source  # the diff diagram: clusters, HTML labels, Japanese text
+    layout, picture = _layout_and_picture(source, fmt)
+    assert layout == _pipe(source, "json")
+    assert picture == _pipe(source, fmt)
+
+
+def test_one_dot_run_names_what_dot_said_when_it_fails() -> None:
+    from bpr.render.dot_run import _layout_and_picture
+
+    with pytest.raises(RenderError, match=r"Graphviz failed: .*syntax error"):
+        _layout_and_picture("digraph { a -> }", "svg")
