@@ -42,9 +42,9 @@ step() {
 step tetsuzuki validate procedures/
 step tetsuzuki catalog
 step tetsuzuki run all
-# The planner's answers read the store only, so they run beside the report (whose PDF print
-# leaves one CPU idle); their output is printed after the report's, in this order. A failure
-# of either side fails the job.
+# The planner's answers read the store only, so they run beside the report, on whatever CPU
+# the report leaves (its build, Chromium's print, the verification's derivation); their
+# output is printed after the report's, in this order. A failure of either side fails the job.
 planner_out=$(mktemp)
 trap 'rm -f "$planner_out"; [ -z "${server:-}" ] || kill -TERM -- "-$server" 2>/dev/null || true' EXIT
 ( step tetsuzuki runs --limit 5 && step tetsuzuki rank && step tetsuzuki plan --online-share 0.6 ) \
