@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -171,9 +172,10 @@ def report(
     national = None if simulation == "none" else stored_national(None)
 
     def derive(shown_run: int | None) -> Derived:  # the verification's own reading and build
-        if pdf:
-            _yield_to_the_print()
-        return _derive(procedures, workers, shown_run, options, national[0] if national else None)
+        def work() -> Derived:
+            return _derive(procedures, workers, shown_run, options, national[0] if national else None)
+
+        return _yielding_to_the_print(work) if pdf else work()
 
     done, derived = publish_report(out_dir, procedures, workers, simulation, summary=options, pdf=pdf,
                                    national=national, meanwhile=derive if check else None)
@@ -253,23 +255,38 @@ def verify(
         raise typer.Exit(1)
 
 
-def _yield_to_the_print() -> None:
-    """Lower this thread's scheduling priority (Linux: per thread; the Graphviz threads
-    and processes and the chart process it starts inherit it), so that while the
-    verification derives the report, Chromium, which prints on one CPU at a time, keeps a
-    CPU of its own and the derivation takes what is left. Only the order in which the CPUs
-    serve the two changes, never a result; where priorities are not per thread, nothing is
-    done."""
+def _yielding_to_the_print(work: Callable[[], Derived]) -> Derived:
+    """``work()`` in a thread of its own with a lower scheduling priority (Linux: per
+    thread; the Graphviz threads and processes and the chart process it starts inherit
+    it), so that while the verification derives the report, Chromium, which prints on one
+    CPU at a time, keeps a CPU of its own and the derivation takes what is left. The
+    priority ends with the thread: the caller's is never changed. Only the order in which
+    the CPUs serve the two changes, never a result; where priorities are not per thread,
+    ``work`` just runs in that thread."""
     import os
     import threading
 
-    if not sys.platform.startswith("linux"):
-        return
-    try:
-        me = threading.get_native_id()
-        os.setpriority(os.PRIO_PROCESS, me, min(19, os.getpriority(os.PRIO_PROCESS, me) + 10))
-    except (AttributeError, OSError):
-        return
+    done: list[Derived] = []
+    failed: list[BaseException] = []
+
+    def run() -> None:
+        if sys.platform.startswith("linux"):
+            try:
+                me = threading.get_native_id()
+                os.setpriority(os.PRIO_PROCESS, me, min(19, os.getpriority(os.PRIO_PROCESS, me) + 10))
+            except (AttributeError, OSError):
+                pass
+        try:
+            done.append(work())
+        except BaseException as exc:  # handed to the caller
+            failed.append(exc)
+
+    thread = threading.Thread(target=run, name="verify-derivation")
+    thread.start()
+    thread.join()
+    if failed:
+        raise failed[0]
+    return done[0]
 
 
 @dataclass(frozen=True)

@@ -87,7 +87,7 @@ def _blocked(starts: np.ndarray, ends: np.ndarray, boxes: np.ndarray) -> np.ndar
     x1, y1 = boxes[:, 2] - eps, boxes[:, 3] - eps
     px, py = starts[:, :1], starts[:, 1:]
     dx, dy = ends[:, :1] - px, ends[:, 1:] - py
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         ax, bx = (x0 - px) / dx, (x1 - px) / dx
         ay, by = (y0 - py) / dy, (y1 - py) / dy
     low_x, high_x = np.minimum(ax, bx), np.maximum(ax, bx)

@@ -439,6 +439,8 @@ def test_report_verify_derives_while_the_pdf_is_printed(
         monkeypatch: pytest.MonkeyPatch) -> None:
     """The derivation starts before the print ends: the print (faked here: no Chromium
     needed) waits for it to start, and would fail the command if it never did."""
+    import os
+    import sys
     import threading
 
     import bpr.cli.report_cmd as report_cmd
@@ -447,8 +449,13 @@ def test_report_verify_derives_while_the_pdf_is_printed(
 
     deriving = threading.Event()
     real = report_cmd._derive
+    priorities: list[int] = []
+
+    def niceness() -> int:
+        return os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
 
     def derive(*args: object, **kwargs: object) -> report_cmd.Derived:
+        priorities.append(niceness())
         deriving.set()
         return real(*args, **kwargs)  # type: ignore[arg-type]
 
@@ -471,8 +478,12 @@ def test_report_verify_derives_while_the_pdf_is_printed(
     monkeypatch.setattr(report_cmd, "_derive", derive)
     monkeypatch.setattr(publish, "print_report", printing)
     out = tmp_path / "rep"
+    before = niceness()
     code, said, err = run(["report", str(out), "--procedures", str(procedures), "--workers", "1",
                            "--simulation", "none", "--pdf", "--verify"], capsys, monkeypatch)
+    assert niceness() == before  # the caller's priority is left as it was
+    if sys.platform.startswith("linux"):  # the derivation's thread yields to the print
+        assert (priorities and priorities[0] > before) or before == 19
     assert code == 0, said + err
     assert deriving.is_set() and f"wrote {out / PDF_FILE} (1 pages" in said
     assert f"OK: {len(read_folder(out))} files in {out} match" in said  # the PDF among them
