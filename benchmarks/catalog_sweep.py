@@ -78,22 +78,9 @@ class KernelClock:
 
 def plan(replications: int) -> list[list[Any]]:
     """The sweep's packed tasks, each a list of (model, scenario, replications) units."""
-    from bpr.sim import load_scenario
-    from flows.common import catalog_ids, load_catalog_versions
-    from flows.simulate import (
-        BUILTIN_SCENARIO,
-        DEFAULT_ONLINE_SHARES,
-        TARGET_CASES_PER_TASK,
-        check_sweep,
-        default_workers,
-        pack_tasks,
-        plan_tasks,
-    )
+    from flows.simulate import builtin_sweep, default_workers, pack_tasks
 
-    versions = load_catalog_versions()
-    base = load_scenario(BUILTIN_SCENARIO).with_overrides(horizon_days=365)
-    check_sweep(versions, base, DEFAULT_ONLINE_SHARES, catalog_ids())
-    units = plan_tasks(versions, base, DEFAULT_ONLINE_SHARES, replications, TARGET_CASES_PER_TASK)
+    _versions, _base, units = builtin_sweep(replications)
     return [[(u.version.model, u.scenario, u.replications) for u in group]
             for group in pack_tasks(units, default_workers())]
 

@@ -61,27 +61,13 @@ def plain(report: str, workers: int) -> None:
     print(f"prefect import {time.perf_counter() - t0:.3f}")
     from concurrent.futures import ThreadPoolExecutor, as_completed
 
-    from bpr.sim import load_scenario
     from bpr.sim.workload import pack, task_count
     from flows.analyze import _ranking, analyze_procedure
-    from flows.common import catalog_ids, code_version, load_catalog_versions, recorded_run
-    from flows.simulate import (
-        BUILTIN_SCENARIO,
-        DEFAULT_ONLINE_SHARES,
-        TARGET_CASES_PER_TASK,
-        check_sweep,
-        pack_tasks,
-        plan_tasks,
-        simulate_units,
-        store_task_results,
-        summarise_run,
-    )
+    from flows.common import code_version, recorded_run
+    from flows.simulate import builtin_sweep, pack_tasks, simulate_units, store_task_results, summarise_run
     from models.store.database import Store
 
-    versions = load_catalog_versions()
-    base = load_scenario(BUILTIN_SCENARIO).with_overrides(horizon_days=365)
-    check_sweep(versions, base, DEFAULT_ONLINE_SHARES, catalog_ids())
-    units = plan_tasks(versions, base, DEFAULT_ONLINE_SHARES, 10, TARGET_CASES_PER_TASK)
+    versions, base, units = builtin_sweep(10)
     store = Store(None)
     run_id = store.start_run("simulate", {"plain": True}, seed=base.seed,
                              code_version=code_version(), flow_run_id=None,

@@ -159,6 +159,17 @@ def plan_tasks(versions: list[LoadedVersion], base: Scenario, online_shares: tup
     return tasks
 
 
+def builtin_sweep(replications: int = 10) -> tuple[list[LoadedVersion], Scenario, list[SimTask]]:
+    """The built-in catalog, the base scenario and the units of ``run all``'s sweep with
+    its defaults (the built-in scenario over one year, :data:`DEFAULT_ONLINE_SHARES`),
+    checked as :func:`simulate_catalog` checks them: what the benchmarks run."""
+    versions = load_catalog_versions()
+    base = load_scenario(BUILTIN_SCENARIO).with_overrides(horizon_days=365)
+    check_sweep(versions, base, DEFAULT_ONLINE_SHARES, catalog_ids())
+    return versions, base, plan_tasks(versions, base, DEFAULT_ONLINE_SHARES, replications,
+                                      TARGET_CASES_PER_TASK)
+
+
 def default_workers() -> int:
     """Workers to pack for when none are given: ``$TETSUZUKI_WORKERS`` (what a deployment
     run's task runner uses), else the CPUs this process may use."""

@@ -263,30 +263,24 @@ def _yielding_to_the_print(work: Callable[[], Derived]) -> Derived:
     priority ends with the thread: the caller's is never changed. Only the order in which
     the CPUs serve the two changes, never a result; where priorities are not per thread,
     ``work`` just runs in that thread."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(1, thread_name_prefix="verify-derivation", initializer=_lower_priority) as pool:
+        return pool.submit(work).result()
+
+
+def _lower_priority() -> None:
+    """Lower the calling thread's scheduling priority by 10 (Linux; elsewhere nothing)."""
     import os
     import threading
 
-    done: list[Derived] = []
-    failed: list[BaseException] = []
-
-    def run() -> None:
-        if sys.platform.startswith("linux"):
-            try:
-                me = threading.get_native_id()
-                os.setpriority(os.PRIO_PROCESS, me, min(19, os.getpriority(os.PRIO_PROCESS, me) + 10))
-            except (AttributeError, OSError):
-                pass
-        try:
-            done.append(work())
-        except BaseException as exc:  # handed to the caller
-            failed.append(exc)
-
-    thread = threading.Thread(target=run, name="verify-derivation")
-    thread.start()
-    thread.join()
-    if failed:
-        raise failed[0]
-    return done[0]
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        me = threading.get_native_id()
+        os.setpriority(os.PRIO_PROCESS, me, min(19, os.getpriority(os.PRIO_PROCESS, me) + 10))
+    except (AttributeError, OSError):
+        return
 
 
 @dataclass(frozen=True)

@@ -50,6 +50,15 @@ def _with_graph_attribute(source: str, attribute: str) -> str:
     return source.rstrip().removesuffix("}") + f"\t{attribute}\n}}\n"
 
 
+_NOT_INSTALLED = "Graphviz `dot` is not installed (Debian: apt-get install graphviz)"
+
+
+def _failed(stderr: bytes | str | None) -> RenderError:
+    """The error for a Graphviz run that failed, with what it said."""
+    said = stderr.decode("utf-8", "replace") if isinstance(stderr, bytes) else str(stderr)
+    return RenderError(f"Graphviz failed: {said.strip()}")
+
+
 def _pipe(source: str, fmt: DiagramFormat | str, *, placed: bool = False) -> bytes:
     fmt_name = fmt.value if isinstance(fmt, DiagramFormat) else fmt
     try:
@@ -59,10 +68,9 @@ def _pipe(source: str, fmt: DiagramFormat | str, *, placed: bool = False) -> byt
         else:
             data = graphviz.Source(source).pipe(format=fmt_name, engine="dot", quiet=True)
     except graphviz.ExecutableNotFound as exc:
-        raise RenderError("Graphviz `dot` is not installed (Debian: apt-get install graphviz)") from exc
+        raise RenderError(_NOT_INSTALLED) from exc
     except graphviz.CalledProcessError as exc:
-        stderr = exc.stderr.decode("utf-8", "replace") if isinstance(exc.stderr, bytes) else str(exc.stderr)
-        raise RenderError(f"Graphviz failed: {stderr.strip()}") from exc
+        raise _failed(exc.stderr) from exc
     return data
 
 
@@ -78,9 +86,9 @@ def _layout_and_picture(source: str, fmt: DiagramFormat | str) -> tuple[bytes, b
         done = subprocess.run(["dot", "-Tjson", f"-T{fmt_name}"], input=source.encode("utf-8"),
                               capture_output=True, check=False)
     except FileNotFoundError as exc:
-        raise RenderError("Graphviz `dot` is not installed (Debian: apt-get install graphviz)") from exc
+        raise RenderError(_NOT_INSTALLED) from exc
     if done.returncode != 0:
-        raise RenderError(f"Graphviz failed: {done.stderr.decode('utf-8', 'replace').strip()}")
+        raise _failed(done.stderr)
     text = done.stdout.decode("utf-8", "surrogateescape")
     _layout, end = json.JSONDecoder().raw_decode(text)
     cut = len(text[:end].encode("utf-8", "surrogateescape"))

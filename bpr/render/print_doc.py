@@ -131,7 +131,7 @@ _ID = re.compile(r'(\s)id="([^"]*)"')
 _HASH_REF = re.compile(r'((?:\s|:)href="#|url\(#)')
 _HREF = re.compile(r'(\shref=")([^"#]*)(#[^"]*)?"')
 _SRC = re.compile(r'(\ssrc=")([^"]*)"')
-_INLINE_DRAWING = re.compile(r'(<a class="fit" data-file="([^"#]+\.svg)">)\s*<svg\b.*?</svg>', re.S)
+_INLINE_DRAWING = re.compile(r'(<a class="fit" href="([^"#]+\.svg)">)\s*<svg\b.*?</svg>', re.S)
 _SVG_TITLE = re.compile(r"<title>(.*?)</title>", re.S)
 
 
@@ -139,11 +139,12 @@ def _section(page: str, key: str, anchors: Mapping[str, str], root: str) -> str:
     """The ``<main>`` content of ``page`` with ids made unique (prefixed with ``key``),
     links to other pages of the site replaced by links into the print document, and links
     to other files of the report (diagrams, the manifest) by their path relative to the
-    report, as ``data-file``; the inline diagrams become images of their files
-    (:func:`_drawings_as_images`) (printed after the link text; a link would become an
-    absolute ``file://`` address of wherever the document was printed)."""
+    report, as ``data-file`` (printed after the link text; a link would become an
+    absolute ``file://`` address of wherever the document was printed). The inline
+    diagrams become images of their files first (:func:`_drawings_as_images`), so that
+    their text is not rewritten only to be dropped."""
     found = _MAIN.search(page)
-    body = found.group(1) if found else ""
+    body = _drawings_as_images(found.group(1) if found else "")
     body = _ID.sub(lambda m: f'{m.group(1)}id="{key}--{m.group(2)}"', body)
     body = _HASH_REF.sub(lambda m: f"{m.group(1)}{key}--", body)
 
@@ -163,7 +164,7 @@ def _section(page: str, key: str, anchors: Mapping[str, str], root: str) -> str:
         resolved = target[len(root):] if root and target.startswith(root) else target
         return f'{match.group(1)}{resolved}"'
 
-    return _drawings_as_images(_SRC.sub(source, _HREF.sub(link, body)))
+    return _SRC.sub(source, _HREF.sub(link, body))
 
 
 def _drawings_as_images(body: str) -> str:
